@@ -1,0 +1,140 @@
+package lockfile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const h64 = "sha256-0000000000000000000000000000000000000000000000000000000000000000"
+const c40 = "0123456789abcdef0123456789abcdef01234567"
+
+func sample() *Lock {
+	return &Lock{Skills: []Skill{
+		{Name: "b", Dir: ".claude/skills", Source: "https://github.com/o/r/tree/main/skills/b", Repo: "https://github.com/o/r.git", Ref: "refs/heads/main", Commit: c40, Path: "skills/b", Tree: c40, Hash: h64, Dependencies: []string{"z", "a"}, Requested: true},
+		{Name: "a", Dir: ".claude/skills", Source: "a", Registry: "builtin", Path: "a", Hash: h64},
+	}}
+}
+
+func TestMarshalIsCanonical(t *testing.T) {
+	l := sample()
+	first := l.Marshal()
+	// Same content in another order marshals to the same bytes.
+	l.Skills[0], l.Skills[1] = l.Skills[1], l.Skills[0]
+	if string(l.Marshal()) != string(first) {
+		t.Fatalf("Marshal depends on input order")
+	}
+	if !strings.HasSuffix(string(first), "}\n") || strings.Index(string(first), `"name": "a"`) > strings.Index(string(first), `"name": "b"`) {
+		t.Fatalf("not sorted or not newline-terminated:\n%s", first)
+	}
+	back, err := Parse("skills.lock", first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(back.Marshal()) != string(first) {
+		t.Fatalf("round trip changed the lock")
+	}
+	if got := back.Find(".claude/skills", "b").Dependencies; strings.Join(got, ",") != "a,z" {
+		t.Fatalf("dependencies not sorted: %v", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	valid := string(sample().Marshal())
+	tests := []struct{ name, data, want string }{
+		{"garbage", "not json", "skills.lock:1: not a valid lock"},
+		{"syntax line", "{\n\"version\": 1,\n\"skills\": [,]}", "skills.lock:3:"},
+		{"unknown field", `{"version":1,"skills":[],"extra":1}`, `unknown field "extra"`},
+		{"version", `{"version":9,"skills":[]}`, "version 9 is not supported"},
+		{"trailing", valid + "{}", "data after the end"},
+		{"bad hash", strings.Replace(valid, h64, "sha256-xyz", 1), "invalid hash"},
+		{"bad commit", strings.Replace(valid, `"commit": "`+c40, `"commit": "HEAD`, 1), "invalid commit"},
+		{"escaping dir", strings.Replace(valid, `".claude/skills"`, `"../../etc"`, 1), "invalid dir"},
+		{"absolute path", strings.Replace(valid, `"path": "skills/b"`, `"path": "/etc"`, 1), "invalid path"},
+		{"bad name", strings.Replace(valid, `"name": "b"`, `"name": "../b"`, 1), "invalid name"},
+		{"token in repo", strings.Replace(valid, `"repo": "https://`, `"repo": "https://tok@`, 1), "credentials"},
+		{"duplicate", strings.Replace(valid, `"name": "b"`, `"name": "a"`, 1), "listed twice"},
+		{"too large", strings.Repeat(" ", MaxSize+1), "too large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("skills.lock", []byte(tt.data))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadWrite(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, Name)
+	l, err := Read(p)
+	if err != nil || len(l.Skills) != 0 {
+		t.Fatalf("missing lock: %v %v", l, err)
+	}
+	if err := Write(p, sample()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(p)
+	if err != nil || len(got.Skills) != 2 {
+		t.Fatalf("Read after Write: %v %v", got, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("temporary files left behind: %v", ents)
+	}
+
+	// A lock that is a symlink to elsewhere is neither read nor written through.
+	outside := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(outside, []byte("keep"), 0o644)
+	link := filepath.Join(dir, "linked.lock")
+	if err := os.Symlink(outside, link); err != nil {
+		t.Skip(err)
+	}
+	if _, err := Read(link); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("Read through symlink: %v", err)
+	}
+	if err := Write(link, sample()); err == nil {
+		t.Fatalf("Write through symlink succeeded")
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "keep" {
+		t.Fatalf("file outside changed: %q", b)
+	}
+}
+
+func TestPutRemoveIn(t *testing.T) {
+	l := sample()
+	l.Put(Skill{Name: "a", Dir: ".claude/skills", Source: "x", Hash: h64})
+	if l.Find(".claude/skills", "a").Source != "x" || len(l.Skills) != 2 {
+		t.Fatalf("Put did not replace: %+v", l.Skills)
+	}
+	l.Put(Skill{Name: "a", Dir: ".agents/skills", Source: "y", Hash: h64})
+	if len(l.In(".claude/skills")) != 2 || len(l.In(".agents/skills")) != 1 {
+		t.Fatalf("In: %+v", l.Skills)
+	}
+	if !l.Remove(".claude/skills", "a") || l.Remove(".claude/skills", "a") {
+		t.Fatalf("Remove")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(sample().Marshal())
+	f.Add([]byte(`{"version":1,"skills":[]}`))
+	f.Add([]byte(`{"version":1,"skills":[{"name":"a","dir":".","source":"a","hash":"` + h64 + `"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := Parse("f", data)
+		if err != nil {
+			return
+		}
+		// Whatever parses must survive its own canonical encoding unchanged.
+		out := l.Marshal()
+		l2, err := Parse("f", out)
+		if err != nil {
+			t.Fatalf("canonical output does not parse: %v\n%s", err, out)
+		}
+		if string(l2.Marshal()) != string(out) {
+			t.Fatalf("canonical encoding is not stable")
+		}
+	})
+}
