@@ -1,0 +1,233 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// diagKeys renders diagnostics as "LINE:COL severity rule", the part of a finding a test pins down.
+func diagKeys(d []Diagnostic) []string {
+	out := []string{}
+	for _, x := range d {
+		out = append(out, fmt.Sprintf("%d:%d %s %s", x.Line, x.Column, x.Severity, x.Rule))
+	}
+	return out
+}
+
+const okFM = "---\nname: my-skill\ndescription: Does a thing. Use when testing.\n"
+
+func TestCheckRules(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	tests := []struct {
+		name  string
+		dir   string
+		files []string
+		data  string
+		mode  Mode
+		want  []string
+	}{
+		{"ok", "my-skill", nil, okFM + "---\n# Body\n", Mode{}, nil},
+		{"ok crlf bom", "my-skill", nil, "\ufeff" + strings.ReplaceAll(okFM+"---\nbody\n", "\n", "\r\n"), Mode{}, nil},
+		{"no dir check", "", nil, okFM + "---\n", Mode{}, nil},
+		{"frontmatter missing", "", nil, "# Title\nname: x\n", Mode{}, []string{"1:1 error frontmatter-missing"}},
+		{"frontmatter missing empty", "", nil, "", Mode{}, []string{"1:1 error frontmatter-missing"}},
+		{"unclosed", "", nil, okFM + "body\n", Mode{}, []string{"1:1 error frontmatter-unclosed"}},
+		{"closing must be a whole line", "", nil, okFM + "---- \n", Mode{}, []string{"1:1 error frontmatter-unclosed"}},
+		{"dashes inside a value stay", "my-skill", nil, "---\nname: my-skill\ndescription: a---b\n---\n", Mode{}, nil},
+		{"yaml syntax", "", nil, "---\nname: x\ndescription: Use when: y\n---\n", Mode{}, []string{"3:1 error yaml-syntax"}},
+		{"not a mapping", "", nil, "---\n- a\n- b\n---\n", Mode{}, []string{"2:1 error frontmatter-not-mapping"}},
+		{"empty frontmatter", "", nil, "---\n---\n", Mode{}, []string{"1:1 error description-missing", "1:1 error name-missing"}},
+		{"alias", "", nil, "---\nname: &a x\ndescription: *a\n---\n", Mode{}, []string{"2:7 error yaml-alias"}},
+		{"duplicate", "my-skill", nil, okFM + "name: my-skill\n---\n", Mode{}, []string{"4:1 error duplicate-field"}},
+		{"name missing", "", nil, "---\ndescription: d\n---\n", Mode{}, []string{"1:1 error name-missing"}},
+		{"name empty", "", nil, "---\nname:\ndescription: d\n---\n", Mode{}, []string{"2:1 error name-missing"}},
+		{"name type", "", nil, "---\nname: [a]\ndescription: d\n---\n", Mode{}, []string{"2:7 error name-type"}},
+		{"name upper", "", nil, "---\nname: MySkill\ndescription: d\n---\n", Mode{}, []string{"2:7 error name-format"}},
+		{"name underscore", "", nil, "---\nname: my_skill\ndescription: d\n---\n", Mode{}, []string{"2:7 error name-format"}},
+		{"name hyphens", "", nil, "---\nname: -a--b\ndescription: d\n---\n", Mode{}, []string{"2:7 error name-format"}},
+		{"name double hyphen", "", nil, "---\nname: a--b\ndescription: d\n---\n", Mode{}, []string{"2:7 error name-format"}},
+		{"name too long", "", nil, "---\nname: " + long(65) + "\ndescription: d\n---\n", Mode{}, []string{"2:7 error name-too-long"}},
+		{"name 64 ok", "", nil, "---\nname: " + long(64) + "\ndescription: d\n---\n", Mode{}, nil},
+		{"name unicode", "café", nil, "---\nname: café\ndescription: d\n---\n", Mode{}, []string{"2:7 warning name-non-ascii"}},
+		{"name nfkc dir", "cafe\u0301", nil, "---\nname: café\ndescription: d\n---\n", Mode{}, []string{"2:7 warning name-non-ascii"}},
+		{"name cjk", "技能", nil, "---\nname: 技能\ndescription: d\n---\n", Mode{Spec: true}, []string{"2:7 warning name-non-ascii"}},
+		{"name dir mismatch", "other", nil, okFM + "---\n", Mode{}, []string{"2:7 error name-dir-mismatch"}},
+		{"name numeric text", "123", nil, "---\nname: 123\ndescription: d\n---\n", Mode{}, nil},
+		{"description blank", "", nil, "---\nname: a\ndescription: '  '\n---\n", Mode{}, []string{"3:1 error description-missing"}},
+		{"description type", "", nil, "---\nname: a\ndescription:\n  k: v\n---\n", Mode{}, []string{"4:3 error description-type"}},
+		{"description 1024", "", nil, "---\nname: a\ndescription: " + long(1024) + "\n---\n", Mode{}, nil},
+		{"description too long", "", nil, "---\nname: a\ndescription: " + long(1025) + "\n---\n", Mode{}, []string{"3:14 error description-too-long"}},
+		{"description counts characters", "", nil, "---\nname: a\ndescription: " + strings.Repeat("é", 1024) + "\n---\n", Mode{}, nil},
+		{"compatibility type", "", nil, okFM + "compatibility: [a]\n---\n", Mode{}, []string{"4:16 error compatibility-type"}},
+		{"compatibility too long", "", nil, okFM + "compatibility: " + long(501) + "\n---\n", Mode{}, []string{"4:16 error compatibility-too-long"}},
+		{"allowed-tools list", "", nil, okFM + "allowed-tools:\n  - Read\n  - Bash(git:*)\n---\n", Mode{}, []string{"5:3 warning allowed-tools-type"}},
+		{"allowed-tools map", "", nil, okFM + "allowed-tools:\n  Read: yes\n---\n", Mode{}, []string{"5:3 error allowed-tools-type"}},
+		{"metadata list", "", nil, okFM + "metadata: [a]\n---\n", Mode{}, []string{"4:11 warning metadata-type"}},
+		{"metadata number", "", nil, okFM + "metadata:\n  version: 1.10\n  quoted: \"1.0\"\n---\n", Mode{}, []string{"5:12 warning metadata-type"}},
+		{"metadata nested", "", nil, okFM + "metadata:\n  tags:\n    - a\n  who:\n    x: y\n---\n", Mode{}, []string{"6:5 warning metadata-type", "8:5 warning metadata-type"}},
+		{"license type", "", nil, okFM + "license:\n  - MIT\n---\n", Mode{}, []string{"5:3 warning license-type"}},
+		{"unknown field", "", nil, okFM + "version: 1.0\n---\n", Mode{}, []string{"4:1 warning unknown-field"}},
+		{"unknown field spec", "", nil, okFM + "version: 1.0\n---\n", Mode{Spec: true}, []string{"4:1 error unknown-field"}},
+		{"strict", "", nil, okFM + "version: 1.0\n---\n", Mode{Strict: true}, []string{"4:1 error unknown-field"}},
+		{"depends-on list", "", nil, okFM + "depends-on: [a-b, c]\nrelated-skills:\n  - d\n---\n", Mode{}, nil},
+		{"depends-on empty", "", nil, okFM + "depends-on: []\nrelated-skills:\n---\n", Mode{}, nil},
+		{"depends-on spec", "", nil, okFM + "depends-on: [a]\n---\n", Mode{Spec: true}, []string{"4:1 error unknown-field", "4:13 error yaml-flow-style"}},
+		{"depends-on single", "", nil, okFM + "depends-on: a\n---\n", Mode{}, []string{"4:13 warning depends-on-format"}},
+		{"depends-on comma", "", nil, okFM + "depends-on: a, b\n---\n", Mode{}, []string{"4:13 warning depends-on-format"}},
+		{"depends-on type", "", nil, okFM + "depends-on:\n  a: b\n---\n", Mode{}, []string{"5:3 error depends-on-type"}},
+		{"depends-on nested", "", nil, okFM + "depends-on:\n  - [a]\n---\n", Mode{}, []string{"5:5 error depends-on-type"}},
+		{"depends-on invalid", "", nil, okFM + "depends-on:\n  - Bad_Name\n  - ''\n---\n", Mode{}, []string{"5:5 error depends-on-invalid-name", "6:5 error depends-on-invalid-name"}},
+		{"depends-on duplicate", "", nil, okFM + "depends-on:\n  - a\n  - a\n---\n", Mode{}, []string{"6:5 warning depends-on-duplicate"}},
+		{"depends-on self", "", nil, okFM + "depends-on:\n  - my-skill\n---\n", Mode{}, []string{"5:5 error depends-on-self"}},
+		{"related self", "", nil, okFM + "related-skills: [my-skill, X]\n---\n", Mode{}, []string{"4:18 warning related-skills-self", "4:28 warning related-skills-invalid-name"}},
+		{"related type", "", nil, okFM + "related-skills: {a: b}\n---\n", Mode{}, []string{"4:17 warning related-skills-type"}},
+		{"lookalike field", "", nil, okFM + "depends_on: [a]\n---\n", Mode{}, []string{"4:1 warning unknown-field"}},
+		{"spec tag", "", nil, okFM + "license: !!str MIT\n---\n", Mode{Spec: true}, []string{"4:10 error yaml-tag"}},
+		{"body too long", "", nil, okFM + "---\n" + strings.Repeat("line\n", 501), Mode{}, []string{"505:1 warning body-too-long"}},
+		{"body 500 ok", "", nil, okFM + "---\n" + strings.Repeat("line\n", 500), Mode{}, nil},
+		{"binary", "", nil, okFM + "---\nab\x00", Mode{}, []string{"5:3 error binary-file"}},
+		{"not utf8", "", nil, okFM + "---\né\xff", Mode{}, []string{"5:2 error not-utf8"}},
+		{"links", "", []string{"SKILL.md", "references/a.md", "scripts/run.sh", "assets/img/x.png"},
+			okFM + "---\n" +
+				"See [a](references/a.md#part) and [b](references/b.md \"B\").\n" + // line 5
+				"Run `./scripts/run.sh` or `scripts/missing.py`.\n" + //             line 6
+				"![img](assets/img/) [web](https://example.com/x.md) [top](#top) [abs](/etc/x)\n" +
+				"```sh\npython scripts/in-fence.py\n[x](references/in-fence.md)\n```\n" +
+				"`[code](references/in-code.md)` [out](../other/SKILL.md) [enc](references/a%2Emd)\n" + // line 12
+				"[ref]: references/def.md\n" + // line 13
+				"Again [b](references/b.md).\n", // reported once
+			Mode{}, []string{"5:39 warning broken-link", "6:28 warning broken-link", "12:39 warning link-outside-skill", "13:8 warning broken-link"}},
+		{"links unchecked without files", "", nil, okFM + "---\n[b](references/b.md)\n", Mode{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, d := Check(Input{File: "SKILL.md", Dir: tt.dir, Data: []byte(tt.data), Files: tt.files}, tt.mode)
+			got := diagKeys(d)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("got\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+			for _, x := range d {
+				if x.Message == "" || x.File != "SKILL.md" || strings.HasSuffix(x.Message, ".") {
+					t.Errorf("bad diagnostic %+v", x)
+				}
+			}
+			if Valid(d) != !strings.Contains(strings.Join(got, " "), "error") {
+				t.Errorf("Valid(%v) disagrees with severities", got)
+			}
+		})
+	}
+}
+
+func TestCheckSkill(t *testing.T) {
+	data := "\ufeff---\r\nname: my-skill\r\ndescription: |\r\n  Two\r\n  lines\r\nlicense: MIT\r\ncompatibility: py3\r\n" +
+		"allowed-tools: Read Bash(git:*)\r\nmetadata:\r\n  version: \"1.0\"\r\n  n: 2\r\ndepends-on: [a, b]\r\n" +
+		"related-skills: c\r\nauthor:\r\n  name: me\r\n---\r\n# Title\r\n"
+	sk, d := Check(Input{File: "f", Data: []byte(data)}, Mode{})
+	if sk == nil {
+		t.Fatal("nil skill")
+	}
+	if got := diagKeys(d); strings.Join(got, ",") != "11:6 warning metadata-type,13:17 warning related-skills-format,14:1 warning unknown-field" {
+		t.Errorf("diagnostics %v", got)
+	}
+	checks := []struct{ got, want any }{
+		{sk.Name, "my-skill"}, {sk.Description, "Two\nlines\n"}, {sk.License, "MIT"}, {sk.Compatibility, "py3"},
+		{sk.AllowedTools, "Read Bash(git:*)"}, {sk.Metadata["version"], "1.0"}, {sk.Metadata["n"], "2"},
+		{fmt.Sprint(sk.DependsOn), "[a b]"}, {fmt.Sprint(sk.RelatedSkills), "[c]"},
+		{fmt.Sprint(sk.DependsOnPos), "[{12 14} {12 17}]"}, {sk.Extra["author"].Content[1].Value, "me"},
+		{string(sk.Body), "# Title\n"}, {sk.BodyLine, 17}, {sk.Fields["license"], Position{6, 1}},
+	}
+	for i, c := range checks {
+		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			t.Errorf("check %d: got %q, want %q", i, c.got, c.want)
+		}
+	}
+}
+
+func TestValidName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"a": true, "pdf-tools": true, "a1-b2": true, "": false, "-a": false, "a-": false, "a--b": false,
+		"A": false, "a_b": false, "café": false, "a b": false, strings.Repeat("a", 64): true, strings.Repeat("a", 65): false,
+	} {
+		if got := ValidName(name); got != want {
+			t.Errorf("ValidName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	for in, want := range map[string]string{"My_Skill v2": "my-skill-v2", "café": "cafe", "--": "", "Ünïcode--X": "unicode-x"} {
+		if got := suggest(in); got != want {
+			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestHostile feeds inputs built to crash, hang or exhaust a parser; each must give one clean error fast.
+func TestHostile(t *testing.T) {
+	var bomb strings.Builder
+	bomb.WriteString("---\na: &a [x, x, x, x, x, x, x, x, x]\n")
+	for i := 'b'; i <= 'z'; i++ {
+		fmt.Fprintf(&bomb, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	bomb.WriteString("---\n")
+	tests := []struct {
+		name, data string
+		rule       string
+	}{
+		{"alias bomb", bomb.String(), "yaml-alias"},
+		{"deep flow", "---\nname: " + strings.Repeat("[", 20000) + "\n---\n", "yaml-syntax"},
+		{"deep flow closed", "---\nname: " + strings.Repeat("[", 9000) + strings.Repeat("]", 9000) + "\n---\n", "frontmatter-too-large"},
+		{"deep block", "---\n" + deepBlock(200) + "---\n", "frontmatter-too-large"},
+		{"many nodes", "---\nk: [" + strings.Repeat("a,", 20000) + "a]\n---\n", "frontmatter-too-large"},
+		{"huge frontmatter", "---\ndescription: " + strings.Repeat("a", MaxFrontmatter) + "\n---\n", "frontmatter-too-large"},
+		{"50 MB", "---\nname: a\n---\n" + strings.Repeat("x", 50<<20), "file-too-large"},
+		{"unclosed huge", "---\n" + strings.Repeat("a: b\n", 200000), "frontmatter-unclosed"},
+		{"binary", "\x7fELF\x02\x01\x01\x00\x00", "binary-file"},
+		{"invalid utf8", "---\nname: \xc3\x28\n---\n", "not-utf8"},
+		{"utf16", "\xff\xfe-\x00-\x00-\x00", "binary-file"},
+		{"tabs", "---\nname:\ta\n\tdescription: b\n---\n", "yaml-syntax"},
+		{"scalar doc", "---\njust text\n---\n", "frontmatter-not-mapping"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			startT := time.Now()
+			_, d := Check(Input{File: "SKILL.md", Data: []byte(tt.data)}, Mode{})
+			if el := time.Since(startT); el > 2*time.Second {
+				t.Errorf("took %v", el)
+			}
+			if Valid(d) {
+				t.Fatalf("valid: %v", diagKeys(d))
+			}
+			found := false
+			for _, x := range d {
+				found = found || x.Rule == tt.rule
+			}
+			if !found {
+				t.Errorf("want rule %s, got %v", tt.rule, diagKeys(d))
+			}
+		})
+	}
+}
+
+func deepBlock(n int) string {
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%sk:\n", strings.Repeat(" ", i))
+	}
+	fmt.Fprintf(&b, "%sk: v\n", strings.Repeat(" ", n))
+	return b.String()
+}
+
+// TestRulesTable keeps Rules honest: unique IDs, kebab-case.
+func TestRulesTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Rules {
+		if seen[r.ID] || r.ID != strings.ToLower(r.ID) || strings.ContainsAny(r.ID, " _") || r.Summary == "" {
+			t.Errorf("bad rule %+v", r)
+		}
+		seen[r.ID] = true
+	}
+}
