@@ -8,7 +8,7 @@ import "embed"
 // "." or "_", so the plain directory patterns embed every file; embed_test.go fails if a skill folder
 // on disk is missing from this list.
 //
-//go:embed python-async-patterns python-fastapi-patterns python-observability-patterns python-typing-patterns
+//go:embed python-async-patterns python-database-patterns python-fastapi-patterns python-observability-patterns python-typing-patterns
 var FS embed.FS
 
 // Executable lists the files of FS, by slash path, that must be installed with the executable bit:
@@ -16,6 +16,7 @@ var FS embed.FS
 // embed_test.go checks this list against the modes on disk in both directions.
 var Executable = map[string]bool{
 	"python-async-patterns/scripts/check_async.py":           true,
+	"python-database-patterns/scripts/check_sql.py":          true,
 	"python-fastapi-patterns/scripts/check_routes.py":        true,
 	"python-observability-patterns/scripts/check_logging.py": true,
 	"python-typing-patterns/scripts/check_typing.py":         true,
