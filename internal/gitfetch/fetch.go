@@ -1,0 +1,447 @@
+package gitfetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
+
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// strategy is how objects are asked for; each is slower and more widely allowed than the one before.
+type strategy int
+
+const (
+	stratUnknown  strategy = iota
+	stratTreeWalk          // filter tree:1 one level at a time, then the folders with blob:limit
+	stratBlobless          // filter blob:none for all trees of the commit, then the folders
+	stratFull              // depth 1, no filter: the whole commit
+)
+
+// maxDepth bounds folder nesting; deeper trees are refused rather than walked.
+const maxDepth = 128
+
+// fetcher is one operation against one commit of one Remote.
+type fetcher struct {
+	r      *Remote
+	lim    Limits
+	commit plumbing.Hash
+	st     *store
+	sess   *session
+	strat  strategy
+	full   packResult // oversize blobs seen by a full fetch
+	gotAll bool       // every tree of the commit has been asked for (blob-less or full fetch done)
+}
+
+func newFetcher(r *Remote, commit string) (*fetcher, error) {
+	if len(commit) != 40 || !plumbing.IsHash(commit) {
+		return nil, fmt.Errorf("%s: not a full commit hash", commit)
+	}
+	return &fetcher{r: r, lim: r.Limits.withDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: newStore(r.Cache)}, nil
+}
+
+func (f *fetcher) close() {
+	if err := f.st.flush(); err != nil {
+		f.r.logf("cache not updated: %v", err)
+	}
+}
+
+// session opens the connection and picks the first strategy the server's capabilities allow.
+func (f *fetcher) session(ctx context.Context) (*session, error) {
+	if f.sess != nil {
+		return f.sess, nil
+	}
+	s, err := newSession(f.r)
+	if err != nil {
+		return nil, err
+	}
+	adv, err := s.advertise(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.sess = s
+	if adv.Capabilities.Supports(capability.Filter) {
+		f.strat = stratTreeWalk
+	} else {
+		f.strat = stratFull
+		f.r.logf("%s does not offer partial fetch (no filter capability); fetching the whole commit at depth 1", s.base)
+	}
+	return s, nil
+}
+
+// request fetches wants under the current strategy; a refusal moves to the next strategy and reports
+// errRetryStrategy so the caller re-plans.
+func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
+	s, err := f.session(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := s.fetch(ctx, fr, f.st)
+	if err == nil {
+		for h, n := range res.oversize {
+			f.full.oversize[h] = n
+		}
+		return nil
+	}
+	var rf *refusedError
+	if !errors.As(err, &rf) {
+		return err
+	}
+	switch {
+	case f.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
+		f.strat = stratBlobless
+		f.r.logf("%s refused the tree filter (%s); fetching all trees without blobs", s.base, rf.msg)
+	case f.strat < stratFull:
+		f.strat = stratFull
+		f.r.logf("%s refused a partial fetch (%s); fetching the whole commit at depth 1", s.base, rf.msg)
+	default:
+		if strings.Contains(rf.msg, "not our ref") {
+			return &RemoteError{URL: s.base, Err: fmt.Errorf("commit %s is not a branch or tag tip and the server does not allow fetching it by hash", f.commit)}
+		}
+		return &RemoteError{URL: s.base, Err: rf}
+	}
+	return errRetryStrategy
+}
+
+var errRetryStrategy = errors.New("strategy changed")
+
+// walkPolicy is for requests that bring trees only, or a whole commit.
+func (f *fetcher) treePolicy() (packPolicy, int64) {
+	big := 10 * f.lim.MaxTotalBytes
+	return packPolicy{maxObject: max(f.lim.MaxFileSize, 16<<20), maxInflated: big}, big
+}
+
+// fetchAllTrees brings every tree of the commit (blob-less), or the whole commit (full).
+func (f *fetcher) fetchAllTrees(ctx context.Context) error {
+	for {
+		var fr fetchReq
+		pol, budget := f.treePolicy()
+		switch f.strat {
+		case stratTreeWalk, stratBlobless:
+			fr = fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterBlobNone(), pol: pol, budget: budget}
+		default:
+			pol.maxObject, pol.skipOversize = f.lim.MaxFileSize, true
+			fr = fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, pol: pol, budget: budget}
+		}
+		err := f.request(ctx, fr)
+		if errors.Is(err, errRetryStrategy) {
+			continue
+		}
+		if err == nil {
+			f.gotAll = true
+		}
+		return err
+	}
+}
+
+// resolve finds the tree of each folder path, fetching the commit and the trees on the paths one level
+// per request for all paths at once. Found entries are checked on the way.
+func (f *fetcher) resolve(ctx context.Context, paths []string) (map[string]treeEntry, error) {
+	for round := 0; ; round++ {
+		out := map[string]treeEntry{}
+		need := map[plumbing.Hash]bool{}
+		needCommit := false
+		for _, p := range paths {
+			e, missing, err := f.walk(p)
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case missing == f.commit:
+				needCommit = true
+			case !missing.IsZero():
+				need[missing] = true
+			default:
+				out[p] = e
+			}
+		}
+		if !needCommit && len(need) == 0 {
+			return out, nil
+		}
+		if f.gotAll || round > maxDepth+2 {
+			return nil, &RemoteError{URL: redact(f.r.URL), Err: errors.New("server did not send the objects asked for")}
+		}
+		if _, err := f.session(ctx); err != nil {
+			return nil, err
+		}
+		var err error
+		pol, budget := f.treePolicy()
+		switch {
+		case f.strat != stratTreeWalk:
+			err = f.fetchAllTrees(ctx)
+		case needCommit:
+			err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget})
+		default:
+			wants := make([]plumbing.Hash, 0, len(need))
+			for h := range need {
+				wants = append(wants, h)
+			}
+			sort.Slice(wants, func(i, j int) bool { return wants[i].String() < wants[j].String() })
+			err = f.request(ctx, fetchReq{wants: wants, filter: packp.FilterTreeDepth(0), pol: pol, budget: budget})
+		}
+		if err != nil && !errors.Is(err, errRetryStrategy) {
+			return nil, err
+		}
+	}
+}
+
+// walk follows p from the commit through the store. It returns the entry p names (a root path gives a
+// tree entry for the root tree), or the first missing object on the way.
+func (f *fetcher) walk(p string) (treeEntry, plumbing.Hash, error) {
+	c, ok := f.st.get(f.commit)
+	if !ok {
+		return treeEntry{}, f.commit, nil
+	}
+	if c.typ != plumbing.CommitObject {
+		return treeEntry{}, plumbing.ZeroHash, fmt.Errorf("%s is not a commit", f.commit)
+	}
+	root, err := commitTree(c.data)
+	if err != nil {
+		return treeEntry{}, plumbing.ZeroHash, err
+	}
+	cur := treeEntry{Mode: modeTree, Hash: root}
+	if p == "" {
+		return cur, plumbing.ZeroHash, nil
+	}
+	els := strings.Split(p, "/")
+	for i, el := range els {
+		if cur.Mode != modeTree {
+			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
+		}
+		entries, missing, err := f.tree(cur.Hash, strings.Join(els[:i], "/"))
+		if err != nil || !missing.IsZero() {
+			return treeEntry{}, missing, err
+		}
+		e, ok := lookup(entries, el)
+		if !ok {
+			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
+		}
+		if prob := entryProblem(e); prob != "" {
+			return treeEntry{}, plumbing.ZeroHash, &EntryError{Path: strings.Join(els[:i+1], "/"), Problem: prob}
+		}
+		cur = e
+	}
+	return cur, plumbing.ZeroHash, nil
+}
+
+// tree returns the parsed tree h, or h as missing.
+func (f *fetcher) tree(h plumbing.Hash, where string) ([]treeEntry, plumbing.Hash, error) {
+	o, ok := f.st.get(h)
+	if !ok {
+		return nil, h, nil
+	}
+	if o.typ != plumbing.TreeObject {
+		return nil, plumbing.ZeroHash, fmt.Errorf("%s: expected a tree, got a %s", orRoot(where), o.typ)
+	}
+	entries, err := parseTree(o.data)
+	if err != nil {
+		return nil, plumbing.ZeroHash, fmt.Errorf("%s: %w", orRoot(where), err)
+	}
+	return entries, plumbing.ZeroHash, nil
+}
+
+func orRoot(p string) string {
+	if p == "" {
+		return "(root)"
+	}
+	return p
+}
+
+// Fetch returns the folders at paths ("" is the repository root) of commit, keyed by the paths as given.
+// All folders come from the same few requests; with everything in the cache, no request at all. Entries
+// that are unsafe to install fail the whole fetch with *EntryError, a missing folder with *NotFoundError,
+// and anything over r.Limits with *LimitError.
+func Fetch(ctx context.Context, r Remote, commit string, paths []string) (map[string]*snapshot.Folder, error) {
+	f, err := newFetcher(&r, commit)
+	if err != nil {
+		return nil, err
+	}
+	f.full.oversize = map[plumbing.Hash]int64{}
+	defer f.close()
+	clean := make([]string, 0, len(paths))
+	seen := map[string]bool{}
+	for _, p := range paths {
+		c := cleanPath(p)
+		if c != "" && !snapshot.ValidPath(c) {
+			return nil, &EntryError{Path: p, Problem: "not a valid folder path"}
+		}
+		if !seen[c] {
+			seen[c] = true
+			clean = append(clean, c)
+		}
+	}
+	sort.Strings(clean)
+	found, err := f.resolve(ctx, clean)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range clean {
+		if found[p].Mode != modeTree {
+			return nil, &NotFoundError{Path: p, Commit: f.commit.String()}
+		}
+	}
+	folders, err := f.folders(ctx, clean, found)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*snapshot.Folder{}
+	for _, p := range paths {
+		out[p] = folders[cleanPath(p)]
+	}
+	return out, nil
+}
+
+// folders makes sure every object under the folders is present, with one request for all that are
+// incomplete, then assembles them.
+func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]treeEntry) (map[string]*snapshot.Folder, error) {
+	for attempt := 0; ; attempt++ {
+		var incomplete []plumbing.Hash
+		for _, p := range paths {
+			if f.missingUnder(found[p].Hash, 0) {
+				incomplete = append(incomplete, found[p].Hash)
+			}
+		}
+		if len(incomplete) == 0 || f.strat == stratFull || attempt > 2 {
+			break
+		}
+		if _, err := f.session(ctx); err != nil {
+			return nil, err
+		}
+		if f.strat == stratFull { // the session just learnt the server cannot filter
+			if err := f.fetchAllTrees(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		lim := f.lim
+		fr := fetchReq{
+			wants:  incomplete,
+			filter: packp.FilterBlobLimit(uint64(lim.MaxFileSize)+1, packp.BlobLimitPrefixNone),
+			pol: packPolicy{
+				maxObject:   max(lim.MaxFileSize, 16<<20),
+				maxInflated: lim.MaxTotalBytes + 32<<20, // trees ride along; exact totals are checked below
+				maxObjects:  2*lim.MaxFiles + 64,
+			},
+			budget: lim.MaxTotalBytes + lim.MaxTotalBytes/4 + 32<<20,
+		}
+		if err := f.request(ctx, fr); err != nil && !errors.Is(err, errRetryStrategy) {
+			return nil, err
+		}
+		if f.strat == stratFull {
+			if err := f.fetchAllTrees(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := map[string]*snapshot.Folder{}
+	var files int
+	var total int64
+	for _, p := range paths {
+		folder := &snapshot.Folder{Tree: found[p].Hash.String()}
+		if err := f.assemble(folder, found[p].Hash, p, "", 0, &files, &total); err != nil {
+			return nil, err
+		}
+		folder.Sort()
+		out[p] = folder
+	}
+	return out, nil
+}
+
+// missingUnder reports whether any object under tree h is absent. Gitlinks are not objects of this
+// repository and do not count; assemble refuses them.
+func (f *fetcher) missingUnder(h plumbing.Hash, depth int) bool {
+	if depth > maxDepth {
+		return false // assemble reports the depth
+	}
+	entries, missing, err := f.tree(h, "")
+	if err != nil {
+		return false // assemble reports it
+	}
+	if !missing.IsZero() {
+		return true
+	}
+	for _, e := range entries {
+		switch e.Mode {
+		case modeTree:
+			if f.missingUnder(e.Hash, depth+1) {
+				return true
+			}
+		case modeGitlink:
+		default:
+			if !f.st.has(e.Hash) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// assemble adds the files under tree h (folder path base, relative dir rel) to folder, enforcing the
+// entry rules and the limits across all folders of the fetch.
+func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel string, depth int, files *int, total *int64) error {
+	where := path.Join(base, rel)
+	if depth > maxDepth {
+		return &LimitError{Path: where, Problem: fmt.Sprintf("folders nested deeper than %d levels", maxDepth)}
+	}
+	entries, missing, err := f.tree(h, where)
+	if err != nil {
+		return err
+	}
+	if !missing.IsZero() {
+		return &RemoteError{URL: redact(f.r.URL), Err: fmt.Errorf("%s: server did not send tree %s", orRoot(where), short(missing.String()))}
+	}
+	for _, e := range entries {
+		full := path.Join(where, e.Name)
+		if prob := entryProblem(e); prob != "" {
+			return &EntryError{Path: full, Problem: prob}
+		}
+		relPath := path.Join(rel, e.Name)
+		if !snapshot.ValidPath(relPath) {
+			return &EntryError{Path: full, Problem: "unsafe file name"}
+		}
+		if e.Mode == modeTree {
+			if err := f.assemble(folder, e.Hash, base, relPath, depth+1, files, total); err != nil {
+				return err
+			}
+			continue
+		}
+		o, ok := f.st.get(e.Hash)
+		if !ok {
+			// The folder request filters out blobs over the size limit, and a full fetch drops them.
+			if _, over := f.full.oversize[e.Hash]; over || f.strat != stratFull {
+				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.lim.MaxFileSize))}
+			}
+			return &RemoteError{URL: redact(f.r.URL), Err: fmt.Errorf("%s: server did not send blob %s", full, short(e.Hash.String()))}
+		}
+		if o.typ != plumbing.BlobObject {
+			return fmt.Errorf("%s: expected a blob, got a %s", full, o.typ)
+		}
+		if int64(len(o.data)) > f.lim.MaxFileSize {
+			return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.lim.MaxFileSize))}
+		}
+		*files++
+		*total += int64(len(o.data))
+		if *files > f.lim.MaxFiles {
+			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d files", f.lim.MaxFiles)}
+		}
+		if *total > f.lim.MaxTotalBytes {
+			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("files total more than the %s limit", humanBytes(f.lim.MaxTotalBytes))}
+		}
+		mode := snapshot.Regular
+		switch e.Mode {
+		case modeExec:
+			mode = snapshot.Executable
+		case modeLink:
+			mode = snapshot.Symlink
+		}
+		folder.Files = append(folder.Files, snapshot.File{Path: relPath, Mode: mode, Data: o.data})
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package gitfetch
+
+import (
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+)
+
+// object is a git object held in memory: its kind and its raw content.
+type object struct {
+	typ  plumbing.ObjectType
+	data []byte
+}
+
+func hashObject(typ plumbing.ObjectType, data []byte) plumbing.Hash {
+	h := sha1.New()
+	h.Write([]byte(typ.String() + " " + strconv.Itoa(len(data)) + "\x00"))
+	h.Write(data)
+	var out plumbing.Hash
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+// packPolicy bounds one pack read.
+type packPolicy struct {
+	maxObject   int64 // largest object kept, inflated
+	maxInflated int64 // all kept objects together, inflated
+	maxObjects  int   // objects in the pack
+	// skipOversize: hash an oversize blob while discarding it (a whole-repository fetch, where it may belong
+	// to a folder nobody asked for) instead of failing at once (a fetch of wanted folders only).
+	skipOversize bool
+}
+
+var errTooLarge = errors.New("object over the size limit")
+
+// packResult is what readPack learned besides the objects it handed over.
+type packResult struct {
+	oversize map[plumbing.Hash]int64 // blobs dropped for size, with their size (skipOversize only)
+}
+
+// readPack reads a version-2 pack from r, resolves deltas, and calls put with every object and its hash.
+// Limits are checked on each object's declared size before it is inflated, so a huge blob stops the read
+// after its header. Deltas against objects outside the pack are refused: we never send haves.
+func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (packResult, error) {
+	res := packResult{oversize: map[plumbing.Hash]int64{}}
+	sc := packfile.NewScanner(r)
+	_, count, err := sc.Header()
+	if err != nil {
+		return res, fmt.Errorf("reading pack header: %w", err)
+	}
+	if pol.maxObjects > 0 && int(count) > pol.maxObjects {
+		return res, &LimitError{Problem: fmt.Sprintf("server offered %d objects, over the limit of %d", count, pol.maxObjects)}
+	}
+	type entry struct {
+		typ  plumbing.ObjectType
+		data []byte
+		hash plumbing.Hash
+	}
+	byOffset := map[int64]*entry{}
+	byHash := map[plumbing.Hash]*entry{}
+	var inflated int64
+	for i := uint32(0); i < count; i++ {
+		hdr, err := sc.NextObjectHeader()
+		if err != nil {
+			return res, fmt.Errorf("reading pack object %d: %w", i, err)
+		}
+		if hdr.Length < 0 || hdr.Length > pol.maxObject && !(pol.skipOversize && hdr.Type == plumbing.BlobObject) {
+			return res, errTooLarge
+		}
+		if hdr.Type == plumbing.BlobObject && hdr.Length > pol.maxObject {
+			h := sha1.New()
+			h.Write([]byte("blob " + strconv.FormatInt(hdr.Length, 10) + "\x00"))
+			if _, _, err := sc.NextObject(h); err != nil {
+				return res, fmt.Errorf("reading pack object %d: %w", i, err)
+			}
+			var hh plumbing.Hash
+			copy(hh[:], h.Sum(nil))
+			res.oversize[hh] = hdr.Length
+			continue
+		}
+		buf := make([]byte, 0, hdr.Length)
+		w := &sliceWriter{b: buf}
+		n, _, err := sc.NextObject(w)
+		if err != nil {
+			return res, fmt.Errorf("reading pack object %d: %w", i, err)
+		}
+		if n != hdr.Length {
+			return res, fmt.Errorf("reading pack object %d: %d bytes, header said %d", i, n, hdr.Length)
+		}
+		data := w.b
+		typ := hdr.Type
+		switch hdr.Type {
+		case plumbing.OFSDeltaObject, plumbing.REFDeltaObject:
+			var base *entry
+			if hdr.Type == plumbing.OFSDeltaObject {
+				base = byOffset[hdr.OffsetReference]
+			} else {
+				base = byHash[hdr.Reference]
+			}
+			if base == nil {
+				return res, fmt.Errorf("pack object %d: delta base not in pack", i)
+			}
+			if size := deltaTargetSize(data); size < 0 || size > pol.maxObject {
+				return res, errTooLarge
+			}
+			if data, err = packfile.PatchDelta(base.data, data); err != nil {
+				return res, fmt.Errorf("pack object %d: %w", i, err)
+			}
+			typ = base.typ
+		case plumbing.CommitObject, plumbing.TreeObject, plumbing.BlobObject, plumbing.TagObject:
+		default:
+			return res, fmt.Errorf("pack object %d: unknown type %d", i, hdr.Type)
+		}
+		inflated += int64(len(data))
+		if pol.maxInflated > 0 && inflated > pol.maxInflated {
+			return res, &LimitError{Problem: fmt.Sprintf("objects exceed the %s limit", humanBytes(pol.maxInflated))}
+		}
+		e := &entry{typ: typ, data: data, hash: hashObject(typ, data)}
+		byOffset[hdr.Offset] = e
+		byHash[e.hash] = e
+		put(e.hash, object{typ: typ, data: data})
+	}
+	return res, nil
+}
+
+// deltaTargetSize reads the result size from a delta's header (two LEB128 numbers: source, target).
+func deltaTargetSize(d []byte) int64 {
+	var vals [2]int64
+	for k := 0; k < 2; k++ {
+		var v int64
+		var shift uint
+		for {
+			if len(d) == 0 || shift > 56 {
+				return -1
+			}
+			b := d[0]
+			d = d[1:]
+			v |= int64(b&0x7f) << shift
+			shift += 7
+			if b&0x80 == 0 {
+				break
+			}
+		}
+		vals[k] = v
+	}
+	return vals[1]
+}
+
+// sliceWriter appends to a byte slice; the scanner's bounded writer keeps it within the declared size.
+type sliceWriter struct{ b []byte }
+
+func (w *sliceWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
+}

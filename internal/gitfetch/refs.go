@@ -1,0 +1,181 @@
+package gitfetch
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"sort"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// ListRefs asks the server for its refs (one request): full ref name → commit, with annotated tags
+// peeled to the commit they name, plus "HEAD" when the server advertises it.
+func ListRefs(ctx context.Context, r Remote) (map[string]string, error) {
+	s, err := newSession(&r)
+	if err != nil {
+		return nil, err
+	}
+	adv, err := s.advertise(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for name, h := range adv.References {
+		out[name] = h.String()
+	}
+	for name, h := range adv.Peeled {
+		out[name] = h.String()
+	}
+	if adv.Head != nil {
+		out["HEAD"] = adv.Head.String()
+	}
+	return out, nil
+}
+
+// ReadFile returns one file of commit (a marketplace index, a lone SKILL.md), fetching the trees on its
+// path and the blob alone. A file over Limits.MaxFileSize is a *LimitError.
+func ReadFile(ctx context.Context, r Remote, commit, file string) ([]byte, error) {
+	f, err := newFetcher(&r, commit)
+	if err != nil {
+		return nil, err
+	}
+	f.full.oversize = map[plumbing.Hash]int64{}
+	defer f.close()
+	file = cleanPath(file)
+	if !snapshot.ValidPath(file) {
+		return nil, &NotFoundError{Path: file, Commit: f.commit.String()}
+	}
+	found, err := f.resolve(ctx, []string{file})
+	if err != nil {
+		return nil, err
+	}
+	e := found[file]
+	switch e.Mode {
+	case modeFile, modeExec, modeOldFile:
+	default:
+		return nil, &NotFoundError{Path: file, Commit: f.commit.String()}
+	}
+	for attempt := 0; ; attempt++ {
+		if o, ok := f.st.get(e.Hash); ok {
+			if int64(len(o.data)) > f.lim.MaxFileSize {
+				break
+			}
+			return o.data, nil
+		}
+		if _, over := f.full.oversize[e.Hash]; over || attempt > 1 {
+			break
+		}
+		if _, err := f.session(ctx); err != nil {
+			return nil, err
+		}
+		if f.strat == stratFull {
+			if f.gotAll {
+				break
+			}
+			if err := f.fetchAllTrees(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		pol := packPolicy{maxObject: f.lim.MaxFileSize, maxInflated: f.lim.MaxFileSize, maxObjects: 1}
+		err := f.request(ctx, fetchReq{wants: []plumbing.Hash{e.Hash}, pol: pol, budget: f.lim.MaxFileSize + f.lim.MaxFileSize/4 + 1<<20})
+		if err != nil && err != errRetryStrategy {
+			if le, ok := err.(*LimitError); ok {
+				le.Path = file
+				le.Problem = fmt.Sprintf("file is larger than the %s limit", humanBytes(f.lim.MaxFileSize))
+			}
+			return nil, err
+		}
+	}
+	return nil, &LimitError{Path: file, Problem: fmt.Sprintf("file is larger than the %s limit, or missing from the server's answer", humanBytes(f.lim.MaxFileSize))}
+}
+
+// Skills lists the folders of commit that hold a SKILL.md (or skill.md), sorted, "" for the root. It
+// fetches trees only, never blobs, and remembers the answer per commit. Folders under unsafe names or
+// submodules are left out: they could not be installed anyway.
+func Skills(ctx context.Context, r Remote, commit string) ([]string, error) {
+	f, err := newFetcher(&r, commit)
+	if err != nil {
+		return nil, err
+	}
+	f.full.oversize = map[plumbing.Hash]int64{}
+	defer f.close()
+	if r.Cache != nil {
+		if dirs, ok := r.Cache.getSkills(f.commit); ok {
+			return dirs, nil
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		dirs, missing, err := f.skillDirs()
+		if err != nil {
+			return nil, err
+		}
+		if missing.IsZero() {
+			sort.Strings(dirs)
+			if r.Cache != nil {
+				if err := r.Cache.putSkills(f.commit, dirs); err != nil {
+					r.logf("cache not updated: %v", err)
+				}
+			}
+			return dirs, nil
+		}
+		if f.gotAll || attempt > 0 {
+			return nil, &RemoteError{URL: redact(r.URL), Err: fmt.Errorf("server did not send tree %s", short(missing.String()))}
+		}
+		if _, err := f.session(ctx); err != nil {
+			return nil, err
+		}
+		if err := f.fetchAllTrees(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// skillDirs walks every tree of the commit in the store; it stops at the first missing tree.
+func (f *fetcher) skillDirs() ([]string, plumbing.Hash, error) {
+	_, missing, err := f.walk("")
+	if err != nil || !missing.IsZero() {
+		return nil, missing, err
+	}
+	c, _ := f.st.get(f.commit)
+	root, _ := commitTree(c.data)
+	var dirs []string
+	var visit func(h plumbing.Hash, dir string, depth int) (plumbing.Hash, error)
+	visit = func(h plumbing.Hash, dir string, depth int) (plumbing.Hash, error) {
+		if depth > maxDepth {
+			return plumbing.ZeroHash, nil
+		}
+		entries, missing, err := f.tree(h, dir)
+		if err != nil || !missing.IsZero() {
+			return missing, err
+		}
+		for _, e := range entries {
+			if entryProblem(e) != "" {
+				continue
+			}
+			if e.Mode == modeTree {
+				if m, err := visit(e.Hash, path.Join(dir, e.Name), depth+1); err != nil || !m.IsZero() {
+					return m, err
+				}
+			} else if (e.Name == "SKILL.md" || e.Name == "skill.md") && e.Mode != modeLink {
+				dirs = append(dirs, dir)
+			}
+		}
+		return plumbing.ZeroHash, nil
+	}
+	m, err := visit(root, "", 0)
+	if !m.IsZero() || err != nil {
+		return nil, m, err
+	}
+	// A folder with both SKILL.md and skill.md is listed once.
+	out := dirs[:0]
+	for i, d := range dirs {
+		if i == 0 || d != dirs[i-1] {
+			out = append(out, d)
+		}
+	}
+	return out, plumbing.ZeroHash, nil
+}
