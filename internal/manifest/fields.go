@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -118,7 +119,11 @@ func (c *checker) name(k, v *yaml.Node, sk *Skill) {
 		c.add(p, Warning, "name-non-ascii", "name %q uses characters outside a-z, 0-9 and '-': the specification allows only those and some clients refuse others", n)
 	}
 	if c.in.Dir != "" && normName(c.in.Dir) != n {
-		c.add(p, Error, "name-dir-mismatch", "name %q does not match the folder name %q: rename the folder to %q or set name: %s", n, c.in.Dir, n, c.in.Dir)
+		fix := "set name: " + strings.ToValidUTF8(c.in.Dir, "\uFFFD")
+		if nameProblem(n) == "" {
+			fix = fmt.Sprintf("rename the folder to %q or %s", n, fix)
+		}
+		c.add(p, Error, "name-dir-mismatch", "name %q does not match the folder name %q: %s", n, c.in.Dir, fix)
 	}
 }
 

@@ -1,0 +1,54 @@
+//go:build unix
+
+package validate
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestHostileFiles: a FIFO must not block the run, a 50 MB file must not be read whole, and a symlinked
+// folder inside a tree must not be followed.
+func TestHostileFiles(t *testing.T) {
+	root := tree(t, map[string]string{"ok/SKILL.md": skill("ok")})
+	for _, d := range []string{"fifo", "huge"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "fifo", "SKILL.md"), 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	f, err := os.Create(filepath.Join(root, "huge", "SKILL.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(50 << 20); err != nil { // sparse: costs no disk
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Symlink(filepath.Join(root, "ok"), filepath.Join(root, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	chdir(t, root)
+	start := time.Now()
+	var out bytes.Buffer
+	sum, err := Run(Options{Paths: []string{"."}}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("took %v", el)
+	}
+	want := "fifo/SKILL.md:1:1: error: SKILL.md is not a regular file: replace it with one [not-regular-file]\n" +
+		"huge/SKILL.md:1:1: error: SKILL.md is 52428800 bytes; the limit is 1048576: move detail into references/ files and link them [file-too-large]\n" +
+		"3 skills checked: 2 invalid, 2 errors, 0 warnings\n"
+	if out.String() != want || sum.Skills != 3 || strings.Contains(out.String(), "loop") {
+		t.Errorf("got\n%s", out.String())
+	}
+}

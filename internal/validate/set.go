@@ -1,0 +1,77 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/resolve"
+)
+
+// setChecks adds the findings that need every skill of the run: depends-on cycles among them (errors:
+// no install order exists) and depends-on names none of them provides (warnings: a registry may have
+// them). A lone skill gets neither, since every name it depends on lives elsewhere by construction.
+func setChecks(results []Result, strict bool) {
+	byName := map[string][]int{}
+	for i, r := range results {
+		if r.Skill != nil && strings.TrimSpace(r.Skill.Name) != "" {
+			n := strings.TrimSpace(r.Skill.Name)
+			byName[n] = append(byName[n], i)
+		}
+	}
+	if len(results) < 2 {
+		return
+	}
+	sev := manifest.Warning
+	if strict {
+		sev = manifest.Error
+	}
+	g := resolve.New()
+	for i := range results {
+		r := &results[i]
+		if r.Skill == nil {
+			continue
+		}
+		self := strings.TrimSpace(r.Skill.Name)
+		var deps []string
+		for j, d := range r.Skill.DependsOn {
+			if d == "" || d == self {
+				continue // reported by manifest as invalid or self
+			}
+			deps = append(deps, d)
+			if _, ok := byName[d]; !ok {
+				p := r.Skill.DependsOnPos[j]
+				r.Diagnostics = append(r.Diagnostics, manifest.Diagnostic{
+					File: r.File, Line: p.Line, Column: p.Column, Severity: sev, Rule: "depends-on-unresolved",
+					Message: fmt.Sprintf("depends-on %q names no skill validated here: it must come from a registry at install time, or add the skill", d),
+				})
+			}
+		}
+		if self != "" {
+			g.Add(self, deps...)
+		}
+	}
+	for _, cycle := range g.Cycles() {
+		chain := strings.Join(cycle, " -> ")
+		for k := 0; k+1 < len(cycle); k++ {
+			from, to := cycle[k], cycle[k+1]
+			for _, i := range byName[from] {
+				r := &results[i]
+				for j, d := range r.Skill.DependsOn {
+					if d != to {
+						continue
+					}
+					p := r.Skill.DependsOnPos[j]
+					r.Diagnostics = append(r.Diagnostics, manifest.Diagnostic{
+						File: r.File, Line: p.Line, Column: p.Column, Severity: manifest.Error, Rule: "depends-on-cycle",
+						Message: fmt.Sprintf("dependency cycle %s: no install order exists; remove one of these depends-on entries (related-skills can hold a two-way link)", chain),
+					})
+					break
+				}
+			}
+		}
+	}
+	for i := range results {
+		manifest.Sort(results[i].Diagnostics)
+	}
+}
