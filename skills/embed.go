@@ -8,7 +8,7 @@ import "embed"
 // "." or "_", so the plain directory patterns embed every file; embed_test.go fails if a skill folder
 // on disk is missing from this list.
 //
-//go:embed python-async-patterns python-database-patterns python-fastapi-patterns python-observability-patterns python-typing-patterns
+//go:embed python-async-patterns python-database-patterns python-fastapi-patterns python-observability-patterns python-typing-patterns skillctl
 var FS embed.FS
 
 // Executable lists the files of FS, by slash path, that must be installed with the executable bit:
@@ -20,4 +20,5 @@ var Executable = map[string]bool{
 	"python-fastapi-patterns/scripts/check_routes.py":        true,
 	"python-observability-patterns/scripts/check_logging.py": true,
 	"python-typing-patterns/scripts/check_typing.py":         true,
+	"skillctl/scripts/skills-ci.sh":                          true,
 }
