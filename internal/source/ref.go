@@ -1,0 +1,171 @@
+package source
+
+import (
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// isCommit accepts SHA-1 and SHA-256 object names.
+func isCommit(s string) bool { return isHex(s, 40) || isHex(s, 64) }
+
+// ResolveRef decides the ref and commit of a Git source from the remote's advertised refs, which map full
+// names ("HEAD", "refs/heads/feature/x", "refs/tags/v1.2") to peeled commit hashes. For tree URLs it splits
+// TreeRest: the longest prefix naming a branch wins, then the longest naming a tag, then "HEAD", then a
+// commit hash, which the caller wants directly; the remaining segments become Path. Otherwise it looks Ref
+// up the same way, "" meaning HEAD. It returns the full ref name used (the hash itself for a commit) and
+// sets Ref and Path.
+func (s *Source) ResolveRef(refs map[string]string) (ref, commit string, err error) {
+	if s.Kind != Git {
+		return "", "", &Error{Input: s.Raw, Problem: "not a git source"}
+	}
+	if s.TreeRest != nil {
+		return s.resolveTree(refs)
+	}
+	if s.Ref == "" {
+		return s.found(refs, "HEAD")
+	}
+	for _, full := range []string{"refs/heads/" + s.Ref, "refs/tags/" + s.Ref, s.Ref} {
+		if _, ok := refs[full]; ok && (full == "HEAD" || strings.HasPrefix(full, "refs/")) {
+			return s.found(refs, full)
+		}
+	}
+	if isCommit(s.Ref) {
+		return strings.ToLower(s.Ref), strings.ToLower(s.Ref), nil
+	}
+	return "", "", s.noRef(refs, s.Ref)
+}
+
+func (s *Source) resolveTree(refs map[string]string) (string, string, error) {
+	segs := s.TreeRest
+	for _, prefix := range []string{"refs/heads/", "refs/tags/"} {
+		for k := len(segs); k >= 1; k-- {
+			name := strings.Join(segs[:k], "/")
+			if _, ok := refs[prefix+name]; ok {
+				return s.split(refs, prefix+name, name, segs[k:])
+			}
+		}
+	}
+	if segs[0] == "HEAD" {
+		if _, ok := refs["HEAD"]; ok {
+			return s.split(refs, "HEAD", "HEAD", segs[1:])
+		}
+	}
+	if isCommit(segs[0]) {
+		c := strings.ToLower(segs[0])
+		if _, _, err := s.split(nil, "", segs[0], segs[1:]); err != nil {
+			return "", "", err
+		}
+		return c, c, nil
+	}
+	return "", "", s.noRef(refs, segs[0])
+}
+
+// split records the ref and path a tree URL resolved to, checking the path once more.
+func (s *Source) split(refs map[string]string, full, short string, rest []string) (string, string, error) {
+	p := strings.Join(rest, "/")
+	if p != "" && !validPath(p) {
+		return "", "", &Error{Input: s.Raw, Problem: "the path inside the repository is not a plain relative path", Hint: AcceptedForms}
+	}
+	s.Ref, s.Path = short, p
+	if refs == nil {
+		return "", "", nil
+	}
+	return s.found(refs, full)
+}
+
+func (s *Source) found(refs map[string]string, full string) (string, string, error) {
+	c, ok := refs[full]
+	if !ok {
+		return "", "", &Error{Input: s.Raw, Problem: "the remote advertises no " + full}
+	}
+	if !isCommit(c) {
+		return "", "", &Error{Input: s.Raw, Problem: "the remote advertises " + full + " as " + strconv.QuoteToGraphic(c) + ", not a commit hash"}
+	}
+	return full, strings.ToLower(c), nil
+}
+
+// noRef explains a ref that matched nothing, listing what the remote has so the user can correct it.
+func (s *Source) noRef(refs map[string]string, want string) error {
+	var have []string
+	for full := range refs {
+		if short, ok := strings.CutPrefix(full, "refs/heads/"); ok {
+			have = append(have, short)
+		} else if short, ok := strings.CutPrefix(full, "refs/tags/"); ok && !strings.HasSuffix(short, "^{}") {
+			have = append(have, short)
+		}
+	}
+	sort.Strings(have)
+	hint := "the remote has no branches or tags"
+	if len(have) > 0 {
+		more := ""
+		if len(have) > 10 {
+			more = ", ..."
+			have = have[:10]
+		}
+		hint = "the remote has: " + strings.Join(have, ", ") + more
+	}
+	return &Error{
+		Input:   s.Raw,
+		Problem: "no branch, tag or commit " + strconv.QuoteToGraphic(want) + " in " + s.Repo,
+		Hint:    hint,
+	}
+}
+
+// String is the canonical form of the source: parsing it again gives the same source.
+func (s Source) String() string {
+	switch s.Kind {
+	case Git:
+		if s.TreeRest != nil {
+			out := strings.TrimSuffix(s.Repo, ".git") + s.treeSep + pathEscape(s.Ref)
+			if s.Path != "" {
+				out += "/" + pathEscape(s.Path)
+			}
+			return out
+		}
+		if s.Shorthand {
+			out := strings.TrimSuffix(strings.TrimPrefix(s.Repo, "https://github.com/"), ".git")
+			if s.Path != "" {
+				out += "/" + s.Path
+			}
+			if s.Ref != "" {
+				out += "@" + s.Ref
+			}
+			return out
+		}
+		out := s.Repo
+		if s.Path != "" {
+			out += "//" + pathEscape(s.Path)
+		}
+		if s.Ref != "" {
+			out += "#" + (&url.URL{Fragment: s.Ref}).EscapedFragment()
+		}
+		return out
+	case Local:
+		d := s.Dir
+		if d == "." || d == ".." || d == "~" || filepath.IsAbs(d) || strings.HasPrefix(d, "../") || strings.HasPrefix(d, "~/") {
+			return d
+		}
+		return "./" + d
+	case Name:
+		if s.Registry != "" {
+			return s.Name + "@" + s.Registry
+		}
+		return s.Name
+	}
+	return ""
+}

@@ -1,0 +1,531 @@
+// Package source parses what a user types to name a skill (a tree URL, OWNER/REPO, a git URL, a local
+// folder or a registry name) into a Source, refusing anything that could smuggle a path, a token or a shell
+// command. It is pure: no network, no files.
+package source
+
+import (
+	"fmt"
+	"net/url"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// Kind says where a skill comes from.
+type Kind int
+
+const (
+	Git   Kind = iota + 1 // a folder of a git repository, fetched over http(s) or file://
+	Local                 // a folder on this machine
+	Name                  // a skill name looked up in registries
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Git:
+		return "git"
+	case Local:
+		return "local"
+	case Name:
+		return "name"
+	}
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// MaxLen bounds a source's length; nothing legitimate comes close, and a bound keeps hostile input cheap.
+const MaxLen = 2048
+
+// AcceptedForms is the hint every parse error carries.
+const AcceptedForms = `accepted sources:
+  https://github.com/OWNER/REPO/tree/REF/PATH   a folder of a repository, on any host (also .../blob/REF/PATH/SKILL.md)
+  OWNER/REPO[/PATH][@REF]                       a repository on github.com
+  https://HOST/OWNER/REPO.git[//PATH][#REF]     a git URL (also file:///ABS/REPO.git)
+  ./DIR, ../DIR, /DIR, ~/DIR                    a folder on this machine
+  NAME, NAME@REGISTRY, AUTHOR/NAME              a skill from a registry`
+
+// Source is a parsed source. Raw is exactly what the user typed and goes into the lock verbatim, so Parse
+// refuses any input carrying credentials. For Git, Path is "" or a path snapshot.ValidPath accepts.
+type Source struct {
+	Kind Kind
+	Raw  string
+
+	// Git.
+	Repo string // clone URL: SCHEME://HOST/OWNER/REPO.git for tree URLs and shorthands; as given for git URLs
+	Host string // lowercased host[:port], for auth decisions: only "github.com" gets GITHUB_TOKEN
+	// Ref is a branch, tag or 40-hex commit as written; "" is the remote's default branch. For tree URLs it
+	// is a first guess (the first segment after tree/) until ResolveRef splits TreeRest against real refs.
+	Ref string
+	// Path is the folder inside the repository: slash-separated, cleaned, no leading or trailing slash; ""
+	// is the root. For tree URLs it is a first guess, like Ref.
+	Path string
+	// TreeRest holds, for tree and blob URLs only, the percent-decoded segments after tree/ (for blob URLs,
+	// without the SKILL.md): ref and path are not split until the remote's refs are known.
+	TreeRest  []string
+	Shorthand bool   // came from OWNER/REPO[/PATH][@REF]
+	treeSep   string // "/tree/" or GitLab's "/-/tree/", for String
+
+	// Local.
+	Dir string // as typed, cleaned; a leading "~/" is left for the caller to expand
+
+	// Name. A two-segment shorthand without a ref also fills Author and Name, because a/b may be a
+	// registry's AUTHOR/NAME as well as a GitHub OWNER/REPO; its Kind stays Git.
+	Name, Registry, Author string
+}
+
+// Error is a refused source. Input is the source as typed with any user-info removed, so printing the
+// error never leaks a token. The CLI prints Hint as "hint:" lines.
+type Error struct {
+	Input, Problem, Hint string
+}
+
+func (e *Error) Error() string {
+	in := e.Input
+	if len(in) > 100 {
+		in = in[:100] + "..."
+	}
+	return "source " + strconv.QuoteToGraphic(in) + ": " + e.Problem
+}
+
+func refuse(input, problem string) *Error {
+	return &Error{Input: redact(input), Problem: problem, Hint: AcceptedForms}
+}
+
+// redact removes user-info from anything that looks like a URL, so a refused token is never echoed.
+func redact(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return scheme + "://***@" + rest[at+1:]
+	}
+	return s
+}
+
+// shellMeta are characters that never belong in a source; they can only mean an attempt to reach a shell
+// through a careless consumer, so they are refused everywhere, raw or percent-encoded.
+const shellMeta = "$`;|&<>'\"\\"
+
+// checkText refuses control, bidirectional-override and shell characters, and invalid UTF-8.
+func checkText(s string) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case r == 0:
+			return "contains a NUL byte"
+		case unicode.IsControl(r):
+			return fmt.Sprintf("contains the control character %U", r)
+		case isBidi(r):
+			return fmt.Sprintf("contains the invisible formatting character %U", r)
+		case strings.ContainsRune(shellMeta, r):
+			return fmt.Sprintf("contains %q, which never belongs in a source", r)
+		}
+	}
+	return ""
+}
+
+// isBidi reports characters that reorder or hide text on screen, letting a source read differently from
+// what it is.
+func isBidi(r rune) bool {
+	return r == 0x061c || r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) ||
+		(r >= 0x2066 && r <= 0x2069) || r == 0xfeff || (r >= 0x200b && r <= 0x200d)
+}
+
+// Parse parses a source as typed. It never touches the network or the disk.
+func Parse(s string) (Source, error) {
+	if s == "" {
+		return Source{}, refuse(s, "empty")
+	}
+	if len(s) > MaxLen {
+		return Source{}, refuse(s, fmt.Sprintf("longer than %d bytes", MaxLen))
+	}
+	scheme, _, isURL := strings.Cut(s, "://")
+	if isURL {
+		return parseURL(s, strings.ToLower(scheme))
+	}
+	if p := checkText(s); p != "" {
+		return Source{}, refuse(s, p)
+	}
+	if strings.ContainsAny(s, " \t") && !isLocal(s) {
+		return Source{}, refuse(s, "contains a space")
+	}
+	switch {
+	case isLocal(s):
+		return Source{Kind: Local, Raw: s, Dir: filepath.Clean(s)}, nil
+	case isSCP(s):
+		e := refuse(s, "ssh sources are not supported: skillctl fetches over https")
+		e.Hint = "use the https URL, e.g. https://github.com/OWNER/REPO.git, or the tree URL of the folder\n" + AcceptedForms
+		return Source{}, e
+	case strings.Contains(s, "/"):
+		return parseShorthand(s)
+	}
+	return parseName(s)
+}
+
+func isLocal(s string) bool {
+	return s == "." || s == ".." || s == "~" || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") ||
+		strings.HasPrefix(s, "/") || strings.HasPrefix(s, "~/")
+}
+
+// isSCP matches git's scp-like syntax, USER@HOST:PATH.
+func isSCP(s string) bool {
+	at := strings.Index(s, "@")
+	colon := strings.Index(s, ":")
+	slash := strings.Index(s, "/")
+	return at > 0 && colon > at && (slash < 0 || colon < slash)
+}
+
+// nameOK accepts skill and registry names loosely (Unicode letters, digits, '-', '_', '.'); the manifest
+// rules judge a name for real once the skill is found.
+func nameOK(s string) bool {
+	if s == "" || s == "." || s == ".." || len(s) > 255 {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func parseName(s string) (Source, error) {
+	name, reg, hasReg := strings.Cut(s, "@")
+	if !nameOK(name) {
+		return Source{}, refuse(s, "not a skill name")
+	}
+	if hasReg && !nameOK(reg) {
+		return Source{}, refuse(s, "not a registry name after @")
+	}
+	return Source{Kind: Name, Raw: s, Name: name, Registry: reg}, nil
+}
+
+// ownerOK accepts GitHub-style owner and repository names.
+func ownerOK(s string) bool {
+	if s == "" || s == "." || s == ".." || strings.EqualFold(s, ".git") || len(s) > 100 {
+		return false
+	}
+	for _, r := range s {
+		if !(r < utf8.RuneSelf && (r == '-' || r == '_' || r == '.' || unicode.IsLetter(r) || unicode.IsDigit(r))) {
+			return false
+		}
+	}
+	return true
+}
+
+func parseShorthand(s string) (Source, error) {
+	spec, ref, hasRef := strings.Cut(s, "@")
+	segs := strings.Split(strings.TrimSuffix(spec, "/"), "/")
+	if len(segs) < 2 {
+		return Source{}, refuse(s, "not OWNER/REPO")
+	}
+	owner, repo := segs[0], strings.TrimSuffix(segs[1], ".git")
+	if strings.Contains(owner, ".") {
+		e := refuse(s, "looks like a URL without its scheme")
+		e.Hint = "write it in full: https://" + s + "\n" + AcceptedForms
+		return Source{}, e
+	}
+	if !ownerOK(owner) || !ownerOK(repo) {
+		return Source{}, refuse(s, "not OWNER/REPO: owner and repository are letters, digits, '-', '_' and '.'")
+	}
+	src := Source{
+		Kind: Git, Raw: s, Shorthand: true, Host: "github.com",
+		Repo: "https://github.com/" + owner + "/" + repo + ".git",
+	}
+	if hasRef {
+		if p := refProblem(ref); p != "" {
+			return Source{}, refuse(s, p)
+		}
+		src.Ref = ref
+	}
+	if len(segs) > 2 {
+		p := strings.Join(segs[2:], "/")
+		if !validPath(p) {
+			return Source{}, refuse(s, "the path inside the repository must be relative, without '..', '.', '//' or .git")
+		}
+		src.Path = p
+	}
+	if len(segs) == 2 && !hasRef {
+		src.Author, src.Name = owner, repo
+	}
+	return src, nil
+}
+
+// refProblem applies git's ref-name rules that matter here, and refuses a leading '-' so a ref can never
+// read as an option.
+func refProblem(ref string) string {
+	switch {
+	case ref == "":
+		return "empty ref after @ or #"
+	case strings.HasPrefix(ref, "-"):
+		return "a ref cannot start with '-'"
+	case strings.Contains(ref, ".."), strings.Contains(ref, "//"), strings.Contains(ref, "@{"),
+		strings.HasPrefix(ref, "/"), strings.HasSuffix(ref, "/"), strings.HasSuffix(ref, ".lock"),
+		strings.HasSuffix(ref, "."), strings.ContainsAny(ref, " ~^:?*[\\"):
+		return "not a valid git ref: " + strconv.QuoteToGraphic(ref)
+	}
+	if p := checkText(ref); p != "" {
+		return "the ref " + p
+	}
+	for _, el := range strings.Split(ref, "/") {
+		if strings.HasPrefix(el, ".") {
+			return "not a valid git ref: " + strconv.QuoteToGraphic(ref)
+		}
+	}
+	return ""
+}
+
+// decodeSegments splits an escaped URL path into decoded segments. A decoded segment is split again on '/'
+// so "%2F" cannot hide a ".." from the check; empty segments (doubled or trailing slashes) are dropped.
+func decodeSegments(escaped string) ([]string, string) {
+	var out []string
+	for _, raw := range strings.Split(escaped, "/") {
+		dec, err := url.PathUnescape(raw)
+		if err != nil {
+			return nil, "bad percent-encoding in " + strconv.QuoteToGraphic(raw)
+		}
+		if p := checkText(dec); p != "" {
+			return nil, "the path " + p
+		}
+		for _, el := range strings.Split(dec, "/") {
+			switch el {
+			case "":
+			case ".", "..":
+				return nil, "the path contains '" + el + "': paths must stay inside the repository"
+			default:
+				out = append(out, el)
+			}
+		}
+	}
+	return out, ""
+}
+
+func parseURL(s, scheme string) (Source, error) {
+	if p := checkText(s); p != "" {
+		return Source{}, refuse(s, p)
+	}
+	if strings.ContainsAny(s, " \t") {
+		return Source{}, refuse(s, "contains a space")
+	}
+	switch scheme {
+	case "http", "https", "file":
+	case "ssh", "git", "git+ssh", "ssh+git":
+		e := refuse(s, scheme+":// sources are not supported: skillctl fetches over https")
+		e.Hint = "use the https URL, e.g. https://HOST/OWNER/REPO.git, or the tree URL of the folder\n" + AcceptedForms
+		return Source{}, e
+	default:
+		return Source{}, refuse(s, "unknown scheme "+strconv.QuoteToGraphic(scheme))
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return Source{}, refuse(s, "not a URL")
+	}
+	if u.User != nil || strings.Contains(hostPart(s), "@") {
+		e := refuse(s, "credentials in a URL would be written to the lock and logs")
+		e.Hint = "remove them from the URL and put the token in GITHUB_TOKEN (or GH_TOKEN)"
+		return Source{}, e
+	}
+	if u.Opaque != "" {
+		return Source{}, refuse(s, "not a URL")
+	}
+	if scheme == "file" {
+		return parseFileURL(s, u)
+	}
+	host := strings.ToLower(u.Host)
+	if host == "" || u.Hostname() == "" {
+		return Source{}, refuse(s, "no host")
+	}
+	segs, p := decodeSegments(u.EscapedPath())
+	if p != "" {
+		return Source{}, refuse(s, p)
+	}
+	if i := treeIndex(segs); i >= 0 {
+		return parseTreeURL(s, u, host, segs, i)
+	}
+	return parseGitURL(s, u, host)
+}
+
+// hostPart is the authority of a URL as typed, for checks that must not depend on url.Parse's reading.
+func hostPart(s string) string {
+	_, rest, _ := strings.Cut(s, "://")
+	if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+		rest = rest[:end]
+	}
+	return rest
+}
+
+// treeIndex finds "tree" or "blob" after OWNER/REPO (GitHub and its Enterprise shape) or after "-" (GitLab's
+// GROUP/.../REPO/-/tree/REF shape); -1 when the URL is not a tree URL.
+func treeIndex(segs []string) int {
+	if len(segs) >= 3 && (segs[2] == "tree" || segs[2] == "blob") {
+		return 2
+	}
+	for i := 2; i+1 < len(segs); i++ {
+		if segs[i] == "-" && (segs[i+1] == "tree" || segs[i+1] == "blob") {
+			return i + 1
+		}
+	}
+	return -1
+}
+
+func parseTreeURL(s string, u *url.URL, host string, segs []string, i int) (Source, error) {
+	if host == "github.com" && i != 2 {
+		return Source{}, refuse(s, "a github.com URL must be a repository or a tree URL")
+	}
+	repoSegs := segs[:i]
+	if repoSegs[len(repoSegs)-1] == "-" {
+		repoSegs = repoSegs[:len(repoSegs)-1]
+	}
+	for _, r := range repoSegs {
+		if !ownerOK(r) {
+			return Source{}, refuse(s, "not a repository name: "+strconv.QuoteToGraphic(r))
+		}
+	}
+	rest := segs[i+1:]
+	if segs[i] == "blob" {
+		if len(rest) < 2 || !strings.EqualFold(rest[len(rest)-1], "SKILL.md") {
+			e := refuse(s, "a blob URL must point at a SKILL.md")
+			e.Hint = "use the folder's tree URL: https://HOST/OWNER/REPO/tree/REF/PATH\n" + AcceptedForms
+			return Source{}, e
+		}
+		rest = rest[:len(rest)-1]
+	}
+	if len(rest) == 0 {
+		return Source{}, refuse(s, "no ref after /"+segs[i]+"/")
+	}
+	if p := refProblem(rest[0]); p != "" {
+		return Source{}, refuse(s, p)
+	}
+	last := len(repoSegs) - 1
+	repoPath := strings.Join(repoSegs[:last], "/") + "/" + strings.TrimSuffix(repoSegs[last], ".git") + ".git"
+	src := Source{
+		Kind: Git, Raw: s, Host: host,
+		Repo:     webScheme(u, host) + "://" + host + "/" + pathEscape(repoPath),
+		TreeRest: rest,
+		Ref:      rest[0],
+		Path:     strings.Join(rest[1:], "/"),
+		treeSep:  "/tree/",
+	}
+	if len(repoSegs) < i {
+		src.treeSep = "/-/tree/"
+	}
+	if src.Path != "" && !validPath(src.Path) {
+		return Source{}, refuse(s, "the path inside the repository is not a plain relative path")
+	}
+	return src, nil
+}
+
+// webScheme is the URL's scheme, except that github.com is always reached over https: it is the host that
+// gets GITHUB_TOKEN, which must never cross the network in clear.
+func webScheme(u *url.URL, host string) string {
+	if host == "github.com" {
+		return "https"
+	}
+	return u.Scheme
+}
+
+// pathEscape escapes each segment of a slash path.
+func pathEscape(p string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// splitGitPath splits an escaped URL path at the first "//" into the repository part and the folder part.
+func splitGitPath(escaped string) (repo, folder string) {
+	if i := strings.Index(escaped, "//"); i >= 0 {
+		return escaped[:i], escaped[i+2:]
+	}
+	return escaped, ""
+}
+
+func parseGitURL(s string, u *url.URL, host string) (Source, error) {
+	if u.RawQuery != "" || u.ForceQuery {
+		return Source{}, refuse(s, "a git URL cannot carry a query string")
+	}
+	repoEsc, folderEsc := splitGitPath(u.EscapedPath())
+	repoSegs, _ := decodeSegments(repoEsc) // already checked as part of the whole path
+	if len(repoSegs) == 0 {
+		return Source{}, refuse(s, "no repository path")
+	}
+	if host == "github.com" && (len(repoSegs) != 2 || strings.HasSuffix(repoEsc, "/")) {
+		return Source{}, refuse(s, "a github.com URL must be a repository or a tree URL")
+	}
+	for _, raw := range strings.Split(repoEsc, "/") {
+		if dec, _ := url.PathUnescape(raw); strings.Contains(dec, "/") {
+			return Source{}, refuse(s, "an encoded '/' in the repository path")
+		}
+	}
+	repo := webScheme(u, host) + "://" + host + strings.TrimSuffix(repoEsc, "/")
+	if host == "github.com" {
+		owner, name := repoSegs[0], strings.TrimSuffix(repoSegs[1], ".git")
+		if !ownerOK(owner) || !ownerOK(name) {
+			return Source{}, refuse(s, "not a github.com repository: owner and repository are letters, digits, '-', '_' and '.'")
+		}
+		repo = "https://github.com/" + owner + "/" + name + ".git"
+	}
+	src := Source{Kind: Git, Raw: s, Host: host, Repo: repo}
+	if err := gitFolderRef(s, u, folderEsc, &src); err != nil {
+		return Source{}, err
+	}
+	return src, nil
+}
+
+// gitFolderRef fills Path from the part after "//" and Ref from the fragment.
+func gitFolderRef(s string, u *url.URL, folderEsc string, src *Source) error {
+	if folderEsc != "" {
+		segs, p := decodeSegments(folderEsc)
+		if p != "" {
+			return refuse(s, p)
+		}
+		src.Path = strings.Join(segs, "/")
+		if src.Path != "" && !validPath(src.Path) {
+			return refuse(s, "the path inside the repository is not a plain relative path")
+		}
+	}
+	if u.Fragment != "" || strings.HasSuffix(s, "#") {
+		if p := refProblem(u.Fragment); p != "" {
+			return refuse(s, p)
+		}
+		src.Ref = u.Fragment
+	}
+	return nil
+}
+
+func parseFileURL(s string, u *url.URL) (Source, error) {
+	if h := strings.ToLower(u.Host); h != "" && h != "localhost" {
+		return Source{}, refuse(s, "a file URL names no host: use file:///ABSOLUTE/PATH")
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return Source{}, refuse(s, "a git URL cannot carry a query string")
+	}
+	repoEsc, folderEsc := splitGitPath(u.EscapedPath())
+	segs, p := decodeSegments(repoEsc)
+	if p != "" {
+		return Source{}, refuse(s, p)
+	}
+	if len(segs) == 0 {
+		return Source{}, refuse(s, "no repository path")
+	}
+	src := Source{Kind: Git, Raw: s, Repo: "file:///" + pathEscape(path.Join(segs...))}
+	if err := gitFolderRef(s, u, folderEsc, &src); err != nil {
+		return Source{}, err
+	}
+	return src, nil
+}
+
+// validPath is the one rule for a folder inside a repository, shared with everything that installs files.
+func validPath(p string) bool { return snapshot.ValidPath(p) }
