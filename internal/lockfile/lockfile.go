@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -106,8 +107,8 @@ func (s *Skill) check() error {
 	switch {
 	case !nameRE.MatchString(s.Name) || len(s.Name) > 64:
 		return fmt.Errorf("invalid name %q", s.Name)
-	case s.Dir == "" || (s.Dir != "." && !snapshot.ValidPath(s.Dir)):
-		return fmt.Errorf("invalid dir %q: must be a relative path inside the project", s.Dir)
+	case !validDir(s.Dir):
+		return fmt.Errorf("invalid dir %q: want a clean relative path inside the project, or an absolute one", s.Dir)
 	case s.Source == "":
 		return errors.New("missing source")
 	case !hashRE.MatchString(s.Hash):
@@ -116,7 +117,9 @@ func (s *Skill) check() error {
 		return fmt.Errorf("invalid commit %q: want 40 hex digits", s.Commit)
 	case s.Tree != "" && !hexCommit.MatchString(s.Tree):
 		return fmt.Errorf("invalid tree %q: want 40 hex digits", s.Tree)
-	case s.Path != "" && !snapshot.ValidPath(s.Path):
+	case s.Registry == "local" && !validDir(s.Path):
+		return fmt.Errorf("invalid local path %q", s.Path)
+	case s.Registry != "local" && s.Path != "" && !snapshot.ValidPath(s.Path):
 		return fmt.Errorf("invalid path %q", s.Path)
 	case s.Repo != "" && s.Commit == "":
 		return errors.New("a skill from a repository must record its commit")
@@ -131,6 +134,15 @@ func (s *Skill) check() error {
 		}
 	}
 	return nil
+}
+
+// validDir accepts "." , a clean relative path that stays inside the project, or a clean absolute path
+// (a user-level target such as ~/.claude/skills, recorded by --global).
+func validDir(d string) bool {
+	if d == "." || snapshot.ValidPath(d) {
+		return true
+	}
+	return strings.HasPrefix(d, "/") && path.Clean(d) == d && !strings.ContainsAny(d, "\x00\n\r")
 }
 
 func jsonProblem(err error) string {

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/install"
+	"github.com/spf13/cobra"
+)
+
+func newDepsCmd() *cobra.Command {
+	var opts install.DepsOptions
+	cmd := &cobra.Command{
+		Use:   "deps SOURCE...",
+		Short: "Show the resolved dependency tree without installing",
+		Long: `Deps resolves each SOURCE's depends-on skills exactly as install would (sibling folders
+first, then the same repository, then the registries) and prints the tree. Missing
+skills and cycles are marked in the output and make the exit status 1; related
+skills are shown apart, as suggestions.`,
+		Example: `  skillctl deps python-fastapi-patterns
+  skillctl deps https://github.com/OWNER/REPO/tree/main/skills/x --format mermaid
+  skillctl deps ./my-skill --format dot | dot -Tsvg > deps.svg`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch opts.Format {
+			case "text", "json", "dot", "mermaid":
+			default:
+				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format text, json, dot or mermaid")
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			opts.Sources = args
+			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return install.Deps(ctx, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, dot or mermaid")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "dot", "mermaid"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/skillctl/skillctl/internal/install"
+	"github.com/spf13/cobra"
+)
+
+// addTargetFlags binds the flags every command that touches installed skills shares.
+func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
+	f := cmd.Flags()
+	f.StringVar(&t.Dir, "dir", "", "install into this folder (one subfolder per skill)")
+	f.StringVar(&t.Agent, "agent", "", "install where this agent looks: agents, claude, codex, copilot, cursor, gemini, opencode (default claude)")
+	f.BoolVar(&t.Global, "global", false, "use the agent's user-level folder instead of the project's")
+	f.StringVar(&t.Lock, "lock", "", "lock file (default skills.lock in the current folder)")
+	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(install.AgentNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.MarkFlagDirname("dir")
+}
+
+func addLimitFlags(cmd *cobra.Command, l *install.Limits) {
+	f := cmd.Flags()
+	f.Int64Var(&l.MaxFileSize, "max-file-size", install.DefaultMaxFileSize, "refuse a skill with a file larger than this many bytes")
+	f.Int64Var(&l.MaxTotalSize, "max-total-size", install.DefaultMaxTotalSize, "refuse a skill larger than this many bytes in all")
+	f.IntVar(&l.MaxFiles, "max-files", install.DefaultMaxFiles, "refuse a skill with more files than this")
+}
+
+// signalContext is cancelled by Ctrl-C or SIGTERM, so an install stops between steps and undoes itself.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func newInstallCmd() *cobra.Command {
+	var opts install.Options
+	cmd := &cobra.Command{
+		Use:   "install [SOURCE...]",
+		Short: "Install skills and their dependencies, pinned in skills.lock",
+		Long: `Install fetches each SOURCE's skill folder and every skill it depends on, checks them,
+and writes them into the target folder all at once, recording each in skills.lock by
+commit and content hash.
+
+A SOURCE is one of:
+  https://github.com/OWNER/REPO/tree/REF/PATH   a folder in a repository (any host)
+  https://github.com/OWNER/REPO/blob/REF/PATH/SKILL.md
+  OWNER/REPO[/PATH][@REF]                       shorthand for github.com
+  https://HOST/PATH/REPO.git[//PATH][#REF]      any git URL over http(s)
+  ./PATH or /PATH                               a folder on this machine
+  NAME[@REGISTRY]                               a skill by name from the registries
+
+Only the folders needed are fetched, never the whole repository. A skill is refused
+when its SKILL.md is invalid (unless --force), when it holds a symlink that leaves
+the skill, or when it exceeds the size limits. With no SOURCE, install restores
+exactly what skills.lock records.`,
+		Example: `  skillctl install python-async-patterns
+  skillctl install https://github.com/OWNER/REPO/tree/main/skills/AUTHOR/python-async-patterns
+  skillctl install OWNER/REPO/skills/pdf@v1.2.0 --agent codex
+  skillctl install ./my-skill --dir /tmp/demo --dry-run
+  skillctl install            # reproduce skills.lock (like npm ci)
+  skillctl install --frozen   # fail if the lock would change (CI)`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := signalContext()
+			defer cancel()
+			opts.Sources = args
+			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			return install.Run(ctx, opts)
+		},
+	}
+	addTargetFlags(cmd, &opts.Target)
+	addLimitFlags(cmd, &opts.Limits)
+	f := cmd.Flags()
+	f.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (skills, sources, commits, files, bytes) and write nothing")
+	f.BoolVar(&opts.Frozen, "frozen", false, "fail instead of changing skills.lock (for CI)")
+	f.BoolVar(&opts.Force, "force", false, "install invalid skills, and replace skills installed from elsewhere or edited locally")
+	f.BoolVar(&opts.WithRelated, "with-related", false, "also install the requested skills' related-skills")
+	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	return cmd
+}

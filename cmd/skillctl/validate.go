@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/validate"
+	"github.com/spf13/cobra"
+)
+
+func newValidateCmd() *cobra.Command {
+	var opts validate.Options
+	cmd := &cobra.Command{
+		Use:   "validate [PATH...]",
+		Short: "Check SKILL.md files against the Agent Skills spec and marketplace rules",
+		Long: `Validate checks every skill found under each PATH (default: the current directory).
+
+A PATH is a SKILL.md file, a skill folder, or a tree searched for skill folders
+(.git and node_modules are skipped; other hidden folders such as .curated are not).
+Each finding names the file, line and column, the rule that fired, and the fix.
+When several skills are checked together, dependency cycles among them and
+depends-on names none of them provides are reported too.
+
+Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
+		Example: `  skillctl validate                         # every skill under the current directory
+  skillctl validate --strict skills/        # warnings fail too (for CI)
+  skillctl validate --spec my-skill/        # the reference validator's verdict: no extension fields
+  skillctl validate --format json . | jq '.summary'
+  skillctl validate --format github skills/ # annotations in GitHub Actions`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Paths = args
+			if len(opts.Paths) == 0 {
+				opts.Paths = []string{"."}
+			}
+			switch opts.Format {
+			case "text", "json", "github":
+			default:
+				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format text, json or github")
+			}
+			sum, err := validate.Run(opts, cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			if sum.Invalid > 0 {
+				return clierr.ErrFindings
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
+	f.BoolVar(&opts.Spec, "spec", false, "apply the reference validator's rules: any field outside the spec's six is an error")
+	f.StringVar(&opts.Format, "format", "text", "output format: text, json or github")
+	f.IntVar(&opts.Jobs, "jobs", 0, "skills validated in parallel (0: one per CPU)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "github"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}

@@ -1,0 +1,82 @@
+package install
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// InitOptions are the init command's flags.
+type InitOptions struct {
+	Name   string
+	Dir    string // parent folder; default "."
+	Stdout io.Writer
+}
+
+// Init scaffolds a skill folder whose SKILL.md passes `validate --strict`, written atomically.
+func Init(opts InitOptions) error {
+	if !manifest.ValidName(opts.Name) {
+		return clierr.WithHint(clierr.Usage(fmt.Errorf("%s: not a valid skill name", opts.Name)),
+			"use 1-64 lowercase letters, digits and single hyphens, e.g. skillctl init pdf-forms")
+	}
+	parent := opts.Dir
+	if parent == "" {
+		parent = "."
+	}
+	dir := filepath.Join(parent, opts.Name)
+	if exists(dir) {
+		return clierr.WithHint(fmt.Errorf("%s: already exists", dir), "choose another name or --dir")
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	f := &snapshot.Folder{Files: []snapshot.File{
+		{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte(fmt.Sprintf(skillTemplate, opts.Name))},
+		{Path: "references/REFERENCE.md", Mode: snapshot.Regular, Data: []byte(referenceTemplate)},
+	}}
+	tmp, err := os.MkdirTemp(parent, ".skillctl-init-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := writeFolder(filepath.Join(tmp, opts.Name), f); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(tmp, opts.Name), dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.Stdout, "created %s\n", dir)
+	fmt.Fprintf(opts.Stdout, "next: edit %s, then run: skillctl validate --strict %s\n", filepath.Join(dir, "SKILL.md"), dir)
+	return nil
+}
+
+const skillTemplate = `---
+name: %s
+description: Describe what this skill does and when an agent should use it, in one or two sentences.
+license: Apache-2.0
+metadata:
+  version: "0.1.0"
+---
+# Overview
+
+State the task this skill helps with and the outcome it aims for.
+
+## Steps
+
+1. The first thing to do.
+2. The next thing, with the exact command or code.
+
+## Details
+
+Keep this file short; put longer material in [the reference](references/REFERENCE.md).
+`
+
+const referenceTemplate = `# Reference
+
+Detailed material the agent reads only when SKILL.md points it here.
+`

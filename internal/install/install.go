@@ -1,0 +1,278 @@
+package install
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// Options are the install command's flags.
+type Options struct {
+	Target      TargetOptions
+	Sources     []string
+	DryRun      bool
+	Frozen      bool // fail instead of changing the lock
+	Force       bool
+	WithRelated bool
+	JSON        bool
+	Limits      Limits
+	Stdout      io.Writer // results
+	Stderr      io.Writer // progress, notes, warnings
+}
+
+// Installed is one skill in the install report; its JSON shape is part of the CLI's interface.
+type Installed struct {
+	Name         string   `json:"name"`
+	Dir          string   `json:"dir"`
+	Source       string   `json:"source"`
+	Repo         string   `json:"repo"`
+	Ref          string   `json:"ref,omitempty"`
+	Commit       string   `json:"commit"`
+	Path         string   `json:"path"`
+	Tree         string   `json:"tree"`
+	Hash         string   `json:"hash"`
+	Dependencies []string `json:"dependencies"`
+	Requested    bool     `json:"requested"`
+	Action       string   `json:"action"` // install, replace, unchanged
+	Files        int      `json:"files"`
+	Bytes        int64    `json:"bytes"`
+}
+
+// Report is what an install did (or, with --dry-run, would do).
+type Report struct {
+	Installed []Installed `json:"installed"`
+	Suggested []string    `json:"suggested"`
+	DryRun    bool        `json:"dry_run,omitempty"`
+}
+
+// Run installs opts.Sources and their dependencies into the target, or, with no sources, everything the
+// lock lists (see FromLock).
+func Run(ctx context.Context, opts Options) error {
+	if len(opts.Sources) == 0 {
+		return FromLock(ctx, opts)
+	}
+	t, err := ResolveTarget(opts.Target)
+	if err != nil {
+		return clierr.Usage(err)
+	}
+	specs, err := parseSources(opts.Sources)
+	if err != nil {
+		return err
+	}
+	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
+	if err != nil {
+		return err
+	}
+	res, err := w.resolveAll(specs, opts.WithRelated)
+	if err != nil {
+		return err
+	}
+	if res.order, err = res.graph.Order(res.roots...); err != nil {
+		return err
+	}
+	if err := checkNodes(res, opts.Force, opts.Limits); err != nil {
+		return err
+	}
+	warnDiagnostics(opts.Stderr, res)
+
+	var rep Report
+	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+		c := &change{write: map[string]*snapshot.Folder{}, lock: lock}
+		before := lock.Marshal()
+		for _, name := range res.order {
+			n := res.nodes[name]
+			entry := n.lockEntry(t)
+			prev := lock.Find(t.Rel, name)
+			action, err := decide(t, name, entry, prev, opts.Force)
+			if err != nil {
+				return nil, err
+			}
+			if prev != nil && prev.Requested {
+				entry.Requested = true // a skill once asked for stays asked for
+			}
+			rep.Installed = append(rep.Installed, report(entry, action, n))
+			if action != "unchanged" {
+				c.write[name] = n.folder
+			}
+			lock.Put(entry)
+		}
+		if opts.Frozen && string(before) != string(lock.Marshal()) {
+			return nil, frozenError(t, rep.Installed)
+		}
+		rep.Suggested = res.suggested
+		if rep.Suggested == nil {
+			rep.Suggested = []string{}
+		}
+		return c, nil
+	})
+	if err != nil {
+		return err
+	}
+	rep.DryRun = opts.DryRun
+	return printReport(opts, t, rep)
+}
+
+func frozenError(t Target, ins []Installed) error {
+	var names []string
+	for _, in := range ins {
+		if in.Action != "unchanged" {
+			names = append(names, in.Name)
+		}
+	}
+	if len(names) == 0 {
+		names = append(names, "(lock metadata)")
+	}
+	return clierr.WithHint(fmt.Errorf("%s: would change with --frozen: %s", filepath.Base(t.Lock), strings.Join(names, ", ")),
+		"run the same command without --frozen to update the lock, and commit it")
+}
+
+// lockEntry is the node as the lock records it.
+func (n *node) lockEntry(t Target) lockfile.Skill {
+	e := lockfile.Skill{Name: n.name, Dir: t.Rel, Source: n.source, Hash: n.folder.Hash(), Requested: n.requested}
+	switch n.origin.kind {
+	case fromGit:
+		e.Repo, e.Ref, e.Commit, e.Path, e.Tree = n.origin.repo, n.origin.ref, n.origin.commit, n.origin.path, n.folder.Tree
+	case fromBuiltin:
+		e.Registry, e.Path = registry.BuiltinName, n.origin.path
+	case fromLocal:
+		e.Path = t.relative(n.origin.dir)
+		e.Registry = "local"
+	}
+	e.Dependencies = append([]string(nil), n.deps()...)
+	sort.Strings(e.Dependencies)
+	return e
+}
+
+// sameOrigin reports whether two lock entries come from the same place (any commit of it).
+func sameOrigin(a, b *lockfile.Skill) bool {
+	return a.Repo == b.Repo && a.Registry == b.Registry && a.Path == b.Path
+}
+
+// decide compares what is about to be installed with what the target and lock hold, and refuses to
+// overwrite anything skillctl did not put there or that the user has edited, unless forced.
+func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, force bool) (string, error) {
+	dir := filepath.Join(t.Dir, name)
+	onDisk := exists(dir)
+	switch {
+	case prev == nil && !onDisk:
+		return "install", nil
+	case prev == nil && onDisk:
+		if force {
+			return "replace", nil
+		}
+		return "", clierr.WithHint(fmt.Errorf("%s: %s already exists and was not installed by skillctl", name, dir),
+			"move it away, or replace it with --force")
+	}
+	if !sameOrigin(prev, &next) && !force {
+		return "", clierr.WithHint(fmt.Errorf("%s: already installed from %s", name, describeEntry(prev)),
+			"skillctl remove "+name+"  # then install again", "or replace it with --force")
+	}
+	if onDisk {
+		cur, err := readFolder(dir, Limits{})
+		if err == nil && cur.Hash() != prev.Hash && !force {
+			return "", clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
+				"skillctl verify  # to see which files changed", "or discard the edits with --force")
+		}
+		if err == nil && cur.Hash() == next.Hash {
+			return "unchanged", nil
+		}
+	}
+	if onDisk {
+		return "replace", nil
+	}
+	return "install", nil
+}
+
+func describeEntry(e *lockfile.Skill) string {
+	switch {
+	case e.Repo != "":
+		return fmt.Sprintf("%s (%s)", e.Repo, e.Path)
+	case e.Registry == "local":
+		return e.Path
+	default:
+		return e.Registry
+	}
+}
+
+func report(e lockfile.Skill, action string, n *node) Installed {
+	deps := e.Dependencies
+	if deps == nil {
+		deps = []string{}
+	}
+	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
+		Tree: e.Tree, Hash: e.Hash, Dependencies: deps, Requested: e.Requested, Action: action,
+		Files: len(n.folder.Files), Bytes: n.folder.Size()}
+}
+
+// warnDiagnostics prints the skills' warnings (and, under --force, errors) on stderr, so nothing the
+// validator found is hidden by an install that goes ahead.
+func warnDiagnostics(w io.Writer, res *resolution) {
+	for _, name := range res.order {
+		for _, d := range res.nodes[name].diags {
+			fmt.Fprintf(w, "skillctl: %s: %s:%d:%d: %s: %s [%s]\n", name, d.File, d.Line, d.Column, d.Severity, d.Message, d.Rule)
+		}
+	}
+}
+
+func printReport(opts Options, t Target, rep Report) error {
+	if opts.JSON {
+		enc := json.NewEncoder(opts.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	verb := map[string]string{"install": "installed", "replace": "replaced", "unchanged": "unchanged"}
+	if opts.DryRun {
+		verb = map[string]string{"install": "would install", "replace": "would replace", "unchanged": "unchanged"}
+		fmt.Fprintf(opts.Stdout, "plan for %s (nothing written):\n", t.Dir)
+	}
+	tw := newTable(opts.Stdout)
+	for _, in := range rep.Installed {
+		why := "requested"
+		if !in.Requested {
+			why = "dependency"
+		}
+		from := in.Repo
+		if from == "" {
+			from = in.Path
+		}
+		if in.Commit != "" {
+			from += "@" + short(in.Commit)
+		}
+		if in.Repo != "" && in.Path != "" {
+			from += ":" + in.Path
+		}
+		if in.Repo == "" && in.Path == in.Name {
+			from = registry.BuiltinName
+		}
+		tw.row(verb[in.Action], in.Name, why, from, fmt.Sprintf("%d files, %s", in.Files, human(in.Bytes)))
+	}
+	tw.flush()
+	if len(rep.Installed) > 0 && !opts.DryRun {
+		fmt.Fprintf(opts.Stdout, "into %s, pinned in %s\n", t.Dir, t.Lock)
+	}
+	if len(rep.Suggested) > 0 {
+		fmt.Fprintf(opts.Stdout, "related skills you may want: %s\n", strings.Join(rep.Suggested, ", "))
+		fmt.Fprintf(opts.Stdout, "  (install them with --with-related, or by name)\n")
+	}
+	return nil
+}
+
+func human(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+

@@ -1,0 +1,458 @@
+package install
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// States of an installed skill, comparing the lock with the disk.
+const (
+	StateOK        = "ok"
+	StateModified  = "modified"
+	StateMissing   = "missing"
+	StateUntracked = "untracked"
+)
+
+// Listed is one row of `skillctl list`; its JSON shape is part of the CLI's interface.
+type Listed struct {
+	Name      string `json:"name"`
+	Source    string `json:"source"`
+	Ref       string `json:"ref"`
+	Commit    string `json:"commit"`
+	Requested bool   `json:"requested"`
+	State     string `json:"state"`
+}
+
+// ListOptions are the list command's flags.
+type ListOptions struct {
+	Target TargetOptions
+	JSON   bool
+	Stdout io.Writer
+}
+
+// entryOrigin turns a lock entry back into the place its files come from.
+func entryOrigin(t Target, e lockfile.Skill) origin {
+	switch {
+	case e.Repo != "":
+		return origin{kind: fromGit, repo: e.Repo, ref: e.Ref, commit: e.Commit, path: e.Path}
+	case e.Registry == "local":
+		return origin{kind: fromLocal, dir: t.absolute(e.Path)}
+	default:
+		return origin{kind: fromBuiltin, path: e.Path}
+	}
+}
+
+// stateOf compares one lock entry with the disk; the folder read is returned for callers that diff it.
+func stateOf(t Target, e lockfile.Skill) (string, *snapshot.Folder) {
+	dir := filepath.Join(t.Dir, e.Name)
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() {
+		return StateMissing, nil
+	}
+	f, err := readFolder(dir, Limits{})
+	if err != nil || f.Hash() != e.Hash {
+		return StateModified, f
+	}
+	return StateOK, f
+}
+
+// untracked lists folders in the target that the lock does not know.
+func untracked(t Target, lock *lockfile.Lock) []string {
+	ents, _ := os.ReadDir(t.Dir)
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && !isHidden(e.Name()) && lock.Find(t.Rel, e.Name()) == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+func list(t Target, lock *lockfile.Lock) []Listed {
+	rows := []Listed{}
+	for _, e := range lock.In(t.Rel) {
+		st, _ := stateOf(t, e)
+		src := e.Source
+		rows = append(rows, Listed{Name: e.Name, Source: src, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st})
+	}
+	for _, n := range untracked(t, lock) {
+		rows = append(rows, Listed{Name: n, State: StateUntracked})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
+	return rows
+}
+
+// List prints the installed skills and their state.
+func List(ctx context.Context, opts ListOptions) error {
+	t, err := ResolveTarget(opts.Target)
+	if err != nil {
+		return clierr.Usage(err)
+	}
+	var rows []Listed
+	err = withTarget(t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
+		rows = list(t, lock)
+		return nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.Stdout, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(opts.Stdout, "no skills installed in %s\n", t.Dir)
+		return nil
+	}
+	tw := newTable(opts.Stdout)
+	tw.row("NAME", "STATE", "KIND", "REF", "COMMIT", "SOURCE")
+	for _, r := range rows {
+		kind := "dependency"
+		if r.Requested {
+			kind = "requested"
+		}
+		if r.State == StateUntracked {
+			kind = "-"
+		}
+		tw.row(r.Name, r.State, kind, dash(shortRef(r.Ref)), dash(short(r.Commit)), dash(r.Source))
+	}
+	tw.flush()
+	return nil
+}
+
+func shortRef(r string) string {
+	for _, p := range []string{"refs/heads/", "refs/tags/"} {
+		r = strings.TrimPrefix(r, p)
+	}
+	return r
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// VerifyOptions are the verify command's flags.
+type VerifyOptions struct {
+	Target TargetOptions
+	JSON   bool
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Verified is one skill's verification result.
+type Verified struct {
+	Name     string   `json:"name"`
+	State    string   `json:"state"`
+	Added    []string `json:"added,omitempty"`
+	Removed  []string `json:"removed,omitempty"`
+	Changed  []string `json:"changed,omitempty"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Verify recomputes every installed skill's content hash against the lock, names the files that differ
+// (by comparing with the pinned original, from the cache when it is there) and re-validates SKILL.md.
+func Verify(ctx context.Context, opts VerifyOptions) error {
+	t, err := ResolveTarget(opts.Target)
+	if err != nil {
+		return clierr.Usage(err)
+	}
+	w, err := newWorld(ctx, opts.Stderr, Limits{})
+	if err != nil {
+		return err
+	}
+	var out []Verified
+	err = withTarget(t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
+		for _, e := range lock.In(t.Rel) {
+			v := Verified{Name: e.Name}
+			var disk *snapshot.Folder
+			v.State, disk = stateOf(t, e)
+			if v.State == StateModified && disk != nil {
+				if orig, err := w.load(entryOrigin(t, e)); err == nil && orig.Hash() == e.Hash {
+					v.Added, v.Removed, v.Changed = diffFolders(orig, disk)
+				} else {
+					v.Problems = append(v.Problems, "the pinned original could not be loaded to name the changed files")
+				}
+			}
+			if disk != nil {
+				if md := disk.File("SKILL.md"); md != nil {
+					_, diags := manifest.Check(manifest.Input{File: e.Name + "/SKILL.md", Dir: e.Name, Data: md.Data, Files: disk.Paths()}, manifest.Mode{})
+					for _, d := range diags {
+						if d.Severity == manifest.Error {
+							v.Problems = append(v.Problems, fmt.Sprintf("%s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
+						}
+					}
+				} else {
+					v.Problems = append(v.Problems, "no SKILL.md")
+				}
+			}
+			for _, d := range e.Dependencies {
+				if lock.Find(t.Rel, d) == nil {
+					v.Problems = append(v.Problems, fmt.Sprintf("depends on %s, which the lock does not list", d))
+				}
+			}
+			out = append(out, v)
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return err
+	}
+	bad := 0
+	for _, v := range out {
+		if v.State != StateOK || len(v.Problems) > 0 {
+			bad++
+		}
+	}
+	if opts.JSON {
+		if out == nil {
+			out = []Verified{}
+		}
+		if err := writeJSON(opts.Stdout, out); err != nil {
+			return err
+		}
+	} else {
+		for _, v := range out {
+			fmt.Fprintf(opts.Stdout, "%s: %s\n", v.Name, v.State)
+			for _, p := range v.Added {
+				fmt.Fprintf(opts.Stdout, "  added:   %s\n", p)
+			}
+			for _, p := range v.Removed {
+				fmt.Fprintf(opts.Stdout, "  removed: %s\n", p)
+			}
+			for _, p := range v.Changed {
+				fmt.Fprintf(opts.Stdout, "  changed: %s\n", p)
+			}
+			for _, p := range v.Problems {
+				fmt.Fprintf(opts.Stdout, "  problem: %s\n", p)
+			}
+		}
+		fmt.Fprintf(opts.Stdout, "%d skills verified, %d with differences\n", len(out), bad)
+	}
+	if bad > 0 {
+		return clierr.ErrFindings
+	}
+	return nil
+}
+
+// diffFolders names the paths added to, removed from and changed in b relative to a.
+func diffFolders(a, b *snapshot.Folder) (added, removed, changed []string) {
+	for _, f := range a.Files {
+		g := b.File(f.Path)
+		switch {
+		case g == nil:
+			removed = append(removed, f.Path)
+		case g.Mode != f.Mode || string(g.Data) != string(f.Data):
+			changed = append(changed, f.Path)
+		}
+	}
+	for _, g := range b.Files {
+		if a.File(g.Path) == nil {
+			added = append(added, g.Path)
+		}
+	}
+	return
+}
+
+// RemoveOptions are the remove command's flags.
+type RemoveOptions struct {
+	Target TargetOptions
+	Names  []string
+	Prune  bool
+	Force  bool
+	DryRun bool
+	Stdout io.Writer
+}
+
+// Remove deletes installed skills and their lock entries in one atomic step. A skill another installed
+// skill depends on is refused; with Prune, dependencies nothing else needs go too.
+func Remove(ctx context.Context, opts RemoveOptions) error {
+	t, err := ResolveTarget(opts.Target)
+	if err != nil {
+		return clierr.Usage(err)
+	}
+	var removed []string
+	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+		gone := map[string]bool{}
+		for _, n := range opts.Names {
+			e := lock.Find(t.Rel, n)
+			if e == nil {
+				if exists(filepath.Join(t.Dir, n)) {
+					return nil, clierr.WithHint(fmt.Errorf("%s: not installed by skillctl (no entry in %s)", n, filepath.Base(t.Lock)), "delete the folder yourself: rm -r "+filepath.Join(t.Dir, n))
+				}
+				return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
+			}
+			gone[n] = true
+		}
+		for _, e := range lock.In(t.Rel) {
+			if gone[e.Name] {
+				continue
+			}
+			for _, d := range e.Dependencies {
+				if gone[d] {
+					return nil, clierr.WithHint(fmt.Errorf("%s: needed by %s", d, e.Name), "remove both: skillctl remove "+d+" "+e.Name)
+				}
+			}
+		}
+		if opts.Prune {
+			for changed := true; changed; {
+				changed = false
+				needed := map[string]bool{}
+				for _, e := range lock.In(t.Rel) {
+					if !gone[e.Name] {
+						for _, d := range e.Dependencies {
+							needed[d] = true
+						}
+					}
+				}
+				for _, e := range lock.In(t.Rel) {
+					if !gone[e.Name] && !e.Requested && !needed[e.Name] {
+						gone[e.Name] = true
+						changed = true
+					}
+				}
+			}
+		}
+		for _, e := range lock.In(t.Rel) {
+			if !gone[e.Name] {
+				continue
+			}
+			if st, _ := stateOf(t, e); st == StateModified && !opts.Force {
+				return nil, clierr.WithHint(fmt.Errorf("%s: has local edits; not deleting them", e.Name), "skillctl verify  # to see which files changed", "or remove it anyway with --force")
+			}
+			removed = append(removed, e.Name)
+			lock.Remove(t.Rel, e.Name)
+		}
+		return &change{remove: removed}, nil
+	})
+	if err != nil {
+		return err
+	}
+	verb := "removed"
+	if opts.DryRun {
+		verb = "would remove"
+	}
+	for _, n := range removed {
+		fmt.Fprintf(opts.Stdout, "%s %s\n", verb, n)
+	}
+	return nil
+}
+
+// FromLock installs exactly what the lock records: the same commits, checked against the same content
+// hashes, like `npm ci`. Skills already on disk and matching are left alone; objects come from the cache
+// when they are there, so it works offline once a machine has fetched them.
+func FromLock(ctx context.Context, opts Options) error {
+	t, err := ResolveTarget(opts.Target)
+	if err != nil {
+		return clierr.Usage(err)
+	}
+	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
+	if err != nil {
+		return err
+	}
+	var rep Report
+	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+		if !exists(t.Lock) {
+			return nil, clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
+		}
+		entries := lock.In(t.Rel)
+		if len(entries) == 0 {
+			return nil, clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
+		}
+		c := &change{write: map[string]*snapshot.Folder{}}
+		var errs []error
+		for _, e := range entries {
+			for _, d := range e.Dependencies {
+				if lock.Find(t.Rel, d) == nil {
+					errs = append(errs, fmt.Errorf("%s: depends on %s, which the lock does not list", e.Name, d))
+				}
+			}
+			st, _ := stateOf(t, e)
+			if st == StateOK {
+				rep.Installed = append(rep.Installed, Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path, Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: "unchanged"})
+				continue
+			}
+			if st == StateModified && !opts.Force {
+				errs = append(errs, clierr.WithHint(fmt.Errorf("%s: has local edits; not overwriting them", e.Name), "or discard them with --force"))
+				continue
+			}
+			o := entryOrigin(t, e)
+			fmt.Fprintf(w.log, "skillctl: %s: from %s\n", e.Name, o)
+			f, err := w.load(o)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+				continue
+			}
+			if f.Hash() != e.Hash {
+				errs = append(errs, clierr.WithHint(fmt.Errorf("%s: content hash mismatch: the lock says %s, %s has %s", e.Name, e.Hash, o, f.Hash()),
+					"the lock was edited or the source was rewritten; reinstall the skill from a source you trust"))
+				continue
+			}
+			if err := checkFolder(e.Name, f, opts.Limits); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			c.write[e.Name] = f
+			action := "install"
+			if st == StateModified {
+				action = "replace"
+			}
+			rep.Installed = append(rep.Installed, Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path, Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action, Files: len(f.Files), Bytes: f.Size()})
+		}
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		return c, nil
+	})
+	if err != nil {
+		return err
+	}
+	rep.Suggested = []string{}
+	rep.DryRun = opts.DryRun
+	return printReport(opts, t, rep)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+
+// InstalledNames lists the skills the lock records for a target, for shell completion; errors give none.
+func InstalledNames(o TargetOptions) []string {
+	t, err := ResolveTarget(o)
+	if err != nil {
+		return nil
+	}
+	l, err := lockfile.Read(t.Lock)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range l.In(t.Rel) {
+		out = append(out, e.Name)
+	}
+	return out
+}

@@ -1,0 +1,102 @@
+package install
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
+)
+
+// withTarget runs edit with the target's lock held and the lock file loaded: it first finishes or undoes
+// any interrupted change, then applies the change edit returns (unless dryRun or the change is empty).
+// edit may change the lock it is given; that lock is what gets written.
+func withTarget(t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error)) error {
+	if dryRun {
+		lock, err := readLock(t)
+		if err != nil {
+			return err
+		}
+		_, err = edit(lock)
+		return err
+	}
+	if err := ensureDir(t.Dir); err != nil {
+		return err
+	}
+	unlock, err := lockTarget(t)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := recoverStages(t); err != nil {
+		return err
+	}
+	lock, err := readLock(t)
+	if err != nil {
+		return err
+	}
+	before := lock.Marshal()
+	c, err := edit(lock)
+	if err != nil || c == nil {
+		return err
+	}
+	c.lock = lock
+	if len(c.write) == 0 && len(c.remove) == 0 && string(before) == string(lock.Marshal()) && exists(t.Lock) {
+		return nil
+	}
+	return apply(context.Background(), t, *c)
+}
+
+// lockTarget serialises skillctl processes on one project: it locks the lock file's folder and the
+// target folder, in path order so two processes never wait on each other crosswise.
+func lockTarget(t Target) (func(), error) {
+	dirs := []string{filepath.Dir(t.Lock), t.Dir}
+	sort.Strings(dirs)
+	if dirs[0] == dirs[1] {
+		dirs = dirs[:1]
+	}
+	return lockDirs(dirs...)
+}
+
+// readLock loads the lock, refusing a symlinked target folder as well: writing through it would put
+// files outside the place the user named.
+func readLock(t Target) (*lockfile.Lock, error) {
+	if fi, err := os.Lstat(t.Dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, clierr.WithHint(fmt.Errorf("%s: the target folder is a symbolic link; skillctl installs only into a real folder", t.Dir),
+			"replace the link with a folder, or pass the real path with --dir")
+	}
+	l, err := lockfile.Read(t.Lock)
+	if err != nil {
+		return nil, clierr.WithHint(err, "fix or restore "+filepath.Base(t.Lock)+" (it is never overwritten while it cannot be read)")
+	}
+	return l, nil
+}
+
+func ensureDir(d string) error {
+	if fi, err := os.Lstat(d); err == nil {
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return clierr.WithHint(fmt.Errorf("%s: the target folder is a symbolic link; skillctl installs only into a real folder", d),
+				"replace the link with a folder, or pass the real path with --dir")
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s: not a folder", d)
+		}
+		return nil
+	}
+	return os.MkdirAll(d, 0o755)
+}
+
+// table aligns columns for human output.
+type table struct{ tw *tabwriter.Writer }
+
+func newTable(w io.Writer) *table { return &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)} }
+
+func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+
+func (t *table) flush() { t.tw.Flush() }

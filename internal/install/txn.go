@@ -1,0 +1,213 @@
+package install
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// A change to a target is made in four steps, so that an interruption at any point (Ctrl-C, kill -9, a
+// full disk) can be undone:
+//
+//  1. every new folder is written under TARGET/.skillctl-stage-*/new and re-read to check its hash;
+//  2. a journal naming the folders and the hash of the new lock is synced into the stage;
+//  3. each replaced or removed folder is renamed into stage/old, each new one renamed into place;
+//  4. the new lock is written by rename: this is the commit point.
+//
+// recoverStages, run under the same file lock before any command reads the target, rolls a stage back when
+// the lock on disk is not the journal's new lock, and otherwise just deletes it.
+
+const stagePrefix = ".skillctl-stage-"
+
+type journal struct {
+	Write    []string `json:"write"`
+	Remove   []string `json:"remove"`
+	LockHash string   `json:"lock_hash"`
+}
+
+// change is what one command does to one target.
+type change struct {
+	write  map[string]*snapshot.Folder
+	remove []string
+	lock   *lockfile.Lock
+}
+
+// hooks lets tests stop a transaction between steps, as a crash would.
+var afterStep = func(step string) {}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// apply performs c on t. The caller holds t's file lock.
+func apply(ctx context.Context, t Target, c change) error {
+	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", t.Dir, err)
+	}
+	stage, err := os.MkdirTemp(t.Dir, stagePrefix)
+	if err != nil {
+		return fmt.Errorf("%s: cannot stage: %w", t.Dir, err)
+	}
+	cleanup := true
+	defer func() {
+		if cleanup {
+			os.RemoveAll(stage)
+		}
+	}()
+	for _, sub := range []string{"new", "old"} {
+		if err := os.Mkdir(filepath.Join(stage, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(c.write))
+	for n := range c.write {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		dst := filepath.Join(stage, "new", n)
+		if err := writeFolder(dst, c.write[n]); err != nil {
+			return fmt.Errorf("%s: writing %s: %w", t.Dir, n, err)
+		}
+		back, err := readFolder(dst, Limits{MaxFileSize: 1 << 62, MaxTotalSize: 1 << 62, MaxFiles: 1 << 30})
+		if err != nil {
+			return fmt.Errorf("%s: re-reading %s: %w", t.Dir, n, err)
+		}
+		if back.Hash() != c.write[n].Hash() {
+			return fmt.Errorf("%s: %s: written files do not match what was fetched", t.Dir, n)
+		}
+		afterStep("staged")
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	lockBytes := c.lock.Marshal()
+	j := journal{Write: names, Remove: append([]string(nil), c.remove...), LockHash: sha(lockBytes)}
+	jb, _ := json.Marshal(j)
+	if err := lockfile.WriteFileAtomic(filepath.Join(stage, "journal"), jb, 0o644); err != nil {
+		return fmt.Errorf("%s: %w", t.Dir, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// From here on the stage must survive a failure: recovery needs it.
+	cleanup = false
+	afterStep("journal")
+	for _, n := range j.Remove {
+		if err := moveAside(t.Dir, stage, n); err != nil {
+			return rollbackAfter(t, stage, err)
+		}
+		afterStep("moved")
+	}
+	for _, n := range names {
+		if err := moveAside(t.Dir, stage, n); err != nil {
+			return rollbackAfter(t, stage, err)
+		}
+		afterStep("moved")
+		if err := os.Rename(filepath.Join(stage, "new", n), filepath.Join(t.Dir, n)); err != nil {
+			return rollbackAfter(t, stage, err)
+		}
+		afterStep("moved")
+	}
+	if err := writeLock(t.Lock, lockBytes); err != nil {
+		return rollbackAfter(t, stage, err)
+	}
+	afterStep("locked")
+	os.RemoveAll(stage)
+	return nil
+}
+
+func writeLock(path string, data []byte) error {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%s: is a symbolic link; skillctl writes only a regular lock file", path)
+	}
+	return lockfile.WriteFileAtomic(path, data, 0o644)
+}
+
+func moveAside(dir, stage, name string) error {
+	cur := filepath.Join(dir, name)
+	if !exists(cur) {
+		return nil
+	}
+	return os.Rename(cur, filepath.Join(stage, "old", name))
+}
+
+func rollbackAfter(t Target, stage string, cause error) error {
+	if err := rollback(t, stage); err != nil {
+		return fmt.Errorf("%w; and undoing the change failed: %v (run any skillctl command on %s to retry)", cause, err, t.Dir)
+	}
+	return cause
+}
+
+// rollback puts every folder named in the stage's journal back as it was and deletes the stage.
+func rollback(t Target, stage string) error {
+	jb, err := os.ReadFile(filepath.Join(stage, "journal"))
+	if err != nil {
+		return os.RemoveAll(stage) // never got past staging: nothing in the target was touched
+	}
+	var j journal
+	if err := json.Unmarshal(jb, &j); err != nil {
+		return fmt.Errorf("%s: unreadable journal: %v", stage, err)
+	}
+	var errs []error
+	for _, n := range j.Write {
+		// A new folder no longer in the stage was moved into place: take it out again.
+		if !exists(filepath.Join(stage, "new", n)) && exists(filepath.Join(t.Dir, n)) {
+			if err := os.Rename(filepath.Join(t.Dir, n), filepath.Join(stage, "new", n)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	for _, n := range append(append([]string(nil), j.Remove...), j.Write...) {
+		old := filepath.Join(stage, "old", n)
+		if exists(old) && !exists(filepath.Join(t.Dir, n)) {
+			if err := os.Rename(old, filepath.Join(t.Dir, n)); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return os.RemoveAll(stage)
+}
+
+// recoverStages finishes or undoes what an interrupted run left in t. The caller holds the file lock.
+func recoverStages(t Target) error {
+	ents, err := os.ReadDir(t.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	lockBytes, _ := os.ReadFile(t.Lock)
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), stagePrefix) {
+			continue
+		}
+		stage := filepath.Join(t.Dir, e.Name())
+		jb, err := os.ReadFile(filepath.Join(stage, "journal"))
+		var j journal
+		if err == nil && json.Unmarshal(jb, &j) == nil && lockBytes != nil && j.LockHash == sha(lockBytes) {
+			os.RemoveAll(stage) // committed: the lock is the new one; only the old copies remain
+			continue
+		}
+		if err := rollback(t, stage); err != nil {
+			return fmt.Errorf("%s: recovering an interrupted change: %w", t.Dir, err)
+		}
+	}
+	return nil
+}
+

@@ -1,0 +1,215 @@
+package install
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// UpdateOptions are the update and check commands' flags.
+type UpdateOptions struct {
+	Target TargetOptions
+	Names  []string // requested skills to update; none = all
+	Prune  bool
+	Force  bool
+	DryRun bool
+	JSON   bool
+	Check  bool // `skillctl check`: a dry run whose exit status says whether an update exists
+	Limits Limits
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Updated is one line of an update plan.
+type Updated struct {
+	Name       string `json:"name"`
+	Action     string `json:"action"` // update, add, unchanged, stale, remove
+	FromCommit string `json:"from_commit,omitempty"`
+	ToCommit   string `json:"to_commit,omitempty"`
+	FromHash   string `json:"from_hash,omitempty"`
+	ToHash     string `json:"to_hash,omitempty"`
+}
+
+// Update re-resolves each requested skill's source (its ref moves; a commit-pinned source does not),
+// writes the folders whose content changed, adds new dependencies and reports, or with Prune removes,
+// the ones no longer needed. An unchanged folder is not downloaded again: its objects are already in the
+// cache by hash, so only the trees on its path are asked for.
+func Update(ctx context.Context, opts UpdateOptions) error {
+	t, err := ResolveTarget(opts.Target)
+	if err != nil {
+		return clierr.Usage(err)
+	}
+	if opts.Check {
+		opts.DryRun = true
+	}
+	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
+	if err != nil {
+		return err
+	}
+	var plan []Updated
+	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+		entries := lock.In(t.Rel)
+		want := map[string]bool{}
+		for _, n := range opts.Names {
+			e := lock.Find(t.Rel, n)
+			if e == nil {
+				return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
+			}
+			if !e.Requested {
+				return nil, clierr.WithHint(fmt.Errorf("%s: installed as a dependency; it updates with the skill that needs it", n), "update that skill, or run 'skillctl update' for all")
+			}
+			want[n] = true
+		}
+		var raw []string
+		for _, e := range entries {
+			if e.Requested && (len(want) == 0 || want[e.Name]) {
+				raw = append(raw, e.Source)
+			}
+		}
+		if len(raw) == 0 {
+			return nil, nil
+		}
+		specs, err := parseSources(raw)
+		if err != nil {
+			return nil, err
+		}
+		res, err := w.resolveAll(specs, false)
+		if err != nil {
+			return nil, err
+		}
+		if res.order, err = res.graph.Order(res.roots...); err != nil {
+			return nil, err
+		}
+		if err := checkNodes(res, opts.Force, opts.Limits); err != nil {
+			return nil, err
+		}
+		c := &change{write: map[string]*snapshot.Folder{}}
+		for _, name := range res.order {
+			n := res.nodes[name]
+			next := n.lockEntry(t)
+			prev := lock.Find(t.Rel, name)
+			u := Updated{Name: name, ToCommit: next.Commit, ToHash: next.Hash}
+			switch {
+			case prev == nil:
+				u.Action = "add"
+				if exists(joinTarget(t, name)) && !opts.Force {
+					return nil, clierr.WithHint(fmt.Errorf("%s: a new dependency, but %s already exists and was not installed by skillctl", name, joinTarget(t, name)), "move it away, or replace it with --force")
+				}
+				c.write[name] = n.folder
+			default:
+				u.FromCommit, u.FromHash = prev.Commit, prev.Hash
+				next.Requested = prev.Requested
+				next.Source = prev.Source
+				if prev.Hash == next.Hash {
+					u.Action = "unchanged"
+					if st, _ := stateOf(t, *prev); st == StateMissing {
+						u.Action = "restore"
+						c.write[name] = n.folder
+					}
+				} else {
+					if st, _ := stateOf(t, *prev); st == StateModified && !opts.Force {
+						return nil, clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
+							"skillctl verify  # to see which files changed", "or discard the edits with --force")
+					}
+					u.Action = "update"
+					c.write[name] = n.folder
+				}
+			}
+			lock.Put(next)
+			plan = append(plan, u)
+		}
+		// Dependencies nothing requested needs any more.
+		needed := map[string]bool{}
+		var mark func(string)
+		mark = func(name string) {
+			if needed[name] {
+				return
+			}
+			needed[name] = true
+			if e := lock.Find(t.Rel, name); e != nil {
+				for _, d := range e.Dependencies {
+					mark(d)
+				}
+			}
+		}
+		for _, e := range lock.In(t.Rel) {
+			if e.Requested {
+				mark(e.Name)
+			}
+		}
+		for _, e := range lock.In(t.Rel) {
+			if needed[e.Name] {
+				continue
+			}
+			u := Updated{Name: e.Name, Action: "stale", FromCommit: e.Commit, FromHash: e.Hash}
+			if opts.Prune {
+				u.Action = "remove"
+				lock.Remove(t.Rel, e.Name)
+				c.remove = append(c.remove, e.Name)
+			}
+			plan = append(plan, u)
+		}
+		return c, nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(plan, func(i, j int) bool { return plan[i].Name < plan[j].Name })
+	pending := 0
+	for _, u := range plan {
+		if u.Action != "unchanged" {
+			pending++
+		}
+	}
+	if opts.JSON {
+		if plan == nil {
+			plan = []Updated{}
+		}
+		if err := writeJSON(opts.Stdout, plan); err != nil {
+			return err
+		}
+	} else {
+		printUpdates(opts, plan, pending)
+	}
+	if opts.Check && pending > 0 {
+		return clierr.ErrFindings
+	}
+	return nil
+}
+
+func printUpdates(opts UpdateOptions, plan []Updated, pending int) {
+	tw := newTable(opts.Stdout)
+	verbs := map[string]string{"update": "updated", "add": "added", "restore": "restored", "unchanged": "unchanged", "stale": "no longer needed", "remove": "removed"}
+	if opts.DryRun {
+		verbs = map[string]string{"update": "would update", "add": "would add", "restore": "would restore", "unchanged": "unchanged", "stale": "no longer needed", "remove": "would remove"}
+	}
+	for _, u := range plan {
+		what := ""
+		switch u.Action {
+		case "update":
+			what = fmt.Sprintf("%s -> %s", dash(short(u.FromCommit)), dash(short(u.ToCommit)))
+			if u.FromCommit == u.ToCommit {
+				what = "content changed"
+			}
+		case "add", "unchanged", "restore":
+			what = dash(short(u.ToCommit))
+		case "stale":
+			what = "(remove it with --prune)"
+		}
+		tw.row(verbs[u.Action], u.Name, what)
+	}
+	tw.flush()
+	switch {
+	case len(plan) == 0:
+		fmt.Fprintln(opts.Stdout, "nothing installed to update")
+	case pending == 0:
+		fmt.Fprintln(opts.Stdout, "everything is up to date")
+	}
+}
+
+func joinTarget(t Target, name string) string { return t.Dir + "/" + name }
