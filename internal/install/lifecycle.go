@@ -439,7 +439,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-
 // InstalledNames lists the skills the lock records for a target, for shell completion; errors give none.
 func InstalledNames(o TargetOptions) []string {
 	t, err := ResolveTarget(o)

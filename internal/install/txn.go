@@ -210,4 +210,3 @@ func recoverStages(t Target) error {
 	}
 	return nil
 }
-
