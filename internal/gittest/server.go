@@ -5,12 +5,17 @@
 package gittest
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cgi"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,19 +51,22 @@ const (
 	FaultUnavailable
 	// FaultUnauthorized answers every request with 401.
 	FaultUnauthorized
+	// FaultTipsOnly makes upload-pack refuse, as a strict server does, any want that is not the tip of a
+	// branch or tag ("not our ref"): no fetching trees, blobs or older commits by hash.
+	FaultTipsOnly
 )
 
 var faultNames = map[string]Fault{
 	"none": FaultNone, "drop": FaultDropMidPack, "stall": FaultStall, "garbage": FaultGarbage,
-	"unavailable": FaultUnavailable, "unauthorized": FaultUnauthorized,
+	"unavailable": FaultUnavailable, "unauthorized": FaultUnauthorized, "tips-only": FaultTipsOnly,
 }
 
-// ParseFault maps a short name (none, drop, stall, garbage, unavailable, unauthorized) to a Fault, for
+// ParseFault maps a short name (none, drop, stall, garbage, unavailable, unauthorized, tips-only) to a Fault, for
 // script commands.
 func ParseFault(name string) (Fault, error) {
 	f, ok := faultNames[name]
 	if !ok {
-		return FaultNone, fmt.Errorf("gittest: unknown fault %q (want none, drop, stall, garbage, unavailable, unauthorized)", name)
+		return FaultNone, fmt.Errorf("gittest: unknown fault %q (want none, drop, stall, garbage, unavailable, unauthorized, tips-only)", name)
 	}
 	return f, nil
 }
@@ -201,7 +209,7 @@ func (s *Server) takeFault(uploadPack bool) (Fault, int64, chan struct{}) {
 	switch f {
 	case FaultNone:
 		return FaultNone, 0, s.done
-	case FaultDropMidPack, FaultStall, FaultGarbage:
+	case FaultDropMidPack, FaultStall, FaultGarbage, FaultTipsOnly:
 		if !uploadPack {
 			return FaultNone, 0, s.done
 		}
@@ -244,6 +252,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	case FaultDropMidPack:
 		cw.limit = dropAfter
+	case FaultTipsOnly:
+		if s.refuseNonTips(cw, r) {
+			return
+		}
 	}
 	h := &cgi.Handler{
 		Path: s.gitBin,
@@ -297,4 +309,54 @@ func (c *countingWriter) Flush() {
 	if f, ok := c.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// refuseNonTips answers a request wanting anything but a branch or tag tip with an ERR packet, and
+// otherwise restores the body it read so the request goes on to git.
+func (s *Server) refuseNonTips(w http.ResponseWriter, r *http.Request) bool {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "bad body", http.StatusBadRequest)
+		return true
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	body := raw
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err == nil {
+			body, _ = io.ReadAll(zr)
+		}
+	}
+	repo := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/git-upload-pack")
+	tips, err := s.gitBare(filepath.Join(s.root, filepath.FromSlash(repo)), "for-each-ref", "--format=%(objectname)")
+	if err != nil {
+		http.Error(w, "no such repository", http.StatusNotFound)
+		return true
+	}
+	for len(body) >= 4 {
+		n, err := strconv.ParseUint(string(body[:4]), 16, 16)
+		if err != nil || int(n) > len(body) || n == 3 {
+			break
+		}
+		if n < 4 { // flush, delim and response-end packets (protocol v2) carry nothing
+			body = body[4:]
+			continue
+		}
+		line := string(body[4:n])
+		body = body[n:]
+		if want, ok := strings.CutPrefix(line, "want "); ok && len(want) >= 40 && !strings.Contains(tips, want[:40]) {
+			w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
+			msg := "ERR upload-pack: not our ref " + want[:40] + "\n"
+			fmt.Fprintf(w, "%04x%s", len(msg)+4, msg)
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) gitBare(dir string, args ...string) (string, error) {
+	cmd := exec.Command(s.gitBin, args...)
+	cmd.Env = append(os.Environ(), "GIT_DIR="+dir, "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null")
+	out, err := cmd.Output()
+	return string(out), err
 }

@@ -273,3 +273,30 @@ func TestRepoNameChecked(t *testing.T) {
 		}
 	}
 }
+
+func TestTipsOnly(t *testing.T) {
+	s := start(t)
+	old, err := s.Commit("o/r", "main", makeDir(t, map[string]string{"f": "1"}), "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit("o/r", "main", makeDir(t, map[string]string{"f": "2"}), "two"); err != nil {
+		t.Fatal(err)
+	}
+	s.SetFault(FaultTipsOnly)
+	out := t.TempDir()
+	if msg, err := gitCLI(t, out, "clone", "--quiet", "--bare", s.RepoURL("o/r"), "c"); err != nil {
+		t.Fatalf("tips-only refused a tip: %v\n%s", err, msg)
+	}
+	if msg, err := gitCLI(t, out, "init", "--quiet", "--bare", "e"); err != nil {
+		t.Fatal(msg)
+	}
+	msg, err := gitCLI(t, filepath.Join(out, "e"), "fetch", "--quiet", s.RepoURL("o/r"), old)
+	if err == nil || !strings.Contains(msg, "not our ref") {
+		t.Fatalf("fetch of an old commit by hash: %v\n%s", err, msg)
+	}
+	s.SetFault(FaultNone)
+	if msg, err := gitCLI(t, filepath.Join(out, "e"), "fetch", "--quiet", s.RepoURL("o/r"), old); err != nil {
+		t.Fatalf("fetch by hash without the fault: %v\n%s", err, msg)
+	}
+}
