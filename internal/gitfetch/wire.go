@@ -326,7 +326,7 @@ func (s *session) fetch(ctx context.Context, fr fetchReq, st *store) (packResult
 		defer rc.Close()
 		br := bufio.NewReader(rc)
 		if err := readPreamble(br, fr.depth > 0); err != nil {
-			return err
+			return asRefused(err)
 		}
 		var pack io.Reader = br
 		if band != 0 {
@@ -338,10 +338,7 @@ func (s *session) fetch(ctx context.Context, fr fetchReq, st *store) (packResult
 			if errors.Is(err, errTooLarge) {
 				return &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxObject))}
 			}
-			if msg, ok := strings.CutPrefix(errString(err), "unexpected error: "); ok {
-				return &refusedError{msg: strings.TrimSpace(msg)}
-			}
-			return err
+			return asRefused(err)
 		}
 		for h, o := range got { // only a complete pack counts: a retried half pack must not mix in
 			st.add(h, o)
@@ -351,15 +348,19 @@ func (s *session) fetch(ctx context.Context, fr fetchReq, st *store) (packResult
 	return res, err
 }
 
-func errString(err error) string {
-	var e error = err
-	for {
-		u := errors.Unwrap(e)
-		if u == nil {
-			return e.Error()
-		}
-		e = u
+// asRefused turns the server's own error reports (an ERR packet, or a message on the error side band)
+// into a refusedError, leaving transport errors as they are.
+func asRefused(err error) error {
+	var el *pktline.ErrorLine
+	if errors.As(err, &el) {
+		return &refusedError{msg: strings.TrimSpace(el.Text)}
 	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if msg, ok := strings.CutPrefix(e.Error(), "unexpected error: "); ok {
+			return &refusedError{msg: strings.TrimSpace(msg)}
+		}
+	}
+	return err
 }
 
 // readPreamble consumes what precedes the pack: shallow lines and their flush (when a depth was asked),
