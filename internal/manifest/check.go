@@ -137,7 +137,14 @@ func (c *checker) parseYAML(fm []byte) (root *yaml.Node) {
 		} else {
 			msg = strings.TrimPrefix(msg, "yaml: ")
 		}
-		c.add(p, Error, "yaml-syntax", "invalid YAML in frontmatter: %s: quote a value that holds ': ' or starts with a special character, e.g. description: \"Use when: ...\"", msg)
+		hint := "fix the YAML; quote a value that starts with a special character"
+		switch {
+		case strings.Contains(msg, "mapping values are not allowed"):
+			hint = "quote a value that holds ': ', e.g. description: \"Use when: ...\""
+		case strings.Contains(msg, "tab character"):
+			hint = "indent with spaces, not tabs"
+		}
+		c.add(p, Error, "yaml-syntax", "invalid YAML in frontmatter: %s: %s", msg, hint)
 		return nil
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
