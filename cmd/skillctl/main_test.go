@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/skillctl/skillctl/internal/gittest"
 )
 
 func TestMain(m *testing.M) {
@@ -60,6 +61,7 @@ func scriptSetup(env *testscript.Env) error {
 	env.Setenv("CORPUS", corpusDir())
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
 	env.Setenv("REPO_ROOT", root)
+	env.Values[serverKey{}] = &serverSlot{}
 	return nil
 }
 
@@ -93,6 +95,8 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Fatalf("%s -> %q (%v), want %q", args[0], got, err, args[1])
 			}
 		},
+		"gitserver": cmdGitServer,
+		"gitrepo":   cmdGitRepo,
 		// lines FILE N: FILE has exactly N lines.
 		"lines": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 2 {
@@ -103,5 +107,92 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Fatalf("%s has %d lines", args[0], got)
 			}
 		},
+	}
+}
+
+type serverKey struct{}
+
+// serverSlot holds a script's git server; Setup puts an empty one in every script's values.
+type serverSlot struct{ s *gittest.Server }
+
+func server(ts *testscript.TestScript) *gittest.Server {
+	s := ts.Value(serverKey{}).(*serverSlot).s
+	if s == nil {
+		ts.Fatalf("no git server: run 'gitserver start' first")
+	}
+	return s
+}
+
+// gitserver start | stop | restart | reset | fault NAME [COUNT] | fetches N | requests N
+//
+// start serves $WORK/.repos on 127.0.0.1 and sets $GITSERVER to its URL; fetches and requests assert the
+// count of upload-pack rounds (or of all HTTP requests) since start or the last reset.
+func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: gitserver start|stop|restart|reset|fault NAME|fetches N|requests N")
+	}
+	if args[0] == "start" {
+		s, err := gittest.Start(ts.MkAbs(".repos"))
+		ts.Check(err)
+		ts.Defer(s.Close)
+		ts.Value(serverKey{}).(*serverSlot).s = s
+		ts.Setenv("GITSERVER", s.URL())
+		return
+	}
+	s := server(ts)
+	switch args[0] {
+	case "stop":
+		s.Stop()
+	case "restart":
+		ts.Check(s.Restart())
+	case "reset":
+		s.ResetStats()
+	case "fault":
+		f, err := gittest.ParseFault(args[1])
+		ts.Check(err)
+		n := 0
+		if len(args) > 2 {
+			n, err = strconv.Atoi(args[2])
+			ts.Check(err)
+		}
+		s.SetFaultCount(f, n)
+	case "fetches", "requests":
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		st := s.Stats()
+		got := st.Fetches
+		if args[0] == "requests" {
+			got = st.Requests
+		}
+		if (got == want) == neg {
+			ts.Fatalf("%s = %d, want %d", args[0], got, want)
+		}
+	default:
+		ts.Fatalf("gitserver: unknown subcommand %q", args[0])
+	}
+}
+
+// gitrepo commit OWNER/REPO BRANCH DIR VAR | tag OWNER/REPO TAG COMMIT | config OWNER/REPO KEY VALUE
+//
+// commit commits the content of DIR (relative to $WORK) on BRANCH and sets $VAR to the commit hash.
+func cmdGitRepo(ts *testscript.TestScript, neg bool, args []string) {
+	s := server(ts)
+	if len(args) < 4 {
+		ts.Fatalf("usage: gitrepo commit REPO BRANCH DIR VAR | tag REPO TAG COMMIT | config REPO KEY VALUE")
+	}
+	switch args[0] {
+	case "commit":
+		if len(args) != 5 {
+			ts.Fatalf("usage: gitrepo commit REPO BRANCH DIR VAR")
+		}
+		c, err := s.Commit(args[1], args[2], ts.MkAbs(args[3]), "commit "+args[3])
+		ts.Check(err)
+		ts.Setenv(args[4], c)
+	case "tag":
+		ts.Check(s.Tag(args[1], args[2], args[3]))
+	case "config":
+		ts.Check(s.Configure(args[1], args[2], args[3]))
+	default:
+		ts.Fatalf("gitrepo: unknown subcommand %q", args[0])
 	}
 }

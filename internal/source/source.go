@@ -91,6 +91,14 @@ func (e *Error) Error() string {
 	return "source " + strconv.QuoteToGraphic(in) + ": " + e.Problem
 }
 
+// Hints gives the accepted forms to the CLI, which prints them as hint lines.
+func (e *Error) Hints() []string {
+	if e.Hint == "" {
+		return nil
+	}
+	return []string{e.Hint}
+}
+
 func refuse(input, problem string) *Error {
 	return &Error{Input: redact(input), Problem: problem, Hint: AcceptedForms}
 }
