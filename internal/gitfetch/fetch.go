@@ -38,6 +38,9 @@ type fetcher struct {
 	strat  strategy
 	full   packResult // oversize blobs seen by a full fetch
 	gotAll bool       // every tree of the commit has been asked for (blob-less or full fetch done)
+	// noBlobLimit: the server refuses blob:limit, so folders are asked for unfiltered and an oversize
+	// blob stops the stream at its header instead.
+	noBlobLimit bool
 }
 
 func newFetcher(r *Remote, commit string) (*fetcher, error) {
@@ -95,6 +98,9 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		return err
 	}
 	switch {
+	case f.strat != stratFull && fr.filter != "" && strings.HasPrefix(string(fr.filter), "blob:limit") && !f.noBlobLimit:
+		f.noBlobLimit = true
+		f.r.logf("%s refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.base, rf.msg)
 	case f.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
 		f.strat = stratBlobless
 		f.r.logf("%s refused the tree filter (%s); fetching all trees without blobs", s.base, rf.msg)
@@ -110,12 +116,15 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	return errRetryStrategy
 }
 
+// fileCap is the largest single file a fetch can accept: one file cannot exceed the total either.
+func (f *fetcher) fileCap() int64 { return min(f.lim.MaxFileSize, f.lim.MaxTotalBytes) }
+
 var errRetryStrategy = errors.New("strategy changed")
 
 // walkPolicy is for requests that bring trees only, or a whole commit.
 func (f *fetcher) treePolicy() (packPolicy, int64) {
 	big := 10 * f.lim.MaxTotalBytes
-	return packPolicy{maxObject: max(f.lim.MaxFileSize, 16<<20), maxInflated: big}, big
+	return packPolicy{maxBlob: f.lim.MaxFileSize, maxOther: max(f.lim.MaxFileSize, 16<<20), maxInflated: big}, big
 }
 
 // fetchAllTrees brings every tree of the commit (blob-less), or the whole commit (full).
@@ -127,7 +136,7 @@ func (f *fetcher) fetchAllTrees(ctx context.Context) error {
 		case stratTreeWalk, stratBlobless:
 			fr = fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterBlobNone(), pol: pol, budget: budget}
 		default:
-			pol.maxObject, pol.skipOversize = f.lim.MaxFileSize, true
+			pol.skipOversize = true
 			fr = fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, pol: pol, budget: budget}
 		}
 		err := f.request(ctx, fr)
@@ -321,17 +330,26 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			continue
 		}
 		lim := f.lim
+		fileCap := f.fileCap()
+		treeSlack := int64(1<<20 + 64*lim.MaxFiles) // the folders' trees ride along with the blobs
 		fr := fetchReq{
-			wants:  incomplete,
-			filter: packp.FilterBlobLimit(uint64(lim.MaxFileSize)+1, packp.BlobLimitPrefixNone),
+			wants: incomplete,
 			pol: packPolicy{
-				maxObject:   max(lim.MaxFileSize, 16<<20),
-				maxInflated: lim.MaxTotalBytes + 32<<20, // trees ride along; exact totals are checked below
+				maxBlob:     fileCap,
+				maxOther:    treeSlack,
+				maxInflated: lim.MaxTotalBytes + treeSlack, // exact totals are checked by assemble
 				maxObjects:  2*lim.MaxFiles + 64,
 			},
-			budget: lim.MaxTotalBytes + lim.MaxTotalBytes/4 + 32<<20,
+			budget: lim.MaxTotalBytes + lim.MaxTotalBytes/8 + treeSlack,
+		}
+		if !f.noBlobLimit {
+			fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
 		}
 		if err := f.request(ctx, fr); err != nil && !errors.Is(err, errRetryStrategy) {
+			var le *LimitError
+			if errors.As(err, &le) && le.Path == "" {
+				le.Path = strings.Join(paths, ", ")
+			}
 			return nil, err
 		}
 		if f.strat == stratFull {
@@ -416,15 +434,15 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		if !ok {
 			// The folder request filters out blobs over the size limit, and a full fetch drops them.
 			if _, over := f.full.oversize[e.Hash]; over || f.strat != stratFull {
-				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.lim.MaxFileSize))}
+				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap()))}
 			}
 			return &RemoteError{URL: redact(f.r.URL), Err: fmt.Errorf("%s: server did not send blob %s", full, short(e.Hash.String()))}
 		}
 		if o.typ != plumbing.BlobObject {
 			return fmt.Errorf("%s: expected a blob, got a %s", full, o.typ)
 		}
-		if int64(len(o.data)) > f.lim.MaxFileSize {
-			return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.lim.MaxFileSize))}
+		if int64(len(o.data)) > f.fileCap() {
+			return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap()))}
 		}
 		*files++
 		*total += int64(len(o.data))

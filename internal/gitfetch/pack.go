@@ -28,7 +28,8 @@ func hashObject(typ plumbing.ObjectType, data []byte) plumbing.Hash {
 
 // packPolicy bounds one pack read.
 type packPolicy struct {
-	maxObject   int64 // largest object kept, inflated
+	maxBlob     int64 // largest blob kept, inflated
+	maxOther    int64 // largest tree, commit or tag, inflated
 	maxInflated int64 // all kept objects together, inflated
 	maxObjects  int   // objects in the pack
 	// skipOversize: hash an oversize blob while discarding it (a whole-repository fetch, where it may belong
@@ -54,7 +55,7 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 		return res, fmt.Errorf("reading pack header: %w", err)
 	}
 	if pol.maxObjects > 0 && int(count) > pol.maxObjects {
-		return res, &LimitError{Problem: fmt.Sprintf("server offered %d objects, over the limit of %d", count, pol.maxObjects)}
+		return res, &LimitError{Problem: fmt.Sprintf("too many files: the server offered %d objects, over the limit of %d", count, pol.maxObjects)}
 	}
 	type entry struct {
 		typ  plumbing.ObjectType
@@ -69,10 +70,19 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 		if err != nil {
 			return res, fmt.Errorf("reading pack object %d: %w", i, err)
 		}
-		if hdr.Length < 0 || hdr.Length > pol.maxObject && !(pol.skipOversize && hdr.Type == plumbing.BlobObject) {
+		// A delta is never larger than the object it makes plus its own instructions, so both bounds
+		// hold for deltas too; their result is checked against its type's bound once the base is known.
+		bound := max(pol.maxBlob, pol.maxOther)
+		switch hdr.Type {
+		case plumbing.BlobObject:
+			bound = pol.maxBlob
+		case plumbing.CommitObject, plumbing.TreeObject, plumbing.TagObject:
+			bound = pol.maxOther
+		}
+		if hdr.Length < 0 || hdr.Length > bound && !(pol.skipOversize && hdr.Type == plumbing.BlobObject) {
 			return res, errTooLarge
 		}
-		if hdr.Type == plumbing.BlobObject && hdr.Length > pol.maxObject {
+		if hdr.Type == plumbing.BlobObject && hdr.Length > pol.maxBlob {
 			h := sha1.New()
 			h.Write([]byte("blob " + strconv.FormatInt(hdr.Length, 10) + "\x00"))
 			if _, _, err := sc.NextObject(h); err != nil {
@@ -105,7 +115,11 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 			if base == nil {
 				return res, fmt.Errorf("pack object %d: delta base not in pack", i)
 			}
-			if size := deltaTargetSize(data); size < 0 || size > pol.maxObject {
+			limit := pol.maxOther
+			if base.typ == plumbing.BlobObject {
+				limit = pol.maxBlob
+			}
+			if size := deltaTargetSize(data); size < 0 || size > limit {
 				return res, errTooLarge
 			}
 			if data, err = packfile.PatchDelta(base.data, data); err != nil {

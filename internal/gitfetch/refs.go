@@ -80,7 +80,7 @@ func ReadFile(ctx context.Context, r Remote, commit, file string) ([]byte, error
 			}
 			continue
 		}
-		pol := packPolicy{maxObject: f.lim.MaxFileSize, maxInflated: f.lim.MaxFileSize, maxObjects: 1}
+		pol := packPolicy{maxBlob: f.lim.MaxFileSize, maxOther: f.lim.MaxFileSize, maxInflated: f.lim.MaxFileSize, maxObjects: 1}
 		err := f.request(ctx, fetchReq{wants: []plumbing.Hash{e.Hash}, pol: pol, budget: f.lim.MaxFileSize + f.lim.MaxFileSize/4 + 1<<20})
 		if err != nil && err != errRetryStrategy {
 			if le, ok := err.(*LimitError); ok {

@@ -336,7 +336,7 @@ func (s *session) fetch(ctx context.Context, fr fetchReq, st *store) (packResult
 		res, err = readPack(pack, fr.pol, func(h plumbing.Hash, o object) { got[h] = o })
 		if err != nil {
 			if errors.Is(err, errTooLarge) {
-				return &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxObject))}
+				return &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxBlob))}
 			}
 			return asRefused(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/cgi"
@@ -268,8 +269,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			"GIT_CONFIG_GLOBAL=/dev/null",
 			"HOME=" + s.root,
 		},
-		// Without this the CGI package logs every aborted response to stderr.
+		// Without these the CGI package logs every aborted response to stderr.
 		Stderr: discard{},
+		Logger: log.New(discard{}, "", 0),
 	}
 	h.ServeHTTP(cw, r)
 }

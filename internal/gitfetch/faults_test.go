@@ -1,0 +1,211 @@
+package gitfetch
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/skillctl/skillctl/internal/gittest"
+)
+
+// bigFixture adds a folder holding one incompressible file of hugeSize bytes, one with many files of the
+// same content (few objects) and one with many distinct files (many objects).
+func bigFixture(t *testing.T) (*fixture, string) {
+	fx := newFixture(t, "acme/skills")
+	dir := t.TempDir()
+	huge := make([]byte, hugeSize)
+	rand.Read(huge)
+	files := map[string]string{
+		"huge/SKILL.md":     "---\nname: huge\n---\n",
+		"huge/data.bin":     string(huge),
+		"many/SKILL.md":     "---\nname: many\n---\n",
+		"distinct/SKILL.md": "---\nname: distinct\n---\n",
+	}
+	for i := 0; i < 300; i++ {
+		files[fmt.Sprintf("many/f/%03d.md", i)] = "same content"
+		files[fmt.Sprintf("distinct/f/%03d.md", i)] = fmt.Sprintf("file %d", i)
+	}
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	c, err := fx.srv.Commit("acme/skills", "big", dir, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fx, c
+}
+
+const hugeSize = 24 << 20
+
+func TestLimits(t *testing.T) {
+	fx, c := bigFixture(t)
+	tests := []struct {
+		name     string
+		fault    gittest.Fault
+		config   [2]string
+		limits   Limits
+		path     string
+		want     string
+		maxBytes int64
+	}{
+		{"file too large, filtered by server", gittest.FaultNone, [2]string{}, Limits{MaxFileSize: 1 << 20}, "huge", "huge/data.bin: file is larger than the 1 MiB limit", 64 << 10},
+		{"file too large, stopped mid-stream", gittest.FaultNone, [2]string{"uploadpackfilter.blob:limit.allow", "false"}, Limits{MaxFileSize: 1 << 20}, "huge", "huge: a file is larger than the 1 MiB limit", hugeSize / 4},
+		{"total too large", gittest.FaultNone, [2]string{}, Limits{MaxTotalBytes: 1 << 20}, "huge", "huge/data.bin: file is larger than the 1 MiB limit", 64 << 10},
+		{"total too large, many files", gittest.FaultNone, [2]string{}, Limits{MaxTotalBytes: 2000}, "distinct", "distinct: files total more than", 64 << 10},
+		{"too many files", gittest.FaultNone, [2]string{}, Limits{MaxFiles: 100}, "many", "many: more than 100 files", 64 << 10},
+		{"too many objects offered", gittest.FaultNone, [2]string{}, Limits{MaxFiles: 100}, "distinct", "distinct: too many files", 64 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.config[0] != "" {
+				fx.srv.Configure("acme/skills", tt.config[0], tt.config[1])
+				defer fx.srv.Configure("acme/skills", tt.config[0], "true")
+			}
+			r := fx.remote("acme/skills")
+			r.Limits = tt.limits
+			fx.srv.ResetStats()
+			_, err := Fetch(context.Background(), r, c, []string{tt.path})
+			if !isType[*LimitError](err) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %T %v, want LimitError %q\nlog: %s", err, err, tt.want, fx.log)
+			}
+			st := fx.srv.Stats()
+			t.Logf("%s: %v; %d bytes served", tt.name, err, st.BytesOut)
+			if st.BytesOut > tt.maxBytes {
+				t.Errorf("served %d bytes, want under %d: the limit did not stop the pack early", st.BytesOut, tt.maxBytes)
+			}
+		})
+	}
+	// ReadFile honours the file limit too.
+	r := fx.remote("acme/skills")
+	r.Limits = Limits{MaxFileSize: 1 << 20}
+	fx.srv.ResetStats()
+	if _, err := ReadFile(context.Background(), r, c, "huge/data.bin"); !isType[*LimitError](err) {
+		t.Errorf("ReadFile of a huge file: %T %v", err, err)
+	}
+	if st := fx.srv.Stats(); st.BytesOut > hugeSize/4 {
+		t.Errorf("ReadFile served %d bytes", st.BytesOut)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	tests := []struct {
+		name    string
+		fault   gittest.Fault
+		count   int
+		wantErr string // "" = succeeds after retries
+		maxTime time.Duration
+	}{
+		{"transient 503 then ok", gittest.FaultUnavailable, 2, "", 5 * time.Second},
+		{"503 forever", gittest.FaultUnavailable, 0, "HTTP 503", 5 * time.Second},
+		{"unauthorized", gittest.FaultUnauthorized, 0, "HTTP 401: authentication required", 2 * time.Second},
+		{"drop mid-pack once", gittest.FaultDropMidPack, 1, "", 5 * time.Second},
+		{"drop mid-pack always", gittest.FaultDropMidPack, 0, "unexpected EOF", 5 * time.Second},
+		{"garbage", gittest.FaultGarbage, 0, "fetch http://", 5 * time.Second},
+		{"stall", gittest.FaultStall, 0, "server stopped sending for 500ms", 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fx.remote("acme/skills")
+			r.Timeout = 500 * time.Millisecond
+			r.Password = "sekrit-token"
+			r.Username = "x-access-token"
+			fx.srv.SetFaultCount(tt.fault, tt.count)
+			defer fx.srv.SetFault(gittest.FaultNone)
+			t0 := time.Now()
+			got, err := Fetch(context.Background(), r, fx.commit, []string{"skills/python/async"})
+			d := time.Since(t0)
+			if d > tt.maxTime {
+				t.Errorf("took %v", d)
+			}
+			if tt.wantErr == "" {
+				if err != nil || got["skills/python/async"].File("SKILL.md") == nil {
+					t.Fatalf("fetch after transient fault: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), fx.srv.RepoURL("acme/skills")) {
+				t.Errorf("error does not name the URL: %v", err)
+			}
+			if strings.Contains(err.Error(), "sekrit") || strings.Contains(fx.log.String(), "sekrit") {
+				t.Errorf("credential leaked: %v / %s", err, fx.log)
+			}
+			t.Logf("%s: %v after %v", tt.name, err, d.Round(time.Millisecond))
+		})
+	}
+}
+
+func TestServerDown(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	fx.srv.Stop()
+	t0 := time.Now()
+	_, err := ListRefs(context.Background(), fx.remote("acme/skills"))
+	if !isType[*RemoteError](err) || !strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), fx.srv.RepoURL("acme/skills")) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(fx.log.String(), "retrying") {
+		t.Errorf("no retry logged: %q", fx.log)
+	}
+	if d := time.Since(t0); d > 3*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestCredentialsInURLRefused(t *testing.T) {
+	_, err := ListRefs(context.Background(), Remote{URL: "https://user:sekrit@example.com/o/r.git"})
+	if err == nil || strings.Contains(err.Error(), "sekrit") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, u := range []string{"file:///etc", "ssh://x/y", "not a url\x00"} {
+		if _, err := ListRefs(context.Background(), Remote{URL: u}); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+}
+
+func TestListRefs(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	c2, err := fx.srv.Commit("acme/skills", "feature/x", t.TempDir(), "empty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.srv.Tag("acme/skills", "v1.0.0", fx.commit); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := ListRefs(context.Background(), fx.remote("acme/skills"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"HEAD": fx.commit, "refs/heads/main": fx.commit, "refs/heads/feature/x": c2, "refs/tags/v1.0.0": fx.commit}
+	for k, v := range want {
+		if refs[k] != v {
+			t.Errorf("refs[%s] = %q, want %q (all: %v)", k, refs[k], v, refs)
+		}
+	}
+	if _, err := ListRefs(context.Background(), fx.remote("acme/missing")); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing repo: %v", err)
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	fx.srv.ResetStats()
+	data, err := ReadFile(context.Background(), fx.remote("acme/skills"), fx.commit, "skills/python/async/references/guide.md")
+	if err != nil || string(data) != "guide\n" {
+		t.Fatalf("ReadFile = %q, %v", data, err)
+	}
+	if st := fx.srv.Stats(); st.BytesOut > 8<<10 {
+		t.Errorf("served %d bytes", st.BytesOut)
+	}
+	for _, p := range []string{"skills/nope.md", "skills/python", "skills/python/async/link.md", "../x"} {
+		if _, err := ReadFile(context.Background(), fx.remote("acme/skills"), fx.commit, p); !isType[*NotFoundError](err) {
+			t.Errorf("ReadFile(%q) = %T %v, want NotFoundError", p, err, err)
+		}
+	}
+}
