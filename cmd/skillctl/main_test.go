@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,6 +96,18 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Fatalf("%s -> %q (%v), want %q", args[0], got, err, args[1])
 			}
 		},
+		// randfile FILE SIZE: FILE gets SIZE deterministic bytes that do not compress.
+		"randfile": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 2 {
+				ts.Fatalf("usage: randfile FILE SIZE")
+			}
+			n, err := strconv.Atoi(args[1])
+			ts.Check(err)
+			b := make([]byte, n)
+			rand.NewChaCha8([32]byte{7}).Read(b)
+			ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[0])), 0o755))
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
+		},
 		"gitserver": cmdGitServer,
 		"gitrepo":   cmdGitRepo,
 		// lines FILE N: FILE has exactly N lines.
@@ -123,7 +136,7 @@ func server(ts *testscript.TestScript) *gittest.Server {
 	return s
 }
 
-// gitserver start | stop | restart | reset | fault NAME [COUNT] | fetches N | requests N
+// gitserver start | stop | restart | reset | fault NAME [COUNT] | fetches N | requests N | maxbytes N
 //
 // start serves $WORK/.repos on 127.0.0.1 and sets $GITSERVER to its URL; fetches and requests assert the
 // count of upload-pack rounds (or of all HTTP requests) since start or the last reset.
@@ -156,6 +169,12 @@ func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(err)
 		}
 		s.SetFaultCount(f, n)
+	case "maxbytes":
+		limit, err := strconv.ParseInt(args[1], 10, 64)
+		ts.Check(err)
+		if got := s.Stats().BytesOut; (got <= limit) == neg {
+			ts.Fatalf("server sent %d bytes, limit %d", got, limit)
+		}
 	case "fetches", "requests":
 		want, err := strconv.Atoi(args[1])
 		ts.Check(err)

@@ -360,36 +360,62 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 
 // FromLock installs exactly what the lock records: the same commits, checked against the same content
 // hashes, like `npm ci`. Skills already on disk and matching are left alone; objects come from the cache
-// when they are there, so it works offline once a machine has fetched them.
+// when they are there, so it works offline once a machine has fetched them. With no target flags it
+// restores every folder the lock names; with them, only that target.
 func FromLock(ctx context.Context, opts Options) error {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
 		return clierr.Usage(err)
 	}
+	lock, err := readLock(t)
+	if err != nil {
+		return err
+	}
+	if !exists(t.Lock) {
+		return clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
+	}
+	targets := []Target{t}
+	if opts.Target.Dir == "" && opts.Target.Agent == "" && !opts.Target.Global {
+		targets = nil
+		seen := map[string]bool{}
+		for _, e := range lock.Skills {
+			if !seen[e.Dir] {
+				seen[e.Dir] = true
+				targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock})
+			}
+		}
+	}
+	if len(targets) == 0 || len(lock.In(targets[0].Rel)) == 0 {
+		return clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
+	}
 	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
 	if err != nil {
 		return err
 	}
+	for _, t := range targets {
+		if err := fromLock(w, t, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fromLock(w *world, t Target, opts Options) error {
 	var rep Report
-	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
-		if !exists(t.Lock) {
-			return nil, clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
-		}
-		entries := lock.In(t.Rel)
-		if len(entries) == 0 {
-			return nil, clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
-		}
+	err := withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		c := &change{write: map[string]*snapshot.Folder{}}
 		var errs []error
-		for _, e := range entries {
+		for _, e := range lock.In(t.Rel) {
 			for _, d := range e.Dependencies {
 				if lock.Find(t.Rel, d) == nil {
 					errs = append(errs, fmt.Errorf("%s: depends on %s, which the lock does not list", e.Name, d))
 				}
 			}
+			in := Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
+				Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: "unchanged"}
 			st, _ := stateOf(t, e)
 			if st == StateOK {
-				rep.Installed = append(rep.Installed, Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path, Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: "unchanged"})
+				rep.Installed = append(rep.Installed, in)
 				continue
 			}
 			if st == StateModified && !opts.Force {
@@ -413,11 +439,11 @@ func FromLock(ctx context.Context, opts Options) error {
 				continue
 			}
 			c.write[e.Name] = f
-			action := "install"
+			in.Action, in.Files, in.Bytes = "install", len(f.Files), f.Size()
 			if st == StateModified {
-				action = "replace"
+				in.Action = "replace"
 			}
-			rep.Installed = append(rep.Installed, Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path, Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action, Files: len(f.Files), Bytes: f.Size()})
+			rep.Installed = append(rep.Installed, in)
 		}
 		if err := errors.Join(errs...); err != nil {
 			return nil, err

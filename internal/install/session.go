@@ -26,7 +26,7 @@ func withTarget(t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error
 		_, err = edit(lock)
 		return err
 	}
-	if err := ensureDir(t.Dir); err != nil {
+	if err := checkTargetDir(t.Dir); err != nil {
 		return err
 	}
 	unlock, err := lockTarget(t)
@@ -56,11 +56,11 @@ func withTarget(t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error
 // lockTarget serialises skillctl processes on one project: it locks the lock file's folder and the
 // target folder, in path order so two processes never wait on each other crosswise.
 func lockTarget(t Target) (func(), error) {
-	dirs := []string{filepath.Dir(t.Lock), t.Dir}
-	sort.Strings(dirs)
-	if dirs[0] == dirs[1] {
-		dirs = dirs[:1]
+	dirs := []string{filepath.Dir(t.Lock)}
+	if exists(t.Dir) && t.Dir != dirs[0] {
+		dirs = append(dirs, t.Dir) // a target outside the project has no folder in common with its lock
 	}
+	sort.Strings(dirs)
 	return lockDirs(dirs...)
 }
 
@@ -78,7 +78,9 @@ func readLock(t Target) (*lockfile.Lock, error) {
 	return l, nil
 }
 
-func ensureDir(d string) error {
+// checkTargetDir refuses a target that is a symlink or not a folder. A missing target is fine: it is
+// created only when there is something to write, so a failed command leaves no empty folder behind.
+func checkTargetDir(d string) error {
 	if fi, err := os.Lstat(d); err == nil {
 		if fi.Mode()&os.ModeSymlink != 0 {
 			return clierr.WithHint(fmt.Errorf("%s: the target folder is a symbolic link; skillctl installs only into a real folder", d),
@@ -87,9 +89,8 @@ func ensureDir(d string) error {
 		if !fi.IsDir() {
 			return fmt.Errorf("%s: not a folder", d)
 		}
-		return nil
 	}
-	return os.MkdirAll(d, 0o755)
+	return nil
 }
 
 // table aligns columns for human output.
