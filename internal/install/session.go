@@ -56,6 +56,10 @@ func withTarget(t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error
 // lockTarget serialises skillctl processes on one project: it locks the lock file's folder and the
 // target folder, in path order so two processes never wait on each other crosswise.
 func lockTarget(t Target) (func(), error) {
+	// The lock's folder is the project: it must exist to hold the lock, so it may be created here.
+	if err := os.MkdirAll(filepath.Dir(t.Lock), 0o755); err != nil {
+		return nil, err
+	}
 	dirs := []string{filepath.Dir(t.Lock)}
 	if exists(t.Dir) && t.Dir != dirs[0] {
 		dirs = append(dirs, t.Dir) // a target outside the project has no folder in common with its lock
