@@ -71,6 +71,8 @@ commit and content hash so the install can be reproduced exactly.`,
 		newRemoveCmd(),
 		newVerifyCmd(),
 		newInitCmd(),
+		newRegistryCmd(),
+		newSearchCmd(),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/spf13/cobra"
+)
+
+func newRegistryCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "registry",
+		Short: "Add, list and remove the registries that skill names are looked up in",
+		Long: `A registry is a git repository of skills, or a folder of them on this machine. Bare names
+(skillctl install NAME), NAME@REGISTRY and AUTHOR/NAME are looked up in the registries
+in order: the project's (.skillctl/registries.json, meant to be committed), then the
+user's (registries.json under $SKILLCTL_CONFIG_DIR, default the user config folder),
+then the skills bundled with skillctl, which are always last and always there. A name
+defined in both files is the project's.
+
+Any layout works: skills/NAME/, skills/AUTHOR/NAME/, plugins/PLUGIN/skills/NAME/, any
+folder holding a SKILL.md, or a Claude Code .claude-plugin/marketplace.json.`,
+		Example: `  skillctl registry add team https://github.com/acme/skills
+  skillctl registry add market OWNER/REPO --project
+  skillctl registry add mine ~/src/my-skills
+  skillctl registry list --json
+  skillctl registry remove team`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newRegistryAddCmd(), newRegistryListCmd(), newRegistryRemoveCmd())
+	return cmd
+}
+
+func newRegistryAddCmd() *cobra.Command {
+	var opts registry.AddOptions
+	cmd := &cobra.Command{
+		Use:   "add NAME URL",
+		Short: "Add a registry: a git repository over http(s), OWNER/REPO on GitHub, or a folder",
+		Long: `Add records a registry under NAME (lowercase letters, digits and '-'; "builtin" is
+taken). URL is a git URL over http(s) (https://HOST/PATH/REPO.git, optionally with
+//FOLDER and #REF), a GitHub repository (https://github.com/OWNER/REPO or OWNER/REPO),
+a tree URL of a folder in a repository, or a folder on this machine. Nothing is fetched
+until a search or install needs it.`,
+		Example: `  skillctl registry add team https://github.com/acme/skills
+  skillctl registry add market https://git.example.com/skills.git#stable --project
+  skillctl registry add mine ./skills`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name, opts.URL, opts.Stdout = args[0], args[1], cmd.OutOrStdout()
+			return registry.RunAdd(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Project, "project", false, "add to the project's .skillctl/registries.json instead of the user's file")
+	return cmd
+}
+
+func newRegistryListCmd() *cobra.Command {
+	var opts registry.ListOptions
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List the registries in lookup order, builtin last",
+		Example: "  skillctl registry list\n  skillctl registry list --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Stdout = cmd.OutOrStdout()
+			return registry.RunList(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the registries as JSON")
+	return cmd
+}
+
+func newRegistryRemoveCmd() *cobra.Command {
+	var opts registry.RemoveOptions
+	cmd := &cobra.Command{
+		Use:     "remove NAME",
+		Aliases: []string{"rm"},
+		Short:   "Remove a registry",
+		Example: "  skillctl registry remove team\n  skillctl registry remove market --project",
+		Args:    cobra.ExactArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return registry.CompleteRegistries(true), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name, opts.Stdout = args[0], cmd.OutOrStdout()
+			return registry.RunRemove(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Project, "project", false, "remove from the project's .skillctl/registries.json")
+	return cmd
+}

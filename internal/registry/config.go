@@ -1,0 +1,278 @@
+package registry
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/source"
+)
+
+// Two files configure registries, in the same format:
+//
+//	user:    $SKILLCTL_CONFIG_DIR/registries.json (default: skillctl under os.UserConfigDir)
+//	project: .skillctl/registries.json in the current folder, meant to be committed for a team
+//
+// Lookups search project registries first, then user registries, then the bundled one. A name defined in
+// both files is the project's: a team's checkout must mean the same thing on every machine, as with npm's
+// and cargo's project-level config.
+
+// ProjectFile is the project configuration, relative to the project root.
+const ProjectFile = ".skillctl/registries.json"
+
+// Scope says which file a registry comes from.
+type Scope string
+
+const (
+	ScopeProject Scope = "project"
+	ScopeUser    Scope = "user"
+	ScopeBuiltin Scope = "builtin"
+)
+
+// Registry is one configured registry. URL is as the user gave it (normalised to a clone URL or an
+// absolute folder when added); the other fields are derived from it by Load.
+type Registry struct {
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	Scope Scope  `json:"-"`
+
+	repo, ref, path string // git: clone URL, ref ("" = default branch), folder inside the repo ("" = root)
+	treeRest        []string
+	dir             string // local folder, absolute
+}
+
+// IsLocal reports whether the registry is a folder on this machine.
+func (r *Registry) IsLocal() bool { return r.dir != "" }
+
+type configFile struct {
+	Registries []Registry `json:"registries"`
+}
+
+// UserConfigFile is the user's registries file.
+func UserConfigFile() string {
+	dir := os.Getenv("SKILLCTL_CONFIG_DIR")
+	if dir == "" {
+		base, err := os.UserConfigDir()
+		if err != nil {
+			base = filepath.Join(os.TempDir(), "skillctl-config")
+		}
+		dir = filepath.Join(base, "skillctl")
+	}
+	return filepath.Join(dir, "registries.json")
+}
+
+// ProjectConfigFile is the project's registries file under the current folder.
+func ProjectConfigFile() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		wd = "."
+	}
+	return filepath.Join(wd, filepath.FromSlash(ProjectFile))
+}
+
+// readConfig reads one file; a missing file is an empty list.
+func readConfig(file string, scope Scope) ([]Registry, error) {
+	data, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var cf configFile
+	if err := json.Unmarshal(data, &cf); err != nil {
+		return nil, clierr.WithHint(fmt.Errorf("%s: not a registries file: %v", file, err),
+			"fix the JSON by hand, or move the file away and add the registries again with 'skillctl registry add'")
+	}
+	seen := map[string]bool{}
+	out := cf.Registries[:0]
+	for _, r := range cf.Registries {
+		if seen[r.Name] {
+			continue
+		}
+		seen[r.Name] = true
+		n, err := parseRegistry(r.Name, r.URL, filepath.Dir(file))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		n.Scope = scope
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// writeConfig replaces file atomically: a crash leaves the old file or the new one, never half of one.
+func writeConfig(file string, regs []Registry) error {
+	if regs == nil {
+		regs = []Registry{}
+	}
+	data, err := json.MarshalIndent(configFile{Registries: regs}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".registries-*.tmp")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(append(data, '\n'))
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), file)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+	}
+	return werr
+}
+
+// parseRegistry checks a name and a URL and derives where the registry lives. base is the folder a
+// relative local path is relative to.
+func parseRegistry(name, raw, base string) (Registry, error) {
+	if name == BuiltinName {
+		return Registry{}, clierr.WithHint(fmt.Errorf("registry %s: the name is reserved for the skills bundled with skillctl", name),
+			"choose another name, e.g. 'skillctl registry add my-skills URL'")
+	}
+	if !manifest.ValidName(name) {
+		return Registry{}, clierr.WithHint(fmt.Errorf("registry %q: a name is 1-64 characters of a-z, 0-9 and '-', not starting or ending with '-'", name),
+			"skillctl registry add team-skills "+shellWord(raw))
+	}
+	r := Registry{Name: name, URL: raw}
+	if raw == "" {
+		return r, fmt.Errorf("registry %s: empty URL", name)
+	}
+	src, err := source.Parse(raw)
+	if err != nil {
+		// A plain relative folder ("skills", "my/skills") reads as a name or OWNER/REPO; take it as a folder
+		// only if it exists, below.
+		src = source.Source{}
+	}
+	if src.Kind == source.Git && src.Shorthand && isDir(filepath.Join(base, raw)) {
+		src = source.Source{Kind: source.Local, Dir: raw}
+	}
+	switch src.Kind {
+	case source.Git:
+		if strings.HasPrefix(src.Repo, "file:") {
+			return r, clierr.WithHint(fmt.Errorf("registry %s: file:// URLs are not supported", name), "give the folder itself: skillctl registry add "+name+" /ABS/FOLDER")
+		}
+		if src.Shorthand && src.Path == "" && src.Ref == "" {
+			r.URL = strings.TrimSuffix(src.Repo, ".git")
+		}
+		r.repo, r.ref, r.path, r.treeRest = src.Repo, src.Ref, src.Path, src.TreeRest
+		return r, nil
+	case source.Local:
+		d := src.Dir
+		if strings.HasPrefix(d, "~") {
+			home, _ := os.UserHomeDir()
+			d = filepath.Join(home, strings.TrimPrefix(d, "~"))
+		}
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(base, d)
+		}
+		r.dir = filepath.Clean(d)
+		return r, nil
+	}
+	if d := filepath.Join(base, raw); !filepath.IsAbs(raw) && isDir(d) {
+		r.dir = filepath.Clean(d)
+		return r, nil
+	}
+	return r, clierr.WithHint(fmt.Errorf("registry %s: %q is not a git URL over http(s), a GitHub repository or a folder", name, raw),
+		"skillctl registry add "+name+" https://github.com/OWNER/REPO",
+		"skillctl registry add "+name+" OWNER/REPO",
+		"skillctl registry add "+name+" https://HOST/PATH/REPO.git",
+		"skillctl registry add "+name+" ./FOLDER")
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
+// shellWord quotes s for a hint line when it holds anything a shell would read specially.
+func shellWord(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?#~(){}[]!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Add records a registry in file (the user or project file), normalising a local folder to an absolute
+// path and a GitHub shorthand to its URL. A name already in that file is an error: remove it first.
+func Add(file, name, rawURL string) (Registry, error) {
+	regs, err := readConfig(file, "")
+	if err != nil {
+		return Registry{}, err
+	}
+	r, err := parseRegistry(name, rawURL, mustGetwd())
+	if err != nil {
+		return Registry{}, err
+	}
+	if r.dir != "" {
+		if !isDir(r.dir) {
+			return Registry{}, fmt.Errorf("registry %s: %s: no such folder", name, r.dir)
+		}
+		r.URL = r.dir
+	}
+	for _, old := range regs {
+		if old.Name == name {
+			return Registry{}, clierr.WithHint(fmt.Errorf("registry %s: already configured as %s", name, old.URL),
+				"skillctl registry remove "+name+scopeFlag(file)+" && skillctl registry add "+name+" "+shellWord(r.URL)+scopeFlag(file))
+		}
+	}
+	regs = append(regs, r)
+	if err := writeConfig(file, regs); err != nil {
+		return Registry{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return r, nil
+}
+
+// Remove deletes the registry called name from file.
+func Remove(file, name string) error {
+	regs, err := readConfig(file, "")
+	if err != nil {
+		return err
+	}
+	out := regs[:0]
+	for _, r := range regs {
+		if r.Name != name {
+			out = append(out, r)
+		}
+	}
+	if len(out) == len(regs) {
+		hint := "skillctl registry list"
+		if name == BuiltinName {
+			hint = "the bundled registry cannot be removed; it is always searched last"
+		}
+		return clierr.WithHint(fmt.Errorf("registry %s: not in %s", name, file), hint)
+	}
+	if err := writeConfig(file, out); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	return nil
+}
+
+func scopeFlag(file string) string {
+	if strings.HasSuffix(filepath.ToSlash(file), ProjectFile) {
+		return " --project"
+	}
+	return ""
+}
+
+func mustGetwd() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	return wd
+}

@@ -1,0 +1,408 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/source"
+)
+
+// Index is the skills of one registry at one commit: names and paths from the trees alone, descriptions
+// where they came cheap. A git registry's index is cached by repository and commit, so it is built once
+// per commit and afterwards costs one ref request.
+type Index struct {
+	Registry string  `json:"registry"`
+	Repo     string  `json:"repo,omitempty"`
+	Ref      string  `json:"ref,omitempty"`
+	Commit   string  `json:"commit,omitempty"`
+	Dir      string  `json:"dir,omitempty"`
+	Entries  []Entry `json:"entries"`
+
+	key string // cache key; "" = not cached
+}
+
+// Entry is one skill folder of an index. Repo, Ref and Commit are set only for a marketplace plugin
+// that lives in another repository than the registry's.
+type Entry struct {
+	Name        string `json:"name"`
+	Author      string `json:"author,omitempty"`
+	Path        string `json:"path"`
+	Description string `json:"description,omitempty"`
+	Repo        string `json:"repo,omitempty"`
+	Ref         string `json:"ref,omitempty"`
+	Commit      string `json:"commit,omitempty"`
+}
+
+func (e Entry) matches(term string) bool {
+	if term == "" {
+		return true
+	}
+	for _, s := range []string{e.Name, e.Author, e.Path, e.Description} {
+		if strings.Contains(strings.ToLower(s), term) {
+			return true
+		}
+	}
+	return false
+}
+
+func (idx *Index) candidate(e Entry) Candidate {
+	c := Candidate{Registry: idx.Registry, Name: e.Name, Author: e.Author, Path: e.Path, Description: e.Description,
+		Repo: idx.Repo, Ref: idx.Ref, Commit: idx.Commit}
+	if e.Repo != "" {
+		c.Repo, c.Ref, c.Commit = e.Repo, e.Ref, e.Commit
+	}
+	if idx.Dir != "" {
+		c.Dir = filepath.Join(idx.Dir, filepath.FromSlash(e.Path))
+	}
+	return c
+}
+
+// indexFormat changes whenever Index's meaning changes, so older cache files are ignored, not misread.
+const indexFormat = "1"
+
+// Index returns the index of the registry called name, building it or reading it from the cache.
+func (s *Set) Index(ctx context.Context, name string, log io.Writer) (*Index, error) {
+	if idx, ok := s.indexes[name]; ok {
+		return idx, nil
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	r, err := s.find(name)
+	if err != nil {
+		return nil, err
+	}
+	var idx *Index
+	switch {
+	case r.Scope == ScopeBuiltin:
+		idx = s.builtinIndex()
+	case r.IsLocal():
+		idx, err = localIndex(r)
+	default:
+		idx, err = s.gitIndex(ctx, r, log)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.indexes[name] = idx
+	return idx, nil
+}
+
+func (s *Set) builtinIndex() *Index {
+	idx := &Index{Registry: BuiltinName}
+	for _, n := range s.builtin.Names() {
+		e := Entry{Name: n, Path: n}
+		if f, ok := s.builtin.Folder(n); ok {
+			if md := f.File("SKILL.md"); md != nil {
+				e.Description = describe(md.Data)
+			}
+		}
+		idx.Entries = append(idx.Entries, e)
+	}
+	return idx
+}
+
+// describe reads a SKILL.md's description, or "" when it has none that can be read.
+func describe(data []byte) string {
+	sk, _ := manifest.Check(manifest.Input{Data: data}, manifest.Mode{})
+	if sk == nil {
+		return ""
+	}
+	return strings.Join(strings.Fields(sk.Description), " ")
+}
+
+// Limits on walking a local registry: a folder that big is a mistake (a home directory), not a registry.
+const (
+	maxLocalDepth   = 12
+	maxLocalEntries = 200000
+)
+
+// localIndex walks a local folder for SKILL.md files. Reading descriptions costs a local read each, so
+// they are always filled in. Symlinked folders are not followed.
+func localIndex(r *Registry) (*Index, error) {
+	root := r.dir
+	if !isDir(root) {
+		return nil, fmt.Errorf("%s: no such folder", root)
+	}
+	idx := &Index{Registry: r.Name, Dir: root}
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // an unreadable corner does not spoil the rest
+		}
+		if n++; n > maxLocalEntries {
+			return fmt.Errorf("%s: more than %d entries; is this really a registry of skills?", root, maxLocalEntries)
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if d.Name() == ".git" || d.Name() == "node_modules" || strings.Count(rel, "/") >= maxLocalDepth {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if (d.Name() != "SKILL.md" && d.Name() != "skill.md") || !d.Type().IsRegular() {
+			return nil
+		}
+		dir := path.Dir(rel)
+		if dir == "." {
+			dir = ""
+		}
+		if len(idx.Entries) > 0 && idx.Entries[len(idx.Entries)-1].Path == dir {
+			return nil
+		}
+		e := layoutEntry(dir, filepath.Base(root))
+		if data, err := readHead(p, manifest.MaxFileSize); err == nil {
+			e.Description = describe(data)
+		}
+		idx.Entries = append(idx.Entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return idx, nil
+}
+
+func readHead(p string, max int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max))
+}
+
+// layoutEntry names a skill folder from its place in the known layouts: skills/AUTHOR/NAME gives an
+// author, plugins/PLUGIN/skills/NAME gives the plugin as the author (the group AUTHOR/NAME picks by);
+// anything else is NAME alone. rootName names a skill at the registry's root.
+func layoutEntry(dir, rootName string) Entry {
+	e := Entry{Path: dir, Name: path.Base(dir)}
+	if dir == "" {
+		e.Name = rootName
+		return e
+	}
+	segs := strings.Split(dir, "/")
+	n := len(segs)
+	switch {
+	case n >= 3 && segs[n-3] == "skills" && segs[n-2] != "skills" && !strings.HasPrefix(segs[n-2], ".") && (n == 3 || segs[n-4] != "plugins"):
+		e.Author = segs[n-2]
+	case n >= 4 && segs[n-2] == "skills" && segs[n-4] == "plugins":
+		e.Author = segs[n-3]
+	}
+	return e
+}
+
+// gitIndex resolves the registry's ref (one request) and returns the index of that commit, from the cache
+// when it was built before.
+func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index, error) {
+	refs, err := s.listRefs(ctx, r.repo, log)
+	if err != nil {
+		return nil, err
+	}
+	src := source.Source{Kind: source.Git, Raw: r.URL, Repo: r.repo, Ref: r.ref, Path: r.path, TreeRest: r.treeRest}
+	ref, commit, err := src.ResolveRef(refs)
+	if err != nil {
+		return nil, err
+	}
+	base := src.Path
+	idx := &Index{Registry: r.Name, Repo: r.repo, Ref: ref, Commit: commit}
+	idx.key = cacheKey(r.repo, base, commit)
+	if cached, ok := s.readIndex(idx.key); ok {
+		cached.Registry, cached.key = r.Name, idx.key
+		return cached, nil
+	}
+	rem := s.remote(r.repo, log)
+	mpath := path.Join(base, ".claude-plugin/marketplace.json")
+	data, err := gitfetch.ReadFile(ctx, rem, commit, mpath)
+	var nf *gitfetch.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		dirs, err := gitfetch.Skills(ctx, rem, commit)
+		if err != nil {
+			return nil, err
+		}
+		rootName := strings.TrimSuffix(path.Base(r.repo), ".git")
+		if base != "" {
+			rootName = path.Base(base)
+		}
+		for _, d := range under(dirs, base) {
+			e := layoutEntry(strings.TrimPrefix(strings.TrimPrefix(d, base), "/"), rootName)
+			e.Path = d
+			idx.Entries = append(idx.Entries, e)
+		}
+	case err != nil:
+		return nil, err
+	default:
+		m, err := ParseMarketplace(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", mpath, err)
+		}
+		if idx.Entries, err = s.marketplaceEntries(ctx, idx, base, m, log); err != nil {
+			return nil, err
+		}
+	}
+	sortEntries(idx.Entries)
+	s.writeIndex(idx, log)
+	return idx, nil
+}
+
+func sortEntries(es []Entry) {
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].Name != es[j].Name {
+			return es[i].Name < es[j].Name
+		}
+		if es[i].Repo != es[j].Repo {
+			return es[i].Repo < es[j].Repo
+		}
+		return es[i].Path < es[j].Path
+	})
+}
+
+// under keeps the folders at or below base ("" keeps all).
+func under(dirs []string, base string) []string {
+	if base == "" {
+		return dirs
+	}
+	var out []string
+	for _, d := range dirs {
+		if d == base || strings.HasPrefix(d, base+"/") {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func cacheKey(repo, base, commit string) string {
+	h := sha256.Sum256([]byte(indexFormat + "\x00" + repo + "\x00" + base))
+	return filepath.Join(hex.EncodeToString(h[:16]), commit+".json")
+}
+
+func (s *Set) indexPath(key string) string {
+	return filepath.Join(s.cache.Dir(), "registry-index", key)
+}
+
+// readIndex returns a cached index. It is derived data keyed by an immutable commit, so it never goes
+// stale; a damaged file reads as absent and is rebuilt.
+func (s *Set) readIndex(key string) (*Index, bool) {
+	if s.cache == nil || key == "" {
+		return nil, false
+	}
+	data, err := os.ReadFile(s.indexPath(key))
+	if err != nil {
+		return nil, false
+	}
+	var idx Index
+	if json.Unmarshal(data, &idx) != nil || idx.Commit == "" {
+		return nil, false
+	}
+	return &idx, true
+}
+
+// writeIndex stores idx atomically (temp file and rename); failing costs speed only, so it is a note.
+func (s *Set) writeIndex(idx *Index, log io.Writer) {
+	if s.cache == nil || idx.key == "" {
+		return
+	}
+	data, err := json.Marshal(idx)
+	if err == nil {
+		err = writeFileAtomic(s.indexPath(idx.key), data)
+	}
+	if err != nil {
+		fmt.Fprintf(log, "skillctl: registry %s: index not cached: %v\n", idx.Registry, err)
+	}
+}
+
+func writeFileAtomic(p string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), p)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+	}
+	return werr
+}
+
+// describe fills in the descriptions of the entries at hits that lack one, fetching their folders in one
+// batch per repository and commit, and caches the richer index. Failure leaves descriptions empty: a
+// search without them is still an answer.
+func (s *Set) describe(ctx context.Context, idx *Index, hits []int, log io.Writer) {
+	type batch struct {
+		repo, commit string
+		at           []int
+	}
+	var order []string
+	batches := map[string]*batch{}
+	for _, i := range hits {
+		e := idx.Entries[i]
+		if e.Description != "" || idx.Dir != "" || idx.Registry == BuiltinName {
+			continue
+		}
+		repo, commit := idx.Repo, idx.Commit
+		if e.Repo != "" {
+			repo, commit = e.Repo, e.Commit
+		}
+		k := repo + "@" + commit
+		if batches[k] == nil {
+			batches[k] = &batch{repo: repo, commit: commit}
+			order = append(order, k)
+		}
+		batches[k].at = append(batches[k].at, i)
+	}
+	changed := false
+	for _, k := range order {
+		b := batches[k]
+		var paths []string
+		for _, i := range b.at {
+			paths = append(paths, idx.Entries[i].Path)
+		}
+		got, err := gitfetch.Fetch(ctx, s.remote(b.repo, log), b.commit, paths)
+		if err != nil {
+			fmt.Fprintf(log, "skillctl: registry %s: descriptions not fetched: %v\n", idx.Registry, err)
+			continue
+		}
+		for _, i := range b.at {
+			f := got[idx.Entries[i].Path]
+			if f == nil {
+				continue
+			}
+			md := f.File("SKILL.md")
+			if md == nil {
+				md = f.File("skill.md")
+			}
+			if md != nil {
+				if d := describe(md.Data); d != "" {
+					idx.Entries[i].Description = d
+					changed = true
+				}
+			}
+		}
+	}
+	if changed {
+		s.writeIndex(idx, log)
+	}
+}

@@ -1,0 +1,306 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/gitfetch"
+)
+
+// Set is the configured registries in lookup order: project, then user, then the bundled one. It
+// remembers refs and indexes for its lifetime, so one command asks each server for its refs once.
+type Set struct {
+	regs    []Registry // without builtin
+	builtin *Builtin
+	cache   *gitfetch.Cache
+	refs    map[string]map[string]string
+	indexes map[string]*Index
+}
+
+// Candidate is one skill a lookup or search found.
+type Candidate struct {
+	Registry          string // registry name ("builtin" for the bundled one)
+	Name, Author      string
+	Path              string // folder inside the repo (or the bundled skill's name, or relative to a local registry)
+	Repo, Ref, Commit string // git registries: clone URL, ref it was resolved from, commit
+	Dir               string // local-folder registries: absolute folder of the skill
+	Description       string
+}
+
+// Builtin reports whether the candidate is a bundled skill.
+func (c Candidate) Builtin() bool { return c.Registry == BuiltinName }
+
+// Origin is where the candidate's files are, as messages show it: REPO@COMMIT:PATH, a folder, or
+// builtin:NAME.
+func (c Candidate) Origin() string {
+	switch {
+	case c.Builtin():
+		return BuiltinName + ":" + c.Path
+	case c.Dir != "":
+		return c.Dir
+	}
+	p := c.Path
+	if p == "" {
+		p = "."
+	}
+	return c.Repo + "@" + short(c.Commit) + ":" + p
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+// Load reads the user and project registries files (see ProjectFile and UserConfigFile).
+func Load() (*Set, error) { return LoadFiles(UserConfigFile(), ProjectConfigFile()) }
+
+// LoadFiles is Load with explicit files; either may be "" or missing. On a name in both, the project's
+// entry wins and the user's is not searched.
+func LoadFiles(user, project string) (*Set, error) {
+	s := &Set{builtin: NewBuiltin(), refs: map[string]map[string]string{}, indexes: map[string]*Index{}}
+	seen := map[string]bool{}
+	for _, f := range []struct {
+		file  string
+		scope Scope
+	}{{project, ScopeProject}, {user, ScopeUser}} {
+		if f.file == "" {
+			continue
+		}
+		regs, err := readConfig(f.file, f.scope)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range regs {
+			if !seen[r.Name] {
+				seen[r.Name] = true
+				s.regs = append(s.regs, r)
+			}
+		}
+	}
+	if c, err := gitfetch.OpenCache(gitfetch.DefaultCacheDir()); err == nil {
+		s.cache = c
+	}
+	return s, nil
+}
+
+// Names lists the registries in lookup order, builtin last.
+func (s *Set) Names() []string {
+	out := make([]string, 0, len(s.regs)+1)
+	for _, r := range s.regs {
+		out = append(out, r.Name)
+	}
+	return append(out, BuiltinName)
+}
+
+// Registries lists the configured registries in lookup order, builtin last.
+func (s *Set) Registries() []Registry {
+	out := append([]Registry(nil), s.regs...)
+	return append(out, Registry{Name: BuiltinName, URL: "(bundled with skillctl)", Scope: ScopeBuiltin})
+}
+
+func (s *Set) find(name string) (*Registry, error) {
+	for i := range s.regs {
+		if s.regs[i].Name == name {
+			return &s.regs[i], nil
+		}
+	}
+	if name == BuiltinName {
+		return &Registry{Name: BuiltinName, Scope: ScopeBuiltin}, nil
+	}
+	return nil, clierr.WithHint(fmt.Errorf("registry %s: not configured (registries: %s)", name, strings.Join(s.Names(), ", ")),
+		"skillctl registry add "+name+" URL", "skillctl registry list")
+}
+
+// remote builds connection settings. A token from GITHUB_TOKEN or GH_TOKEN goes to github.com only, as
+// basic auth: never in a URL, an argument, a log line or the cache.
+func (s *Set) remote(repo string, log io.Writer) gitfetch.Remote {
+	r := gitfetch.Remote{URL: repo, Log: log, Cache: s.cache}
+	if hostOf(repo) == "github.com" {
+		tok := os.Getenv("GITHUB_TOKEN")
+		if tok == "" {
+			tok = os.Getenv("GH_TOKEN")
+		}
+		if tok != "" {
+			r.Username, r.Password = "x-access-token", tok
+		}
+	}
+	return r
+}
+
+func hostOf(u string) string {
+	rest, ok := strings.CutPrefix(u, "https://")
+	if !ok {
+		return ""
+	}
+	h, _, _ := strings.Cut(rest, "/")
+	return strings.ToLower(h)
+}
+
+func (s *Set) listRefs(ctx context.Context, repo string, log io.Writer) (map[string]string, error) {
+	if r, ok := s.refs[repo]; ok {
+		return r, nil
+	}
+	r, err := gitfetch.ListRefs(ctx, s.remote(repo, log))
+	if err != nil {
+		return nil, err
+	}
+	s.refs[repo] = r
+	return r, nil
+}
+
+// Lookup finds skills called name (and by author when author != "") in registry reg ("" = all, in
+// order). It returns every candidate from the first registry that has any, so an earlier registry shadows
+// a later one; two candidates from that registry are an ambiguity the caller reports with Ambiguous. No
+// candidate is not an error. A registry that cannot be read is skipped with a note on log when others
+// are searched, and is the error when nothing is found.
+func (s *Set) Lookup(ctx context.Context, name, author, reg string, log io.Writer) ([]Candidate, error) {
+	return s.lookup(ctx, name, author, reg, false, log)
+}
+
+// LookupAll is Lookup across every registry, for telling a user that a name exists in several.
+func (s *Set) LookupAll(ctx context.Context, name, author string, log io.Writer) ([]Candidate, error) {
+	return s.lookup(ctx, name, author, "", true, log)
+}
+
+func (s *Set) lookup(ctx context.Context, name, author, reg string, all bool, log io.Writer) ([]Candidate, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	names := s.Names()
+	if reg != "" {
+		if _, err := s.find(reg); err != nil {
+			return nil, err
+		}
+		names = []string{reg}
+	}
+	var out []Candidate
+	var failed []error
+	for _, rn := range names {
+		idx, err := s.Index(ctx, rn, log)
+		if err != nil {
+			if reg != "" {
+				return nil, err
+			}
+			fmt.Fprintf(log, "skillctl: registry %s: %v; skipping it\n", rn, err)
+			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
+			continue
+		}
+		var got []Candidate
+		for _, e := range idx.Entries {
+			if e.Name == name && (author == "" || strings.EqualFold(e.Author, author)) {
+				got = append(got, idx.candidate(e))
+			}
+		}
+		out = append(out, got...)
+		if len(got) > 0 && !all {
+			break
+		}
+	}
+	if len(out) == 0 && len(failed) > 0 {
+		return nil, errors.Join(failed...)
+	}
+	return out, nil
+}
+
+// Search finds skills whose name, author, path or description contains term (case-insensitive; "" lists
+// everything) in every registry, in registry order and then by name. Descriptions of git skills are
+// fetched for the matches (a batched fetch per commit, remembered in the index) when there are few.
+func (s *Set) Search(ctx context.Context, term string, log io.Writer) ([]Candidate, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	term = strings.ToLower(strings.TrimSpace(term))
+	var out []Candidate
+	var failed []error
+	for _, rn := range s.Names() {
+		idx, err := s.Index(ctx, rn, log)
+		if err != nil {
+			fmt.Fprintf(log, "skillctl: registry %s: %v; skipping it\n", rn, err)
+			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
+			continue
+		}
+		var hits []int
+		for i, e := range idx.Entries {
+			if e.matches(term) {
+				hits = append(hits, i)
+			}
+		}
+		if len(hits) <= maxDescribe {
+			s.describe(ctx, idx, hits, log)
+		}
+		var got []Candidate
+		for _, i := range hits {
+			// A description fetched just now can match too late to matter: the entry matched already.
+			got = append(got, idx.candidate(idx.Entries[i]))
+		}
+		sort.SliceStable(got, func(i, j int) bool {
+			if got[i].Name != got[j].Name {
+				return got[i].Name < got[j].Name
+			}
+			return got[i].Path < got[j].Path
+		})
+		out = append(out, got...)
+	}
+	if len(out) == 0 && len(failed) > 0 {
+		return nil, errors.Join(failed...)
+	}
+	return out, nil
+}
+
+// maxDescribe bounds how many git skills a search fetches descriptions for: past it, the answer is a
+// list to narrow down, and fetching every folder would cost more than it tells.
+const maxDescribe = 20
+
+// Ambiguous is the error for a name with several candidates: one line per candidate and, as hints, the
+// exact command that installs each.
+func Ambiguous(name string, c []Candidate) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ambiguous: %d skills of that name", name, len(c))
+	regs := map[string]int{}
+	authors := map[string]int{}
+	for _, x := range c {
+		regs[x.Registry]++
+		authors[x.Author]++
+	}
+	var hints []string
+	for _, x := range c {
+		fmt.Fprintf(&b, "\n  %s in %s: %s", name, x.Registry, x.Origin())
+		var pick string
+		switch {
+		case regs[x.Registry] == 1:
+			pick = name + "@" + x.Registry
+		case x.Author != "" && authors[x.Author] == 1:
+			pick = x.Author + "/" + name
+		default:
+			pick = exactSource(x)
+		}
+		hints = append(hints, "skillctl install "+shellWord(pick))
+	}
+	return clierr.WithHint(errors.New(b.String()), hints...)
+}
+
+// exactSource is a source that names exactly this candidate's folder, for when no name form does.
+func exactSource(c Candidate) string {
+	switch {
+	case c.Dir != "":
+		return c.Dir
+	case c.Builtin():
+		return c.Name + "@" + BuiltinName
+	}
+	s := c.Repo
+	if c.Path != "" {
+		s += "//" + c.Path
+	}
+	if c.Commit != "" {
+		s += "#" + c.Commit
+	}
+	return s
+}
