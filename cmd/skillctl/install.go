@@ -53,7 +53,13 @@ A SOURCE is one of:
 Only the folders needed are fetched, never the whole repository. A skill is refused
 when its SKILL.md is invalid (unless --force), when it holds a symlink that leaves
 the skill, or when it exceeds the size limits. With no SOURCE, install restores
-exactly what skills.lock records.`,
+exactly what skills.lock records.
+
+Before writing, install lists what deserves a look in skills from outside the
+binary: executables and scripts, hidden HTML comments and invisible or
+bidirectional Unicode in Markdown, curl|sh lines, and the hosts linked to. On a
+terminal it asks; otherwise (or with --yes) it proceeds after printing the
+summary; --deny-risky refuses.`,
 		Example: `  skillctl install python-async-patterns
   skillctl install https://github.com/OWNER/REPO/tree/main/skills/AUTHOR/python-async-patterns
   skillctl install OWNER/REPO/skills/pdf@v1.2.0 --agent codex
@@ -66,6 +72,8 @@ exactly what skills.lock records.`,
 			defer cancel()
 			opts.Sources = args
 			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			opts.Review.Stdin = cmd.InOrStdin()
+			opts.Review.Interactive = isTerminal(os.Stdin) && isTerminal(os.Stderr)
 			return install.Run(ctx, opts)
 		},
 	}
@@ -77,5 +85,7 @@ exactly what skills.lock records.`,
 	f.BoolVar(&opts.Force, "force", false, "install invalid skills, and replace skills installed from elsewhere or edited locally")
 	f.BoolVar(&opts.WithRelated, "with-related", false, "also install the requested skills' related-skills")
 	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "install without asking when a skill carries scripts or hidden text (the summary is still printed)")
+	f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse skills that carry scripts, hidden text or pipe-to-shell lines")
 	return cmd
 }

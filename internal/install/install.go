@@ -12,6 +12,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -25,26 +26,28 @@ type Options struct {
 	WithRelated bool
 	JSON        bool
 	Limits      Limits
+	Review      ReviewOptions
 	Stdout      io.Writer // results
 	Stderr      io.Writer // progress, notes, warnings
 }
 
 // Installed is one skill in the install report; its JSON shape is part of the CLI's interface.
 type Installed struct {
-	Name         string   `json:"name"`
-	Dir          string   `json:"dir"`
-	Source       string   `json:"source"`
-	Repo         string   `json:"repo"`
-	Ref          string   `json:"ref,omitempty"`
-	Commit       string   `json:"commit"`
-	Path         string   `json:"path"`
-	Tree         string   `json:"tree"`
-	Hash         string   `json:"hash"`
-	Dependencies []string `json:"dependencies"`
-	Requested    bool     `json:"requested"`
-	Action       string   `json:"action"` // install, replace, unchanged
-	Files        int      `json:"files"`
-	Bytes        int64    `json:"bytes"`
+	Name         string         `json:"name"`
+	Dir          string         `json:"dir"`
+	Source       string         `json:"source"`
+	Repo         string         `json:"repo"`
+	Ref          string         `json:"ref,omitempty"`
+	Commit       string         `json:"commit"`
+	Path         string         `json:"path"`
+	Tree         string         `json:"tree"`
+	Hash         string         `json:"hash"`
+	Dependencies []string       `json:"dependencies"`
+	Requested    bool           `json:"requested"`
+	Action       string         `json:"action"` // install, replace, unchanged
+	Files        int            `json:"files"`
+	Bytes        int64          `json:"bytes"`
+	Risks        []risk.Finding `json:"risks,omitempty"`
 }
 
 // Report is what an install did (or, with --dry-run, would do).
@@ -83,6 +86,10 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	warnDiagnostics(opts.Stderr, res)
+	risks, err := review(opts.Stderr, opts.Review, res, res.order)
+	if err != nil {
+		return err
+	}
 
 	var rep Report
 	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
@@ -99,7 +106,9 @@ func Run(ctx context.Context, opts Options) error {
 			if prev != nil && prev.Requested {
 				entry.Requested = true // a skill once asked for stays asked for
 			}
-			rep.Installed = append(rep.Installed, report(entry, action, n))
+			in := report(entry, action, n)
+			in.Risks = risks[name]
+			rep.Installed = append(rep.Installed, in)
 			if action != "unchanged" {
 				c.write[name] = n.folder
 			}
