@@ -25,7 +25,7 @@ import (
 //  4. the new lock is written by rename: this is the commit point.
 //
 // recoverStages, run under the same file lock before any command reads the target, rolls a stage back when
-// the lock on disk is not the journal's new lock, and otherwise just deletes it.
+// the lock on disk is not the journal's new lock, and otherwise rolls it forward.
 
 const stagePrefix = ".skillctl-stage-"
 
@@ -183,6 +183,34 @@ func rollback(t Target, stage string) error {
 	return os.RemoveAll(stage)
 }
 
+// rollForward completes the renames of a journaled change whose lock was written, then deletes the stage.
+// The journal is written only after every new folder was staged and checked, so stage/new is complete.
+func rollForward(t Target, stage string, j journal) error {
+	for _, n := range j.Remove {
+		if err := moveAside(t.Dir, stage, n); err != nil && !exists(filepath.Join(stage, "old", n)) {
+			return err
+		}
+	}
+	for _, n := range j.Write {
+		staged := filepath.Join(stage, "new", n)
+		if !exists(staged) {
+			continue // already in place
+		}
+		if exists(filepath.Join(t.Dir, n)) {
+			if exists(filepath.Join(stage, "old", n)) {
+				return fmt.Errorf("%s: both an old and a current copy of %s exist", stage, n)
+			}
+			if err := moveAside(t.Dir, stage, n); err != nil {
+				return err
+			}
+		}
+		if err := os.Rename(staged, filepath.Join(t.Dir, n)); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(stage)
+}
+
 // recoverStages finishes or undoes what an interrupted run left in t. The caller holds the file lock.
 func recoverStages(t Target) error {
 	ents, err := os.ReadDir(t.Dir)
@@ -201,7 +229,12 @@ func recoverStages(t Target) error {
 		jb, err := os.ReadFile(filepath.Join(stage, "journal"))
 		var j journal
 		if err == nil && json.Unmarshal(jb, &j) == nil && lockBytes != nil && j.LockHash == sha(lockBytes) {
-			os.RemoveAll(stage) // committed: the lock is the new one; only the old copies remain
+			// The lock on disk is the new one: finish the change. (When a change leaves the lock's bytes
+			// as they were, as --force over a local edit does, finishing is right too: the lock is the
+			// same either way, and the staged folders are the ones it describes.)
+			if err := rollForward(t, stage, j); err != nil {
+				return fmt.Errorf("%s: finishing an interrupted change: %w", t.Dir, err)
+			}
 			continue
 		}
 		if err := rollback(t, stage); err != nil {
