@@ -90,7 +90,9 @@ func TestApplyInterruptedAtEveryStep(t *testing.T) {
 
 func TestCheckFolder(t *testing.T) {
 	reg := func(p string) snapshot.File { return snapshot.File{Path: p, Mode: snapshot.Regular, Data: []byte("x")} }
-	link := func(p, to string) snapshot.File { return snapshot.File{Path: p, Mode: snapshot.Symlink, Data: []byte(to)} }
+	link := func(p, to string) snapshot.File {
+		return snapshot.File{Path: p, Mode: snapshot.Symlink, Data: []byte(to)}
+	}
 	tests := []struct {
 		name  string
 		files []snapshot.File
@@ -131,4 +133,3 @@ func TestCheckFolder(t *testing.T) {
 		})
 	}
 }
-
