@@ -1,0 +1,50 @@
+package main
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestImportBoundaries holds the layout's lines: only cmd/skillctl imports cobra, and the packages that
+// hold pure logic (rules, graph, parsing, hashing, content review) touch no files, processes or network.
+func TestImportBoundaries(t *testing.T) {
+	root := filepath.Join("..", "..")
+	pure := map[string]bool{"manifest": true, "resolve": true, "source": true, "snapshot": true, "risk": true}
+	io := map[string]bool{"os": true, "os/exec": true, "net/http": true, "io/ioutil": true, "syscall": true}
+	checked := 0
+	for _, top := range []string{"internal", "skills"} {
+		err := filepath.WalkDir(filepath.Join(root, top), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), p, nil, parser.ImportsOnly)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			parts := strings.Split(filepath.ToSlash(rel), "/")
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				if strings.HasPrefix(path, "github.com/spf13/cobra") {
+					t.Errorf("%s imports %s: only cmd/skillctl may", rel, path)
+				}
+				if len(parts) > 2 && parts[0] == "internal" && pure[parts[1]] && io[path] {
+					t.Errorf("%s imports %s: package %s is pure (no I/O)", rel, path, parts[1])
+				}
+			}
+			checked++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d files checked; is the walk looking in the right place?", checked)
+	}
+}
