@@ -101,7 +101,7 @@ func newWorld(ctx context.Context, log io.Writer, lim Limits) (*world, error) {
 // remote builds the connection settings for repo. A token from GITHUB_TOKEN or GH_TOKEN is sent only to
 // github.com, and only as basic auth: never in a URL, an argument, a log line or the lock.
 func (w *world) remote(repo string) gitfetch.Remote {
-	r := gitfetch.Remote{URL: repo, Log: w.log, Cache: w.cache, Limits: gitfetch.Limits{
+	r := gitfetch.Remote{URL: repo, Log: prefixed{w.log}, Cache: w.cache, Limits: gitfetch.Limits{
 		MaxFileSize: w.limits.MaxFileSize, MaxTotalBytes: w.limits.MaxTotalSize, MaxFiles: w.limits.MaxFiles}}
 	if hostOf(repo) == "github.com" {
 		tok := os.Getenv("GITHUB_TOKEN")
@@ -113,6 +113,17 @@ func (w *world) remote(repo string) gitfetch.Remote {
 		}
 	}
 	return r
+}
+
+// prefixed puts the CLI's "skillctl: " before each line the fetcher logs, so its notes follow the
+// message grammar. The fetcher writes one whole line per call.
+type prefixed struct{ w io.Writer }
+
+func (p prefixed) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, "skillctl: "); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
 }
 
 func hostOf(u string) string {
