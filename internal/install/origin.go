@@ -79,6 +79,7 @@ type world struct {
 	builtin *registry.Builtin
 	refs    map[string]map[string]string
 	listing map[string][]string
+	notes   *notes
 }
 
 func newWorld(ctx context.Context, log io.Writer, lim Limits) (*world, error) {
@@ -87,6 +88,7 @@ func newWorld(ctx context.Context, log io.Writer, lim Limits) (*world, error) {
 	}
 	w := &world{ctx: ctx, log: log, limits: lim.withDefaults(), builtin: registry.NewBuiltin(),
 		refs: map[string]map[string]string{}, listing: map[string][]string{}}
+	w.notes = &notes{w: log, seen: map[string]bool{}}
 	if dir := gitfetch.DefaultCacheDir(); dir != "" {
 		c, err := gitfetch.OpenCache(dir)
 		if err != nil {
@@ -101,7 +103,7 @@ func newWorld(ctx context.Context, log io.Writer, lim Limits) (*world, error) {
 // remote builds the connection settings for repo. A token from GITHUB_TOKEN or GH_TOKEN is sent only to
 // github.com, and only as basic auth: never in a URL, an argument, a log line or the lock.
 func (w *world) remote(repo string) gitfetch.Remote {
-	r := gitfetch.Remote{URL: repo, Log: prefixed{w.log}, Cache: w.cache, Limits: gitfetch.Limits{
+	r := gitfetch.Remote{URL: repo, Log: w.notes, Cache: w.cache, Limits: gitfetch.Limits{
 		MaxFileSize: w.limits.MaxFileSize, MaxTotalBytes: w.limits.MaxTotalSize, MaxFiles: w.limits.MaxFiles}}
 	if hostOf(repo) == "github.com" {
 		tok := os.Getenv("GITHUB_TOKEN")
@@ -115,15 +117,23 @@ func (w *world) remote(repo string) gitfetch.Remote {
 	return r
 }
 
-// prefixed puts the CLI's "skillctl: " before each line the fetcher logs, so its notes follow the
-// message grammar. The fetcher writes one whole line per call.
-type prefixed struct{ w io.Writer }
+// notes puts the CLI's "skillctl: " before each line the fetcher logs, so its notes follow the message
+// grammar, and says each note once per run: every fetch of a run would otherwise repeat the same
+// fallback. The fetcher writes one whole line per call.
+type notes struct {
+	w    io.Writer
+	seen map[string]bool
+}
 
-func (p prefixed) Write(b []byte) (int, error) {
-	if _, err := io.WriteString(p.w, "skillctl: "); err != nil {
+func (n *notes) Write(b []byte) (int, error) {
+	if n.seen[string(b)] {
+		return len(b), nil
+	}
+	n.seen[string(b)] = true
+	if _, err := io.WriteString(n.w, "skillctl: "); err != nil {
 		return 0, err
 	}
-	return p.w.Write(b)
+	return n.w.Write(b)
 }
 
 func hostOf(u string) string {
