@@ -73,6 +73,7 @@ commit and content hash so the install can be reproduced exactly.`,
 		newInitCmd(),
 		newRegistryCmd(),
 		newSearchCmd(),
+		newInfoCmd(),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
