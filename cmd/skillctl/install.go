@@ -71,7 +71,9 @@ summary; --deny-risky refuses.`,
 			ctx, cancel := signalContext()
 			defer cancel()
 			opts.Sources = args
-			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			sp := newSpinner(cmd.ErrOrStderr())
+			defer sp.Stop()
+			opts.Stdout, opts.Stderr, opts.Progress = cmd.OutOrStdout(), sp, sp
 			opts.Review.Stdin = cmd.InOrStdin()
 			opts.Review.Interactive = isTerminal(os.Stdin) && isTerminal(os.Stderr)
 			return install.Run(ctx, opts)

@@ -27,8 +27,28 @@ type Options struct {
 	JSON        bool
 	Limits      Limits
 	Review      ReviewOptions
+	Progress    Progress  // shows that a slow step is under way; nil for none
 	Stdout      io.Writer // results
 	Stderr      io.Writer // progress, notes, warnings
+}
+
+// Progress is told when a slow step (resolving, fetching) starts and ends, so the CLI can show a spinner
+// on a terminal. It must be stopped before anything asks the user a question.
+type Progress interface {
+	Start(msg string)
+	Stop()
+}
+
+type noProgress struct{}
+
+func (noProgress) Start(string) {}
+func (noProgress) Stop()        {}
+
+func progressOr(p Progress) Progress {
+	if p == nil {
+		return noProgress{}
+	}
+	return p
 }
 
 // Installed is one skill in the install report; its JSON shape is part of the CLI's interface.
@@ -75,7 +95,10 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	progress := progressOr(opts.Progress)
+	progress.Start("resolving and fetching skills")
 	res, err := w.resolveAll(specs, opts.WithRelated)
+	progress.Stop()
 	if err != nil {
 		return err
 	}
