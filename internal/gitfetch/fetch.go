@@ -47,10 +47,16 @@ func newFetcher(r *Remote, commit string) (*fetcher, error) {
 	if len(commit) != 40 || !plumbing.IsHash(commit) {
 		return nil, fmt.Errorf("%s: not a full commit hash", commit)
 	}
-	return &fetcher{r: r, lim: r.Limits.withDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: newStore(r.Cache)}, nil
+	return &fetcher{
+		r: r, lim: r.Limits.withDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: newStore(r.Cache),
+		full: packResult{oversize: map[plumbing.Hash]int64{}},
+	}, nil
 }
 
 func (f *fetcher) close() {
+	if f.sess != nil {
+		f.sess.client.CloseIdleConnections()
+	}
 	if err := f.st.flush(); err != nil {
 		f.r.logf("cache not updated: %v", err)
 	}
@@ -272,7 +278,6 @@ func Fetch(ctx context.Context, r Remote, commit string, paths []string) (map[st
 	if err != nil {
 		return nil, err
 	}
-	f.full.oversize = map[plumbing.Hash]int64{}
 	defer f.close()
 	clean := make([]string, 0, len(paths))
 	seen := map[string]bool{}

@@ -18,6 +18,7 @@ func ListRefs(ctx context.Context, r Remote) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer s.client.CloseIdleConnections()
 	adv, err := s.advertise(ctx)
 	if err != nil {
 		return nil, err
@@ -42,7 +43,6 @@ func ReadFile(ctx context.Context, r Remote, commit, file string) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	f.full.oversize = map[plumbing.Hash]int64{}
 	defer f.close()
 	file = cleanPath(file)
 	if !snapshot.ValidPath(file) {
@@ -101,7 +101,6 @@ func Skills(ctx context.Context, r Remote, commit string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.full.oversize = map[plumbing.Hash]int64{}
 	defer f.close()
 	if r.Cache != nil {
 		if dirs, ok := r.Cache.getSkills(f.commit); ok {

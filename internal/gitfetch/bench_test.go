@@ -1,0 +1,92 @@
+package gitfetch
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/skillctl/skillctl/internal/gittest"
+)
+
+// benchRepo builds a marketplace-shaped repository: n skill folders of a few files (~6 KB each) under
+// skills/, served by a fresh gittest server.
+func benchRepo(b *testing.B, n int) (*gittest.Server, string) {
+	b.Helper()
+	if !gittest.Available() {
+		b.Skip("git not on PATH")
+	}
+	srv, err := gittest.Start(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	rng := rand.New(rand.NewSource(1))
+	words := []string{"async", "typing", "pdf", "review", "deploy", "test", "docs", "lint", "data", "cloud"}
+	text := func(n int) string {
+		buf := make([]byte, 0, n)
+		for len(buf) < n {
+			buf = append(buf, words[rng.Intn(len(words))]...)
+			buf = append(buf, ' ')
+		}
+		return string(buf)
+	}
+	files := map[string]string{}
+	for i := 0; i < n; i++ {
+		d := fmt.Sprintf("skills/skill-%04d", i)
+		files[d+"/SKILL.md"] = fmt.Sprintf("---\nname: skill-%04d\ndescription: %s\n---\n%s", i, text(80), text(3000))
+		files[d+"/references/guide.md"] = text(2500)
+		files[d+"/scripts/run.sh"] = "exec:#!/bin/sh\necho " + text(200) + "\n"
+	}
+	dir := b.TempDir()
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		b.Fatal(err)
+	}
+	c, err := srv.Commit("market/skills", "main", dir, "marketplace")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, c
+}
+
+// BenchmarkFetchFolder fetches a skill and two dependencies from a 2,000-skill repository, without a
+// cache, and reports what crossed the wire per operation.
+func BenchmarkFetchFolder(b *testing.B) {
+	srv, commit := benchRepo(b, 2000)
+	r := Remote{URL: srv.RepoURL("market/skills")}
+	paths := []string{"skills/skill-0042", "skills/skill-1234", "skills/skill-1999"}
+	srv.ResetStats()
+	var size int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got, err := Fetch(context.Background(), r, commit, paths)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = 0
+		for _, f := range got {
+			size += f.Size()
+		}
+	}
+	b.StopTimer()
+	st := srv.Stats()
+	b.ReportMetric(float64(st.BytesOut)/float64(b.N), "served-B/op")
+	b.ReportMetric(float64(st.Requests)/float64(b.N), "requests/op")
+	b.ReportMetric(float64(size), "folder-B")
+}
+
+// BenchmarkSkills lists the skills of the same repository (trees only), without a cache.
+func BenchmarkSkills(b *testing.B) {
+	srv, commit := benchRepo(b, 2000)
+	r := Remote{URL: srv.RepoURL("market/skills")}
+	srv.ResetStats()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dirs, err := Skills(context.Background(), r, commit)
+		if err != nil || len(dirs) != 2000 {
+			b.Fatalf("%d skills, %v", len(dirs), err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(srv.Stats().BytesOut)/float64(b.N), "served-B/op")
+}
