@@ -129,7 +129,7 @@ func Run(ctx context.Context, opts Options) error {
 			if prev != nil && prev.Requested {
 				entry.Requested = true // a skill once asked for stays asked for
 			}
-			in := report(entry, action, n)
+			in := installedEntry(entry, action, n)
 			in.Risks = risks[name]
 			rep.Installed = append(rep.Installed, in)
 			if action != "unchanged" {
@@ -235,7 +235,7 @@ func describeEntry(e *lockfile.Skill) string {
 	}
 }
 
-func report(e lockfile.Skill, action string, n *node) Installed {
+func installedEntry(e lockfile.Skill, action string, n *node) Installed {
 	deps := e.Dependencies
 	if deps == nil {
 		deps = []string{}

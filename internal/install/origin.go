@@ -80,6 +80,7 @@ type world struct {
 	refs    map[string]map[string]string
 	listing map[string][]string
 	notes   *notes
+	regs    *registry.Set
 }
 
 func newWorld(ctx context.Context, log io.Writer, lim Limits) (*world, error) {

@@ -3,6 +3,7 @@ package install
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"path/filepath"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/report"
 	"github.com/skillctl/skillctl/internal/resolve"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
@@ -122,6 +124,15 @@ func (w *world) resolveAll(specs []rootSpec, withRelated bool) (*resolution, err
 	var batchKeys []string
 	for _, sp := range specs {
 		s := sp.src
+		if s.Kind == source.Git && s.Shorthand && s.Author != "" {
+			// OWNER/REPO and AUTHOR/NAME look alike: a configured registry's AUTHOR/NAME wins.
+			if n := w.authorName(s, sp.raw); n != nil {
+				if err := add(n); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
 		switch s.Kind {
 		case source.Git:
 			o, err := w.pin(&s)
@@ -147,7 +158,7 @@ func (w *world) resolveAll(specs []rootSpec, withRelated bool) (*resolution, err
 				return nil, err
 			}
 		case source.Name:
-			n, err := w.byName(s, sp.raw)
+			n, err := w.byName(s.Name, s.Author, s.Registry, sp.raw)
 			if err != nil {
 				return nil, err
 			}
@@ -259,25 +270,94 @@ func isRelatedOfRoot(res *resolution, name string) bool {
 func (w *world) where(o origin) string {
 	switch o.kind {
 	case fromGit:
-		return fmt.Sprintf("%s@%s nor in the bundled registry", o.repo, short(o.commit))
+		return fmt.Sprintf("%s@%s nor in any registry", o.repo, short(o.commit))
 	case fromLocal:
-		return filepath.Dir(o.dir) + " nor in the bundled registry"
+		return filepath.Dir(o.dir) + " nor in any registry"
 	}
-	return "the bundled registry"
+	return "any registry"
 }
 
-// byName finds a requested bare name: NAME or NAME@builtin.
-func (w *world) byName(s source.Source, raw string) (*node, error) {
-	if s.Registry != "" && s.Registry != registry.BuiltinName {
-		return nil, clierr.WithHint(fmt.Errorf("%s: unknown registry %q", raw, s.Registry), "see the configured registries with 'skillctl registry list'")
+// byName finds a skill the user asked for by name: NAME, NAME@REGISTRY or AUTHOR/NAME. Without
+// @REGISTRY a name found in two configured registries is ambiguous (the error lists the command that
+// picks each); the bundled registry answers only when no configured one does.
+func (w *world) byName(name, author, reg, raw string) (*node, error) {
+	regs, err := w.registries()
+	if err != nil {
+		return nil, err
 	}
-	f, ok := w.builtin.Folder(s.Name)
-	if !ok {
-		return nil, clierr.WithHint(fmt.Errorf("%s: no skill of that name in the bundled registry", raw),
-			"bundled skills: "+strings.Join(w.builtin.Names(), ", "),
-			"install from a repository with a URL, e.g. skillctl install https://github.com/OWNER/REPO/tree/main/skills/"+s.Name)
+	var cands []registry.Candidate
+	if reg != "" {
+		cands, err = regs.Lookup(w.ctx, name, author, reg, w.log)
+	} else {
+		cands, err = regs.LookupAll(w.ctx, name, author, w.log)
 	}
-	return makeNode(origin{kind: fromBuiltin, path: s.Name}, f, raw, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", raw, err)
+	}
+	var configured, builtin []registry.Candidate
+	for _, c := range cands {
+		if c.Builtin() {
+			builtin = append(builtin, c)
+		} else {
+			configured = append(configured, c)
+		}
+	}
+	if len(configured) == 0 {
+		configured = builtin
+	}
+	switch len(configured) {
+	case 0:
+		hints := []string{"search the registries: skillctl search " + name}
+		if reg == "" || reg == registry.BuiltinName {
+			hints = append(hints, "bundled skills: "+strings.Join(w.builtin.Names(), ", "))
+		}
+		hints = append(hints, "install from a repository with a URL, e.g. skillctl install https://github.com/OWNER/REPO/tree/main/skills/"+name)
+		where := "any registry"
+		if reg != "" {
+			where = "registry " + reg
+		}
+		return nil, clierr.WithHint(fmt.Errorf("%s: no skill of that name in %s", raw, where), hints...)
+	case 1:
+		return w.fromCandidate(configured[0], raw, true)
+	}
+	return nil, registry.Ambiguous(name, configured)
+}
+
+// registries loads the configured registries once per run, on first use, so a run that never looks a
+// name up never reads the configuration.
+func (w *world) registries() (*registry.Set, error) {
+	if w.regs == nil {
+		s, err := registry.Load()
+		if err != nil {
+			return nil, clierr.WithHint(err, "see 'skillctl registry list', or fix the file it names")
+		}
+		w.regs = s
+	}
+	return w.regs, nil
+}
+
+// fromCandidate fetches a registry's answer and reads it as a skill.
+func (w *world) fromCandidate(c registry.Candidate, src string, requested bool) (*node, error) {
+	switch {
+	case c.Builtin():
+		f, ok := w.builtin.Folder(c.Path)
+		if !ok {
+			return nil, fmt.Errorf("%s: no bundled skill %s", src, c.Path)
+		}
+		return makeNode(origin{kind: fromBuiltin, path: c.Path}, f, src, requested)
+	case c.Dir != "":
+		f, err := w.local(c.Dir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", src, err)
+		}
+		return makeNode(origin{kind: fromLocal, dir: c.Dir}, f, src, requested)
+	}
+	o := origin{kind: fromGit, repo: c.Repo, ref: c.Ref, commit: c.Commit, path: c.Path}
+	f, err := w.load(o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	return makeNode(o, f, src, requested)
 }
 
 // lookupDeps finds each wanted name from the place of the skill that asked for it: a sibling folder in the
@@ -389,14 +469,28 @@ func (w *world) lookupDeps(names []string, want map[string]*node) (map[string]*n
 			}
 		}
 	}
+	// Not in the skill's own repository: the registries in order, the bundled one last.
 	for _, name := range rest {
-		if f, ok := w.builtin.Folder(name); ok {
-			n, err := makeNode(origin{kind: fromBuiltin, path: name}, f, name, false)
-			if err != nil {
-				return nil, err
-			}
-			found[name] = n
+		regs, err := w.registries()
+		if err != nil {
+			return nil, err
 		}
+		cands, err := regs.Lookup(w.ctx, name, "", "", w.log)
+		if err != nil {
+			return nil, err
+		}
+		switch len(cands) {
+		case 0:
+			continue
+		case 1:
+		default:
+			return nil, fmt.Errorf("%s -> %w", want[name].name, registry.Ambiguous(name, cands))
+		}
+		n, err := w.fromCandidate(cands[0], name, false)
+		if err != nil {
+			return nil, err
+		}
+		found[name] = n
 	}
 	return found, nil
 }
@@ -408,6 +502,15 @@ func checkNodes(res *resolution, force bool, lim Limits) error {
 		n := res.nodes[name]
 		if err := checkFolder(name, n.folder, lim); err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if r, err := report.Check(n.folder); err == nil && r != nil && r.Blocked && !force {
+			why := r.Summary
+			if why == "" {
+				why = "no summary given"
+			}
+			errs = append(errs, clierr.WithHint(fmt.Errorf("%s: blocked by its marketplace security report (risk %s): %s", name, dash(r.Risk), why),
+				"see the findings with: skillctl info "+n.source, "install it anyway with --force"))
 			continue
 		}
 		if force || manifest.Valid(n.diags) {
@@ -423,4 +526,31 @@ func checkNodes(res *resolution, force bool, lim Limits) error {
 			"fix the skill upstream, or install it anyway with --force"))
 	}
 	return errors.Join(errs...)
+}
+
+// authorName tries a two-part shorthand as AUTHOR/NAME in the configured registries (not the bundled
+// one). Any failure means "not a registry skill": the caller goes on with OWNER/REPO on github.com.
+func (w *world) authorName(s source.Source, raw string) *node {
+	regs, err := w.registries()
+	if err != nil {
+		return nil
+	}
+	cands, err := regs.LookupAll(w.ctx, s.Name, s.Author, io.Discard)
+	if err != nil {
+		return nil
+	}
+	var configured []registry.Candidate
+	for _, c := range cands {
+		if !c.Builtin() {
+			configured = append(configured, c)
+		}
+	}
+	if len(configured) != 1 {
+		return nil
+	}
+	n, err := w.fromCandidate(configured[0], raw, true)
+	if err != nil {
+		return nil
+	}
+	return n
 }
