@@ -14,10 +14,11 @@ import (
 // checker carries one Check call. fmLine is the file line of the first YAML line, so node positions
 // (relative to the YAML text) become file positions by adding fmLine-1.
 type checker struct {
-	in     Input
-	mode   Mode
-	diags  []Diagnostic
-	fmLine int
+	in      Input
+	mode    Mode
+	diags   []Diagnostic
+	fmLine  int
+	lineMap []int // see fileLine
 }
 
 func (c *checker) add(p Position, sev Severity, rule, format string, args ...any) {
@@ -34,7 +35,39 @@ func (c *checker) add(p Position, sev Severity, rule, format string, args ...any
 }
 
 func (c *checker) pos(n *yaml.Node) Position {
-	return Position{n.Line + c.fmLine - 1, n.Column}
+	return Position{c.fileLine(n.Line), n.Column}
+}
+
+// fileLine maps a YAML line of the frontmatter to a line of the file. They differ when the frontmatter
+// holds line breaks YAML counts but a file's lines do not (a lone CR, NEL, U+2028, U+2029).
+func (c *checker) fileLine(yamlLine int) int {
+	if yamlLine >= 1 && yamlLine <= len(c.lineMap) {
+		return c.fmLine + c.lineMap[yamlLine-1]
+	}
+	if n := len(c.lineMap); n > 0 && yamlLine > n {
+		return c.fmLine + c.lineMap[n-1]
+	}
+	return yamlLine + c.fmLine - 1
+}
+
+// mapLines records, for each YAML line of fm, how many file lines (LF-terminated) precede it.
+func mapLines(fm []byte) []int {
+	m := []int{0}
+	lf := 0
+	for i := 0; i < len(fm); i++ {
+		switch b := fm[i]; {
+		case b == '\n':
+			lf++
+			m = append(m, lf)
+		case b == '\r' && (i+1 >= len(fm) || fm[i+1] != '\n'):
+			m = append(m, lf)
+		case b == 0xc2 && i+1 < len(fm) && fm[i+1] == 0x85:
+			m = append(m, lf)
+		case b == 0xe2 && i+2 < len(fm) && fm[i+1] == 0x80 && (fm[i+2] == 0xa8 || fm[i+2] == 0xa9):
+			m = append(m, lf)
+		}
+	}
+	return m
 }
 
 var start = Position{1, 1}
@@ -99,6 +132,7 @@ func (c *checker) run() *Skill {
 		return nil
 	}
 	c.fmLine = 2
+	c.lineMap = mapLines(fm)
 	root := c.parseYAML(fm)
 	if root == nil {
 		return nil
@@ -132,7 +166,7 @@ func (c *checker) parseYAML(fm []byte) (root *yaml.Node) {
 		msg, p := err.Error(), start
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			p = Position{n + c.fmLine - 1, 1}
+			p = Position{c.fileLine(n), 1}
 			msg = m[2]
 		} else {
 			msg = strings.TrimPrefix(msg, "yaml: ")

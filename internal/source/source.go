@@ -247,6 +247,10 @@ func parseShorthand(s string) (Source, error) {
 	if !ownerOK(owner) || !ownerOK(repo) {
 		return Source{}, refuse(s, "not OWNER/REPO: owner and repository are letters, digits, '-', '_' and '.'")
 	}
+	if strings.HasSuffix(strings.ToLower(repo), ".git") {
+		// One ".git" is the clone URL's; a name that still ends in it cannot round-trip (GitHub has none).
+		return Source{}, refuse(s, "a repository name does not end in .git")
+	}
 	src := Source{
 		Kind: Git, Raw: s, Shorthand: true, Host: "github.com",
 		Repo: "https://github.com/" + owner + "/" + repo + ".git",
