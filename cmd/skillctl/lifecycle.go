@@ -75,6 +75,7 @@ With --prune, dependencies that nothing else needs are removed as well.`,
 	f.BoolVar(&opts.Prune, "prune", false, "also remove dependencies nothing else needs")
 	f.BoolVar(&opts.Force, "force", false, "remove skills even if they have local edits")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print what would be removed and change nothing")
+	f.BoolVar(&opts.JSON, "json", false, "print {\"removed\": [...]} as JSON")
 	return cmd
 }
 

@@ -281,6 +281,7 @@ type RemoveOptions struct {
 	Prune  bool
 	Force  bool
 	DryRun bool
+	JSON   bool
 	Stdout io.Writer
 }
 
@@ -347,6 +348,12 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 	})
 	if err != nil {
 		return err
+	}
+	if opts.JSON {
+		return writeJSON(opts.Stdout, struct {
+			Removed []string `json:"removed"`
+			DryRun  bool     `json:"dry_run,omitempty"`
+		}{nonNil(removed), opts.DryRun})
 	}
 	verb := "removed"
 	if opts.DryRun {
