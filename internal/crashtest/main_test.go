@@ -83,7 +83,13 @@ func (p *project) command(ctx context.Context, args ...string) (*exec.Cmd, *byte
 // run runs skillctl to the end (at most two minutes).
 func (p *project) run(args ...string) result {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return p.runFor(2*time.Minute, args...)
+}
+
+// runFor runs skillctl and kills it (SIGKILL) after d.
+func (p *project) runFor(d time.Duration, args ...string) result {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	cmd, out, errb := p.command(ctx, args...)
 	start := time.Now()
