@@ -1,0 +1,59 @@
+// Command gitserve serves the benchmark's bare repositories with internal/gittest (git http-backend on
+// 127.0.0.1) and exposes the server's byte counters on a second loopback listener, so a shell script can
+// read how many bytes each client run cost: GET /stats returns the Stats as JSON, POST /reset zeroes them.
+//
+// It writes "GITURL STATSURL" to -addrfile once both listeners are up, and runs until killed.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/skillctl/skillctl/internal/gittest"
+)
+
+func main() {
+	root := flag.String("root", "", "directory holding OWNER/REPO.git")
+	addrFile := flag.String("addrfile", "", "file to write the git and stats URLs to")
+	flag.Parse()
+	if *root == "" || *addrFile == "" {
+		fmt.Fprintln(os.Stderr, "usage: gitserve -root DIR -addrfile FILE")
+		os.Exit(2)
+	}
+	srv, err := gittest.Start(*root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gitserve:", err)
+		os.Exit(1)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gitserve:", err)
+		os.Exit(1)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(srv.Stats())
+	})
+	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, r *http.Request) { srv.ResetStats() })
+	go http.Serve(ln, mux)
+
+	tmp := *addrFile + ".tmp"
+	if err := os.WriteFile(tmp, []byte(srv.URL()+" http://"+ln.Addr().String()+"\n"), 0o644); err == nil {
+		err = os.Rename(tmp, *addrFile)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gitserve:", err)
+		os.Exit(1)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	<-sig
+}
