@@ -392,9 +392,9 @@ func hostOf(rest string) string {
 	}
 	rest = strings.TrimRight(strings.ToLower(rest), ".,;:!?*_~")
 	if rest == "" || !utf8.ValidString(rest) || strings.ContainsFunc(rest, func(r rune) bool { return r < 0x21 || r == 0x7f || classify(r) != "" }) {
-		return printable(rest)
+		return clip(rest)
 	}
-	return rest
+	return clipRaw(rest, 253) // the longest DNS name
 }
 
 // external reports whether a host is outside loopback and the names reserved for documentation
