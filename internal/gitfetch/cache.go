@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing"
 )
@@ -101,12 +102,20 @@ func (c *Cache) put(h plumbing.Hash, o object) error {
 		return nil
 	}
 	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
+	zw := zlibWriters.Get().(*zlib.Writer)
+	defer zlibWriters.Put(zw)
+	zw.Reset(&z)
 	fmt.Fprintf(zw, "%s %d\x00", o.typ, len(o.data))
 	zw.Write(o.data)
 	zw.Close()
 	return writeAtomic(p, z.Bytes())
 }
+
+// zlibWriters reuses compressors: each one allocates about a megabyte, and a fetch writes many objects.
+var zlibWriters = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
+	return zw
+}}
 
 func writeAtomic(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {

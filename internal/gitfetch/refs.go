@@ -114,6 +114,21 @@ func Skills(ctx context.Context, r Remote, commit string) ([]string, error) {
 		}
 		if missing.IsZero() {
 			sort.Strings(dirs)
+			// Keep only the commit and its root tree for the object cache: a listing walks every tree
+			// of the repository (12,000 in a 5,000-skill marketplace), and writing each as a file cost
+			// seconds and tens of MB for objects a later fetch of a few folders mostly does not need.
+			// The listing itself is cached by commit below.
+			keep := map[plumbing.Hash]bool{f.commit: true}
+			if c, ok := f.st.get(f.commit); ok {
+				if root, err := commitTree(c.data); err == nil {
+					keep[root] = true
+				}
+			}
+			for h := range f.st.used {
+				if !keep[h] {
+					delete(f.st.used, h)
+				}
+			}
 			if r.Cache != nil {
 				if err := r.Cache.putSkills(f.commit, dirs); err != nil {
 					r.logf("cache not updated: %v", err)
