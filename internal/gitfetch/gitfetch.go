@@ -12,6 +12,7 @@ package gitfetch
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 )
@@ -145,4 +146,23 @@ func cleanPath(p string) string {
 		return ""
 	}
 	return p
+}
+
+// WithEnvToken sets r's credentials from GITHUB_TOKEN (or GH_TOKEN) when r.URL is on github.com over
+// https, and leaves them empty for every other host: a token is never sent where it was not meant to go,
+// and only as basic auth, never in a URL, an argument, a log line or the cache.
+func (r Remote) WithEnvToken() Remote {
+	rest, ok := strings.CutPrefix(r.URL, "https://")
+	host, _, _ := strings.Cut(rest, "/")
+	if !ok || !strings.EqualFold(host, "github.com") {
+		return r
+	}
+	tok := os.Getenv("GITHUB_TOKEN")
+	if tok == "" {
+		tok = os.Getenv("GH_TOKEN")
+	}
+	if tok != "" {
+		r.Username, r.Password = "x-access-token", tok
+	}
+	return r
 }

@@ -101,21 +101,11 @@ func newWorld(ctx context.Context, log io.Writer, lim Limits) (*world, error) {
 	return w, nil
 }
 
-// remote builds the connection settings for repo. A token from GITHUB_TOKEN or GH_TOKEN is sent only to
-// github.com, and only as basic auth: never in a URL, an argument, a log line or the lock.
+// remote builds the connection settings for repo; see gitfetch.Remote.WithEnvToken for where a token
+// may go.
 func (w *world) remote(repo string) gitfetch.Remote {
-	r := gitfetch.Remote{URL: repo, Log: w.notes, Cache: w.cache, Limits: gitfetch.Limits{
-		MaxFileSize: w.limits.MaxFileSize, MaxTotalBytes: w.limits.MaxTotalSize, MaxFiles: w.limits.MaxFiles}}
-	if hostOf(repo) == "github.com" {
-		tok := os.Getenv("GITHUB_TOKEN")
-		if tok == "" {
-			tok = os.Getenv("GH_TOKEN")
-		}
-		if tok != "" {
-			r.Username, r.Password = "x-access-token", tok
-		}
-	}
-	return r
+	return gitfetch.Remote{URL: repo, Log: w.notes, Cache: w.cache, Limits: gitfetch.Limits{
+		MaxFileSize: w.limits.MaxFileSize, MaxTotalBytes: w.limits.MaxTotalSize, MaxFiles: w.limits.MaxFiles}}.WithEnvToken()
 }
 
 // notes puts the CLI's "skillctl: " before each line the fetcher logs, so its notes follow the message
@@ -135,15 +125,6 @@ func (n *notes) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return n.w.Write(b)
-}
-
-func hostOf(u string) string {
-	rest, ok := strings.CutPrefix(u, "https://")
-	if !ok {
-		return ""
-	}
-	h, _, _ := strings.Cut(rest, "/")
-	return strings.ToLower(h)
 }
 
 // listRefs asks repo for its refs once per run.

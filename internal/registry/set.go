@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -119,29 +118,9 @@ func (s *Set) find(name string) (*Registry, error) {
 		"skillctl registry add "+name+" URL", "skillctl registry list")
 }
 
-// remote builds connection settings. A token from GITHUB_TOKEN or GH_TOKEN goes to github.com only, as
-// basic auth: never in a URL, an argument, a log line or the cache.
+// remote builds connection settings; see gitfetch.Remote.WithEnvToken for where a token may go.
 func (s *Set) remote(repo string, log io.Writer) gitfetch.Remote {
-	r := gitfetch.Remote{URL: repo, Log: log, Cache: s.cache}
-	if hostOf(repo) == "github.com" {
-		tok := os.Getenv("GITHUB_TOKEN")
-		if tok == "" {
-			tok = os.Getenv("GH_TOKEN")
-		}
-		if tok != "" {
-			r.Username, r.Password = "x-access-token", tok
-		}
-	}
-	return r
-}
-
-func hostOf(u string) string {
-	rest, ok := strings.CutPrefix(u, "https://")
-	if !ok {
-		return ""
-	}
-	h, _, _ := strings.Cut(rest, "/")
-	return strings.ToLower(h)
+	return gitfetch.Remote{URL: repo, Log: log, Cache: s.cache}.WithEnvToken()
 }
 
 func (s *Set) listRefs(ctx context.Context, repo string, log io.Writer) (map[string]string, error) {
