@@ -77,6 +77,13 @@ func readFolder(dir string, lim Limits) (*snapshot.Folder, error) {
 	return f, nil
 }
 
+// readInstalled reads a skill folder skillctl wrote, to hash it against the lock. The install caps do not
+// apply: the folder was checked when it was written, perhaps with caps the user raised, and a cap hit
+// here would make an intact skill look edited (and let an edited one be overwritten without --force).
+func readInstalled(dir string) (*snapshot.Folder, error) {
+	return readFolder(dir, Limits{MaxFileSize: 1 << 62, MaxTotalSize: 1 << 62, MaxFiles: 1 << 30})
+}
+
 // writeFolder creates dir and writes f into it. dir must not exist: it is always a fresh staging folder,
 // so nothing is ever written through a pre-existing link. Files are synced before the caller renames.
 func writeFolder(dir string, f *snapshot.Folder) error {
