@@ -97,8 +97,10 @@ unless --force.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext()
 			defer cancel()
+			sp := newSpinner(cmd.ErrOrStderr())
+			defer sp.Stop()
 			opts.Names = args
-			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+			opts.Stdout, opts.Stderr, opts.Progress = cmd.OutOrStdout(), sp, sp
 			return install.Update(ctx, opts)
 		},
 	}

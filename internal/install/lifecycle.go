@@ -399,16 +399,18 @@ func FromLock(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	progress := progressOr(opts.Progress)
 	for _, t := range targets {
-		if err := fromLock(w, t, opts); err != nil {
+		if err := fromLock(w, t, opts, progress); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func fromLock(w *world, t Target, opts Options) error {
+func fromLock(w *world, t Target, opts Options, progress Progress) error {
 	var rep Report
+	progress.Start("restoring skills from " + filepath.Base(t.Lock))
 	err := withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		c := &change{write: map[string]*snapshot.Folder{}}
 		var errs []error
@@ -457,6 +459,7 @@ func fromLock(w *world, t Target, opts Options) error {
 		}
 		return c, nil
 	})
+	progress.Stop()
 	if err != nil {
 		return err
 	}

@@ -13,16 +13,17 @@ import (
 
 // UpdateOptions are the update and check commands' flags.
 type UpdateOptions struct {
-	Target TargetOptions
-	Names  []string // requested skills to update; none = all
-	Prune  bool
-	Force  bool
-	DryRun bool
-	JSON   bool
-	Check  bool // `skillctl check`: a dry run whose exit status says whether an update exists
-	Limits Limits
-	Stdout io.Writer
-	Stderr io.Writer
+	Target   TargetOptions
+	Names    []string // requested skills to update; none = all
+	Prune    bool
+	Force    bool
+	DryRun   bool
+	JSON     bool
+	Check    bool // `skillctl check`: a dry run whose exit status says whether an update exists
+	Limits   Limits
+	Progress Progress
+	Stdout   io.Writer
+	Stderr   io.Writer
 }
 
 // Updated is one line of an update plan.
@@ -78,7 +79,10 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 		if err != nil {
 			return nil, err
 		}
+		progress := progressOr(opts.Progress)
+		progress.Start("checking for updates")
 		res, err := w.resolveAll(specs, false)
+		progress.Stop()
 		if err != nil {
 			return nil, err
 		}
