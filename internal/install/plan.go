@@ -232,6 +232,9 @@ func (w *world) resolveAll(specs []rootSpec, withRelated bool) (*resolution, err
 				if err := add(n); err != nil {
 					return nil, err
 				}
+				if n.requested {
+					res.roots = append(res.roots, name) // asked for through --with-related
+				}
 			} else {
 				res.graph.SetMissing(name, "not found in "+w.where(want[name].origin))
 			}
