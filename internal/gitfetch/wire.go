@@ -353,11 +353,11 @@ func (s *session) fetch(ctx context.Context, fr fetchReq, st *store) (packResult
 func asRefused(err error) error {
 	var el *pktline.ErrorLine
 	if errors.As(err, &el) {
-		return &refusedError{msg: strings.TrimSpace(el.Text)}
+		return &refusedError{msg: serverText(el.Text)}
 	}
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		if msg, ok := strings.CutPrefix(e.Error(), "unexpected error: "); ok {
-			return &refusedError{msg: strings.TrimSpace(msg)}
+			return &refusedError{msg: serverText(msg)}
 		}
 	}
 	return err
@@ -382,7 +382,7 @@ func readPreamble(br *bufio.Reader, shallow bool) error {
 			}
 			shallow = false
 		case bytes.HasPrefix(line, []byte("ERR ")):
-			return &refusedError{msg: strings.TrimSpace(string(line[4:]))}
+			return &refusedError{msg: serverText(string(line[4:]))}
 		case bytes.HasPrefix(line, []byte("shallow ")), bytes.HasPrefix(line, []byte("unshallow ")):
 		case bytes.HasPrefix(line, []byte("NAK")), bytes.HasPrefix(line, []byte("ACK ")):
 			return nil
@@ -397,4 +397,10 @@ func truncate(s string, n int) string {
 		return s[:n] + "..."
 	}
 	return s
+}
+
+// serverText makes a message the server wrote fit to print: trimmed, and quoted when it holds control
+// characters, so a hostile server cannot send terminal escape sequences through an error line.
+func serverText(s string) string {
+	return printable(strings.TrimRight(strings.TrimSpace(s), "\x00"))
 }

@@ -209,7 +209,7 @@ func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, fo
 			"skillctl remove "+name+"  # then install again", "or replace it with --force")
 	}
 	if onDisk {
-		cur, err := readFolder(dir, Limits{})
+		cur, err := readInstalled(dir)
 		if err == nil && cur.Hash() != prev.Hash && !force {
 			return "", clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
 				"skillctl verify  # to see which files changed", "or discard the edits with --force")

@@ -15,6 +15,7 @@ import (
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/source"
 )
 
 // States of an installed skill, comparing the lock with the disk.
@@ -61,7 +62,7 @@ func stateOf(t Target, e lockfile.Skill) (string, *snapshot.Folder) {
 	if err != nil || !fi.IsDir() {
 		return StateMissing, nil
 	}
-	f, err := readFolder(dir, Limits{})
+	f, err := readInstalled(dir)
 	if err != nil || f.Hash() != e.Hash {
 		return StateModified, f
 	}
@@ -210,6 +211,9 @@ func Verify(ctx context.Context, opts VerifyOptions) error {
 				if lock.Find(t.Rel, d) == nil {
 					v.Problems = append(v.Problems, fmt.Sprintf("depends on %s, which the lock does not list", d))
 				}
+			}
+			if p := sourceMismatch(e); p != "" {
+				v.Problems = append(v.Problems, p)
 			}
 			out = append(out, v)
 		}
@@ -386,10 +390,16 @@ func FromLock(ctx context.Context, opts Options) error {
 		targets = nil
 		seen := map[string]bool{}
 		for _, e := range lock.Skills {
-			if !seen[e.Dir] {
-				seen[e.Dir] = true
-				targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock})
+			if seen[e.Dir] {
+				continue
 			}
+			seen[e.Dir] = true
+			if filepath.IsAbs(e.Dir) {
+				// A lock can arrive with a cloned project: restoring without asking stays inside it.
+				fmt.Fprintf(opts.Stderr, "skillctl: %s: not restored: the lock names a folder outside the project\nhint: skillctl install --dir %s  # if you trust this lock\n", e.Dir, e.Dir)
+				continue
+			}
+			targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock})
 		}
 	}
 	if len(targets) == 0 || len(lock.In(targets[0].Rel)) == 0 {
@@ -433,6 +443,9 @@ func fromLock(w *world, t Target, opts Options, progress Progress) error {
 			}
 			o := entryOrigin(t, e)
 			fmt.Fprintf(w.log, "skillctl: %s: from %s\n", e.Name, o)
+			if p := sourceMismatch(e); p != "" {
+				fmt.Fprintf(w.log, "skillctl: %s: warning: %s\n", e.Name, p)
+			}
 			f, err := w.load(o)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
@@ -490,4 +503,18 @@ func InstalledNames(o TargetOptions) []string {
 		out = append(out, e.Name)
 	}
 	return out
+}
+
+// sourceMismatch reports a lock entry whose source text names another repository than the one it is
+// fetched from. The source is what people read in a diff; the repository is what is installed, so a
+// hand-edited lock must not be able to show one and install the other.
+func sourceMismatch(e lockfile.Skill) string {
+	if e.Repo == "" {
+		return ""
+	}
+	s, err := source.Parse(e.Source)
+	if err != nil || s.Kind != source.Git || strings.TrimSuffix(s.Repo, ".git") == strings.TrimSuffix(e.Repo, ".git") {
+		return ""
+	}
+	return fmt.Sprintf("the lock says source %s but installs from %s", e.Source, e.Repo)
 }

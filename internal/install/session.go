@@ -29,6 +29,9 @@ func withTarget(t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error
 	if err := checkTargetDir(t.Dir); err != nil {
 		return err
 	}
+	if err := checkTargetPath(t); err != nil {
+		return err
+	}
 	unlock, err := lockTarget(t)
 	if err != nil {
 		return err
@@ -105,3 +108,30 @@ func newTable(w io.Writer) *table { return &table{tabwriter.NewWriter(w, 0, 0, 2
 func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
 
 func (t *table) flush() { t.tw.Flush() }
+
+// checkTargetPath refuses a target inside the project that is reached through a symbolic link: a cloned
+// repository can hold one (.claude -> ~/elsewhere) that would send an install outside the project.
+// Folders above the project root belong to the user and may be links (/tmp is one on macOS).
+func checkTargetPath(t Target) error {
+	root := filepath.Dir(t.Lock)
+	rel, err := filepath.Rel(root, t.Dir)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil
+	}
+	p := root
+	for _, el := range strings.Split(rel, string(filepath.Separator)) {
+		p = filepath.Join(p, el)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return nil // missing from here on: created as real folders when there is something to write
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return clierr.WithHint(fmt.Errorf("%s: a symbolic link on the way to the target %s; skillctl writes only through real folders of the project", p, t.Dir),
+				"replace the link with a folder, or pass the real path with --dir")
+		}
+		if !fi.IsDir() {
+			return fmt.Errorf("%s: not a folder", p)
+		}
+	}
+	return nil
+}
