@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
@@ -44,7 +45,7 @@ func Init(opts InitOptions) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	if err := writeFolder(filepath.Join(tmp, opts.Name), f); err != nil {
+	if err := localfs.Write(filepath.Join(tmp, opts.Name), f); err != nil {
 		return err
 	}
 	if err := os.Rename(filepath.Join(tmp, opts.Name), dir); err != nil {

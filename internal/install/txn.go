@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
@@ -77,10 +78,10 @@ func apply(ctx context.Context, t Target, c change) error {
 	sort.Strings(names)
 	for _, n := range names {
 		dst := filepath.Join(stage, "new", n)
-		if err := writeFolder(dst, c.write[n]); err != nil {
+		if err := localfs.Write(dst, c.write[n]); err != nil {
 			return fmt.Errorf("%s: writing %s: %w", t.Dir, n, err)
 		}
-		back, err := readFolder(dst, Limits{MaxFileSize: 1 << 62, MaxTotalSize: 1 << 62, MaxFiles: 1 << 30})
+		back, err := readInstalled(dst)
 		if err != nil {
 			return fmt.Errorf("%s: re-reading %s: %w", t.Dir, n, err)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/report"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -118,68 +118,7 @@ func (s *Set) load(ctx context.Context, c Candidate, log io.Writer) (*Found, err
 // ReadFolder reads a skill folder from disk with the same caps as a fetch. Symlinks are recorded, never
 // followed; .git is skipped.
 func ReadFolder(dir string) (*snapshot.Folder, error) {
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s: not a folder", dir)
-	}
-	f := &snapshot.Folder{}
-	var total int64
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == dir {
-			return nil
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if len(f.Files) >= gitfetch.DefaultMaxFiles {
-			return fmt.Errorf("%s: more than %d files", dir, gitfetch.DefaultMaxFiles)
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			t, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			f.Files = append(f.Files, snapshot.File{Path: rel, Mode: snapshot.Symlink, Data: []byte(filepath.ToSlash(t))})
-		case d.Type().IsRegular():
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			if info.Size() > gitfetch.DefaultMaxFileSize {
-				return fmt.Errorf("%s: %d bytes, over the per-file limit of %d", p, info.Size(), gitfetch.DefaultMaxFileSize)
-			}
-			if total += info.Size(); total > gitfetch.DefaultMaxTotalBytes {
-				return fmt.Errorf("%s: over the total size limit of %d bytes", dir, gitfetch.DefaultMaxTotalBytes)
-			}
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			mode := snapshot.Regular
-			if info.Mode()&0o111 != 0 {
-				mode = snapshot.Executable
-			}
-			f.Files = append(f.Files, snapshot.File{Path: rel, Mode: mode, Data: data})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	f.Sort()
-	return f, nil
+	return localfs.Read(dir, localfs.Limits{MaxFileSize: gitfetch.DefaultMaxFileSize, MaxTotalSize: gitfetch.DefaultMaxTotalBytes, MaxFiles: gitfetch.DefaultMaxFiles})
 }
 
 // Info is what 'skillctl info' shows; its JSON shape is part of the CLI's interface.

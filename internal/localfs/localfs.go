@@ -1,0 +1,141 @@
+// Package localfs moves skill folders between the disk and memory. Reading keeps symlinks as links and
+// the executable bit as a mode, exactly as git records them, so a folder hashes the same whether it came
+// from a repository, the cache or the disk; writing only ever creates a fresh folder.
+package localfs
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// Limits bound what Read accepts; a zero field means no bound.
+type Limits struct {
+	MaxFileSize  int64
+	MaxTotalSize int64
+	MaxFiles     int
+}
+
+// Read loads dir: regular files with their executable bit, symlinks as links (never followed), .git
+// folders skipped; anything else (a device, a socket, a FIFO) is an error, as is crossing a limit, which is
+// checked before a file is read.
+func Read(dir string, lim Limits) (*snapshot.Folder, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s: not a folder", dir)
+	}
+	f := &snapshot.Folder{}
+	var total int64
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if lim.MaxFiles > 0 && len(f.Files) >= lim.MaxFiles {
+			return fmt.Errorf("%s: more than %d files", dir, lim.MaxFiles)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			t, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			f.Files = append(f.Files, snapshot.File{Path: rel, Mode: snapshot.Symlink, Data: []byte(filepath.ToSlash(t))})
+		case info.Mode().IsRegular():
+			if lim.MaxFileSize > 0 && info.Size() > lim.MaxFileSize {
+				return fmt.Errorf("%s: %d bytes, over the per-file limit of %d", p, info.Size(), lim.MaxFileSize)
+			}
+			if total += info.Size(); lim.MaxTotalSize > 0 && total > lim.MaxTotalSize {
+				return fmt.Errorf("%s: over the total size limit of %d bytes", dir, lim.MaxTotalSize)
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			mode := snapshot.Regular
+			if info.Mode()&0o111 != 0 {
+				mode = snapshot.Executable
+			}
+			f.Files = append(f.Files, snapshot.File{Path: rel, Mode: mode, Data: data})
+		default:
+			return fmt.Errorf("%s: not a regular file or symlink", p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.Sort()
+	return f, nil
+}
+
+// Write creates dir and writes f into it. dir must not exist, so nothing is ever written through a link
+// that was already there; files are synced so a rename that follows publishes complete contents.
+func Write(dir string, f *snapshot.Folder) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	for _, fl := range f.Files {
+		if !snapshot.ValidPath(fl.Path) {
+			return fmt.Errorf("unsafe path %q", fl.Path)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(fl.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		switch fl.Mode {
+		case snapshot.Symlink:
+			if err := os.Symlink(filepath.FromSlash(string(fl.Data)), p); err != nil {
+				return err
+			}
+		case snapshot.Regular, snapshot.Executable:
+			perm := os.FileMode(0o644)
+			if fl.Mode == snapshot.Executable {
+				perm = 0o755
+			}
+			w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+			if err != nil {
+				return err
+			}
+			_, err = w.Write(fl.Data)
+			if err == nil {
+				err = w.Sync()
+			}
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			if err := os.Chmod(p, perm); err != nil { // the umask must not strip the executable bit
+				return err
+			}
+		default:
+			return fmt.Errorf("%s: unsupported mode %s", fl.Path, fl.Mode)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package localfs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+func TestRoundTrip(t *testing.T) {
+	f := &snapshot.Folder{Files: []snapshot.File{
+		{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte("x")},
+		{Path: "link.md", Mode: snapshot.Symlink, Data: []byte("references/a.md")},
+		{Path: "references/a.md", Mode: snapshot.Regular, Data: []byte("a")},
+		{Path: "scripts/run.sh", Mode: snapshot.Executable, Data: []byte("#!/bin/sh\n")},
+	}}
+	dir := filepath.Join(t.TempDir(), "s")
+	if err := Write(dir, f); err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".git", "HEAD"), []byte("ignored"), 0o644)
+	back, err := Read(dir, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Hash() != f.Hash() {
+		t.Fatalf("round trip changed the folder: %v", back.Paths())
+	}
+	if err := Write(dir, f); err == nil {
+		t.Fatal("Write into an existing folder succeeded")
+	}
+}
+
+func TestLimitsAndRefusals(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a"), []byte("12345"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b"), []byte("12345"), 0o644)
+	for _, tt := range []struct {
+		lim  Limits
+		want string
+	}{
+		{Limits{MaxFileSize: 4}, "per-file limit"},
+		{Limits{MaxTotalSize: 9}, "total size limit"},
+		{Limits{MaxFiles: 1}, "more than 1 files"},
+		{Limits{MaxFileSize: 5, MaxTotalSize: 10, MaxFiles: 2}, ""},
+	} {
+		_, err := Read(dir, tt.lim)
+		if (tt.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %v, want %q", tt.lim, err, tt.want)
+		}
+	}
+	if _, err := Read(filepath.Join(dir, "a"), Limits{}); err == nil {
+		t.Error("Read of a file succeeded")
+	}
+	bad := &snapshot.Folder{Files: []snapshot.File{{Path: "../x", Mode: snapshot.Regular}}}
+	if err := Write(filepath.Join(t.TempDir(), "w"), bad); err == nil {
+		t.Error("Write of ../x succeeded")
+	}
+}
