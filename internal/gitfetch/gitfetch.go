@@ -27,8 +27,17 @@ type Remote struct {
 	Timeout            time.Duration // longest wait for any byte from the server; 0 = DefaultTimeout
 }
 
-// DefaultTimeout is how long a silent server is waited for before the request fails.
+// DefaultTimeout is how long a silent server is waited for before the request fails, unless
+// SKILLCTL_TIMEOUT holds another duration ("10s", "2m").
 const DefaultTimeout = 60 * time.Second
+
+// envTimeout is SKILLCTL_TIMEOUT when it is a positive duration, else DefaultTimeout.
+func envTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("SKILLCTL_TIMEOUT")); err == nil && d > 0 {
+		return d
+	}
+	return DefaultTimeout
+}
 
 // Limits cap what one Fetch accepts. They are enforced while the pack streams in, so an oversize blob is
 // refused by the server's filter or cut off mid-stream, never downloaded whole first. Zero fields take the

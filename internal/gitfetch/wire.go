@@ -49,7 +49,7 @@ func newSession(r *Remote) (*session, error) {
 	}
 	t := r.Timeout
 	if t <= 0 {
-		t = DefaultTimeout
+		t = envTimeout()
 	}
 	return &session{
 		r:       r,
