@@ -17,6 +17,7 @@ import (
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/report"
+	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 )
@@ -148,6 +149,7 @@ type Info struct {
 	Files  []FileInfo     `json:"files"`
 	Bytes  int64          `json:"bytes"`
 	Report *report.Report `json:"report"`
+	Risks  []risk.Finding `json:"risks"`
 }
 
 // FileInfo is one file of a skill.
@@ -206,6 +208,10 @@ func Describe(fd *Found) *Info {
 		in.Problems = append(in.Problems, err.Error())
 	}
 	in.Report = r
+	in.Risks = risk.Scan(f)
+	if in.Risks == nil {
+		in.Risks = []risk.Finding{}
+	}
 	return in
 }
 
@@ -329,6 +335,18 @@ func printInfo(w io.Writer, in *Info, color bool) {
 			}
 			row("  finding", line)
 		}
+	}
+	// What skillctl's own review finds (the same as install shows before writing), computed here.
+	var hosts []string
+	for _, f := range in.Risks {
+		if f.Kind == risk.KindExternalLink {
+			hosts = append(hosts, f.Detail)
+			continue
+		}
+		row("review", paint("33", f.String()))
+	}
+	if len(hosts) > 0 {
+		row("links to", strings.Join(hosts, ", "))
 	}
 	tw.Flush()
 }
