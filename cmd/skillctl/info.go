@@ -34,8 +34,11 @@ unless --force.`,
 			ctx, cancel := signalContext()
 			defer cancel()
 			opts.Source = args[0]
-			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
-			opts.Color = colorEnabled(opts.Stdout)
+			sp := newSpinner(cmd.ErrOrStderr())
+			defer sp.Stop()
+			opts.Color = colorEnabled(cmd.OutOrStdout())
+			opts.Stdout, opts.Stderr = sp.until(cmd.OutOrStdout()), sp
+			sp.Start("fetching " + opts.Source)
 			return registry.RunInfo(ctx, opts)
 		},
 	}

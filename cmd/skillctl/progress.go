@@ -96,3 +96,17 @@ func (s *spinner) Write(b []byte) (int, error) {
 	}
 	return s.w.Write(b)
 }
+
+// until returns w wrapped so that the first write to it stops the spinner: results printed on stdout
+// never share a terminal line with it.
+func (s *spinner) until(w io.Writer) io.Writer { return stopper{s, w} }
+
+type stopper struct {
+	s *spinner
+	w io.Writer
+}
+
+func (t stopper) Write(b []byte) (int, error) {
+	t.s.Stop()
+	return t.w.Write(b)
+}

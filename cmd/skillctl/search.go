@@ -24,8 +24,11 @@ With no match, search exits 1 (with --json it prints [] and exits 0).`,
 			ctx, cancel := signalContext()
 			defer cancel()
 			opts.Term = args[0]
-			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
-			opts.Color = colorEnabled(opts.Stdout)
+			sp := newSpinner(cmd.ErrOrStderr())
+			defer sp.Stop()
+			opts.Color = colorEnabled(cmd.OutOrStdout())
+			opts.Stdout, opts.Stderr = sp.until(cmd.OutOrStdout()), sp
+			sp.Start("searching registries")
 			return registry.RunSearch(ctx, opts)
 		},
 	}
