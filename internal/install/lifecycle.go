@@ -432,8 +432,9 @@ func fromLock(w *world, t Target, opts Options, progress Progress) error {
 			}
 			in := Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
 				Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: "unchanged"}
-			st, _ := stateOf(t, e)
+			st, disk := stateOf(t, e)
 			if st == StateOK {
+				in.Files, in.Bytes = len(disk.Files), disk.Size()
 				rep.Installed = append(rep.Installed, in)
 				continue
 			}

@@ -34,6 +34,7 @@ type Updated struct {
 	ToCommit   string `json:"to_commit,omitempty"`
 	FromHash   string `json:"from_hash,omitempty"`
 	ToHash     string `json:"to_hash,omitempty"`
+	Edited     bool   `json:"edited,omitempty"` // unchanged upstream, edited locally: the edits are kept
 }
 
 // Update re-resolves each requested skill's source (its ref moves; a commit-pinned source does not),
@@ -111,9 +112,12 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 				next.Source = prev.Source
 				if prev.Hash == next.Hash {
 					u.Action = "unchanged"
-					if st, _ := stateOf(t, *prev); st == StateMissing {
+					switch st, _ := stateOf(t, *prev); st {
+					case StateMissing:
 						u.Action = "restore"
 						c.write[name] = n.folder
+					case StateModified:
+						u.Edited = true
 					}
 				} else {
 					if st, _ := stateOf(t, *prev); st == StateModified && !opts.Force {
@@ -202,6 +206,9 @@ func printUpdates(opts UpdateOptions, plan []Updated, pending int) {
 			}
 		case "add", "unchanged", "restore":
 			what = dash(short(u.ToCommit))
+			if u.Edited {
+				what += " (local edits kept)"
+			}
 		case "stale":
 			what = "(remove it with --prune)"
 		}
