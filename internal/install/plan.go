@@ -146,6 +146,10 @@ func (w *world) resolveAll(specs []rootSpec, withRelated bool) (*resolution, err
 			batches[k] = append(batches[k], gitWant{o, sp})
 		case source.Local:
 			dir := absDir(s.Dir)
+			if !exists(filepath.Join(dir, "SKILL.md")) && !exists(filepath.Join(dir, "skill.md")) {
+				// Checked before reading: `skillctl install /` must not walk the disk to say no.
+				return nil, clierr.WithHint(fmt.Errorf("%s: not a skill: no SKILL.md in that folder", sp.raw), "point the source at a folder that holds a SKILL.md")
+			}
 			f, err := w.local(dir)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", sp.raw, err)
