@@ -26,14 +26,17 @@ import (
 //  4. the new lock is written by rename: this is the commit point.
 //
 // recoverStages, run under the same file lock before any command reads the target, rolls a stage back when
-// the lock on disk is not the journal's new lock, and otherwise rolls it forward.
+// the lock on disk does not hold the journal's new entries for the target, and otherwise rolls it forward.
 
 const stagePrefix = ".skillctl-stage-"
 
 type journal struct {
 	Write    []string `json:"write"`
 	Remove   []string `json:"remove"`
-	LockHash string   `json:"lock_hash"`
+	// Entries is the hash of the new lock's entries for this target (entriesHash): the commit point is
+	// the lock holding them. Only this target's entries count, because other targets may share the lock
+	// file and change it before an interrupted change here is recovered.
+	Entries string `json:"entries"`
 }
 
 // change is what one command does to one target.
@@ -45,6 +48,12 @@ type change struct {
 
 // hooks lets tests stop a transaction between steps, as a crash would.
 var afterStep = func(step string) {}
+
+// entriesHash identifies what a lock records for one target folder.
+func entriesHash(l *lockfile.Lock, rel string) string {
+	b, _ := json.Marshal(l.In(rel))
+	return sha(b)
+}
 
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
@@ -94,7 +103,7 @@ func apply(ctx context.Context, t Target, c change) error {
 		}
 	}
 	lockBytes := c.lock.Marshal()
-	j := journal{Write: names, Remove: append([]string(nil), c.remove...), LockHash: sha(lockBytes)}
+	j := journal{Write: names, Remove: append([]string(nil), c.remove...), Entries: entriesHash(c.lock, t.Rel)}
 	jb, _ := json.Marshal(j)
 	if err := lockfile.WriteFileAtomic(filepath.Join(stage, "journal"), jb, 0o644); err != nil {
 		return fmt.Errorf("%s: %w", t.Dir, err)
@@ -221,7 +230,11 @@ func recoverStages(t Target) error {
 	if err != nil {
 		return err
 	}
-	lockBytes, _ := os.ReadFile(t.Lock)
+	// The lock as it is now; an unreadable one can match no journal, so every stage rolls back.
+	var current string
+	if l, err := lockfile.Read(t.Lock); err == nil {
+		current = entriesHash(l, t.Rel)
+	}
 	for _, e := range ents {
 		if !e.IsDir() || !strings.HasPrefix(e.Name(), stagePrefix) {
 			continue
@@ -229,7 +242,7 @@ func recoverStages(t Target) error {
 		stage := filepath.Join(t.Dir, e.Name())
 		jb, err := os.ReadFile(filepath.Join(stage, "journal"))
 		var j journal
-		if err == nil && json.Unmarshal(jb, &j) == nil && lockBytes != nil && j.LockHash == sha(lockBytes) {
+		if err == nil && json.Unmarshal(jb, &j) == nil && current != "" && j.Entries == current {
 			// The lock on disk is the new one: finish the change. (When a change leaves the lock's bytes
 			// as they were, as --force over a local edit does, finishing is right too: the lock is the
 			// same either way, and the staged folders are the ones it describes.)

@@ -133,3 +133,54 @@ func TestCheckFolder(t *testing.T) {
 		})
 	}
 }
+
+// TestRecoverAfterAnotherTargetChangedTheLock: a change to target A is interrupted after its lock was
+// written; before A is recovered, target B (sharing the lock file) commits a change of its own. A must
+// still be rolled forward: its entries in the lock are the new ones.
+func TestRecoverAfterAnotherTargetChangedTheLock(t *testing.T) {
+	dir := t.TempDir()
+	lock := filepath.Join(dir, "skills.lock")
+	a := Target{Dir: filepath.Join(dir, "a"), Rel: "a", Lock: lock}
+	b := Target{Dir: filepath.Join(dir, "b"), Rel: "b", Lock: lock}
+	v1, v2, other := folder("x v1"), folder("x v2"), folder("y")
+	entryIn := func(rel, name string, f *snapshot.Folder) lockfile.Skill {
+		e := entry(name, f)
+		e.Dir = rel
+		return e
+	}
+	l := &lockfile.Lock{Skills: []lockfile.Skill{entryIn("a", "x", v1)}}
+	if err := apply(context.Background(), a, change{write: map[string]*snapshot.Folder{"x": v1}, lock: l}); err != nil {
+		t.Fatal(err)
+	}
+	// A: x v1 -> v2, stopped right after the lock is written (the stage is left behind).
+	afterStep = func(step string) {
+		if step == "locked" {
+			panic(errCrash)
+		}
+	}
+	func() {
+		defer func() { recover() }()
+		l2 := &lockfile.Lock{Skills: []lockfile.Skill{entryIn("a", "x", v2)}}
+		apply(context.Background(), a, change{write: map[string]*snapshot.Folder{"x": v2}, lock: l2})
+	}()
+	afterStep = func(string) {}
+	// B commits, rewriting the shared lock (keeping A's entries as they are now).
+	l3, err := lockfile.Read(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l3.Put(entryIn("b", "y", other))
+	if err := apply(context.Background(), b, change{write: map[string]*snapshot.Folder{"y": other}, lock: l3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := recoverStages(a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readInstalled(filepath.Join(a.Dir, "x"))
+	if err != nil || got.Hash() != v2.Hash() {
+		t.Fatalf("A's x is not the version its lock entry pins (%v)", err)
+	}
+	if ents, _ := os.ReadDir(a.Dir); len(ents) != 1 {
+		t.Fatalf("stage left behind in A: %v", ents)
+	}
+}
