@@ -31,8 +31,8 @@ import (
 const stagePrefix = ".skillctl-stage-"
 
 type journal struct {
-	Write    []string `json:"write"`
-	Remove   []string `json:"remove"`
+	Write  []string `json:"write"`
+	Remove []string `json:"remove"`
 	// Entries is the hash of the new lock's entries for this target (entriesHash): the commit point is
 	// the lock holding them. Only this target's entries count, because other targets may share the lock
 	// file and change it before an interrupted change here is recovered.
