@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/skillctl/skillctl/internal/install"
 	"github.com/spf13/cobra"
 )
@@ -101,6 +103,8 @@ unless --force.`,
 			defer sp.Stop()
 			opts.Names = args
 			opts.Stdout, opts.Stderr, opts.Progress = cmd.OutOrStdout(), sp, sp
+			opts.Review.Stdin = cmd.InOrStdin()
+			opts.Review.Interactive = isTerminal(os.Stdin) && isTerminal(os.Stderr)
 			return install.Update(ctx, opts)
 		},
 	}
@@ -120,6 +124,8 @@ exits 1 when an update exists, 0 when everything is current.`
 		f.BoolVar(&opts.Prune, "prune", false, "remove dependencies no longer needed")
 		f.BoolVar(&opts.Force, "force", false, "overwrite local edits and install invalid skills")
 		f.BoolVar(&opts.DryRun, "dry-run", false, "show what would change, commit to commit, and write nothing")
+		f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "update without asking when new content carries scripts or hidden text (the summary is still printed)")
+		f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse updates that bring scripts, hidden text or pipe-to-shell lines")
 	}
 	return cmd
 }

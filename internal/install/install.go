@@ -57,6 +57,7 @@ type Installed struct {
 	Dir          string         `json:"dir"`
 	Source       string         `json:"source"`
 	Repo         string         `json:"repo"`
+	Registry     string         `json:"registry,omitempty"` // "builtin" or "local" when there is no repository
 	Ref          string         `json:"ref,omitempty"`
 	Commit       string         `json:"commit"`
 	Path         string         `json:"path"`
@@ -109,13 +110,13 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	warnDiagnostics(opts.Stderr, res)
-	risks, err := review(opts.Stderr, opts.Review, res, res.order)
+	risks, err := review(ctx, opts.Stderr, opts.Review, res, res.order)
 	if err != nil {
 		return err
 	}
 
 	var rep Report
-	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		c := &change{write: map[string]*snapshot.Folder{}, lock: lock}
 		before := lock.Marshal()
 		for _, name := range res.order {
@@ -210,6 +211,10 @@ func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, fo
 	}
 	if onDisk {
 		cur, err := readInstalled(dir)
+		if err != nil && !force {
+			return "", clierr.WithHint(fmt.Errorf("%s: cannot read the installed copy to check it for local edits: %v", name, err),
+				"skillctl verify", "or replace it anyway with --force")
+		}
 		if err == nil && cur.Hash() != prev.Hash && !force {
 			return "", clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
 				"skillctl verify  # to see which files changed", "or discard the edits with --force")
@@ -240,7 +245,7 @@ func installedEntry(e lockfile.Skill, action string, n *node) Installed {
 	if deps == nil {
 		deps = []string{}
 	}
-	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
+	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
 		Tree: e.Tree, Hash: e.Hash, Dependencies: deps, Requested: e.Requested, Action: action,
 		Files: len(n.folder.Files), Bytes: n.folder.Size()}
 }
@@ -282,7 +287,7 @@ func printReport(opts Options, t Target, rep Report) error {
 		if in.Repo != "" && in.Path != "" {
 			from += ":" + in.Path
 		}
-		if in.Repo == "" && in.Path == in.Name {
+		if in.Registry == registry.BuiltinName {
 			from = registry.BuiltinName
 		}
 		tw.row(verb[in.Action], in.Name, why, from, fmt.Sprintf("%d files, %s", in.Files, human(in.Bytes)))

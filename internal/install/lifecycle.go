@@ -59,8 +59,11 @@ func entryOrigin(t Target, e lockfile.Skill) origin {
 func stateOf(t Target, e lockfile.Skill) (string, *snapshot.Folder) {
 	dir := filepath.Join(t.Dir, e.Name)
 	fi, err := os.Lstat(dir)
-	if err != nil || !fi.IsDir() {
+	if err != nil {
 		return StateMissing, nil
+	}
+	if !fi.IsDir() {
+		return StateModified, nil // something else sits where the skill belongs: never replaced silently
 	}
 	f, err := readInstalled(dir)
 	if err != nil || f.Hash() != e.Hash {
@@ -102,7 +105,7 @@ func List(ctx context.Context, opts ListOptions) error {
 		return clierr.Usage(err)
 	}
 	var rows []Listed
-	err = withTarget(t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
+	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
 		rows = list(t, lock)
 		return nil, nil
 	})
@@ -183,11 +186,14 @@ func Verify(ctx context.Context, opts VerifyOptions) error {
 		return err
 	}
 	var out []Verified
-	err = withTarget(t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
+	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
 		for _, e := range lock.In(t.Rel) {
 			v := Verified{Name: e.Name}
 			var disk *snapshot.Folder
 			v.State, disk = stateOf(t, e)
+			if v.State == StateModified && disk == nil {
+				v.Problems = append(v.Problems, "not a readable folder")
+			}
 			if v.State == StateModified && disk != nil {
 				if orig, err := w.load(entryOrigin(t, e)); err == nil && orig.Hash() == e.Hash {
 					v.Added, v.Removed, v.Changed = diffFolders(orig, disk)
@@ -297,7 +303,7 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 		return clierr.Usage(err)
 	}
 	var removed []string
-	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		gone := map[string]bool{}
 		for _, n := range opts.Names {
 			e := lock.Find(t.Rel, n)
@@ -402,6 +408,9 @@ func FromLock(ctx context.Context, opts Options) error {
 			targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock})
 		}
 	}
+	if len(targets) == 0 && len(lock.Skills) > 0 {
+		return clierr.WithHint(fmt.Errorf("%s: every folder it names is outside the project; nothing restored", filepath.Base(t.Lock)), "skillctl install --dir DIR  # for a folder you trust, as listed above")
+	}
 	if len(targets) == 0 || len(lock.In(targets[0].Rel)) == 0 {
 		return clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
 	}
@@ -410,18 +419,31 @@ func FromLock(ctx context.Context, opts Options) error {
 		return err
 	}
 	progress := progressOr(opts.Progress)
+	all := Report{Installed: []Installed{}, Suggested: []string{}, DryRun: opts.DryRun}
 	for _, t := range targets {
-		if err := fromLock(w, t, opts, progress); err != nil {
+		rep, err := fromLock(w, t, opts, progress)
+		if err != nil {
 			return err
 		}
+		if opts.JSON {
+			all.Installed = append(all.Installed, rep.Installed...) // one document for all targets
+			continue
+		}
+		if err := printReport(opts, t, rep); err != nil {
+			return err
+		}
+	}
+	if opts.JSON {
+		return printReport(opts, t, all)
 	}
 	return nil
 }
 
-func fromLock(w *world, t Target, opts Options, progress Progress) error {
+func fromLock(w *world, t Target, opts Options, progress Progress) (Report, error) {
+	ctx := w.ctx
 	var rep Report
 	progress.Start("restoring skills from " + filepath.Base(t.Lock))
-	err := withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+	err := withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		c := &change{write: map[string]*snapshot.Folder{}}
 		var errs []error
 		for _, e := range lock.In(t.Rel) {
@@ -430,7 +452,7 @@ func fromLock(w *world, t Target, opts Options, progress Progress) error {
 					errs = append(errs, fmt.Errorf("%s: depends on %s, which the lock does not list", e.Name, d))
 				}
 			}
-			in := Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
+			in := Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
 				Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: "unchanged"}
 			st, disk := stateOf(t, e)
 			if st == StateOK {
@@ -474,12 +496,9 @@ func fromLock(w *world, t Target, opts Options, progress Progress) error {
 		return c, nil
 	})
 	progress.Stop()
-	if err != nil {
-		return err
-	}
 	rep.Suggested = []string{}
 	rep.DryRun = opts.DryRun
-	return printReport(opts, t, rep)
+	return rep, err
 }
 
 func nonNil(s []string) []string {

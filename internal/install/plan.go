@@ -388,7 +388,7 @@ func (w *world) lookupDeps(names []string, want map[string]*node) (map[string]*n
 			siblings[k][path.Join(path.Dir(by.origin.path), name)] = name
 		case fromLocal:
 			dir := filepath.Join(filepath.Dir(by.origin.dir), name)
-			if exists(filepath.Join(dir, "SKILL.md")) {
+			if exists(filepath.Join(dir, "SKILL.md")) || exists(filepath.Join(dir, "skill.md")) {
 				f, err := w.local(dir)
 				if err != nil {
 					return nil, err

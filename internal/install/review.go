@@ -2,6 +2,7 @@ package install
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -25,7 +26,7 @@ const maxShown = 12
 // review scans every skill about to be written (the bundled ones ship with the binary and are trusted),
 // prints what a person should look at, and asks, refuses or proceeds as the options say. It makes no
 // network call and runs nothing.
-func review(w io.Writer, ro ReviewOptions, res *resolution, names []string) (map[string][]risk.Finding, error) {
+func review(ctx context.Context, w io.Writer, ro ReviewOptions, res *resolution, names []string) (map[string][]risk.Finding, error) {
 	found := map[string][]risk.Finding{}
 	risky := 0
 	for _, name := range names {
@@ -74,16 +75,26 @@ func review(w io.Writer, ro ReviewOptions, res *resolution, names []string) (map
 	}
 	switch {
 	case ro.DenyRisky:
-		return nil, clierr.WithHint(fmt.Errorf("refused by --deny-risky: %d findings above", risky), "read the files listed, then install without --deny-risky if you trust them")
+		return nil, clierr.WithHint(fmt.Errorf("%s: refused by --deny-risky: %d findings above", strings.Join(keys, ", "), risky), "read the files listed, then run again without --deny-risky if you trust them")
 	case ro.Yes || !ro.Interactive:
 		return found, nil
 	}
 	fmt.Fprintf(w, "install anyway? [y/N] ")
-	ans, _ := bufio.NewReader(ro.Stdin).ReadString('\n')
-	if a := strings.ToLower(strings.TrimSpace(ans)); a == "y" || a == "yes" {
-		return found, nil
+	answer := make(chan string, 1)
+	go func() {
+		ans, _ := bufio.NewReader(ro.Stdin).ReadString('\n')
+		answer <- ans
+	}()
+	select {
+	case <-ctx.Done(): // Ctrl-C at the prompt is a no
+		fmt.Fprintln(w)
+		return nil, fmt.Errorf("install: cancelled")
+	case ans := <-answer:
+		if a := strings.ToLower(strings.TrimSpace(ans)); a == "y" || a == "yes" {
+			return found, ctx.Err()
+		}
 	}
-	return nil, clierr.WithHint(fmt.Errorf("install cancelled"), "pass --yes to install without being asked")
+	return nil, clierr.WithHint(fmt.Errorf("install: cancelled"), "pass --yes to install without being asked")
 }
 
 // summarize counts findings by kind in one line: "2 executable, 1 pipe-to-shell, hosts: a.com, b.org".

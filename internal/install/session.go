@@ -17,7 +17,7 @@ import (
 // withTarget runs edit with the target's lock held and the lock file loaded: it first finishes or undoes
 // any interrupted change, then applies the change edit returns (unless dryRun or the change is empty).
 // edit may change the lock it is given; that lock is what gets written.
-func withTarget(t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error)) error {
+func withTarget(ctx context.Context, t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error)) error {
 	if dryRun {
 		lock, err := readLock(t)
 		if err != nil {
@@ -53,7 +53,7 @@ func withTarget(t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error
 	if len(c.write) == 0 && len(c.remove) == 0 && string(before) == string(lock.Marshal()) && exists(t.Lock) {
 		return nil
 	}
-	return apply(context.Background(), t, *c)
+	return apply(ctx, t, *c)
 }
 
 // lockTarget serialises skillctl processes on one project: it locks the lock file's folder and the

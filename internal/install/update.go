@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
@@ -21,6 +22,7 @@ type UpdateOptions struct {
 	JSON     bool
 	Check    bool // `skillctl check`: a dry run whose exit status says whether an update exists
 	Limits   Limits
+	Review   ReviewOptions
 	Progress Progress
 	Stdout   io.Writer
 	Stderr   io.Writer
@@ -54,7 +56,7 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 		return err
 	}
 	var plan []Updated
-	err = withTarget(t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
+	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		entries := lock.In(t.Rel)
 		want := map[string]bool{}
 		for _, n := range opts.Names {
@@ -70,7 +72,7 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 		var raw []string
 		for _, e := range entries {
 			if e.Requested && (len(want) == 0 || want[e.Name]) {
-				raw = append(raw, e.Source)
+				raw = append(raw, updateSpec(t, e))
 			}
 		}
 		if len(raw) == 0 {
@@ -108,6 +110,10 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 				c.write[name] = n.folder
 			default:
 				u.FromCommit, u.FromHash = prev.Commit, prev.Hash
+				if !sameOrigin(prev, &next) && !opts.Force {
+					return nil, clierr.WithHint(fmt.Errorf("%s: would now come from %s, not from %s as installed", name, describeEntry(&next), describeEntry(prev)),
+						"skillctl remove "+name+"  # then install the one you want", "or accept the new source with --force")
+				}
 				next.Requested = prev.Requested
 				next.Source = prev.Source
 				if prev.Hash == next.Hash {
@@ -162,15 +168,27 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 			}
 			plan = append(plan, u)
 		}
+		if !opts.DryRun {
+			var names []string
+			for n := range c.write {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			if _, err := review(ctx, opts.Stderr, opts.Review, res, names); err != nil {
+				return nil, err
+			}
+		}
 		return c, nil
 	})
 	if err != nil {
 		return err
 	}
 	sort.SliceStable(plan, func(i, j int) bool { return plan[i].Name < plan[j].Name })
+	// Stale dependencies are reported, not pending: only --prune removes them, so counting them would
+	// keep check failing after every update.
 	pending := 0
 	for _, u := range plan {
-		if u.Action != "unchanged" {
+		if u.Action != "unchanged" && u.Action != "stale" {
 			pending++
 		}
 	}
@@ -224,3 +242,31 @@ func printUpdates(opts UpdateOptions, plan []Updated, pending int) {
 }
 
 func joinTarget(t Target, name string) string { return t.Dir + "/" + name }
+
+// updateSpec is the source an update re-resolves for a requested skill: the place the lock pins (the
+// same repository and folder, following the same ref; the same local folder; the same bundled skill),
+// not the text the user once typed. That text may be a bare name that resolved through a registry or as
+// a related skill, or a path relative to another working folder; re-reading it could silently move the
+// skill to another source.
+func updateSpec(t Target, e lockfile.Skill) string {
+	switch {
+	case e.Repo != "":
+		ref := e.Ref
+		for _, p := range []string{"refs/heads/", "refs/tags/"} {
+			ref = strings.TrimPrefix(ref, p)
+		}
+		if ref == "" {
+			ref = e.Commit
+		}
+		spec := e.Repo
+		if e.Path != "" {
+			spec += "//" + e.Path
+		}
+		return spec + "#" + ref
+	case e.Registry == "local":
+		return t.absolute(e.Path)
+	case e.Registry != "":
+		return e.Path + "@" + e.Registry
+	}
+	return e.Source
+}
