@@ -46,7 +46,8 @@ func main() {
 	go http.Serve(ln, mux)
 
 	tmp := *addrFile + ".tmp"
-	if err := os.WriteFile(tmp, []byte(srv.URL()+" http://"+ln.Addr().String()+"\n"), 0o644); err == nil {
+	err = os.WriteFile(tmp, []byte(srv.URL()+" http://"+ln.Addr().String()+"\n"), 0o644)
+	if err == nil {
 		err = os.Rename(tmp, *addrFile)
 	}
 	if err != nil {

@@ -8,12 +8,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// specFields are the six fields of the specification; extensions are the marketplace fields skillctl
-// understands. Everything else is kept in Skill.Extra.
-var specFields = map[string]bool{
-	"name": true, "description": true, "license": true, "compatibility": true, "metadata": true, "allowed-tools": true,
-}
-
 // lookalikes are ad-hoc keys seen in published skills that mean one of ours.
 var lookalikes = map[string]string{
 	"depends_on": "depends-on", "dependsOn": "depends-on", "dependencies": "depends-on", "deps": "depends-on",
