@@ -195,7 +195,7 @@ func TestHostile(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			startT := time.Now()
 			_, d := Check(Input{File: "SKILL.md", Data: []byte(tt.data)}, Mode{})
-			if el := time.Since(startT); el > 2*time.Second {
+			if el := time.Since(startT); el > 20*time.Second { // a hang guard, not a speed test
 				t.Errorf("took %v", el)
 			}
 			if Valid(d) {

@@ -42,7 +42,7 @@ func TestHostileFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el > 5*time.Second {
+	if el := time.Since(start); el > 20*time.Second { // a hang guard, not a speed test
 		t.Errorf("took %v", el)
 	}
 	want := "fifo/SKILL.md:1:1: error: SKILL.md is not a regular file: replace it with one [not-regular-file]\n" +
