@@ -28,6 +28,10 @@ const (
 // maxDepth bounds folder nesting; deeper trees are refused rather than walked.
 const maxDepth = 128
 
+// maxListEntries bounds the tree entries a repository listing walks: the largest marketplace known has
+// about 50,000 files and folders; a listing past this is refused as hostile or absurd.
+const maxListEntries = 2_000_000
+
 // fetcher is one operation against one commit of one Remote.
 type fetcher struct {
 	r      *Remote
@@ -41,6 +45,8 @@ type fetcher struct {
 	// noBlobLimit: the server refuses blob:limit, so folders are asked for unfiltered and an oversize
 	// blob stops the stream at its header instead.
 	noBlobLimit bool
+	complete    map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
+	entries     int                    // tree entries walked by assemble, across the fetch's folders
 }
 
 func newFetcher(r *Remote, commit string) (*fetcher, error) {
@@ -383,6 +389,9 @@ func (f *fetcher) missingUnder(h plumbing.Hash, depth int) bool {
 	if depth > maxDepth {
 		return false // assemble reports the depth
 	}
+	if f.complete[h] {
+		return false // shared subtrees are checked once, so a tree bomb costs its objects, not its paths
+	}
 	entries, missing, err := f.tree(h, "")
 	if err != nil {
 		return false // assemble reports it
@@ -403,6 +412,10 @@ func (f *fetcher) missingUnder(h plumbing.Hash, depth int) bool {
 			}
 		}
 	}
+	if f.complete == nil {
+		f.complete = map[plumbing.Hash]bool{}
+	}
+	f.complete[h] = true
 	return false
 }
 
@@ -419,6 +432,10 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 	}
 	if !missing.IsZero() {
 		return &RemoteError{URL: redact(f.r.URL), Err: fmt.Errorf("%s: server did not send tree %s", orRoot(where), short(missing.String()))}
+	}
+	// Folders count too: empty or shared subtrees add no files, but each is a path to walk and write.
+	if f.entries += len(entries); f.entries > 2*f.lim.MaxFiles+64 {
+		return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d files and folders", 2*f.lim.MaxFiles+64)}
 	}
 	for _, e := range entries {
 		full := path.Join(where, e.Name)

@@ -157,6 +157,7 @@ func (f *fetcher) skillDirs() ([]string, plumbing.Hash, error) {
 	c, _ := f.st.get(f.commit)
 	root, _ := commitTree(c.data)
 	var dirs []string
+	visited := 0
 	var visit func(h plumbing.Hash, dir string, depth int) (plumbing.Hash, error)
 	visit = func(h plumbing.Hash, dir string, depth int) (plumbing.Hash, error) {
 		if depth > maxDepth {
@@ -165,6 +166,11 @@ func (f *fetcher) skillDirs() ([]string, plumbing.Hash, error) {
 		entries, missing, err := f.tree(h, dir)
 		if err != nil || !missing.IsZero() {
 			return missing, err
+		}
+		// Trees are shared by hash, so a few objects can describe exponentially many paths (a "tree
+		// bomb"); count every entry walked, not every object, and stop far above any real repository.
+		if visited += len(entries); visited > maxListEntries {
+			return plumbing.ZeroHash, &LimitError{Path: orRoot(dir), Problem: fmt.Sprintf("the repository has more than %d files and folders to list", maxListEntries)}
 		}
 		for _, e := range entries {
 			if entryProblem(e) != "" {

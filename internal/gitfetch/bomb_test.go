@@ -1,0 +1,61 @@
+package gitfetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// treeBomb commits, on branch bomb of repo, a root tree of `levels` nested trees in which every tree has
+// two entries (a, b) naming the same next tree: about 2*levels objects describing 2^levels paths, with a
+// SKILL.md at the bottom.
+func treeBomb(t *testing.T, fx *fixture, repo string, levels int) string {
+	t.Helper()
+	bare := filepath.Join(fx.srv.Root(), repo+".git")
+	git := func(stdin string, args ...string) string {
+		cmd := exec.Command("git", append([]string{"--git-dir", bare}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(cmd.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	blob := git("---\nname: leaf\ndescription: d\n---\n", "hash-object", "-w", "--stdin")
+	tree := git(fmt.Sprintf("100644 blob %s\tSKILL.md\n", blob), "mktree")
+	for i := 0; i < levels; i++ {
+		tree = git(fmt.Sprintf("040000 tree %s\ta\n040000 tree %s\tb\n", tree, tree), "mktree")
+	}
+	c := git("", "commit-tree", tree, "-m", "bomb")
+	git("", "update-ref", "refs/heads/bomb", c)
+	return c
+}
+
+// TestTreeBomb: listing or fetching a repository whose few objects describe 2^40 paths stops at a limit
+// quickly instead of walking every path.
+func TestTreeBomb(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	c := treeBomb(t, fx, "acme/skills", 40)
+	r := fx.remote("acme/skills")
+	r.Cache = nil
+	start := time.Now()
+	_, err := Skills(context.Background(), r, c)
+	var le *LimitError
+	if !errors.As(err, &le) {
+		t.Fatalf("Skills: %v, want a LimitError", err)
+	}
+	_, err = Fetch(context.Background(), r, c, []string{""})
+	if !errors.As(err, &le) {
+		t.Fatalf("Fetch: %v, want a LimitError", err)
+	}
+	t.Logf("both refused in %v: %v", time.Since(start), err)
+	if d := time.Since(start); d > time.Minute { // a hang guard, not a speed test
+		t.Fatalf("took %v", d)
+	}
+}
