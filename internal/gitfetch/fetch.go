@@ -46,7 +46,7 @@ type fetcher struct {
 	// blob stops the stream at its header instead.
 	noBlobLimit bool
 	complete    map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
-	entries     int                    // tree entries walked by assemble, across the fetch's folders
+	dirsWalked  int                    // folders walked by assemble, across the fetch
 }
 
 func newFetcher(r *Remote, commit string) (*fetcher, error) {
@@ -434,8 +434,8 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		return &RemoteError{URL: redact(f.r.URL), Err: fmt.Errorf("%s: server did not send tree %s", orRoot(where), short(missing.String()))}
 	}
 	// Folders count too: empty or shared subtrees add no files, but each is a path to walk and write.
-	if f.entries += len(entries); f.entries > 2*f.lim.MaxFiles+64 {
-		return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d files and folders", 2*f.lim.MaxFiles+64)}
+	if f.dirsWalked++; f.dirsWalked > f.lim.MaxFiles {
+		return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d folders", f.lim.MaxFiles)}
 	}
 	for _, e := range entries {
 		full := path.Join(where, e.Name)
