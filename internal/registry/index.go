@@ -222,7 +222,10 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 	idx := &Index{Registry: r.Name, Repo: r.repo, Ref: ref, Commit: commit}
 	idx.key = cacheKey(r.repo, base, commit)
 	if cached, ok := s.readIndex(idx.key); ok {
-		cached.Registry, cached.key = r.Name, idx.key
+		// The cache is keyed by what was fetched (repository, folder, commit); two registries can reach
+		// that through different refs, so the ref is this registry's own, never the cached one.
+		// (Entries from other repositories carry their own pins and are not touched.)
+		cached.Registry, cached.key, cached.Repo, cached.Ref = r.Name, idx.key, r.repo, ref
 		return cached, nil
 	}
 	rem := s.remote(r.repo, log)

@@ -241,6 +241,11 @@ func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m
 				idx.key = ""
 				continue
 			}
+			if p.SHA == "" {
+				// Resolved from another repository's moving ref: the marketplace's commit does not pin
+				// it, so an index cached under that commit would go stale. Build it afresh each time.
+				idx.key = ""
+			}
 		}
 		dirs, err := list(at.repo, at.commit)
 		if err != nil {
