@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"gopkg.in/yaml.v3"
 )
 
@@ -78,8 +79,11 @@ type Diagnostic struct {
 	Message  string
 }
 
+// String is the text form, FILE:LINE:COL: severity: message [rule]. The file name and the message can
+// hold text from the skill (folder names, link targets, field values), so both are escaped to print as
+// what they say.
 func (d Diagnostic) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s: %s [%s]", d.File, d.Line, d.Column, d.Severity, d.Message, d.Rule)
+	return fmt.Sprintf("%s:%d:%d: %s: %s [%s]", textsafe.Escape(d.File), d.Line, d.Column, d.Severity, textsafe.Escape(d.Message), d.Rule)
 }
 
 // Position is a 1-based line and column in the SKILL.md file.

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Kinds of finding. Their strings are part of the CLI's JSON output.
@@ -427,19 +428,4 @@ func clipRaw(s string, n int) string {
 
 // printable escapes control, invisible and bidi characters and invalid UTF-8, so a detail prints as
 // exactly what it says.
-func printable(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || classify(r) != "" || r == 0x200E || r == 0x200F || r == 0x061C:
-			fmt.Fprintf(&b, `\u{%X}`, r)
-		default:
-			b.WriteRune(r)
-		}
-		i += n
-	}
-	return b.String()
-}
+func printable(s string) string { return textsafe.Escape(s) }

@@ -52,3 +52,23 @@ func TestHostileFiles(t *testing.T) {
 		t.Errorf("got\n%s", out.String())
 	}
 }
+
+// TestEscapesUntrustedText: a folder name or link target with terminal escapes cannot recolour the
+// terminal or forge lines through the text and github reports.
+func TestEscapesUntrustedText(t *testing.T) {
+	bad := "x\x1b[31mRED\nfake.md:1:1: error: forged"
+	root := tree(t, map[string]string{bad + "/SKILL.md": "---\nname: x\ndescription: d\n---\n[r](references/\x1b[2Jwipe.md)\n"})
+	chdir(t, root)
+	for _, format := range []string{"text", "github"} {
+		var out bytes.Buffer
+		if _, err := Run(Options{Paths: []string{"."}, Format: format}, &out); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsRune(out.String(), '\x1b') || strings.Contains(out.String(), "\nfake.md") {
+			t.Errorf("%s: raw control text reached the report:\n%q", format, out.String())
+		}
+		if !strings.Contains(out.String(), `\u{1B}`) {
+			t.Errorf("%s: the escape is not shown escaped:\n%q", format, out.String())
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // writers print a report. Each writes every diagnostic in Result order, which is sorted by folder, so two
@@ -101,7 +102,7 @@ func writeGitHub(w io.Writer, results []Result, sum Summary) error {
 				kind = "error"
 			}
 			fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", kind,
-				escapeProperty(d.File), d.Line, d.Column, escapeProperty(d.Rule), escapeData(d.Message))
+				escapeProperty(textsafe.Escape(d.File)), d.Line, d.Column, escapeProperty(d.Rule), escapeData(textsafe.Escape(d.Message)))
 		}
 	}
 	b.WriteString(summaryLine(sum))
