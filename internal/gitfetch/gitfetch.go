@@ -51,7 +51,7 @@ type Limits struct {
 const (
 	DefaultMaxFileSize   = 10 << 20
 	DefaultMaxTotalBytes = 100 << 20
-	DefaultMaxFiles      = 10000
+	DefaultMaxFiles      = 5000
 )
 
 func (l Limits) withDefaults() Limits {

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -18,9 +19,9 @@ type Limits struct {
 // Default caps: far above the largest published skill's files (p99 60 files, 1.5 MB) but far below what
 // could fill a disk or hide a payload.
 const (
-	DefaultMaxFileSize  = 10 << 20
-	DefaultMaxTotalSize = 100 << 20
-	DefaultMaxFiles     = 5000
+	DefaultMaxFileSize  = gitfetch.DefaultMaxFileSize
+	DefaultMaxTotalSize = gitfetch.DefaultMaxTotalBytes
+	DefaultMaxFiles     = gitfetch.DefaultMaxFiles
 )
 
 func (l Limits) withDefaults() Limits {
