@@ -76,6 +76,18 @@ func ProjectConfigFile() string {
 	return filepath.Join(wd, filepath.FromSlash(ProjectFile))
 }
 
+// isProjectFile reports whether file is a project's registries file rather than the user's.
+func isProjectFile(file string) bool { return strings.HasSuffix(filepath.ToSlash(file), ProjectFile) }
+
+// configBase is the folder relative paths in file are resolved against: the project root for a project
+// file (the folder holding .skillctl), the file's own folder for the user's.
+func configBase(file string) string {
+	if isProjectFile(file) {
+		return filepath.Dir(filepath.Dir(file))
+	}
+	return filepath.Dir(file)
+}
+
 // readConfig reads one file; a missing file is an empty list.
 func readConfig(file string, scope Scope) ([]Registry, error) {
 	data, err := os.ReadFile(file)
@@ -97,7 +109,7 @@ func readConfig(file string, scope Scope) ([]Registry, error) {
 			continue
 		}
 		seen[r.Name] = true
-		n, err := parseRegistry(r.Name, r.URL, filepath.Dir(file))
+		n, err := parseRegistry(r.Name, r.URL, configBase(file))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
@@ -223,6 +235,13 @@ func Add(file, name, rawURL string) (Registry, error) {
 			return Registry{}, fmt.Errorf("registry %s: %s: no such folder", name, r.dir)
 		}
 		r.URL = r.dir
+		// A project's registries travel with the project: a folder inside it is recorded relative to
+		// its root, so a clone or a move still finds it.
+		if isProjectFile(file) {
+			if rel, err := filepath.Rel(configBase(file), r.dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				r.URL = "./" + filepath.ToSlash(rel)
+			}
+		}
 	}
 	for _, old := range regs {
 		if old.Name == name {
@@ -263,7 +282,7 @@ func Remove(file, name string) error {
 }
 
 func scopeFlag(file string) string {
-	if strings.HasSuffix(filepath.ToSlash(file), ProjectFile) {
+	if isProjectFile(file) {
 		return " --project"
 	}
 	return ""
