@@ -129,7 +129,13 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	picks := installCommands(found)
+	picks := installCommands(found, func(name string) []Candidate {
+		all, err := s.LookupAll(ctx, name, "", io.Discard) // the indexes were just built: no fetch
+		if err != nil {
+			return nil
+		}
+		return all
+	})
 	if opts.JSON {
 		out := make([]candidateJSON, len(found))
 		for i, c := range found {
@@ -157,26 +163,50 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 	return tw.Flush()
 }
 
-// installCommands gives each candidate the shortest source that picks it alone among all candidates
-// of its name, as Ambiguous would suggest.
-func installCommands(found []Candidate) []string {
-	byName := map[string][]Candidate{}
-	for _, c := range found {
-		byName[c.Name] = append(byName[c.Name], c)
-	}
+// installCommands gives each match the shortest source that picks it alone, judged as install judges a
+// bare name: against every skill of that name in the configured registries (the bundled one counts only
+// when no configured registry has the name), not only against the matches, since a search by description
+// or path can show one of several. all returns those skills; nil falls back to the matches.
+func installCommands(found []Candidate, all func(name string) []Candidate) []string {
+	pools := map[string][]Candidate{}
 	out := make([]string, len(found))
 	for i, c := range found {
-		same := byName[c.Name]
-		if len(same) == 1 {
-			out[i] = c.Name
-			continue
-		}
-		err := Ambiguous(c.Name, same)
-		hints := clierr.Hints(err)
-		for j, x := range same {
-			if x == c {
-				out[i] = strings.TrimPrefix(hints[j], "skillctl install ")
+		pool, ok := pools[c.Name]
+		if !ok {
+			cands := all(c.Name)
+			if cands == nil {
+				for _, x := range found {
+					if x.Name == c.Name {
+						cands = append(cands, x)
+					}
+				}
 			}
+			var configured []Candidate
+			for _, x := range cands {
+				if !x.Builtin() {
+					configured = append(configured, x)
+				}
+			}
+			pool = configured
+			if len(pool) == 0 {
+				pool = cands
+			}
+			pools[c.Name] = pool
+		}
+		at := -1
+		for j, x := range pool {
+			if x.Registry == c.Registry && x.Path == c.Path && x.Repo == c.Repo && x.Dir == c.Dir {
+				at = j
+			}
+		}
+		switch {
+		case at < 0:
+			out[i] = c.Name + "@" + c.Registry // outside the pool (a bundled skill others shadow)
+		case len(pool) == 1:
+			out[i] = c.Name
+		default:
+			hints := clierr.Hints(Ambiguous(c.Name, pool))
+			out[i] = strings.TrimPrefix(hints[at], "skillctl install ")
 		}
 	}
 	return out
