@@ -260,3 +260,29 @@ func treeURL(s *gittest.Server, repo, ref, path string) string {
 }
 
 func sum(b []byte) []byte { h := sha256.Sum256(b); return h[:8] }
+
+// TestSourcesRead reads every Go file of the module. The binary the other tests run is built by a child
+// process, which go test's result cache cannot see; files read during a test are, so a change to any of
+// them invalidates a cached pass of this package.
+func TestSourcesRead(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	n := 0
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != root && (d.Name() == "testdata" || d.Name() == "out" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum") {
+			if _, err := os.ReadFile(p); err == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	if n < 50 {
+		t.Fatalf("read %d files; is the module root right?", n)
+	}
+}
