@@ -130,7 +130,7 @@ func Run(ctx context.Context, opts Options) error {
 			if prev != nil && prev.Requested {
 				entry.Requested = true // a skill once asked for stays asked for
 			}
-			in := installedEntry(entry, action, n)
+			in := installedEntry(entry, action, n.folder)
 			in.Risks = risks[name]
 			rep.Installed = append(rep.Installed, in)
 			if action != "unchanged" {
@@ -240,14 +240,11 @@ func describeEntry(e *lockfile.Skill) string {
 	}
 }
 
-func installedEntry(e lockfile.Skill, action string, n *node) Installed {
-	deps := e.Dependencies
-	if deps == nil {
-		deps = []string{}
-	}
+// installedEntry is a lock entry as the install report shows it; f is the folder written or kept.
+func installedEntry(e lockfile.Skill, action string, f *snapshot.Folder) Installed {
 	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
-		Tree: e.Tree, Hash: e.Hash, Dependencies: deps, Requested: e.Requested, Action: action,
-		Files: len(n.folder.Files), Bytes: n.folder.Size()}
+		Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action,
+		Files: len(f.Files), Bytes: f.Size()}
 }
 
 // warnDiagnostics prints the skills' warnings (and, under --force, errors) on stderr, so nothing the

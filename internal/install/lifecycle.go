@@ -452,12 +452,9 @@ func fromLock(w *world, t Target, opts Options, progress Progress) (Report, erro
 					errs = append(errs, fmt.Errorf("%s: depends on %s, which the lock does not list", e.Name, d))
 				}
 			}
-			in := Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
-				Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: "unchanged"}
 			st, disk := stateOf(t, e)
 			if st == StateOK {
-				in.Files, in.Bytes = len(disk.Files), disk.Size()
-				rep.Installed = append(rep.Installed, in)
+				rep.Installed = append(rep.Installed, installedEntry(e, "unchanged", disk))
 				continue
 			}
 			if st == StateModified && !opts.Force {
@@ -484,11 +481,11 @@ func fromLock(w *world, t Target, opts Options, progress Progress) (Report, erro
 				continue
 			}
 			c.write[e.Name] = f
-			in.Action, in.Files, in.Bytes = "install", len(f.Files), f.Size()
+			action := "install"
 			if st == StateModified {
-				in.Action = "replace"
+				action = "replace"
 			}
-			rep.Installed = append(rep.Installed, in)
+			rep.Installed = append(rep.Installed, installedEntry(e, action, f))
 		}
 		if err := errors.Join(errs...); err != nil {
 			return nil, err
