@@ -20,9 +20,9 @@ import (
 	"github.com/skillctl/skillctl/internal/source"
 )
 
-// Index is the skills of one registry at one commit: names and paths from the trees alone, descriptions
-// where they came cheap. A git registry's index is cached by repository and commit, so it is built once
-// per commit and afterwards costs one ref request.
+// Index is the skills of one registry at one commit, each under the name its SKILL.md declares (its
+// folder's when that is not a valid name), with its description. A git registry's index is cached by
+// repository and commit, so it is built once per commit and afterwards costs one ref request.
 type Index struct {
 	Registry string  `json:"registry"`
 	Repo     string  `json:"repo,omitempty"`
@@ -30,6 +30,9 @@ type Index struct {
 	Commit   string  `json:"commit,omitempty"`
 	Dir      string  `json:"dir,omitempty"`
 	Entries  []Entry `json:"entries"`
+	// NamesOnly says why the skills' SKILL.md files were not read ("" when they were): the entries then
+	// carry folder names and no descriptions.
+	NamesOnly string `json:"names_only,omitempty"`
 
 	key string // cache key; "" = not cached
 }
@@ -71,7 +74,7 @@ func (idx *Index) candidate(e Entry) Candidate {
 }
 
 // indexFormat changes whenever Index's meaning changes, so older cache files are ignored, not misread.
-const indexFormat = "1"
+const indexFormat = "2"
 
 // Index returns the index of the registry called name, building it or reading it from the cache.
 func (s *Set) Index(ctx context.Context, name string, log io.Writer) (*Index, error) {
@@ -97,6 +100,9 @@ func (s *Set) Index(ctx context.Context, name string, log io.Writer) (*Index, er
 	if err != nil {
 		return nil, err
 	}
+	if idx.NamesOnly != "" {
+		fmt.Fprintf(log, "skillctl: registry %s: searching skill names only, not descriptions: %s\n", name, idx.NamesOnly)
+	}
 	s.indexes[name] = idx
 	return idx, nil
 }
@@ -107,21 +113,12 @@ func (s *Set) builtinIndex() *Index {
 		e := Entry{Name: n, Path: n}
 		if f, ok := s.builtin.Folder(n); ok {
 			if md := f.File("SKILL.md"); md != nil {
-				e.Description = describe(md.Data)
+				nameFromHead(&e, md.Data)
 			}
 		}
 		idx.Entries = append(idx.Entries, e)
 	}
 	return idx
-}
-
-// describe reads a SKILL.md's description, or "" when it has none that can be read.
-func describe(data []byte) string {
-	sk, _ := manifest.Check(manifest.Input{Data: data}, manifest.Mode{})
-	if sk == nil {
-		return ""
-	}
-	return strings.Join(strings.Fields(sk.Description), " ")
 }
 
 // Limits on walking a local registry: a folder that big is a mistake (a home directory), not a registry.
@@ -130,8 +127,7 @@ const (
 	maxLocalEntries = 200000
 )
 
-// localIndex walks a local folder for SKILL.md files. Reading descriptions costs a local read each, so
-// they are always filled in. Symlinked folders are not followed.
+// localIndex walks a local folder for SKILL.md files and reads each for its name and description. Symlinked folders are not followed.
 func localIndex(r *Registry) (*Index, error) {
 	root := r.dir
 	if !isDir(root) {
@@ -166,7 +162,7 @@ func localIndex(r *Registry) (*Index, error) {
 		}
 		e := layoutEntry(dir, filepath.Base(root))
 		if data, err := readHead(p, manifest.MaxFileSize); err == nil {
-			e.Description = describe(data)
+			nameFromHead(&e, data)
 		}
 		idx.Entries = append(idx.Entries, e)
 		return nil
@@ -242,11 +238,14 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 		if base != "" {
 			rootName = path.Base(base)
 		}
+		var at []int
 		for _, d := range under(dirs, base) {
 			e := layoutEntry(strings.TrimPrefix(strings.TrimPrefix(d, base), "/"), rootName)
 			e.Path = d
+			at = append(at, len(idx.Entries))
 			idx.Entries = append(idx.Entries, e)
 		}
+		s.heads(ctx, idx, r.repo, commit, at, log)
 	case err != nil:
 		return nil, err
 	default:
@@ -256,6 +255,23 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 		}
 		if idx.Entries, err = s.marketplaceEntries(ctx, idx, base, m, log); err != nil {
 			return nil, err
+		}
+		// One batch per repository and commit: the marketplace's own, and each other one listed.
+		type rc struct{ repo, commit string }
+		var order []rc
+		groups := map[rc][]int{}
+		for i, e := range idx.Entries {
+			k := rc{r.repo, commit}
+			if e.Repo != "" {
+				k = rc{e.Repo, e.Commit}
+			}
+			if groups[k] == nil {
+				order = append(order, k)
+			}
+			groups[k] = append(groups[k], i)
+		}
+		for _, k := range order {
+			s.heads(ctx, idx, k.repo, k.commit, groups[k], log)
 		}
 	}
 	sortEntries(idx.Entries)
@@ -348,64 +364,4 @@ func writeFileAtomic(p string, data []byte) error {
 		os.Remove(tmp.Name())
 	}
 	return werr
-}
-
-// describe fills in the descriptions of the entries at hits that lack one, fetching their folders in one
-// batch per repository and commit, and caches the richer index. Failure leaves descriptions empty: a
-// search without them is still an answer.
-func (s *Set) describe(ctx context.Context, idx *Index, hits []int, log io.Writer) {
-	type batch struct {
-		repo, commit string
-		at           []int
-	}
-	var order []string
-	batches := map[string]*batch{}
-	for _, i := range hits {
-		e := idx.Entries[i]
-		if e.Description != "" || idx.Dir != "" || idx.Registry == BuiltinName {
-			continue
-		}
-		repo, commit := idx.Repo, idx.Commit
-		if e.Repo != "" {
-			repo, commit = e.Repo, e.Commit
-		}
-		k := repo + "@" + commit
-		if batches[k] == nil {
-			batches[k] = &batch{repo: repo, commit: commit}
-			order = append(order, k)
-		}
-		batches[k].at = append(batches[k].at, i)
-	}
-	changed := false
-	for _, k := range order {
-		b := batches[k]
-		var paths []string
-		for _, i := range b.at {
-			paths = append(paths, idx.Entries[i].Path)
-		}
-		got, err := gitfetch.Fetch(ctx, s.remote(b.repo, log), b.commit, paths)
-		if err != nil {
-			fmt.Fprintf(log, "skillctl: registry %s: descriptions not fetched: %v\n", idx.Registry, err)
-			continue
-		}
-		for _, i := range b.at {
-			f := got[idx.Entries[i].Path]
-			if f == nil {
-				continue
-			}
-			md := f.File("SKILL.md")
-			if md == nil {
-				md = f.File("skill.md")
-			}
-			if md != nil {
-				if d := describe(md.Data); d != "" {
-					idx.Entries[i].Description = d
-					changed = true
-				}
-			}
-		}
-	}
-	if changed {
-		s.writeIndex(idx, log)
-	}
 }

@@ -190,8 +190,7 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all bool, lo
 }
 
 // Search finds skills whose name, author, path or description contains term (case-insensitive; "" lists
-// everything) in every registry, in registry order and then by name. Descriptions of git skills are
-// fetched for the matches (a batched fetch per commit, remembered in the index) when there are few.
+// everything) in every registry, in registry order and then by name.
 func (s *Set) Search(ctx context.Context, term string, log io.Writer) ([]Candidate, error) {
 	if log == nil {
 		log = io.Discard
@@ -212,12 +211,8 @@ func (s *Set) Search(ctx context.Context, term string, log io.Writer) ([]Candida
 				hits = append(hits, i)
 			}
 		}
-		if len(hits) <= maxDescribe {
-			s.describe(ctx, idx, hits, log)
-		}
 		var got []Candidate
 		for _, i := range hits {
-			// A description fetched just now can match too late to matter: the entry matched already.
 			got = append(got, idx.candidate(idx.Entries[i]))
 		}
 		sort.SliceStable(got, func(i, j int) bool {
@@ -233,10 +228,6 @@ func (s *Set) Search(ctx context.Context, term string, log io.Writer) ([]Candida
 	}
 	return out, nil
 }
-
-// maxDescribe bounds how many git skills a search fetches descriptions for: past it, the answer is a
-// list to narrow down, and fetching every folder would cost more than it tells.
-const maxDescribe = 20
 
 // Ambiguous is the error for a name with several candidates: one line per candidate and, as hints, the
 // exact command that installs each.
