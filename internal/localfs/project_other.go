@@ -1,0 +1,5 @@
+//go:build !unix
+
+package localfs
+
+const openFlags = 0
