@@ -16,7 +16,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Name is the lockfile's default file name, in the project root.
@@ -27,6 +30,9 @@ const Version = 1
 
 // MaxSize bounds what Parse reads: a lock is small, so anything larger is not one.
 const MaxSize = 8 << 20
+
+// maxField bounds each text field of an entry: a source is at most 2,048 bytes, a path less than PATH_MAX.
+const maxField = 4096
 
 // Lock is the whole file.
 type Lock struct {
@@ -77,6 +83,9 @@ func Parse(file string, data []byte) (*Lock, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{File: file, Problem: fmt.Sprintf("too large (%d bytes); a lock is at most %d", len(data), MaxSize)}
 	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, &Error{File: file, Line: lineOf(data, int64(bytes.IndexByte(data, 0)), nil), Problem: "not a valid lock: a NUL byte"}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var l Lock
@@ -92,11 +101,11 @@ func Parse(file string, data []byte) (*Lock, error) {
 	seen := map[string]bool{}
 	for i, s := range l.Skills {
 		if err := s.check(); err != nil {
-			return nil, &Error{File: file, Problem: fmt.Sprintf("skills[%d] (%s): %v", i, s.Name, err)}
+			return nil, &Error{File: file, Problem: fmt.Sprintf("skills[%d] (%s): %v", i, textsafe.Escape(s.Name), err)}
 		}
 		k := s.Dir + "/" + s.Name
 		if seen[k] {
-			return nil, &Error{File: file, Problem: fmt.Sprintf("skill %s is listed twice for %s", s.Name, s.Dir)}
+			return nil, &Error{File: file, Problem: fmt.Sprintf("skill %s is listed twice for %s", s.Name, textsafe.Escape(s.Dir))}
 		}
 		seen[k] = true
 	}
@@ -104,6 +113,19 @@ func Parse(file string, data []byte) (*Lock, error) {
 }
 
 func (s *Skill) check() error {
+	// Every field is machine-written and printed: a control or format character (an escape sequence, a
+	// bidi override, a zero-width space) or invalid UTF-8 can only come from an edit meant to mislead.
+	for _, f := range []struct{ field, v string }{
+		{"name", s.Name}, {"dir", s.Dir}, {"source", s.Source}, {"registry", s.Registry}, {"repo", s.Repo},
+		{"ref", s.Ref}, {"commit", s.Commit}, {"path", s.Path}, {"tree", s.Tree}, {"hash", s.Hash},
+	} {
+		if textsafe.Escape(f.v) != f.v {
+			return fmt.Errorf("%s %q holds control, invisible or bidirectional characters or invalid UTF-8", f.field, f.v)
+		}
+		if len(f.v) > maxField {
+			return fmt.Errorf("%s is %d bytes long; a lock field is at most %d", f.field, len(f.v), maxField)
+		}
+	}
 	switch {
 	case !nameRE.MatchString(s.Name) || len(s.Name) > 64:
 		return fmt.Errorf("invalid name %q", s.Name)
@@ -121,6 +143,8 @@ func (s *Skill) check() error {
 		return fmt.Errorf("invalid local path %q", s.Path)
 	case s.Registry != "local" && s.Path != "" && !snapshot.ValidPath(s.Path):
 		return fmt.Errorf("invalid path %q", s.Path)
+	case s.Registry != "" && s.Registry != "local" && !nameRE.MatchString(s.Registry):
+		return fmt.Errorf("invalid registry %q", s.Registry)
 	case s.Repo != "" && s.Commit == "":
 		return errors.New("a skill from a repository must record its commit")
 	case s.Repo == "" && s.Registry == "" && s.Commit != "":
@@ -162,6 +186,46 @@ func lineOf(data []byte, off int64, err error) int {
 		off = int64(len(data))
 	}
 	return bytes.Count(data[:off], []byte("\n")) + 1
+}
+
+// LocalDir is the folder a "local" entry's files are read from, for a lock whose folder is root: what
+// update and restore read and what list shows. A cloned lock may name any folder of this machine (an
+// absolute path, or a path through a symlink the project carries), and restoring from it would copy that
+// folder into the project, so the folder must lie inside root and be reached through real folders only;
+// anything else is refused with a hint to add the skill again from a folder the user names.
+func (s *Skill) LocalDir(root string) (string, error) {
+	if s.Registry != "local" {
+		return "", fmt.Errorf("%s: not a local skill", s.Name)
+	}
+	p := filepath.FromSlash(s.Path)
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(root, p)
+	}
+	p = filepath.Clean(p)
+	hint := fmt.Sprintf("if you trust that folder, add the skill again from it: skillctl remove %s --dir %s && skillctl install %s --dir %s",
+		s.Name, shellWord(s.Dir), shellWord(p), shellWord(s.Dir))
+	if !localfs.Inside(root, p) {
+		return p, clierr.WithHint(fmt.Errorf("%s: the lock names the local folder %s, outside the project; skillctl copies local skills only from inside it",
+			s.Name, textsafe.Escape(p)), hint)
+	}
+	if err := localfs.CheckProjectPath(root, p); err != nil {
+		var pe *localfs.ProjectError
+		if errors.As(err, &pe) {
+			err = pe // this hint replaces the generic one
+		}
+		return p, clierr.WithHint(fmt.Errorf("%s: the lock's local folder: %w", s.Name, err), hint)
+	}
+	return p, nil
+}
+
+// shellWord quotes s for a hint line when a shell would read it specially; it is escaped for the terminal
+// as well.
+func shellWord(s string) string {
+	s = textsafe.Escape(s)
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?#~(){}[]!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Normalize sorts skills by dir and name and each skill's dependencies, the order Marshal writes.
@@ -237,8 +301,9 @@ func (l *Lock) In(dir string) []Skill {
 	return out
 }
 
-// Read loads the lock at path. A missing file is an empty lock; a symlink is refused, since writing through
-// it would change a file outside the project.
+// Read loads the lock at path. A missing file is an empty lock. The lock is a file of the project and
+// follows localfs.ReadProjectFile's rule (a regular file, never a FIFO or device, at most MaxSize bytes);
+// a symlink is refused outright, since writing through it would change a file outside the project.
 func Read(path string) (*Lock, error) {
 	fi, err := os.Lstat(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -248,26 +313,28 @@ func Read(path string) (*Lock, error) {
 		return nil, err
 	}
 	if fi.Mode()&os.ModeSymlink != 0 {
-		return nil, &Error{File: path, Problem: "is a symbolic link; skillctl reads and writes only a regular lock file"}
+		return nil, &Error{File: path, Problem: symlinkProblem}
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, &Error{File: path, Problem: "is not a regular file"}
-	}
-	if fi.Size() > MaxSize {
-		return nil, &Error{File: path, Problem: fmt.Sprintf("too large (%d bytes); a lock is at most %d", fi.Size(), MaxSize)}
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
+	pf, err := localfs.ReadProjectFile(filepath.Dir(path), path, MaxSize)
+	var pe *localfs.ProjectError
+	switch {
+	case errors.As(err, &pe):
+		return nil, &Error{File: path, Problem: pe.Problem}
+	case err != nil:
 		return nil, err
+	case pf.Link != "": // replaced by a link since the Lstat above
+		return nil, &Error{File: path, Problem: symlinkProblem}
 	}
-	return Parse(path, data)
+	return Parse(path, pf.Data)
 }
 
+const symlinkProblem = "is a symbolic link; skillctl reads and writes only a regular lock file"
+
 // Write replaces the lock at path atomically: a temporary file beside it, synced, then renamed, so a crash
-// leaves either the old lock or the new one, never a torn file.
+// leaves either the old lock or the new one, never a torn file. A lock that is a symlink is refused.
 func Write(path string, l *Lock) error {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return &Error{File: path, Problem: "is a symbolic link; skillctl reads and writes only a regular lock file"}
+		return &Error{File: path, Problem: symlinkProblem}
 	}
 	return WriteFileAtomic(path, l.Marshal(), 0o644)
 }

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 const h64 = "sha256-0000000000000000000000000000000000000000000000000000000000000000"
@@ -56,6 +59,14 @@ func TestParseErrors(t *testing.T) {
 		{"token in repo", strings.Replace(valid, `"repo": "https://`, `"repo": "https://tok@`, 1), "credentials"},
 		{"duplicate", strings.Replace(valid, `"name": "b"`, `"name": "a"`, 1), "listed twice"},
 		{"too large", strings.Repeat(" ", MaxSize+1), "too large"},
+		{"NUL", strings.Replace(valid, `"name": "b"`, "\"name\": \"b\x00\"", 1), "NUL byte"},
+		{"escape sequence in source", strings.Replace(valid, `"source": "a"`, `"source": "a\u001b]0;owned\u0007"`, 1), "source \"a\\x1b]0;owned\\a\" holds control"},
+		{"bidi override in path", strings.Replace(valid, `"path": "skills/b"`, `"path": "skills/b\u202e"`, 1), "path \"skills/b\\u202e\" holds control"},
+		{"zero-width in ref", strings.Replace(valid, `"ref": "refs/heads/main"`, `"ref": "refs/heads/ma\u200bin"`, 1), "ref"},
+		{"C1 CSI in repo", strings.Replace(valid, `"repo": "https://`, `"repo": "https://\u009b2J`, 1), "repo"},
+		{"long source", strings.Replace(valid, `"source": "a"`, `"source": "`+strings.Repeat("a", 5000)+`"`, 1), "at most 4096"},
+		{"bad registry", strings.Replace(valid, `"registry": "builtin"`, `"registry": "Evil Registry"`, 1), "invalid registry"},
+		{"deep nesting", `{"version":1,"skills":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `]}`, "not a valid lock"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +114,64 @@ func TestReadWrite(t *testing.T) {
 	}
 }
 
+// TestReadSpecialFiles: the lock is a project file, so a folder, a FIFO, a device or a huge file in its
+// place is refused at once; a FIFO must not block the reader.
+func TestReadSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "folder.lock"), 0o755)
+	big := filepath.Join(dir, "big.lock")
+	os.WriteFile(big, []byte(strings.Repeat(" ", MaxSize+1)), 0o644)
+	for _, tc := range []struct{ p, want string }{
+		{filepath.Join(dir, "folder.lock"), "is a folder"},
+		{big, "larger than"},
+		{"/dev/zero", "is a device"},
+	} {
+		if _, err := Read(tc.p); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Read(%s) = %v, want %q", tc.p, err, tc.want)
+		}
+	}
+}
+
+func TestLocalDir(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "vendor", "real"), 0o755)
+	if err := os.Symlink(outside, filepath.Join(root, "vendor", "linked")); err != nil {
+		t.Skip(err)
+	}
+	os.Symlink(outside, filepath.Join(root, "alias"))
+	for _, tc := range []struct {
+		path, want, problem string
+	}{
+		{path: "vendor/real", want: filepath.Join(root, "vendor", "real")},
+		{path: "vendor/new", want: filepath.Join(root, "vendor", "new")},
+		{path: filepath.ToSlash(filepath.Join(root, "vendor", "real")), want: filepath.Join(root, "vendor", "real")},
+		{path: "/etc", want: "/etc", problem: "outside the project"},
+		{path: filepath.ToSlash(outside), want: outside, problem: "outside the project"},
+		{path: filepath.ToSlash(root) + "-sibling", want: root + "-sibling", problem: "outside the project"},
+		{path: "vendor/linked", want: filepath.Join(root, "vendor", "linked"), problem: "symbolic link"},
+		{path: "alias/sub", want: filepath.Join(root, "alias", "sub"), problem: "symbolic link"},
+	} {
+		s := Skill{Name: "x", Dir: ".claude/skills", Source: tc.path, Registry: "local", Path: tc.path, Hash: h64}
+		got, err := s.LocalDir(root)
+		if got != tc.want {
+			t.Errorf("%s: dir %q, want %q", tc.path, got, tc.want)
+		}
+		if (tc.problem == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.problem) {
+			t.Errorf("%s: %v, want %q", tc.path, err, tc.problem)
+		}
+		if err != nil {
+			if h := clierr.Hints(err); len(h) != 1 || !strings.Contains(h[0], "skillctl install "+tc.want+" --dir .claude/skills") {
+				t.Errorf("%s: hints %q do not say how to add the skill again", tc.path, h)
+			}
+		}
+	}
+	git := Skill{Name: "g", Repo: "https://x/y.git", Commit: c40, Hash: h64}
+	if _, err := git.LocalDir(root); err == nil {
+		t.Error("LocalDir of a git entry succeeded")
+	}
+}
+
 func TestPutRemoveIn(t *testing.T) {
 	l := sample()
 	l.Put(Skill{Name: "a", Dir: ".claude/skills", Source: "x", Hash: h64})
@@ -126,6 +195,19 @@ func FuzzParse(f *testing.F) {
 		l, err := Parse("f", data)
 		if err != nil {
 			return
+		}
+		// Whatever parses prints as it is, and a local entry never reads outside the project.
+		for _, s := range l.Skills {
+			for _, v := range []string{s.Name, s.Dir, s.Source, s.Registry, s.Repo, s.Ref, s.Path} {
+				if textsafe.Escape(v) != v {
+					t.Fatalf("field %q needs escaping", v)
+				}
+			}
+			if s.Registry == "local" {
+				if p, err := s.LocalDir("/nonexistent/proj"); err == nil && !strings.HasPrefix(p, "/nonexistent/proj") {
+					t.Fatalf("local path %q read from %q", s.Path, p)
+				}
+			}
 		}
 		// Whatever parses must survive its own canonical encoding unchanged.
 		out := l.Marshal()
