@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Formats lists what Render accepts.
@@ -17,6 +19,10 @@ var Formats = []string{"text", "json", "dot", "mermaid"}
 // tree with repeated subtrees shown once and marked "(*)", missing names "(missing: why)", edges that close
 // a cycle "(cycle)", and related skills listed apart; "json", nodes and edges; "dot" and "mermaid", with
 // related edges dashed. The output depends only on the graph and the roots.
+//
+// Names and reasons come from repositories and are untrusted: text, dot and mermaid show them through
+// textsafe.Escape (no control, format or invalid byte reaches the output) and quote them for their syntax,
+// so no name can add a line, a node, an edge or an attribute; JSON keeps the exact strings.
 func (g *Graph) Render(w io.Writer, format string, roots ...string) error {
 	if len(roots) == 0 {
 		roots = g.defaultRoots()
@@ -121,11 +127,11 @@ func (g *Graph) renderText(w io.Writer, roots []string, v view) {
 	expanded := map[string]bool{}
 	var line func(n, prefix, branch string, ancestors []string)
 	line = func(n, prefix, branch string, ancestors []string) {
-		label := n
+		label := textsafe.Escape(n)
 		expand := false
 		switch {
 		case !g.found(n):
-			label += " (missing: " + g.why(n) + ")"
+			label += " (missing: " + textsafe.Escape(g.why(n)) + ")"
 		case slices.Contains(ancestors, n):
 			label += " (cycle)"
 		case expanded[n] && len(g.deps[n]) > 0:
@@ -171,7 +177,11 @@ func (g *Graph) renderText(w io.Writer, roots []string, v view) {
 		from[e.To] = appendNew(from[e.To], []string{e.From})
 	}
 	for _, r := range names {
-		fmt.Fprintf(w, "related: %s (from %s)\n", r, strings.Join(from[r], ", "))
+		froms := make([]string, len(from[r]))
+		for i, f := range from[r] {
+			froms[i] = textsafe.Escape(f)
+		}
+		fmt.Fprintf(w, "related: %s (from %s)\n", textsafe.Escape(r), strings.Join(froms, ", "))
 	}
 }
 
@@ -184,16 +194,27 @@ func (v view) renderJSON(w io.Writer) error {
 	return err
 }
 
-// dotQuote makes a DOT string literal; names are arbitrary strings to this package.
+// dotQuote makes a DOT string literal; names are arbitrary strings to this package. Hidden characters are
+// escaped first, so the literal holds no control character; then backslash and quote are escaped, so the
+// literal cannot end early and no DOT escape (\n, \l, \N) is taken from the name.
 func dotQuote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(textsafe.Escape(s)) + `"`
+}
+
+// dotLabel is a DOT label of lines: each line quoted by dotQuote, joined by DOT's own line break.
+func dotLabel(lines ...string) string {
+	q := make([]string, len(lines))
+	for i, l := range lines {
+		q[i] = strings.TrimSuffix(strings.TrimPrefix(dotQuote(l), `"`), `"`)
+	}
+	return `"` + strings.Join(q, `\n`) + `"`
 }
 
 func (v view) renderDot(w io.Writer) {
 	fmt.Fprintln(w, "digraph skills {")
 	for _, n := range v.Nodes {
 		if n.Missing {
-			fmt.Fprintf(w, "\t%s [color=red, label=%s];\n", dotQuote(n.Name), dotQuote(n.Name+"\nmissing: "+n.Why))
+			fmt.Fprintf(w, "\t%s [color=red, label=%s];\n", dotQuote(n.Name), dotLabel(n.Name, "missing: "+n.Why))
 		} else {
 			fmt.Fprintf(w, "\t%s;\n", dotQuote(n.Name))
 		}
@@ -211,9 +232,30 @@ func (v view) renderDot(w io.Writer) {
 	fmt.Fprintln(w, "}")
 }
 
-// mermaidLabel escapes a label for a quoted Mermaid node text.
+// mermaidLabel makes a quoted Mermaid node text. Hidden characters are escaped first; then every character
+// Mermaid reads specially in a label (the quote that ends it, '#' that starts an entity, HTML's '<', '>'
+// and '&', the backquote that starts Markdown text, '\' and the brackets and pipes of its shapes and edge
+// labels) is written as an entity, so a name is shown as it is and cannot end the node, start
+// another or inject HTML.
 func mermaidLabel(s string) string {
-	return `"` + strings.NewReplacer(`"`, "#quot;", "\n", " ", "<", "#lt;", ">", "#gt;").Replace(s) + `"`
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range textsafe.Escape(s) {
+		switch r {
+		case '"':
+			b.WriteString("#quot;")
+		case '<':
+			b.WriteString("#lt;")
+		case '>':
+			b.WriteString("#gt;")
+		case '#', '&', '`':
+			fmt.Fprintf(&b, "#%d;", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func (v view) renderMermaid(w io.Writer) {
