@@ -262,7 +262,12 @@ func (c *checker) nameList(key string, v *yaml.Node, sk *Skill) ([]string, []Pos
 		case utf8.RuneCountInString(nn) > maxNameLen:
 			c.add(ps[i], nameSev, key+"-invalid-name", "%s entry %q is over %d characters, so no skill can have that name", key, n, maxNameLen)
 		case nameProblem(nn) != "":
-			c.add(ps[i], nameSev, key+"-invalid-name", "%s entry %q is not a skill name: it %s; did you mean %s?", key, n, strings.TrimPrefix(nameProblem(nn), "must "), suggestOr(nn))
+			c.add(ps[i], nameSev, key+"-invalid-name", "%s entry %q is not a skill name: a name %s; did you mean %s?", key, n, nameProblem(nn), suggestOr(nn))
+		case !isASCII(n):
+			// Names a skill points at are looked up in registries and printed: letters outside a-z there
+			// would let one name pass for another (a Cyrillic "а", a full-width "ｐ"), so they are held to
+			// the specification's rule even where the skill's own name may use other scripts.
+			c.add(ps[i], nameSev, key+"-invalid-name", "%s entry %q is not a skill name: a name it points at may use only a-z, 0-9 and '-'; did you mean %s?", key, n, suggestOr(nn))
 		}
 		if self != "" && nn == self {
 			c.add(ps[i], nameSev, key+"-self", "%s lists the skill itself (%s): remove it", key, n)

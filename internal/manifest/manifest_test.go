@@ -231,3 +231,52 @@ func TestRulesTable(t *testing.T) {
 		seen[r.ID] = true
 	}
 }
+
+// TestNameListMessages: an invalid depends-on or related-skills entry is refused with its rule and a
+// message that reads as a sentence, and the entry is shown quoted, so a hostile one cannot drive the
+// terminal or pass for another name.
+func TestNameListMessages(t *testing.T) {
+	for _, tc := range []struct {
+		entry, rule, msg string
+	}{
+		{"Bad_Name", "depends-on-invalid-name", `depends-on entry "Bad_Name" is not a skill name: a name must be lowercase; did you mean bad-name?`},
+		{"-ab", "depends-on-invalid-name", `a name must not start or end with '-'`},
+		{"a--b", "depends-on-invalid-name", `a name must not contain '--'`},
+		{"a_b", "depends-on-invalid-name", `a name must hold only lowercase letters, digits and '-'`},
+		{`"\e]0;owned\a"`, "depends-on-invalid-name", `"\x1b]0;owned\a"`},
+		{"\"pdf\u202e\"", "depends-on-invalid-name", `"pdf\u202e"`},
+		{"\"p\u200bdf\"", "depends-on-invalid-name", `"p\u200bdf"`},
+		{"рdf", "depends-on-invalid-name", `may use only a-z, 0-9 and '-'; did you mean df?`},
+		{"ｐｄｆ", "depends-on-invalid-name", `may use only a-z, 0-9 and '-'; did you mean pdf?`},
+		{"café", "depends-on-invalid-name", `may use only a-z`},
+	} {
+		for _, key := range []string{"depends-on", "related-skills"} {
+			data := okFM + key + ":\n  - " + tc.entry + "\n---\n"
+			_, d := Check(Input{File: "SKILL.md", Data: []byte(data)}, Mode{})
+			rule := strings.Replace(tc.rule, "depends-on", key, 1)
+			msg := strings.Replace(tc.msg, "depends-on", key, 1)
+			found := false
+			for _, x := range d {
+				if x.Rule == rule {
+					found = true
+					if !strings.Contains(x.Message, msg) {
+						t.Errorf("%s %q: message %q, want it to contain %q", key, tc.entry, x.Message, msg)
+					}
+					if x.Message != strings.ToValidUTF8(x.Message, "") || strings.ContainsAny(x.Message, "\x1b\a\u202e\u200b") {
+						t.Errorf("%s %q: raw hidden character in %q", key, tc.entry, x.Message)
+					}
+					wantSev := Error
+					if key == "related-skills" {
+						wantSev = Warning
+					}
+					if x.Severity != wantSev {
+						t.Errorf("%s %q: severity %v", key, tc.entry, x.Severity)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s %q: no %s in %v", key, tc.entry, rule, diagKeys(d))
+			}
+		}
+	}
+}
