@@ -36,8 +36,9 @@ const (
 	KindExternalLink = "external-link"
 )
 
-// Finding is one thing worth a look. Line is 1-based; 0 means the whole file. Detail is printable: every
-// control or invisible character in it is escaped, so a finding cannot hide or forge output itself.
+// Finding is one thing worth a look. Line is 1-based; 0 means the whole file, or the name itself for a
+// finding about a file or folder name. Detail is printable: every control or invisible character in it is
+// escaped, so a finding cannot hide or forge output itself. Path is the exact name; String escapes it.
 type Finding struct {
 	Path   string `json:"path"`
 	Line   int    `json:"line"`
@@ -45,11 +46,12 @@ type Finding struct {
 	Detail string `json:"detail"`
 }
 
+// String is the finding as one line of text, the path escaped like the detail (JSON keeps it exact).
 func (f Finding) String() string {
 	if f.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s: %s", f.Path, f.Line, f.Kind, f.Detail)
+		return fmt.Sprintf("%s:%d: %s: %s", printable(f.Path), f.Line, f.Kind, f.Detail)
 	}
-	return fmt.Sprintf("%s: %s: %s", f.Path, f.Kind, f.Detail)
+	return fmt.Sprintf("%s: %s: %s", printable(f.Path), f.Kind, f.Detail)
 }
 
 // Risky reports whether the finding is one --deny-risky refuses: every kind but external-link.
@@ -67,7 +69,9 @@ const binaryProbe = 8000
 func Scan(f *snapshot.Folder) []Finding {
 	var out []Finding
 	hosts := map[string]bool{}
+	names := map[string]bool{}
 	for _, fl := range f.Files {
+		out = append(out, nameChecks(fl.Path, names)...)
 		if fl.Mode == snapshot.Symlink {
 			continue
 		}
@@ -311,6 +315,35 @@ func unicodeChecks(c *capper, lineNo int, line string, first bool) {
 	if len(bidi) > 0 {
 		c.add(lineNo, KindBidi, strings.Join(bidi, ", "))
 	}
+}
+
+// nameChecks flags invisible and bidirectional characters in the names of p and of the folders on its way,
+// each folder once (seen holds those already checked). A name is shown in listings, reviews and prompts,
+// where "read\u202Etxt.sh" reads as "readhs.txt": it deserves the same look as the text inside a file.
+func nameChecks(p string, seen map[string]bool) []Finding {
+	var out []Finding
+	for i := 0; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		prefix := p[:i]
+		if seen[prefix] {
+			continue
+		}
+		seen[prefix] = true
+		name := path.Base(prefix)
+		c := &capper{count: map[string]int{}, path: prefix}
+		unicodeChecks(c, 0, name, false)
+		for _, f := range c.out {
+			what := "file"
+			if i < len(p) {
+				what = "folder"
+			}
+			f.Detail = "in the " + what + " name: " + f.Detail
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // joinsScript reports whether a zero-width joiner or non-joiner at byte i sits between two non-ASCII

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 func folder(files ...snapshot.File) *snapshot.Folder {
@@ -98,6 +99,18 @@ func TestScan(t *testing.T) {
 			`a.md:1: hidden-html-comment: 5 characters: \u{1B}[2Jx` + "\n"},
 		{"invalid utf-8 is escaped", []snapshot.File{md("a.md", "<!-- \xff -->\n")},
 			`a.md:1: hidden-html-comment: 1 characters: \xff` + "\n"},
+		{"bidi override in a file name", []snapshot.File{md("read\u202etxt.sh", "echo\n")},
+			`read\u{202E}txt.sh: bidi-control: in the file name: U+202E right-to-left override` + "\n" +
+				`read\u{202E}txt.sh: executable: .sh file` + "\n"},
+		{"invisible in a folder name, said once", []snapshot.File{md("ref\u200bs/a.md", "a\n"), md("ref\u200bs/b.md", "b\n")},
+			`ref\u{200B}s: invisible-unicode: in the folder name: U+200B zero width space` + "\n"},
+		{"bidi isolate deep in a path, and a symlink's name", []snapshot.File{md("a/b\u2067c/d.md", "x\n"), {Path: "l\u2060ink", Mode: snapshot.Symlink, Data: []byte("a/b\u2067c/d.md")}},
+			`a/b\u{2067}c: bidi-control: in the folder name: U+2067 right-to-left isolate` + "\n" +
+				`l\u{2060}ink: invisible-unicode: in the file name: U+2060 word joiner` + "\n"},
+		{"a BOM or tag characters in a name", []snapshot.File{md("\ufeffSKILL.md", "x\n"), md("n\U000E0041.md", "x\n")},
+			`n\u{E0041}.md: invisible-unicode: in the file name: U+E0041 tag` + "\n" +
+				`\u{FEFF}SKILL.md: invisible-unicode: in the file name: U+FEFF zero width no-break space` + "\n"},
+		{"names in other scripts are fine", []snapshot.File{md("docs/\u0645\u06CC\u200c\u062E/\u6280\u80fd.md", "x\n")}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := render(Scan(folder(tc.files...)))
@@ -182,6 +195,9 @@ func checkFinding(t *testing.T, f Finding, lines int) {
 			t.Fatalf("unescaped %U in detail of %+v", r, f)
 		}
 	}
+	if line := f.String(); textsafe.Escape(line) != line {
+		t.Fatalf("unescaped character in %q", line)
+	}
 	switch f.Kind {
 	case KindExecutable, KindHiddenComment, KindInvisible, KindBidi, KindPipeToShell, KindExternalLink:
 	default:
@@ -198,7 +214,8 @@ func FuzzScan(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fol := folder(md("SKILL.md", string(data)), md("references/x.md", string(data)),
-			snapshot.File{Path: "scripts/x", Mode: snapshot.Executable, Data: data})
+			snapshot.File{Path: "scripts/x", Mode: snapshot.Executable, Data: data},
+			md("names/"+string(data)+"/x.md", "x"))
 		fs := Scan(fol)
 		lines := strings.Count(string(data), "\n") + 1
 		for i, fd := range fs {
