@@ -1,0 +1,255 @@
+package agents
+
+// table is the data. Each row names the documentation it was checked against; a row marked Unverified
+// follows what other installers and community guides use, and says so in `skillctl agents` and the README
+// rather than pretending. AlsoProject and AlsoGlobal list only folders a source confirmed, since they decide
+// where a second copy or link would make the agent see a skill twice.
+var table = []Agent{
+	{
+		Name: "agents", Display: "Agent Skills (shared folder)", Aliases: []string{"universal"},
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.agents/skills",
+		Source: "unverified", Level: Unverified,
+		Note: "the vendor-neutral folder; each agent's row says whether it reads it",
+	},
+	{
+		Name: "aider-desk", Display: "AiderDesk", Aliases: []string{"aiderdesk"},
+		Project: ".aider-desk/skills", Global: "~/.aider-desk/skills", Detect: "~/.aider-desk",
+		Source: "unverified", Level: Unverified, Note: "folders as other installers use them",
+	},
+	{
+		Name: "amp", Display: "Amp", Aliases: []string{"ampcode"},
+		Project: ".agents/skills", Global: "$XDG_CONFIG_HOME/agents/skills", Detect: "$XDG_CONFIG_HOME/amp",
+		Source: "unverified", Level: Unverified, Note: "folders from third-party guides (syllago.dev)",
+	},
+	{
+		Name: "antigravity", Display: "Google Antigravity",
+		Project: ".agents/skills", Global: "~/.gemini/antigravity/skills", Detect: "~/.gemini/antigravity",
+		Source: "unverified", Level: Unverified, Note: "antigravity.google/docs/skills as quoted by third parties",
+	},
+	{
+		Name: "augment", Display: "Augment (Auggie)", Aliases: []string{"auggie"},
+		Project: ".augment/skills", Global: "~/.augment/skills", Detect: "~/.augment",
+		AlsoProject: []string{".claude/skills", ".agents/skills"},
+		AlsoGlobal:  []string{"~/.claude/skills", "~/.agents/skills"},
+		Source:      "https://docs.augmentcode.com/cli/skills", Level: Verified,
+	},
+	{
+		Name: "claude", Display: "Claude Code", Aliases: []string{"claude-code"},
+		Project: ".claude/skills", Global: "~/.claude/skills", Detect: "~/.claude",
+		Source: "https://code.claude.com/docs/en/skills", Level: Partial,
+		Note: "folders as checked in issue 13; the page itself was not reached by our search",
+	},
+	{
+		Name: "cline", Display: "Cline",
+		Project: ".cline/skills", Global: "~/.cline/skills", Detect: "~/.cline",
+		Source: "unverified", Level: Unverified, Note: "docs.cline.bot/customization/skills found, folders not shown in it",
+	},
+	{
+		Name: "codearts", Display: "Huawei CodeArts Agent", Aliases: []string{"codearts-agent"},
+		Project: ".codeartsdoer/skills", Global: "~/.codeartsdoer/skills", Detect: "~/.codeartsdoer",
+		Source: "https://support.huaweicloud.com/usermanual-cli/codeartsagent_cli_0019.md", Level: Verified,
+	},
+	{
+		Name: "codebuddy", Display: "CodeBuddy Code",
+		Project: ".codebuddy/skills", Global: "~/.codebuddy/skills", Detect: "~/.codebuddy",
+		Source: "https://cloud.tencent.com/document/product/1831/137020", Level: Verified,
+	},
+	{
+		Name: "codebuff", Display: "Codebuff",
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.codebuff",
+		AlsoProject: []string{".claude/skills"},
+		Source:      "https://www.codebuff.com/docs/tips/skills", Level: Partial,
+		Note: "project folders confirmed; the global folder and detection are not",
+	},
+	{
+		Name: "codestudio", Display: "Syncfusion Code Studio", Aliases: []string{"code-studio"},
+		Project: ".codestudio/skills", Global: "~/.codestudio/skills", Detect: "~/.codestudio",
+		AlsoProject: []string{".github/skills", ".claude/skills"},
+		Source:      "https://help.syncfusion.com/code-studio/customization/skills", Level: Partial,
+		Note: "project folders confirmed; the global folder is not",
+	},
+	{
+		Name: "codex", Display: "OpenAI Codex", Aliases: []string{"codex-cli"},
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "${CODEX_HOME:-~/.codex}",
+		Source: "https://developers.openai.com/codex/skills", Level: Verified,
+		Note: "Codex reads .agents/skills, not .codex/skills (also https://code.visualstudio.com/docs/agents/reference/agent-skills-reference)",
+	},
+	{
+		Name: "continue", Display: "Continue",
+		Project: ".continue/skills", Global: "~/.continue/skills", Detect: "~/.continue",
+		Source: "unverified", Level: Unverified, Note: "folders as other installers use them",
+	},
+	{
+		Name: "copilot", Display: "GitHub Copilot", Aliases: []string{"github-copilot"},
+		Project: ".github/skills", Global: "~/.copilot/skills", Detect: "~/.copilot",
+		AlsoProject: []string{".claude/skills", ".agents/skills"},
+		AlsoGlobal:  []string{"~/.claude/skills", "~/.agents/skills"},
+		Source:      "https://docs.github.com/en/copilot/concepts/agents/about-agent-skills", Level: Verified,
+	},
+	{
+		Name: "crush", Display: "Crush (Charm)",
+		Project: ".crush/skills", Global: "${CRUSH_SKILLS_DIR:-$XDG_CONFIG_HOME/crush/skills}",
+		GlobalWindows: "${CRUSH_SKILLS_DIR:-%LOCALAPPDATA%/crush/skills}",
+		Detect:        "$XDG_CONFIG_HOME/crush", DetectWindows: "%LOCALAPPDATA%/crush",
+		AlsoGlobal: []string{"$XDG_CONFIG_HOME/agents/skills"},
+		Source:     "https://mintlify.com/charmbracelet/crush/configuration/skills",
+		Level:      Partial, Note: "a mirror of Crush's own docs; user-level folders confirmed, the project folder is not",
+	},
+	{
+		Name: "cursor", Display: "Cursor",
+		Project: ".cursor/skills", Global: "~/.cursor/skills", Detect: "~/.cursor",
+		Source: "unverified", Level: Unverified, Note: "cursor.com/docs/context/skills found, folders not shown in it",
+	},
+	{
+		Name: "devin", Display: "Devin for Terminal",
+		Project: ".devin/skills", Global: "$XDG_CONFIG_HOME/devin/skills", Detect: "$XDG_CONFIG_HOME/devin",
+		AlsoProject: []string{".agents/skills", ".windsurf/skills"},
+		Source:      "https://docs.devin.ai/cli/extensibility/skills/overview", Level: Partial,
+		Note: "project folders confirmed; the user folder comes from a third-party issue",
+	},
+	{
+		Name: "droid", Display: "Factory Droid", Aliases: []string{"factory"},
+		Project: ".factory/skills", Global: "~/.factory/skills", Detect: "~/.factory",
+		Source: "https://docs.factory.ai/cli/configuration/skills", Level: Partial,
+		Note: "project folder confirmed; the user folder comes from a third-party guide",
+	},
+	{
+		Name: "gemini", Display: "Gemini CLI", Aliases: []string{"gemini-cli"},
+		Project: ".gemini/skills", Global: "~/.gemini/skills", Detect: "~/.gemini",
+		AlsoProject: []string{".agents/skills"},
+		AlsoGlobal:  []string{"~/.agents/skills"},
+		Source:      "https://geminicli.com/docs/cli/skills/", Level: Verified,
+	},
+	{
+		Name: "goose", Display: "goose",
+		Project: ".goose/skills", Global: "$XDG_CONFIG_HOME/goose/skills",
+		Detect: "$XDG_CONFIG_HOME/goose", DetectWindows: "%APPDATA%/Block/goose",
+		AlsoProject: []string{".agents/skills", ".claude/skills"},
+		AlsoGlobal:  []string{"$XDG_CONFIG_HOME/agents/skills", "~/.claude/skills"},
+		Source:      "https://block.github.io/goose/docs/guides/context-engineering/using-skills", Level: Verified,
+	},
+	{
+		Name: "grok", Display: "Grok Build", Aliases: []string{"grok-build"},
+		Project: ".grok/skills", Global: "~/.grok/skills", Detect: "~/.grok",
+		AlsoGlobal: []string{"~/.claude/skills"},
+		Source:     "https://docs.x.ai/build/features/skills-plugins-marketplaces", Level: Verified,
+	},
+	{
+		Name: "hermes", Display: "Hermes Agent", Aliases: []string{"hermes-agent"},
+		Project: ".hermes/skills", Global: "${HERMES_HOME:-~/.hermes}/skills", Detect: "${HERMES_HOME:-~/.hermes}",
+		Source: "https://hermes-agent.nousresearch.com/docs/user-guide/features/skills", Level: Partial,
+		Note: "user folder confirmed; Hermes reads no project folder by default, .hermes/skills is a convention",
+	},
+	{
+		Name: "iflow", Display: "iFlow CLI", Aliases: []string{"iflow-cli"},
+		Project: ".iflow/skills", Global: "~/.iflow/skills", Detect: "~/.iflow",
+		Source: "https://platform.iflow.cn/en/cli/examples/skill", Level: Verified,
+	},
+	{
+		Name: "junie", Display: "JetBrains Junie",
+		Project: ".junie/skills", Global: "~/.junie/skills", Detect: "~/.junie",
+		Source: "unverified", Level: Unverified, Note: "folders from a third-party article",
+	},
+	{
+		Name: "kilo", Display: "Kilo Code", Aliases: []string{"kilocode", "kilo-code"},
+		Project: ".kilocode/skills", Global: "~/.kilocode/skills", Detect: "~/.kilocode",
+		Source: "unverified", Level: Unverified, Note: "kilo.ai/docs/features/skills found, folders not shown in it",
+	},
+	{
+		Name: "kimi", Display: "Kimi Code CLI", Aliases: []string{"kimi-cli", "kimi-code"},
+		Project: ".kimi/skills", Global: "~/.kimi/skills", Detect: "~/.kimi",
+		AlsoGlobal: []string{"~/.claude/skills", "$XDG_CONFIG_HOME/agents/skills", "~/.agents/skills"},
+		Source:     "https://moonshotai.github.io/kimi-cli/en/customization/skills", Level: Partial,
+		Note: "user folders confirmed; the project folder is not",
+	},
+	{
+		Name: "kiro", Display: "Kiro", Aliases: []string{"kiro-cli"},
+		Project: ".kiro/skills", Global: "${KIRO_HOME:-~/.kiro}/skills", Detect: "${KIRO_HOME:-~/.kiro}",
+		Source: "unverified", Level: Unverified, Note: "kiro.dev/docs/skills found, folders not shown in it",
+	},
+	{
+		Name: "lingma", Display: "Alibaba Lingma",
+		Project: ".lingma/skills", Global: "~/.lingma/skills", Detect: "~/.lingma",
+		Source: "https://help.aliyun.com/zh/lingma/user-guide/skills", Level: Verified,
+	},
+	{
+		Name: "mistral-vibe", Display: "Mistral Vibe", Aliases: []string{"vibe"},
+		Project: ".vibe/skills", Global: "~/.vibe/skills", Detect: "~/.vibe",
+		AlsoProject: []string{".agents/skills"},
+		Source:      "https://docs.mistral.ai/vibe/code/cli/skills", Level: Verified,
+	},
+	{
+		Name: "openclaw", Display: "OpenClaw",
+		Project: "skills", Global: "~/.openclaw/skills", Detect: "~/.openclaw",
+		AlsoProject: []string{".agents/skills"},
+		AlsoGlobal:  []string{"~/.agents/skills"},
+		Source:      "https://docs.openclaw.ai/tools/skills", Level: Verified,
+	},
+	{
+		Name: "opencode", Display: "OpenCode",
+		Project: ".opencode/skills", Global: "$XDG_CONFIG_HOME/opencode/skills", Detect: "$XDG_CONFIG_HOME/opencode",
+		AlsoProject: []string{".claude/skills", ".agents/skills"},
+		AlsoGlobal:  []string{"~/.claude/skills", "~/.agents/skills"},
+		Source:      "https://opencode.ai/docs/skills/", Level: Verified,
+	},
+	{
+		Name: "openhands", Display: "OpenHands",
+		Project: ".agents/skills", Global: "~/.openhands/skills", Detect: "~/.openhands",
+		Source: "https://docs.openhands.dev/overview/skills", Level: Partial,
+		Note: "project folder confirmed; the user folder is not",
+	},
+	{
+		Name: "pi", Display: "Pi coding agent",
+		Project: ".pi/skills", Global: "${PI_CODING_AGENT_DIR:-~/.pi/agent}/skills", Detect: "${PI_CODING_AGENT_DIR:-~/.pi/agent}",
+		Source: "unverified", Level: Unverified, Note: "folders from third-party release notes and installers",
+	},
+	{
+		Name: "qoder", Display: "Qoder",
+		Project: ".qoder/skills", Global: "~/.qoder/skills", Detect: "~/.qoder",
+		Source: "https://docs.qoder.com/extensions/skills", Level: Verified,
+	},
+	{
+		Name: "qwen", Display: "Qwen Code", Aliases: []string{"qwen-code"},
+		Project: ".qwen/skills", Global: "~/.qwen/skills", Detect: "~/.qwen",
+		Source: "https://qwenlm.github.io/qwen-code-docs/en/users/features/skills/", Level: Verified,
+	},
+	{
+		Name: "replit", Display: "Replit Agent",
+		Project: ".agents/skills",
+		Source:  "https://docs.replit.com/references/agent/skills", Level: Partial,
+		Note: "project folder confirmed; Replit runs in the cloud, so there is no user folder and no detection",
+	},
+	{
+		Name: "roo", Display: "Roo Code", Aliases: []string{"roo-code"},
+		Project: ".roo/skills", Global: "~/.roo/skills", Detect: "~/.roo",
+		Source: "https://docs.roocode.com/features/skills", Level: Partial,
+		Note: "project folder confirmed; the user folder is not",
+	},
+	{
+		Name: "tabnine", Display: "Tabnine CLI", Aliases: []string{"tabnine-cli"},
+		Project: ".tabnine/agent/skills", Global: "~/.tabnine/agent/skills", Detect: "~/.tabnine",
+		Source: "unverified", Level: Unverified, Note: "docs.tabnine.com agent-skills page found, folders not shown in it",
+	},
+	{
+		Name: "trae", Display: "Trae",
+		Project: ".trae/skills", Global: "~/.trae/skills", Detect: "~/.trae",
+		Source: "unverified", Level: Unverified, Note: "project folder from a mirror of Trae's docs; user folder from a third party",
+	},
+	{
+		Name: "warp", Display: "Warp",
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.warp",
+		Source: "unverified", Level: Unverified, Note: "folders as other installers use them",
+	},
+	{
+		Name: "windsurf", Display: "Windsurf",
+		Project: ".windsurf/skills", Global: "~/.codeium/windsurf/skills", Detect: "~/.codeium/windsurf",
+		Source: "https://docs.windsurf.com/windsurf/cascade/skills", Level: Verified,
+	},
+	{
+		Name: "zed", Display: "Zed",
+		Project: ".agents/skills", Global: "~/.agents/skills",
+		Detect: "$XDG_CONFIG_HOME/zed", DetectWindows: "%APPDATA%/Zed",
+		Source: "https://zed.dev/docs/ai/skills", Level: Verified,
+		Note: "folders as named by Zed's built-in create-skill skill",
+	},
+}
