@@ -74,6 +74,7 @@ commit and content hash so the install can be reproduced exactly.`,
 		newRegistryCmd(),
 		newSearchCmd(),
 		newInfoCmd(),
+		newAgentsCmd(),
 	)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
