@@ -14,7 +14,7 @@ import (
 func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
 	f := cmd.Flags()
 	f.StringVar(&t.Dir, "dir", "", "install into this folder (one subfolder per skill)")
-	f.StringVar(&t.Agent, "agent", "", "install where this agent looks: agents, claude, codex, copilot, cursor, gemini, opencode (default claude)")
+	f.StringVar(&t.Agent, "agent", "", "install where this agent looks (default claude; skillctl agents lists them)")
 	f.BoolVar(&t.Global, "global", false, "use the agent's user-level folder instead of the project's")
 	f.StringVar(&t.Lock, "lock", "", "lock file (default skills.lock in the current folder)")
 	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(install.AgentNames(), cobra.ShellCompDirectiveNoFileComp))

@@ -8,36 +8,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/skillctl/skillctl/internal/agents"
 )
 
-// Agent is a preset install location: Project is relative to the project root, Global to the home folder.
-type Agent struct {
-	Name, Project, Global string
-}
-
-// Agents are the --agent presets. Each agent reads skills from its own folder; "agents" is the shared
-// vendor-neutral location several tools read.
-var Agents = []Agent{
-	{"agents", ".agents/skills", ".agents/skills"},
-	{"claude", ".claude/skills", ".claude/skills"},
-	{"codex", ".codex/skills", ".codex/skills"},
-	{"copilot", ".github/skills", ".copilot/skills"},
-	{"cursor", ".cursor/skills", ".cursor/skills"},
-	{"gemini", ".gemini/skills", ".gemini/skills"},
-	{"opencode", ".opencode/skills", ".config/opencode/skills"},
-}
-
-// AgentNames lists the presets, for completion and help.
-func AgentNames() []string {
-	out := make([]string, len(Agents))
-	for i, a := range Agents {
-		out[i] = a.Name
-	}
-	sort.Strings(out)
-	return out
-}
+// AgentNames lists the --agent values, for completion and help; the table lives in internal/agents.
+func AgentNames() []string { return agents.Names() }
 
 // TargetOptions choose where skills go and which lock records them.
 type TargetOptions struct {
@@ -71,24 +48,21 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 	if dir == "" {
 		name := o.Agent
 		if name == "" {
-			name = "claude"
+			name = agents.Default
 		}
-		var a *Agent
-		for i := range Agents {
-			if Agents[i].Name == name {
-				a = &Agents[i]
-			}
+		a, ok := agents.Lookup(name)
+		if !ok {
+			return Target{}, fmt.Errorf("--agent: %w", agents.UnknownError(name))
 		}
-		if a == nil {
-			return Target{}, fmt.Errorf("--agent: unknown agent %q (known: %s)", name, strings.Join(AgentNames(), ", "))
-		}
-		dir = a.Project
+		dir = a.ProjectDir()
 		if o.Global {
-			home, err := os.UserHomeDir()
+			env, err := agents.FromOS()
+			if err == nil {
+				dir, err = a.GlobalDir(env)
+			}
 			if err != nil {
 				return Target{}, fmt.Errorf("--global: %v", err)
 			}
-			dir = filepath.Join(home, a.Global)
 		}
 	} else if o.Global {
 		return Target{}, fmt.Errorf("--global chooses an agent's user folder; it cannot be combined with --dir")
