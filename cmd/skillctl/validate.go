@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/validate"
@@ -21,23 +23,27 @@ Each finding names the file, line and column, the rule that fired, and the fix.
 When several skills are checked together, dependency cycles among them and
 depends-on names none of them provides are reported too.
 
+Formats: text (FILE:LINE:COL lines), json (one document), github (workflow
+commands that annotate a pull request) and sarif (SARIF 2.1.0 for code
+scanning, e.g. github/codeql-action/upload-sarif).
+
 Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 		Example: `  skillctl validate                         # every skill under the current directory
   skillctl validate --strict skills/        # warnings fail too (for CI)
   skillctl validate --spec my-skill/        # the reference validator's verdict: no extension fields
   skillctl validate --format json . | jq '.summary'
-  skillctl validate --format github skills/ # annotations in GitHub Actions`,
+  skillctl validate --format github skills/ # annotations in GitHub Actions
+  skillctl validate --format sarif skills/ > skills.sarif   # for code scanning upload`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
 			if len(opts.Paths) == 0 {
 				opts.Paths = []string{"."}
 			}
-			switch opts.Format {
-			case "text", "json", "github":
-			default:
-				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format text, json or github")
+			if !slices.Contains(validate.Formats, opts.Format) {
+				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format "+strings.Join(validate.Formats, ", "))
 			}
+			opts.Version = versionString()
 			sum, err := validate.Run(opts, cmd.OutOrStdout())
 			if err != nil {
 				return err
@@ -51,8 +57,8 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 	f := cmd.Flags()
 	f.BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
 	f.BoolVar(&opts.Spec, "spec", false, "apply the reference validator's rules: any field outside the spec's six is an error")
-	f.StringVar(&opts.Format, "format", "text", "output format: text, json or github")
+	f.StringVar(&opts.Format, "format", "text", "output format: "+strings.Join(validate.Formats, ", "))
 	f.IntVar(&opts.Jobs, "jobs", 0, "skills validated in parallel (0: one per CPU)")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "github"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(validate.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

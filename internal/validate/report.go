@@ -1,36 +1,56 @@
 package validate
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/sarif"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
-// writers print a report. Each writes every diagnostic in Result order, which is sorted by folder, so two
-// runs over the same files print the same bytes.
-var writers = map[string]func(io.Writer, []Result, Summary) error{
-	"":       writeText,
-	"text":   writeText,
-	"json":   writeJSON,
-	"github": writeGitHub,
+// Formats lists the report formats Run writes.
+var Formats = []string{"text", "json", "github", "sarif"}
+
+// A reporter writes one report as results arrive, in Result order (sorted by folder), so two runs over
+// the same files print the same bytes and nothing but the current skill is held for printing.
+type reporter interface {
+	skill(r *Result) error
+	end(sum Summary) error
 }
 
-// writeText prints FILE:LINE:COL: severity: message [rule-id] lines, then a summary line.
-func writeText(w io.Writer, results []Result, sum Summary) error {
-	var b strings.Builder
-	for _, r := range results {
-		for _, d := range r.Diagnostics {
-			b.WriteString(d.String())
-			b.WriteByte('\n')
-		}
+func newReporter(format string, w io.Writer, opts Options) (reporter, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	switch format {
+	case "", "text":
+		return &textReporter{w: bw}, nil
+	case "github":
+		return &githubReporter{w: bw}, nil
+	case "json":
+		return &jsonReporter{w: bw}, nil
+	case "sarif":
+		return newSARIFReporter(w, opts)
 	}
-	b.WriteString(summaryLine(sum))
-	_, err := io.WriteString(w, b.String())
-	return err
+	return nil, fmt.Errorf("--format: unknown format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+// textReporter prints FILE:LINE:COL: severity: message [rule-id] lines, then a summary line.
+type textReporter struct{ w *bufio.Writer }
+
+func (t *textReporter) skill(r *Result) error {
+	for _, d := range r.Diagnostics {
+		t.w.WriteString(d.String())
+		t.w.WriteByte('\n')
+	}
+	return nil
+}
+
+func (t *textReporter) end(sum Summary) error {
+	t.w.WriteString(summaryLine(sum))
+	return t.w.Flush()
 }
 
 func summaryLine(s Summary) string {
@@ -68,46 +88,76 @@ type jsonSummary struct {
 	Warnings int `json:"warnings"`
 }
 
-// writeJSON prints one document: {"skills":[...],"summary":{...}}. Lists are never null, so a script
-// can iterate without checks.
-func writeJSON(w io.Writer, results []Result, sum Summary) error {
-	doc := struct {
-		Skills  []jsonSkill `json:"skills"`
-		Summary jsonSummary `json:"summary"`
-	}{Skills: []jsonSkill{}, Summary: jsonSummary(sum)}
-	for _, r := range results {
-		s := jsonSkill{Dir: r.Dir, Valid: r.Valid(), Diagnostics: []jsonDiag{}}
-		if r.Skill != nil {
-			s.Name = r.Skill.Name
-		}
-		for _, d := range r.Diagnostics {
-			s.Diagnostics = append(s.Diagnostics, jsonDiag{d.File, d.Line, d.Column, d.Severity.String(), d.Rule, d.Message})
-		}
-		doc.Skills = append(doc.Skills, s)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+// jsonReporter prints one document, {"skills":[...],"summary":{...}}, indented by two spaces, one skill
+// at a time. Lists are never null, so a script can iterate without checks.
+type jsonReporter struct {
+	w *bufio.Writer
+	n int
 }
 
-// writeGitHub prints workflow commands GitHub Actions turns into annotations on the pull request, then
-// the summary line as plain log text.
-func writeGitHub(w io.Writer, results []Result, sum Summary) error {
+func indentJSON(v any, prefix string) (string, error) {
 	var b strings.Builder
-	for _, r := range results {
-		for _, d := range r.Diagnostics {
-			kind := "warning"
-			if d.Severity == manifest.Error {
-				kind = "error"
-			}
-			fmt.Fprintf(&b, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", kind,
-				escapeProperty(textsafe.Escape(d.File)), d.Line, d.Column, escapeProperty(d.Rule), escapeData(textsafe.Escape(d.Message)))
-		}
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		return "", err
 	}
-	b.WriteString(summaryLine(sum))
-	_, err := io.WriteString(w, b.String())
-	return err
+	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+func (j *jsonReporter) skill(r *Result) error {
+	s := jsonSkill{Dir: r.Dir, Name: r.Name, Valid: r.Valid(), Diagnostics: make([]jsonDiag, 0, len(r.Diagnostics))}
+	for _, d := range r.Diagnostics {
+		s.Diagnostics = append(s.Diagnostics, jsonDiag{d.File, d.Line, d.Column, d.Severity.String(), d.Rule, d.Message})
+	}
+	out, err := indentJSON(s, "    ")
+	if err != nil {
+		return err
+	}
+	if j.n == 0 {
+		j.w.WriteString("{\n  \"skills\": [\n    ")
+	} else {
+		j.w.WriteString(",\n    ")
+	}
+	j.n++
+	j.w.WriteString(out)
+	return nil
+}
+
+func (j *jsonReporter) end(sum Summary) error {
+	if j.n == 0 {
+		j.w.WriteString("{\n  \"skills\": [],\n")
+	} else {
+		j.w.WriteString("\n  ],\n")
+	}
+	out, err := indentJSON(jsonSummary(sum), "  ")
+	if err != nil {
+		return err
+	}
+	j.w.WriteString("  \"summary\": " + out + "\n}\n")
+	return j.w.Flush()
+}
+
+// githubReporter prints workflow commands GitHub Actions turns into annotations on the pull request,
+// then the summary line as plain log text.
+type githubReporter struct{ w *bufio.Writer }
+
+func (g *githubReporter) skill(r *Result) error {
+	for _, d := range r.Diagnostics {
+		kind := "warning"
+		if d.Severity == manifest.Error {
+			kind = "error"
+		}
+		fmt.Fprintf(g.w, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", kind,
+			escapeProperty(textsafe.Escape(d.File)), d.Line, d.Column, escapeProperty(d.Rule), escapeData(textsafe.Escape(d.Message)))
+	}
+	return nil
+}
+
+func (g *githubReporter) end(sum Summary) error {
+	g.w.WriteString(summaryLine(sum))
+	return g.w.Flush()
 }
 
 // GitHub's workflow-command escaping: message data escapes %, CR and LF; property values also escape
@@ -119,3 +169,63 @@ var (
 
 func escapeData(s string) string     { return dataEscaper.Replace(s) }
 func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
+
+// sarifReporter writes a SARIF 2.1.0 log for code scanning: every rule of manifest.Rules in tool.driver
+// (default level from the rule's severity, error for all with --strict), one result per diagnostic.
+type sarifReporter struct{ w *sarif.Writer }
+
+func newSARIFReporter(w io.Writer, opts Options) (*sarifReporter, error) {
+	sw, err := sarif.NewWriter(w, Tool(opts.Version), SARIFRules(opts.Strict))
+	if err != nil {
+		return nil, err
+	}
+	return &sarifReporter{w: sw}, nil
+}
+
+// Tool is skillctl as a SARIF tool.driver.
+func Tool(version string) sarif.Tool {
+	if version == "" {
+		version = "devel"
+	}
+	return sarif.Tool{Name: "skillctl", Version: version, InformationURI: "https://github.com/skillctl/skillctl"}
+}
+
+// SARIFRules describes manifest.Rules for SARIF's tool.driver.rules.
+func SARIFRules(strict bool) []sarif.Rule {
+	out := make([]sarif.Rule, 0, len(manifest.Rules))
+	for _, r := range manifest.Rules {
+		sev := r.Severity
+		if strict {
+			sev = manifest.Error
+		}
+		plain := strings.ReplaceAll(r.Summary, "`", "")
+		out = append(out, sarif.Rule{
+			ID:           r.ID,
+			Short:        plain,
+			Help:         fmt.Sprintf("%s. Each finding's message says how to fix it; see 'skillctl validate --help' and the README's rule table (%s).", plain, r.ID),
+			HelpMarkdown: fmt.Sprintf("%s. Each finding's message says how to fix it; see `skillctl validate --help` and the README's rule table (`%s`).", r.Summary, r.ID),
+			Level:        Level(sev),
+		})
+	}
+	return out
+}
+
+// Level maps a severity to SARIF's.
+func Level(s manifest.Severity) sarif.Level {
+	if s == manifest.Error {
+		return sarif.Error
+	}
+	return sarif.Warning
+}
+
+func (s *sarifReporter) skill(r *Result) error {
+	for _, d := range r.Diagnostics {
+		if err := s.w.Add(sarif.Result{RuleID: d.Rule, Level: Level(d.Severity), Message: d.Message,
+			File: d.File, Line: d.Line, Column: d.Column}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *sarifReporter) end(Summary) error { return s.w.Close() }

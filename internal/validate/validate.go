@@ -18,13 +18,14 @@ import (
 	"github.com/skillctl/skillctl/internal/manifest"
 )
 
-// Options are the inputs of one run. Format is "text" (the default when empty), "json" or "github";
-// Jobs is the number of skills checked at once, 0 meaning GOMAXPROCS.
+// Options are the inputs of one run. Format is one of Formats ("text" when empty); Jobs is the number of
+// skills checked at once, 0 meaning GOMAXPROCS; Version is skillctl's, for the SARIF tool.driver.
 type Options struct {
 	Paths        []string
 	Strict, Spec bool
 	Format       string
 	Jobs         int
+	Version      string
 }
 
 // Summary counts the run's results after Strict and Spec are applied.
@@ -34,6 +35,7 @@ type Summary struct{ Skills, Invalid, Errors, Warnings int }
 type Result struct {
 	Dir         string // folder as displayed
 	File        string // SKILL.md as displayed
+	Name        string // the frontmatter's name, "" when unreadable
 	Skill       *manifest.Skill
 	Diagnostics []manifest.Diagnostic
 }
@@ -45,19 +47,24 @@ func (r Result) Valid() bool { return manifest.Valid(r.Diagnostics) }
 // that are not findings (a path that does not exist, one holding no skill, an unreadable file, an unknown
 // format); findings make Summary.Invalid > 0.
 func Run(opts Options, w io.Writer) (Summary, error) {
-	write, ok := writers[opts.Format]
-	if !ok {
-		return Summary{}, fmt.Errorf("--format: unknown format %q (want text, json or github)", opts.Format)
+	if _, err := newReporter(opts.Format, io.Discard, opts); err != nil {
+		return Summary{}, err
 	}
 	results, err := Check(opts)
 	if err != nil {
 		return Summary{}, err
 	}
 	sum := summarize(results)
-	if err := write(w, results, sum); err != nil {
+	rep, err := newReporter(opts.Format, w, opts)
+	if err != nil {
 		return sum, err
 	}
-	return sum, nil
+	for i := range results {
+		if err := rep.skill(&results[i]); err != nil {
+			return sum, err
+		}
+	}
+	return sum, rep.end(sum)
 }
 
 // Check finds and checks the skills under opts.Paths and returns them sorted by folder, with the set
@@ -261,6 +268,9 @@ func checkOne(s skillDir, mode manifest.Mode) (Result, error) {
 	r.Skill, r.Diagnostics = manifest.Check(manifest.Input{
 		File: s.file, Dir: filepath.Base(s.abs), Data: data, Files: files, Size: info.Size(),
 	}, mode)
+	if r.Skill != nil {
+		r.Name = r.Skill.Name
+	}
 	return r, nil
 }
 
