@@ -100,7 +100,7 @@ func TestRunErrors(t *testing.T) {
 		{Options{Paths: []string{"nope"}}, "nope: no such file or folder"},
 		{Options{Paths: []string{"empty"}}, "empty: no skill found (a skill is a folder holding SKILL.md)"},
 		{Options{Paths: []string{"empty/README.md"}}, "empty/README.md: not a SKILL.md file or a folder"},
-		{Options{Paths: []string{"a"}, Format: "xml"}, `--format: unknown format "xml" (want text, json or github)`},
+		{Options{Paths: []string{"a"}, Format: "xml"}, `--format: unknown format "xml" (want text, json, github, sarif)`},
 	}
 	for _, tt := range tests {
 		var out bytes.Buffer
