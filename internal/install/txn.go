@@ -7,14 +7,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // A change to a target is made in four steps, so that an interruption at any point (Ctrl-C, kill -9, a
@@ -160,15 +163,64 @@ func rollbackAfter(t Target, stage string, cause error) error {
 	return cause
 }
 
+// maxJournal bounds a journal: two lists of skill names and a hash.
+const maxJournal = 1 << 20
+
+// readJournal reads and checks a stage's journal. A stage found in a target may have come with a cloned
+// project rather than from an interrupted run, so it is untrusted: the journal is read under the project
+// file rule (a regular file, never a FIFO or device, capped), every name in it must be one folder of the
+// target (no separator, no "..", not hidden), and the stage's new and old folders must be real folders,
+// or recovery would rename files between the project and any place a name or a link points to.
+// A missing journal is fs.ErrNotExist: the run never got past staging.
+func readJournal(t Target, stage string) (journal, error) {
+	var j journal
+	pf, err := localfs.ReadProjectFile(t.Dir, filepath.Join(stage, "journal"), maxJournal)
+	if errors.Is(err, fs.ErrNotExist) {
+		return j, err
+	}
+	bad := func(problem string) error {
+		return clierr.WithHint(fmt.Errorf("%s: not a stage skillctl left: %s", textsafe.Escape(stage), problem),
+			"a cloned project may carry one; look at it, then delete it: rm -r "+shellQuote(stage))
+	}
+	switch {
+	case err != nil:
+		return j, bad(err.Error())
+	case pf.Link != "":
+		return j, bad("its journal is reached through a symbolic link")
+	}
+	if err := json.Unmarshal(pf.Data, &j); err != nil {
+		return j, bad("unreadable journal: " + err.Error())
+	}
+	for _, n := range append(append([]string(nil), j.Write...), j.Remove...) {
+		if !stageName(n) {
+			return j, bad(fmt.Sprintf("the journal names %q, not a folder of the target", n))
+		}
+	}
+	for _, sub := range []string{"new", "old"} {
+		if fi, err := os.Lstat(filepath.Join(stage, sub)); err == nil && (!fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0) {
+			return j, bad(sub + " is not a real folder")
+		}
+	}
+	return j, nil
+}
+
+// stageName reports whether n can name a skill folder directly inside a target.
+func stageName(n string) bool {
+	return n != "" && n != "." && n != ".." && !strings.HasPrefix(n, ".") && !strings.ContainsAny(n, "/\\\x00") && len(n) <= 255
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(textsafe.Escape(s), "'", `'\''`) + "'"
+}
+
 // rollback puts every folder named in the stage's journal back as it was and deletes the stage.
 func rollback(t Target, stage string) error {
-	jb, err := os.ReadFile(filepath.Join(stage, "journal"))
-	if err != nil {
+	j, err := readJournal(t, stage)
+	if errors.Is(err, fs.ErrNotExist) {
 		return os.RemoveAll(stage) // never got past staging: nothing in the target was touched
 	}
-	var j journal
-	if err := json.Unmarshal(jb, &j); err != nil {
-		return fmt.Errorf("%s: unreadable journal: %v", stage, err)
+	if err != nil {
+		return err
 	}
 	var errs []error
 	for _, n := range j.Write {
@@ -240,9 +292,11 @@ func recoverStages(t Target) error {
 			continue
 		}
 		stage := filepath.Join(t.Dir, e.Name())
-		jb, err := os.ReadFile(filepath.Join(stage, "journal"))
-		var j journal
-		if err == nil && json.Unmarshal(jb, &j) == nil && current != "" && j.Entries == current {
+		j, err := readJournal(t, stage)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err == nil && current != "" && j.Entries == current {
 			// The lock on disk is the new one: finish the change. (When a change leaves the lock's bytes
 			// as they were, as --force over a local edit does, finishing is right too: the lock is the
 			// same either way, and the staged folders are the ones it describes.)
