@@ -115,7 +115,12 @@ type candidateJSON struct {
 	Commit      string `json:"commit,omitempty"`
 	Dir         string `json:"dir,omitempty"`
 	Description string `json:"description,omitempty"`
-	Install     string `json:"install"`
+	Category    string `json:"category,omitempty"`
+	// External: a marketplace plugin in another repository, which installing fetches (Fetches, a
+	// source install accepts); searching did not.
+	External bool   `json:"external,omitempty"`
+	Fetches  string `json:"fetches,omitempty"`
+	Install  string `json:"install"`
 }
 
 // RunSearch prints the skills matching a term across registries. No match is an error in text mode (exit
@@ -130,7 +135,7 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 		return err
 	}
 	picks := installCommands(found, func(name string) []Candidate {
-		all, err := s.LookupAll(ctx, name, "", io.Discard) // the indexes were just built: no fetch
+		all, err := s.Listed(ctx, name, io.Discard) // the indexes were just built: no fetch
 		if err != nil {
 			return nil
 		}
@@ -139,7 +144,7 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 	if opts.JSON {
 		out := make([]candidateJSON, len(found))
 		for i, c := range found {
-			out[i] = candidateJSON{c.Name, c.Author, c.Registry, c.Path, c.Repo, c.Ref, c.Commit, c.Dir, c.Description, picks[i]}
+			out[i] = candidateJSON{c.Name, c.Author, c.Registry, c.Path, c.Repo, c.Ref, c.Commit, c.Dir, c.Description, c.Category, c.External, c.Fetches, picks[i]}
 		}
 		return writeJSON(opts.Stdout, out)
 	}
@@ -147,6 +152,7 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 		return clierr.WithHint(fmt.Errorf("search %q: no skill matches in %s", opts.Term, strings.Join(s.Names(), ", ")),
 			"skillctl search ''   # list every skill", "skillctl registry add NAME URL")
 	}
+	externals := 0
 	tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
 	head := "NAME\tREGISTRY\tPATH\tDESCRIPTION"
 	if opts.Color {
@@ -158,9 +164,21 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 		if c.Author != "" {
 			name = c.Author + "/" + c.Name
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(name), c.Registry, printable(c.Path), printable(clip(c.Description, 72)))
+		where := c.Path
+		if c.External {
+			// What install would fetch, since search did not: the plugin's repository and folder.
+			where = "external: " + c.Fetches
+			externals++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(name), c.Registry, printable(where), printable(clip(c.Description, 72)))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if externals > 0 {
+		fmt.Fprintf(opts.Stdout, "\nexternal: a plugin in another repository; info or install fetches the one shown (%d here)\n", externals)
+	}
+	return nil
 }
 
 // installCommands gives each match the shortest source that picks it alone, judged as install judges a

@@ -33,27 +33,36 @@ type Index struct {
 	// NamesOnly says why the skills' SKILL.md files were not read ("" when they were): the entries then
 	// carry folder names and no descriptions.
 	NamesOnly string `json:"names_only,omitempty"`
+	// Renames are a marketplace's renamed plugins: old name → new ("" for one withdrawn).
+	Renames map[string]string `json:"renames,omitempty"`
 
 	key string // cache key; "" = not cached
 }
 
-// Entry is one skill folder of an index. Repo, Ref and Commit are set only for a marketplace plugin
+// Entry is one skill folder of an index, or one marketplace plugin in another repository not fetched
+// yet (External set; Name is the plugin's). Repo, Ref and Commit are set only for a skill of a plugin
 // that lives in another repository than the registry's.
 type Entry struct {
-	Name        string `json:"name"`
-	Author      string `json:"author,omitempty"`
-	Path        string `json:"path"`
-	Description string `json:"description,omitempty"`
-	Repo        string `json:"repo,omitempty"`
-	Ref         string `json:"ref,omitempty"`
-	Commit      string `json:"commit,omitempty"`
+	Name        string    `json:"name"`
+	Author      string    `json:"author,omitempty"`
+	Path        string    `json:"path"`
+	Description string    `json:"description,omitempty"`
+	Repo        string    `json:"repo,omitempty"`
+	Ref         string    `json:"ref,omitempty"`
+	Commit      string    `json:"commit,omitempty"`
+	Category    string    `json:"category,omitempty"`
+	Maker       string    `json:"maker,omitempty"`    // the plugin's author as its marketplace names it
+	Formerly    []string  `json:"formerly,omitempty"` // the plugin's old names, from the marketplace's renames
+	External    *External `json:"external,omitempty"`
 }
 
 func (e Entry) matches(term string) bool {
 	if term == "" {
 		return true
 	}
-	for _, s := range []string{e.Name, e.Author, e.Path, e.Description} {
+	fields := []string{e.Name, e.Author, e.Path, e.Description, e.Category, e.Maker}
+	fields = append(fields, e.Formerly...)
+	for _, s := range fields {
 		if strings.Contains(strings.ToLower(s), term) {
 			return true
 		}
@@ -63,9 +72,14 @@ func (e Entry) matches(term string) bool {
 
 func (idx *Index) candidate(e Entry) Candidate {
 	c := Candidate{Registry: idx.Registry, Name: e.Name, Author: e.Author, Path: e.Path, Description: e.Description,
-		Repo: idx.Repo, Ref: idx.Ref, Commit: idx.Commit}
+		Repo: idx.Repo, Ref: idx.Ref, Commit: idx.Commit, Category: e.Category}
 	if e.Repo != "" {
 		c.Repo, c.Ref, c.Commit = e.Repo, e.Ref, e.Commit
+	}
+	if x := e.External; x != nil {
+		c.Repo, c.Ref, c.Commit, c.Path = x.Repo, x.Ref, x.SHA, x.Path
+		c.External = true
+		c.Fetches = x.Fetches()
 	}
 	if idx.Dir != "" {
 		c.Dir = filepath.Join(idx.Dir, filepath.FromSlash(e.Path))
@@ -74,7 +88,7 @@ func (idx *Index) candidate(e Entry) Candidate {
 }
 
 // indexFormat changes whenever Index's meaning changes, so older cache files are ignored, not misread.
-const indexFormat = "2"
+const indexFormat = "3"
 
 // Index returns the index of the registry called name, building it or reading it from the cache.
 func (s *Set) Index(ctx context.Context, name string, log io.Writer) (*Index, error) {
@@ -256,23 +270,14 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 		if idx.Entries, err = s.marketplaceEntries(ctx, idx, base, m, log); err != nil {
 			return nil, err
 		}
-		// One batch per repository and commit: the marketplace's own, and each other one listed.
-		type rc struct{ repo, commit string }
-		var order []rc
-		groups := map[rc][]int{}
+		idx.Renames = m.Renames
+		var at []int
 		for i, e := range idx.Entries {
-			k := rc{r.repo, commit}
-			if e.Repo != "" {
-				k = rc{e.Repo, e.Commit}
+			if e.External == nil {
+				at = append(at, i)
 			}
-			if groups[k] == nil {
-				order = append(order, k)
-			}
-			groups[k] = append(groups[k], i)
 		}
-		for _, k := range order {
-			s.heads(ctx, idx, k.repo, k.commit, groups[k], log)
-		}
+		s.heads(ctx, idx, r.repo, commit, at, log)
 	}
 	sortEntries(idx.Entries)
 	s.writeIndex(idx, log)

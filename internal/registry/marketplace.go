@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/gitfetch"
@@ -14,11 +15,13 @@ import (
 	"github.com/skillctl/skillctl/internal/source"
 )
 
-// Marketplace is what skillctl reads of a Claude Code .claude-plugin/marketplace.json: the plugins and
-// where each one's files are. Everything else in the file is ignored.
+// Marketplace is what skillctl reads of a Claude Code .claude-plugin/marketplace.json: the plugins, where
+// each one's files are, and the plugins renamed (old name → new name; "" for one withdrawn). Everything
+// else in the file is ignored.
 type Marketplace struct {
 	PluginRoot string
 	Plugins    []Plugin
+	Renames    map[string]string
 }
 
 // Plugin is one plugins[] entry. A relative source is a folder of the marketplace's own repository
@@ -28,6 +31,8 @@ type Marketplace struct {
 type Plugin struct {
 	Name        string
 	Description string
+	Category    string
+	Author      string // author.name (or a plain author string)
 	Repo        string
 	Path        string
 	Ref, SHA    string
@@ -45,6 +50,7 @@ func ParseMarketplace(data []byte) (*Marketplace, error) {
 		} `json:"metadata"`
 		PluginRoot any               `json:"pluginRoot"`
 		Plugins    []json.RawMessage `json:"plugins"`
+		Renames    map[string]any    `json:"renames"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("not valid JSON: %v", err)
@@ -65,6 +71,22 @@ func ParseMarketplace(data []byte) (*Marketplace, error) {
 	for i, msg := range raw.Plugins {
 		m.Plugins = append(m.Plugins, parsePlugin(i, msg, m.PluginRoot))
 	}
+	for old, v := range raw.Renames {
+		switch nw := v.(type) {
+		case string:
+			if old != "" && nw != old {
+				if m.Renames == nil {
+					m.Renames = map[string]string{}
+				}
+				m.Renames[old] = nw
+			}
+		case nil:
+			if m.Renames == nil {
+				m.Renames = map[string]string{}
+			}
+			m.Renames[old] = ""
+		}
+	}
 	return m, nil
 }
 
@@ -72,6 +94,8 @@ func parsePlugin(i int, msg json.RawMessage, root string) Plugin {
 	var e struct {
 		Name        any             `json:"name"`
 		Description any             `json:"description"`
+		Category    any             `json:"category"`
+		Author      any             `json:"author"`
 		Source      json.RawMessage `json:"source"`
 		Skills      any             `json:"skills"`
 	}
@@ -84,6 +108,13 @@ func parsePlugin(i int, msg json.RawMessage, root string) Plugin {
 		p.Name = fmt.Sprintf("plugins[%d]", i)
 	}
 	p.Description, _ = e.Description.(string)
+	p.Category, _ = e.Category.(string)
+	switch a := e.Author.(type) {
+	case string:
+		p.Author = a
+	case map[string]any:
+		p.Author, _ = a["name"].(string)
+	}
 	switch v := e.Skills.(type) {
 	case string:
 		p.Skills = []string{v}
@@ -146,6 +177,14 @@ func parsePlugin(i int, msg json.RawMessage, root string) Plugin {
 		}
 	case "url":
 		spec = obj.URL
+		if obj.Path != "" { // not in Claude Code's documentation, but marketplaces write it
+			c, ok := relPath(obj.Path)
+			if !ok {
+				p.Problem = fmt.Sprintf("url path %q is not a relative path", obj.Path)
+				return p
+			}
+			p.Path = c
+		}
 	case "git-subdir":
 		spec = obj.URL
 		if spec == "" {
@@ -202,88 +241,99 @@ func isHex40(s string) bool {
 	return true
 }
 
-// marketplaceEntries lists the skill folders of every plugin: those of the registry's own repository
-// from one tree listing, and each other repository's from its own (one ref request and its trees). A
-// plugin that cannot be read is left out with a note, and the index is then not cached, so it is tried
-// again next time.
+// marketplaceEntries indexes a marketplace from its file and its own repository alone: the skill folders
+// of every plugin in the marketplace's repository (one tree listing), and one entry per plugin in another
+// repository, described by the file (name, description, category, author, source) and fetched only when
+// that plugin is asked for by info or install (see expand). Plugins the file describes in a way skillctl
+// cannot use are left out, said in one note.
 func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m *Marketplace, log io.Writer) ([]Entry, error) {
-	listings := map[string][]string{}
-	list := func(repo, commit string) ([]string, error) {
-		k := repo + "@" + commit
-		if l, ok := listings[k]; ok {
-			return l, nil
-		}
-		l, err := gitfetch.Skills(ctx, s.remote(repo, log), commit)
-		if err != nil {
-			return nil, err
-		}
-		listings[k] = l
-		return l, nil
-	}
+	var dirs []string
+	listed := false
 	seen := map[string]bool{}
 	var out []Entry
+	var skipped []string
 	for _, p := range m.Plugins {
 		if p.Problem != "" {
-			fmt.Fprintf(log, "skillctl: registry %s: plugin %s: %s; skipping it\n", idx.Registry, p.Name, p.Problem)
+			skipped = append(skipped, p.Name+" ("+p.Problem+")")
 			continue
 		}
-		at := pinned{idx.Repo, idx.Ref, idx.Commit}
-		root := p.Path
-		if p.Repo == "" {
-			root = path.Join(base, p.Path)
-			if root == "." {
-				root = ""
-			}
-		} else {
-			var err error
-			if at, err = s.pinPlugin(ctx, p, log); err != nil {
-				fmt.Fprintf(log, "skillctl: registry %s: plugin %s: %v; skipping it\n", idx.Registry, p.Name, err)
-				idx.key = ""
-				continue
-			}
-			if p.SHA == "" {
-				// Resolved from another repository's moving ref: the marketplace's commit does not pin
-				// it, so an index cached under that commit would go stale. Build it afresh each time.
-				idx.key = ""
-			}
+		if p.Repo != "" {
+			out = append(out, Entry{Name: p.Name, Path: p.Path, Description: oneLine(p.Description), Category: p.Category,
+				Maker: p.Author, External: &External{Repo: p.Repo, Path: p.Path, Ref: p.Ref, SHA: p.SHA, Skills: p.Skills}})
+			continue
 		}
-		dirs, err := list(at.repo, at.commit)
-		if err != nil {
-			if p.Repo == "" {
+		if !listed {
+			var err error
+			if dirs, err = gitfetch.Skills(ctx, s.remote(idx.Repo, log), idx.Commit); err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(log, "skillctl: registry %s: plugin %s: %v; skipping it\n", idx.Registry, p.Name, err)
-			idx.key = ""
-			continue
+			listed = true
 		}
-		var picked []string
-		if len(p.Skills) == 0 {
-			picked = under(dirs, root)
-		} else {
-			for _, sk := range p.Skills {
-				picked = append(picked, under(dirs, path.Join(root, sk))...)
-			}
+		root := path.Join(base, p.Path)
+		if root == "." {
+			root = ""
 		}
-		for _, d := range picked {
-			k := at.repo + "@" + at.commit + ":" + d
-			if seen[k] {
+		for _, d := range pluginDirs(dirs, root, p.Skills) {
+			if seen[d] {
 				continue
 			}
-			seen[k] = true
-			e := Entry{Name: path.Base(d), Author: p.Name, Path: d}
+			seen[d] = true
+			e := Entry{Name: path.Base(d), Author: p.Name, Path: d, Category: p.Category, Maker: p.Author}
 			if d == "" {
-				e.Name = strings.TrimSuffix(path.Base(at.repo), ".git")
+				e.Name = strings.TrimSuffix(path.Base(idx.Repo), ".git")
 			}
-			if d == root && p.Description != "" {
-				e.Description = strings.Join(strings.Fields(p.Description), " ")
-			}
-			if p.Repo != "" {
-				e.Repo, e.Ref, e.Commit = at.repo, at.ref, at.commit
+			if d == root {
+				e.Description = oneLine(p.Description)
 			}
 			out = append(out, e)
 		}
 	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(log, "skillctl: registry %s: skipping %s\n", idx.Registry, countedList(skipped, "plugin", 3))
+	}
+	for old, nw := range m.Renames {
+		for i := range out {
+			if nw != "" && (out[i].Name == nw && out[i].External != nil || out[i].Author == nw) {
+				out[i].Formerly = append(out[i].Formerly, old)
+			}
+		}
+	}
+	for i := range out {
+		sort.Strings(out[i].Formerly)
+	}
 	return out, nil
+}
+
+// pluginDirs picks a plugin's skill folders from a repository listing: those under root, or under the
+// plugin's own skills paths when it gives them.
+func pluginDirs(dirs []string, root string, skills []string) []string {
+	if len(skills) == 0 {
+		return under(dirs, root)
+	}
+	var out []string
+	for _, sk := range skills {
+		out = append(out, under(dirs, path.Join(root, sk))...)
+	}
+	return out
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// countedList is "N things: a; b; c and K more", naming at most max of items.
+func countedList(items []string, thing string, max int) string {
+	n := len(items)
+	if n != 1 {
+		thing += "s"
+	}
+	shown := items
+	if n > max {
+		shown = items[:max]
+	}
+	out := fmt.Sprintf("%d %s: %s", n, thing, strings.Join(shown, "; "))
+	if n > max {
+		out += fmt.Sprintf("; and %d more", n-max)
+	}
+	return out
 }
 
 // pinned is a repository at a commit, with the ref the commit was resolved from.
@@ -291,20 +341,20 @@ type pinned struct{ repo, ref, commit string }
 
 // pinPlugin resolves a plugin in another repository to a commit: its sha when given (no request), else
 // its ref or the default branch (one ref request).
-func (s *Set) pinPlugin(ctx context.Context, p Plugin, log io.Writer) (pinned, error) {
-	out := pinned{repo: p.Repo, ref: p.Ref}
-	if p.SHA != "" {
-		out.commit = p.SHA
+func (s *Set) pinPlugin(ctx context.Context, x *External, log io.Writer) (pinned, error) {
+	out := pinned{repo: x.Repo, ref: x.Ref}
+	if x.SHA != "" {
+		out.commit = x.SHA
 		if out.ref == "" {
-			out.ref = p.SHA
+			out.ref = x.SHA
 		}
 		return out, nil
 	}
-	refs, err := s.listRefs(ctx, p.Repo, log)
+	refs, err := s.listRefs(ctx, x.Repo, log)
 	if err != nil {
 		return out, err
 	}
-	src := source.Source{Kind: source.Git, Raw: p.Repo, Repo: p.Repo, Ref: p.Ref}
+	src := source.Source{Kind: source.Git, Raw: x.Repo, Repo: x.Repo, Ref: x.Ref}
 	ref, commit, err := src.ResolveRef(refs)
 	if err != nil {
 		return out, err

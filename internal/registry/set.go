@@ -15,11 +15,12 @@ import (
 // Set is the configured registries in lookup order: project, then user, then the bundled one. It
 // remembers refs and indexes for its lifetime, so one command asks each server for its refs once.
 type Set struct {
-	regs    []Registry // without builtin
-	builtin *Builtin
-	cache   *gitfetch.Cache
-	refs    map[string]map[string]string
-	indexes map[string]*Index
+	regs     []Registry // without builtin
+	builtin  *Builtin
+	cache    *gitfetch.Cache
+	refs     map[string]map[string]string
+	indexes  map[string]*Index
+	expanded map[string][]Candidate // external plugins fetched this run, by registry and plugin name
 }
 
 // Candidate is one skill a lookup or search found.
@@ -30,6 +31,12 @@ type Candidate struct {
 	Repo, Ref, Commit string // git registries: clone URL, ref it was resolved from, commit
 	Dir               string // local-folder registries: absolute folder of the skill
 	Description       string
+	Category          string // a marketplace plugin's category
+	// External is a marketplace plugin in another repository, not fetched yet: Name is the plugin's,
+	// Repo, Path, Ref and Commit (when the marketplace pins one) say where it is, and Fetches says so in
+	// words. Looking its name up fetches it and answers with its skills.
+	External bool
+	Fetches  string
 }
 
 // Builtin reports whether the candidate is a bundled skill.
@@ -64,7 +71,7 @@ func Load() (*Set, error) { return LoadFiles(UserConfigFile(), ProjectConfigFile
 // LoadFiles is Load with explicit files; either may be "" or missing. On a name in both, the project's
 // entry wins and the user's is not searched.
 func LoadFiles(user, project string) (*Set, error) {
-	s := &Set{builtin: NewBuiltin(), refs: map[string]map[string]string{}, indexes: map[string]*Index{}}
+	s := &Set{builtin: NewBuiltin(), refs: map[string]map[string]string{}, indexes: map[string]*Index{}, expanded: map[string][]Candidate{}}
 	seen := map[string]bool{}
 	for _, f := range []struct {
 		file  string
@@ -140,16 +147,26 @@ func (s *Set) listRefs(ctx context.Context, repo string, log io.Writer) (map[str
 // a later one; two candidates from that registry are an ambiguity the caller reports with Ambiguous. No
 // candidate is not an error. A registry that cannot be read is skipped with a note on log when others
 // are searched, and is the error when nothing is found.
+//
+// A marketplace plugin in another repository is fetched here, and only here: asked for by its name, it
+// answers with its one skill (or an error listing its skills); as AUTHOR in AUTHOR/NAME, with its skill
+// called name. A name the marketplace renamed is looked up under its new name, with a note.
 func (s *Set) Lookup(ctx context.Context, name, author, reg string, log io.Writer) ([]Candidate, error) {
-	return s.lookup(ctx, name, author, reg, false, log)
+	return s.lookup(ctx, name, author, reg, false, true, log)
 }
 
 // LookupAll is Lookup across every registry, for telling a user that a name exists in several.
 func (s *Set) LookupAll(ctx context.Context, name, author string, log io.Writer) ([]Candidate, error) {
-	return s.lookup(ctx, name, author, "", true, log)
+	return s.lookup(ctx, name, author, "", true, true, log)
 }
 
-func (s *Set) lookup(ctx context.Context, name, author, reg string, all bool, log io.Writer) ([]Candidate, error) {
+// Listed is LookupAll from the indexes alone: an external plugin is a candidate under its own name and
+// is not fetched. Search uses it to tell which install command picks each match.
+func (s *Set) Listed(ctx context.Context, name string, log io.Writer) ([]Candidate, error) {
+	return s.lookup(ctx, name, "", "", true, false, log)
+}
+
+func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand bool, log io.Writer) ([]Candidate, error) {
 	if log == nil {
 		log = io.Discard
 	}
@@ -172,11 +189,33 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all bool, lo
 			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
 			continue
 		}
-		var got []Candidate
-		for _, e := range idx.Entries {
-			if e.Name == name && (author == "" || strings.EqualFold(e.Author, author)) {
-				got = append(got, idx.candidate(e))
+		got, err := s.match(ctx, idx, name, author, expand, log)
+		if err == nil && len(got) == 0 {
+			// A plugin the marketplace renamed: its old name (or old AUTHOR) finds it under the new one.
+			old := name
+			if author != "" {
+				old = author
 			}
+			if nw, ok := idx.Renames[old]; ok {
+				switch {
+				case nw == "":
+					fmt.Fprintf(log, "skillctl: registry %s: plugin %s was withdrawn from the marketplace\n", rn, old)
+				case author == "":
+					fmt.Fprintf(log, "skillctl: registry %s: plugin %s is now called %s\n", rn, old, nw)
+					got, err = s.match(ctx, idx, nw, "", expand, log)
+				default:
+					fmt.Fprintf(log, "skillctl: registry %s: plugin %s is now called %s\n", rn, old, nw)
+					got, err = s.match(ctx, idx, name, nw, expand, log)
+				}
+			}
+		}
+		if err != nil {
+			var pe *pluginError
+			if errors.As(err, &pe) {
+				return nil, pe.err // an answer about the plugin asked for, not a failure to skip
+			}
+			failed = append(failed, err)
+			continue
 		}
 		out = append(out, got...)
 		if len(got) > 0 && !all {
@@ -187,6 +226,49 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all bool, lo
 		return nil, errors.Join(failed...)
 	}
 	return out, nil
+}
+
+// pluginError carries pluginAnswer's error through lookup, which returns it as it is.
+type pluginError struct{ err error }
+
+func (e *pluginError) Error() string { return e.err.Error() }
+
+// match is one registry's candidates for name (by author when given); see Lookup.
+func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand bool, log io.Writer) ([]Candidate, error) {
+	var got []Candidate
+	for _, e := range idx.Entries {
+		if e.External == nil {
+			if e.Name == name && (author == "" || strings.EqualFold(e.Author, author)) {
+				got = append(got, idx.candidate(e))
+			}
+			continue
+		}
+		switch {
+		case author == "" && e.Name == name && !expand:
+			got = append(got, idx.candidate(e))
+		case author == "" && e.Name == name:
+			skills, err := s.expand(ctx, idx, e, log)
+			if err != nil {
+				return nil, err
+			}
+			one, err := pluginAnswer(e.Name, idx.Registry, skills)
+			if err != nil {
+				return nil, &pluginError{err}
+			}
+			got = append(got, one...)
+		case author != "" && strings.EqualFold(e.Name, author) && expand:
+			skills, err := s.expand(ctx, idx, e, log)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range skills {
+				if c.Name == name {
+					got = append(got, c)
+				}
+			}
+		}
+	}
+	return got, nil
 }
 
 // Search finds skills whose name, author, path or description contains term (case-insensitive; "" lists
