@@ -111,10 +111,12 @@ unless --force.`,
 	if check {
 		cmd.Use = "check [NAME...]"
 		cmd.Short = "Report available updates; exit 1 when there are any (for CI)"
-		cmd.Long = `Check is 'update --dry-run' for CI and bots: it prints what update would change and
-exits 1 when an update exists, 0 when everything is current.`
+		cmd.Long = `Check is 'update --dry-run' for CI and bots: it prints what update would change.
+Exit status: 0 when everything is current, 1 when an update exists, 2 on a usage
+error, 3 when it could not tell (a source could not be reached or read).`
 		cmd.Example = `  skillctl check
   skillctl check --json`
+		cmd.RunE = undecidedOnFailure(cmd.RunE)
 	}
 	addTargetFlags(cmd, &opts.Target)
 	addLimitFlags(cmd, &opts.Limits)

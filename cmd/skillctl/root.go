@@ -28,11 +28,14 @@ func versionString() string {
 func Main() int {
 	root := newRootCmd()
 	root.SetArgs(os.Args[1:])
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
 		err = clierr.WithHint(clierr.Usage(err), "run 'skillctl --help' for the list of commands")
 	}
 	printError(os.Stderr, err)
+	if wantsJSON(cmd, os.Args[1:]) {
+		writeJSONError(os.Stdout, err)
+	}
 	return clierr.Code(err)
 }
 
@@ -58,9 +61,7 @@ commit and content hash so the install can be reproduced exactly.`,
 		SilenceUsage:  true,
 	}
 	root.SetVersionTemplate("skillctl {{.Version}}\n")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return clierr.WithHint(clierr.Usage(err), fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newValidateCmd(),
 		newInstallCmd(),
@@ -76,6 +77,9 @@ commit and content hash so the install can be reproduced exactly.`,
 		newInfoCmd(),
 		newAgentsCmd(),
 	)
+	root.InitDefaultCompletionCmd()
+	root.InitDefaultHelpCmd()
+	refuseUnknownSubcommands(root)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
@@ -88,7 +92,7 @@ func wrapArgs(c *cobra.Command) {
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := check(cmd, args); err != nil {
-				return clierr.WithHint(clierr.Usage(err), fmt.Sprintf("run '%s --help' for usage", cmd.CommandPath()))
+				return clierr.WithHint(clierr.Usage(argsError(cmd, err)), fmt.Sprintf("run '%s --help' for usage", cmd.CommandPath()))
 			}
 			return nil
 		}

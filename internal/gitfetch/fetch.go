@@ -64,7 +64,7 @@ func (f *fetcher) close() {
 		f.sess.client.CloseIdleConnections()
 	}
 	if err := f.st.flush(); err != nil {
-		f.r.logf("cache not updated: %v", err)
+		f.r.logf("cache: not updated, continuing without it: %v", err)
 	}
 }
 
@@ -86,7 +86,7 @@ func (f *fetcher) session(ctx context.Context) (*session, error) {
 		f.strat = stratTreeWalk
 	} else {
 		f.strat = stratFull
-		f.r.logf("%s does not offer partial fetch (no filter capability); fetching the whole commit at depth 1", s.base)
+		f.r.logf("%s: no partial fetch offered (no filter capability); fetching the whole commit at depth 1", s.base)
 	}
 	return s, nil
 }
@@ -112,13 +112,13 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	switch {
 	case f.strat != stratFull && fr.filter != "" && strings.HasPrefix(string(fr.filter), "blob:limit") && !f.noBlobLimit:
 		f.noBlobLimit = true
-		f.r.logf("%s refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.base, rf.msg)
+		f.r.logf("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.base, rf.msg)
 	case f.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
 		f.strat = stratBlobless
-		f.r.logf("%s refused the tree filter (%s); fetching all trees without blobs", s.base, rf.msg)
+		f.r.logf("%s: refused the tree filter (%s); fetching all trees without blobs", s.base, rf.msg)
 	case f.strat < stratFull:
 		f.strat = stratFull
-		f.r.logf("%s refused a partial fetch (%s); fetching the whole commit at depth 1", s.base, rf.msg)
+		f.r.logf("%s: refused a partial fetch (%s); fetching the whole commit at depth 1", s.base, rf.msg)
 	default:
 		if strings.Contains(rf.msg, "not our ref") {
 			return &RemoteError{URL: s.base, Err: fmt.Errorf("commit %s is not a branch or tag tip and the server does not allow fetching it by hash", f.commit)}

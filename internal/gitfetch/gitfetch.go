@@ -21,7 +21,7 @@ import (
 type Remote struct {
 	URL                string    // clone URL, e.g. https://github.com/OWNER/REPO.git
 	Username, Password string    // HTTP basic auth; empty means none. Never logged, never put in a URL
-	Log                io.Writer // one-line notes on the strategy taken ("fetch: ..."); nil = silent
+	Log                io.Writer // one-line notes on the strategy taken ("URL: what happens next"); nil = silent
 	Cache              *Cache    // nil = no cache
 	Limits             Limits
 	Timeout            time.Duration // longest wait for any byte from the server; 0 = DefaultTimeout
@@ -144,7 +144,7 @@ func humanBytes(n int64) string {
 
 func (r *Remote) logf(format string, args ...any) {
 	if r.Log != nil {
-		fmt.Fprintf(r.Log, "fetch: "+format+"\n", args...)
+		fmt.Fprintf(r.Log, format+"\n", args...)
 	}
 }
 

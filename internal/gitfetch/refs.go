@@ -131,7 +131,7 @@ func Skills(ctx context.Context, r Remote, commit string) ([]string, error) {
 			}
 			if r.Cache != nil {
 				if err := r.Cache.putSkills(f.commit, dirs); err != nil {
-					r.logf("cache not updated: %v", err)
+					r.logf("cache: not updated, continuing without it: %v", err)
 				}
 			}
 			return dirs, nil

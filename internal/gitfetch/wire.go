@@ -110,7 +110,7 @@ func (s *session) retry(ctx context.Context, what string, do func(ctx context.Co
 	var err error
 	for i := 0; i < tries; i++ {
 		if i > 0 {
-			s.r.logf("%s: %v; retrying", what, err)
+			s.r.logf("%s: %s failed, retrying: %v", s.base, what, err)
 			select {
 			case <-ctx.Done():
 				return &RemoteError{URL: s.base, Err: ctx.Err()}

@@ -146,6 +146,13 @@ func (w *world) resolveAll(specs []rootSpec, withRelated bool) (*resolution, err
 			batches[k] = append(batches[k], gitWant{o, sp})
 		case source.Local:
 			dir := absDir(s.Dir)
+			if !isDir(dir) {
+				problem := "no such folder"
+				if exists(dir) {
+					problem = "not a folder"
+				}
+				return nil, clierr.WithHint(fmt.Errorf("%s: %s", sp.raw, problem), "a local source is the path of a folder that holds a SKILL.md")
+			}
 			if !exists(filepath.Join(dir, "SKILL.md")) && !exists(filepath.Join(dir, "skill.md")) {
 				// Checked before reading: `skillctl install /` must not walk the disk to say no.
 				return nil, clierr.WithHint(fmt.Errorf("%s: not a skill: no SKILL.md in that folder", sp.raw), "point the source at a folder that holds a SKILL.md")
