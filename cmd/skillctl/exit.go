@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
@@ -18,16 +19,21 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// refuseUnknownSubcommands makes every command that only groups others (skillctl, registry, completion)
-// reject an argument that names none of them, where cobra would print help and exit 0; with no argument
-// it still prints its help.
+// refuseUnknownSubcommands makes every command that only groups others (registry, completion) reject an
+// argument that names none of them, where cobra would print help and exit 0; with no argument it still
+// prints its help. The root's unknown words are refused by cobra itself (see cobraUnknown). It runs after
+// wrapArgs, whose wording it replaces for these commands.
 func refuseUnknownSubcommands(c *cobra.Command) {
 	if c.Name() == "help" && c.Run != nil && c.HasParent() {
 		// `skillctl help frob` is as unknown as `skillctl frob`.
 		run := c.Run
 		c.Run = nil
 		c.RunE = func(cmd *cobra.Command, args []string) error {
-			if target, rest, err := cmd.Root().Find(args); err == nil && len(rest) > 0 && target.HasSubCommands() {
+			target, rest, err := cmd.Root().Find(args)
+			if err != nil {
+				return cobraUnknown(cmd.Root(), err)
+			}
+			if len(rest) > 0 && target.HasSubCommands() {
 				return unknownCommand(target, rest[0])
 			}
 			run(cmd, args)
@@ -35,17 +41,38 @@ func refuseUnknownSubcommands(c *cobra.Command) {
 		}
 	}
 	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
-		c.Args = cobra.ArbitraryArgs
-		c.RunE = func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
+		if c.HasParent() {
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return unknownCommand(cmd, args[0])
+				}
+				return nil
 			}
-			return unknownCommand(cmd, args[0])
 		}
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 	}
 	for _, sub := range c.Commands() {
 		refuseUnknownSubcommands(sub)
 	}
+}
+
+var cobraUnknownRE = regexp.MustCompile(`^unknown command ("(?:[^"\\]|\\.)*") for "`)
+
+// cobraUnknown rewrites cobra's own unknown-command error (`unknown command "x" for "skillctl"`, then a
+// "Did you mean this?" block) as unknownCommand's; other errors pass unchanged.
+func cobraUnknown(root *cobra.Command, err error) error {
+	if err == nil {
+		return nil
+	}
+	m := cobraUnknownRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	word, uerr := strconv.Unquote(m[1])
+	if uerr != nil {
+		return err
+	}
+	return unknownCommand(root, word)
 }
 
 // unknownCommand is the usage error for `PARENT WORD` where WORD is no subcommand of PARENT, with cobra's

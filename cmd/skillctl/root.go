@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/spf13/cobra"
@@ -29,9 +28,7 @@ func Main() int {
 	root := newRootCmd()
 	root.SetArgs(os.Args[1:])
 	cmd, err := root.ExecuteC()
-	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
-		err = clierr.WithHint(clierr.Usage(err), "run 'skillctl --help' for the list of commands")
-	}
+	err = cobraUnknown(root, err)
 	printError(os.Stderr, err)
 	if wantsJSON(cmd, os.Args[1:]) {
 		writeJSONError(os.Stdout, err)
@@ -79,10 +76,10 @@ commit and content hash so the install can be reproduced exactly.`,
 	)
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
-	refuseUnknownSubcommands(root)
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
+	refuseUnknownSubcommands(root)
 	return root
 }
 
