@@ -66,7 +66,8 @@ summary; --deny-risky refuses.`,
   skillctl install ./my-skill --dir /tmp/demo --dry-run
   skillctl install            # reproduce skills.lock (like npm ci)
   skillctl install --frozen   # fail if the lock would change (CI)`,
-		Args: cobra.ArbitraryArgs,
+		Args:              cobra.ArbitraryArgs,
+		ValidArgsFunction: completeSource,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext()
 			defer cancel()

@@ -44,10 +44,14 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// colorEnabled: colour only on a terminal, and never when NO_COLOR is set to anything.
+// colorEnabled: colour on a terminal, never when NO_COLOR is set to a non-empty value (no-color.org: an
+// empty NO_COLOR is as if unset), and off a terminal too when CLICOLOR_FORCE is set to anything but "0".
 func colorEnabled(w io.Writer) bool {
-	if _, set := os.LookupEnv("NO_COLOR"); set {
+	if os.Getenv("NO_COLOR") != "" {
 		return false
+	}
+	if f := os.Getenv("CLICOLOR_FORCE"); f != "" && f != "0" {
+		return true
 	}
 	return isTerminal(w)
 }

@@ -153,12 +153,10 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 			"skillctl search ''   # list every skill", "skillctl registry add NAME URL")
 	}
 	externals := 0
-	tw := tabwriter.NewWriter(opts.Stdout, 0, 4, 2, ' ', 0)
-	head := "NAME\tREGISTRY\tPATH\tDESCRIPTION"
-	if opts.Color {
-		head = "\x1b[1m" + head + "\x1b[0m"
-	}
-	fmt.Fprintln(tw, head)
+	// The columns are aligned first and the header painted after, so the colour codes never count as width.
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tREGISTRY\tPATH\tDESCRIPTION")
 	for _, c := range found {
 		name := c.Name
 		if c.Author != "" {
@@ -173,6 +171,14 @@ func RunSearch(ctx context.Context, opts SearchOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(name), c.Registry, printable(where), printable(clip(c.Description, 72)))
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	out := buf.String()
+	if opts.Color {
+		head, rest, _ := strings.Cut(out, "\n")
+		out = "\x1b[1m" + head + "\x1b[0m\n" + rest
+	}
+	if _, err := io.WriteString(opts.Stdout, out); err != nil {
 		return err
 	}
 	if externals > 0 {
