@@ -86,6 +86,9 @@ func Parse(file string, data []byte) (*Lock, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, &Error{File: file, Line: lineOf(data, int64(bytes.IndexByte(data, 0)), nil), Problem: "not a valid lock: a NUL byte"}
 	}
+	if err := checkKeys(data); err != nil {
+		return nil, &Error{File: file, Problem: "not a valid lock: " + err.Error()}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var l Lock
@@ -110,6 +113,62 @@ func Parse(file string, data []byte) (*Lock, error) {
 		seen[k] = true
 	}
 	return &l, nil
+}
+
+// lockKeys are the keys a lock may use, spelled exactly as Marshal writes them.
+var lockKeys = map[string]bool{
+	"version": true, "skills": true, "name": true, "dir": true, "source": true, "registry": true, "repo": true,
+	"ref": true, "commit": true, "path": true, "tree": true, "hash": true, "dependencies": true, "requested": true,
+}
+
+// checkKeys refuses what encoding/json would quietly accept: a key given twice in one object (the last one
+// wins) and a key in another case ("HASH" sets hash). Either lets a lock show a reviewer one value and
+// install another.
+func checkKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		expect bool // the next token of this object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // syntax errors are reported, with their line, by the decoder that follows
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.object && top.expect {
+			if k, ok := tok.(string); ok {
+				if !lockKeys[k] {
+					return fmt.Errorf("unknown field %q", k)
+				}
+				if top.keys[k] {
+					return fmt.Errorf("field %q is given twice in one object", k)
+				}
+				top.keys[k] = true
+				top.expect = false
+				continue
+			}
+		}
+		if top != nil && top.object {
+			top.expect = true // a value ends here, or the object closes below
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, keys: map[string]bool{}, expect: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && stack[len(stack)-1].object {
+				stack[len(stack)-1].expect = true
+			}
+		}
+	}
 }
 
 func (s *Skill) check() error {
@@ -192,7 +251,7 @@ func lineOf(data []byte, off int64, err error) int {
 // update and restore read and what list shows. A cloned lock may name any folder of this machine (an
 // absolute path, or a path through a symlink the project carries), and restoring from it would copy that
 // folder into the project, so the folder must lie inside root and be reached through real folders only;
-// anything else is refused with a hint to add the skill again from a folder the user names.
+// anything else is refused with a hint to install the skill again from the folder, named by the user.
 func (s *Skill) LocalDir(root string) (string, error) {
 	if s.Registry != "local" {
 		return "", fmt.Errorf("%s: not a local skill", s.Name)
@@ -202,8 +261,7 @@ func (s *Skill) LocalDir(root string) (string, error) {
 		p = filepath.Join(root, p)
 	}
 	p = filepath.Clean(p)
-	hint := fmt.Sprintf("if you trust that folder, add the skill again from it: skillctl remove %s --dir %s && skillctl install %s --dir %s",
-		s.Name, shellWord(s.Dir), shellWord(p), shellWord(s.Dir))
+	hint := fmt.Sprintf("if you trust that folder, install the skill from it by naming it: skillctl install %s --dir %s", shellWord(p), shellWord(s.Dir))
 	if !localfs.Inside(root, p) {
 		return p, clierr.WithHint(fmt.Errorf("%s: the lock names the local folder %s, outside the project; skillctl copies local skills only from inside it",
 			s.Name, textsafe.Escape(p)), hint)

@@ -65,6 +65,9 @@ func TestParseErrors(t *testing.T) {
 		{"zero-width in ref", strings.Replace(valid, `"ref": "refs/heads/main"`, `"ref": "refs/heads/ma\u200bin"`, 1), "ref"},
 		{"C1 CSI in repo", strings.Replace(valid, `"repo": "https://`, `"repo": "https://\u009b2J`, 1), "repo"},
 		{"long source", strings.Replace(valid, `"source": "a"`, `"source": "`+strings.Repeat("a", 5000)+`"`, 1), "at most 4096"},
+		{"duplicate key shows one hash and installs another", strings.Replace(valid, `"hash": "`+h64+`"`, `"hash": "`+h64+`", "hash": "sha256-`+strings.Repeat("1", 64)+`"`, 1), `field "hash" is given twice`},
+		{"key in another case", strings.Replace(valid, `"commit": "`, `"COMMIT": "`, 1), `unknown field "COMMIT"`},
+		{"top-level key twice", `{"version":1,"skills":[],"skills":[]}`, `field "skills" is given twice`},
 		{"bad registry", strings.Replace(valid, `"registry": "builtin"`, `"registry": "Evil Registry"`, 1), "invalid registry"},
 		{"deep nesting", `{"version":1,"skills":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `]}`, "not a valid lock"},
 	}
