@@ -13,8 +13,12 @@ import (
 // addTargetFlags binds the flags every command that touches installed skills shares.
 func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
 	f := cmd.Flags()
-	f.StringVar(&t.Dir, "dir", "", "install into this folder (one subfolder per skill)")
-	f.StringVar(&t.Agent, "agent", "", "install where this agent looks (default claude; skillctl agents lists them)")
+	dir, agent := "install into this folder (one subfolder per skill)", "install where this agent looks (default claude; skillctl agents lists them)"
+	if cmd.Name() != "install" {
+		dir, agent = "the folder the skills were installed into (one subfolder per skill)", "the skills installed where this agent looks (default claude; skillctl agents lists them)"
+	}
+	f.StringVar(&t.Dir, "dir", "", dir)
+	f.StringVar(&t.Agent, "agent", "", agent)
 	f.BoolVar(&t.Global, "global", false, "use the agent's user-level folder instead of the project's")
 	f.StringVar(&t.Lock, "lock", "", "lock file (default skills.lock in the current folder)")
 	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(install.AgentNames(), cobra.ShellCompDirectiveNoFileComp))

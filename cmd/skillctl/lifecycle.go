@@ -137,6 +137,11 @@ func newInitCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init NAME",
 		Short: "Create a new skill folder that passes validation",
+		Long: `Init creates the folder NAME (inside --dir, default the current folder) with a SKILL.md
+whose frontmatter carries the name and a description to replace, a body to fill in, and
+a references/ folder. It passes 'skillctl validate --strict' as created; edit it, then
+validate again. NAME is 1-64 lowercase letters, digits and single hyphens; an existing
+folder is never overwritten.`,
 		Example: `  skillctl init pdf-forms
   skillctl init pdf-forms --dir skills/`,
 		Args: cobra.ExactArgs(1),

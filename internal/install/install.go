@@ -287,7 +287,7 @@ func printReport(opts Options, t Target, rep Report) error {
 		if in.Registry == registry.BuiltinName {
 			from = registry.BuiltinName
 		}
-		tw.row(verb[in.Action], in.Name, why, from, fmt.Sprintf("%d files, %s", in.Files, human(in.Bytes)))
+		tw.row(verb[in.Action], in.Name, why, from, fmt.Sprintf("%d %s, %s", in.Files, plural(in.Files, "file", "files"), human(in.Bytes)))
 	}
 	tw.flush()
 	if len(rep.Installed) > 0 && !opts.DryRun {

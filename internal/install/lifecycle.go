@@ -462,7 +462,7 @@ func fromLock(w *world, t Target, opts Options, progress Progress) (Report, erro
 				continue
 			}
 			o := entryOrigin(t, e)
-			fmt.Fprintf(w.log, "skillctl: %s: from %s\n", e.Name, o)
+			fmt.Fprintf(w.log, "skillctl: %s: restoring from %s\n", e.Name, o)
 			if p := sourceMismatch(e); p != "" {
 				fmt.Fprintf(w.log, "skillctl: %s: warning: %s\n", e.Name, p)
 			}
