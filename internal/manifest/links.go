@@ -118,7 +118,12 @@ func (c *checker) checkBody(sk *Skill) {
 
 var bareDirs = [][]byte{[]byte("reference"), []byte("scripts/"), []byte("assets/"), []byte("templates/")}
 
+// mayHoldBarePath is a cheap test that must be true wherever barePath matches. Every such path has a
+// '/', which most prose lines lack, so one IndexByte settles most lines.
 func mayHoldBarePath(line []byte) bool {
+	if bytes.IndexByte(line, '/') < 0 {
+		return false
+	}
 	for _, d := range bareDirs {
 		if bytes.Contains(line, d) {
 			return true

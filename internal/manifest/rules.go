@@ -50,6 +50,7 @@ var Rules = []Rule{
 	{"broken-link", Warning, "a relative link or path in the body names a file the skill folder does not have"},
 	{"link-outside-skill", Warning, "a relative link leaves the skill folder (`../`), so it breaks once installed"},
 	{"not-regular-file", Error, "SKILL.md is not a regular file (validate)"},
+	{"unreadable-file", Error, "SKILL.md cannot be opened or read, e.g. for lack of permission (validate)"},
 	{"depends-on-cycle", Error, "skills validated together depend on each other in a cycle (validate)"},
 	{"depends-on-unresolved", Warning, "no skill validated together provides a `depends-on` name; it may live in a registry (validate)"},
 }

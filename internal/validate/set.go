@@ -14,8 +14,8 @@ import (
 func setChecks(results []Result, strict bool) {
 	byName := map[string][]int{}
 	for i, r := range results {
-		if r.Skill != nil && strings.TrimSpace(r.Skill.Name) != "" {
-			n := strings.TrimSpace(r.Skill.Name)
+		if strings.TrimSpace(r.Name) != "" {
+			n := strings.TrimSpace(r.Name)
 			byName[n] = append(byName[n], i)
 		}
 	}
@@ -29,18 +29,15 @@ func setChecks(results []Result, strict bool) {
 	g := resolve.New()
 	for i := range results {
 		r := &results[i]
-		if r.Skill == nil {
-			continue
-		}
-		self := strings.TrimSpace(r.Skill.Name)
+		self := strings.TrimSpace(r.Name)
 		var deps []string
-		for j, d := range r.Skill.DependsOn {
+		for j, d := range r.DependsOn {
 			if d == "" || d == self {
 				continue // reported by manifest as invalid or self
 			}
 			deps = append(deps, d)
 			if _, ok := byName[d]; !ok {
-				p := r.Skill.DependsOnPos[j]
+				p := r.DependsOnPos[j]
 				r.Diagnostics = append(r.Diagnostics, manifest.Diagnostic{
 					File: r.File, Line: p.Line, Column: p.Column, Severity: sev, Rule: "depends-on-unresolved",
 					Message: fmt.Sprintf("depends-on %q names no skill validated here: it must come from a registry at install time, or add the skill", d),
@@ -57,11 +54,11 @@ func setChecks(results []Result, strict bool) {
 			from, to := cycle[k], cycle[k+1]
 			for _, i := range byName[from] {
 				r := &results[i]
-				for j, d := range r.Skill.DependsOn {
+				for j, d := range r.DependsOn {
 					if d != to {
 						continue
 					}
-					p := r.Skill.DependsOnPos[j]
+					p := r.DependsOnPos[j]
 					r.Diagnostics = append(r.Diagnostics, manifest.Diagnostic{
 						File: r.File, Line: p.Line, Column: p.Column, Severity: manifest.Error, Rule: "depends-on-cycle",
 						Message: fmt.Sprintf("dependency cycle %s: no install order exists; remove one of these depends-on entries (related-skills can hold a two-way link)", chain),

@@ -1,6 +1,13 @@
 // Package validate adapts the file system to package manifest: it finds skill folders under the paths it
 // is given, checks them in parallel, adds the checks that need several skills at once (dependency cycles,
 // unresolved names) and writes one report in a stable order.
+//
+// It is built to stay fast and small on marketplace-sized trees (thousands of skills): each tree is
+// listed once, by several goroutines, and that one listing serves every skill's link checks; each
+// SKILL.md is read once, into a buffer its worker reuses; a skill's result is cut down to its findings,
+// name and depends-on entries as soon as it is checked (the body and the YAML are dropped), and results
+// are written in order as they complete. Only the set checks make it wait: without --spec, when several
+// skills are checked together, the cut-down results are held until every skill is known.
 package validate
 
 import (
@@ -14,6 +21,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/skillctl/skillctl/internal/manifest"
 )
@@ -31,38 +39,50 @@ type Options struct {
 // Summary counts the run's results after Strict and Spec are applied.
 type Summary struct{ Skills, Invalid, Errors, Warnings int }
 
-// Result is one skill's outcome, in report order.
+func (s *Summary) add(r *Result) {
+	s.Skills++
+	if !r.Valid() {
+		s.Invalid++
+	}
+	for _, d := range r.Diagnostics {
+		if d.Severity == manifest.Error {
+			s.Errors++
+		} else {
+			s.Warnings++
+		}
+	}
+}
+
+// Result is one skill's outcome, in report order. It keeps what reports and set checks need, not the
+// skill's text.
 type Result struct {
-	Dir         string // folder as displayed
-	File        string // SKILL.md as displayed
-	Name        string // the frontmatter's name, "" when unreadable
-	Skill       *manifest.Skill
-	Diagnostics []manifest.Diagnostic
+	Dir          string // folder as displayed
+	File         string // SKILL.md as displayed
+	Name         string // the frontmatter's name, "" when unreadable
+	DependsOn    []string
+	DependsOnPos []manifest.Position
+	Diagnostics  []manifest.Diagnostic
 }
 
 // Valid reports whether the skill has no error.
 func (r Result) Valid() bool { return manifest.Valid(r.Diagnostics) }
 
-// Run validates every skill found under Paths and writes the report to w in Format. err is for problems
-// that are not findings (a path that does not exist, one holding no skill, an unreadable file, an unknown
-// format); findings make Summary.Invalid > 0.
+// Run validates every skill found under Paths and writes the report to w in Format, one skill at a time.
+// err is for problems that are not findings (a path that does not exist, one holding no skill, a folder
+// that cannot be listed, an unknown format), found before anything is written, or a failed write;
+// findings make Summary.Invalid > 0.
 func Run(opts Options, w io.Writer) (Summary, error) {
-	if _, err := newReporter(opts.Format, io.Discard, opts); err != nil {
-		return Summary{}, err
-	}
-	results, err := Check(opts)
-	if err != nil {
-		return Summary{}, err
-	}
-	sum := summarize(results)
 	rep, err := newReporter(opts.Format, w, opts)
 	if err != nil {
-		return sum, err
+		return Summary{}, err
 	}
-	for i := range results {
-		if err := rep.skill(&results[i]); err != nil {
-			return sum, err
-		}
+	var sum Summary
+	err = Each(opts, func(r *Result) error {
+		sum.add(r)
+		return rep.skill(r)
+	})
+	if err != nil {
+		return sum, err
 	}
 	return sum, rep.end(sum)
 }
@@ -70,7 +90,48 @@ func Run(opts Options, w io.Writer) (Summary, error) {
 // Check finds and checks the skills under opts.Paths and returns them sorted by folder, with the set
 // checks applied; it writes nothing.
 func Check(opts Options) ([]Result, error) {
-	paths := opts.Paths
+	var out []Result
+	err := Each(opts, func(r *Result) error {
+		out = append(out, *r)
+		return nil
+	})
+	return out, err
+}
+
+// Each finds and checks the skills under opts.Paths and calls fn with each result, in folder order, as
+// soon as it and every result before it are ready. Without Spec, when there are several skills, results
+// are held until all are checked, since the set checks can add findings to any of them.
+func Each(opts Options, fn func(*Result) error) error {
+	skills, err := find(opts.Paths)
+	if err != nil {
+		return err
+	}
+	mode := manifest.Mode{Strict: opts.Strict, Spec: opts.Spec}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	if opts.Spec || len(skills) < 2 {
+		return checkAll(skills, mode, jobs, fn)
+	}
+	held := make([]Result, 0, len(skills))
+	if err := checkAll(skills, mode, jobs, func(r *Result) error {
+		held = append(held, *r)
+		return nil
+	}); err != nil {
+		return err
+	}
+	setChecks(held, opts.Strict)
+	for i := range held {
+		if err := fn(&held[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// find turns Paths into skill folders, sorted by folder and without repeats.
+func find(paths []string) ([]skillDir, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -82,60 +143,78 @@ func Check(opts Options) ([]Result, error) {
 			return nil, err
 		}
 		for _, s := range found {
-			abs, err := filepath.Abs(s.dir)
-			if err != nil {
-				return nil, err
-			}
-			if !seen[abs] {
-				seen[abs] = true
-				s.abs = abs
+			if !seen[s.abs] {
+				seen[s.abs] = true
 				skills = append(skills, s)
 			}
 		}
 	}
 	sort.Slice(skills, func(i, j int) bool { return skills[i].dir < skills[j].dir })
+	return skills, nil
+}
 
-	mode := manifest.Mode{Strict: opts.Strict, Spec: opts.Spec}
-	results := make([]Result, len(skills))
-	errs := make([]error, len(skills))
-	jobs := opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
+// checkAll checks skills on jobs workers and calls fn with each result in index order, as soon as the
+// results before it are done. After fn fails, the workers stop taking skills and fn is not called again.
+func checkAll(skills []skillDir, mode manifest.Mode, jobs int, fn func(*Result) error) error {
+	type done struct {
+		i int
+		r Result
 	}
-	next := make(chan int)
+	out := make(chan done, 2*jobs)
+	var next atomic.Int64
+	var stop atomic.Bool
 	var wg sync.WaitGroup
 	for range min(jobs, len(skills)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				results[i], errs[i] = checkOne(skills[i], mode)
+			var buf []byte
+			for !stop.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(skills) {
+					return
+				}
+				var r Result
+				r, buf = checkOne(skills[i], mode, buf)
+				out <- done{i, r}
 			}
 		}()
 	}
-	for i := range skills {
-		next <- i
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	// Results that finish early wait here for the ones before them; each is small (no skill text).
+	pending := map[int]*Result{}
+	want := 0
+	var err error
+	for d := range out {
+		pending[d.i] = &d.r
+		for r, ok := pending[want]; ok; r, ok = pending[want] {
+			delete(pending, want)
+			want++
+			if err == nil {
+				if err = fn(r); err != nil {
+					stop.Store(true)
+				}
+			}
+		}
 	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if !opts.Spec {
-		setChecks(results, opts.Strict)
-	}
-	return results, nil
+	return err
 }
 
-// skillDir is a found skill: its folder and SKILL.md as displayed, and the folder's files relative to it.
+// skillDir is a found skill: its folder and SKILL.md as displayed, the folder's files relative to it,
+// and the SKILL.md's type as the listing saw it (0 when unknown).
 type skillDir struct {
 	dir, file, abs string
 	files          []string
+	mode           fs.FileMode
+	typeKnown      bool
 }
 
 func isSkillFile(name string) bool { return name == "SKILL.md" || name == "skill.md" }
 
-// discover turns one PATH into skill folders. A tree is walked without following symlinked folders, so
+// discover turns one PATH into skill folders. A tree is listed without following symlinked folders, so
 // a link cannot loop or lead outside it; .git and node_modules are skipped, other hidden folders are not
 // (marketplaces keep skills under .curated/).
 func discover(p string) ([]skillDir, error) {
@@ -151,26 +230,45 @@ func discover(p string) ([]skillDir, error) {
 			return nil, fmt.Errorf("%s: not a SKILL.md file or a folder", p)
 		}
 		dir := filepath.Dir(p)
-		_, files, err := walk(dir)
+		abs, err := filepath.Abs(dir)
 		if err != nil {
 			return nil, err
 		}
-		return []skillDir{{dir: dir, file: p, files: files}}, nil
+		l, err := list(dir, runtime.GOMAXPROCS(0))
+		if err != nil {
+			return nil, err
+		}
+		return []skillDir{{dir: dir, file: p, abs: abs, files: l.files}}, nil
 	}
-	skillFiles, files, err := walk(p)
+	// One Abs for the tree: it stats the working folder each time it is called.
+	absRoot, err := filepath.Abs(p)
 	if err != nil {
 		return nil, err
 	}
-	if len(skillFiles) == 0 {
+	l, err := list(p, runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, err
+	}
+	// The SKILL.md of each folder, SKILL.md preferred to skill.md.
+	best := map[string]string{}
+	for rel := range l.skillFiles {
+		dir := path2dir(rel)
+		if prev, ok := best[dir]; !ok || strings.HasSuffix(prev, "skill.md") {
+			best[dir] = rel
+		}
+	}
+	if len(best) == 0 {
 		return nil, fmt.Errorf("%s: no skill found (a skill is a folder holding SKILL.md)", p)
 	}
-	out := make([]skillDir, 0, len(skillFiles))
-	for _, rel := range skillFiles {
-		d := path2dir(rel)
+	out := make([]skillDir, 0, len(best))
+	for d, rel := range best {
 		out = append(out, skillDir{
-			dir:   filepath.Join(p, filepath.FromSlash(d)),
-			file:  filepath.Join(p, filepath.FromSlash(rel)),
-			files: under(files, d),
+			dir:       filepath.Join(p, filepath.FromSlash(d)),
+			abs:       filepath.Join(absRoot, filepath.FromSlash(d)),
+			file:      filepath.Join(p, filepath.FromSlash(rel)),
+			files:     under(l.files, d),
+			mode:      l.skillFiles[rel],
+			typeKnown: true,
 		})
 	}
 	return out, nil
@@ -183,49 +281,6 @@ func path2dir(rel string) string {
 	return "."
 }
 
-// walk lists a tree: the SKILL.md of each skill folder (SKILL.md preferred to skill.md) and every file,
-// as sorted slash paths relative to root.
-func walk(root string) (skillFiles, files []string, err error) {
-	start := root
-	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		start = root + string(filepath.Separator) // the root itself may be a link the user chose
-	}
-	best := map[string]string{}
-	err = filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, rerr := filepath.Rel(root, p)
-		if rerr != nil {
-			return rerr
-		}
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if rel != "." && (d.Name() == ".git" || d.Name() == "node_modules") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		files = append(files, rel)
-		if isSkillFile(d.Name()) {
-			dir := path2dir(rel)
-			if prev, ok := best[dir]; !ok || strings.HasSuffix(prev, "skill.md") {
-				best[dir] = rel
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, f := range best {
-		skillFiles = append(skillFiles, f)
-	}
-	sort.Strings(skillFiles)
-	sort.Strings(files)
-	return skillFiles, files, nil
-}
-
 // under returns the files inside folder d (a slash path relative to the walk's root), relative to d.
 func under(files []string, d string) []string {
 	if d == "." {
@@ -233,60 +288,62 @@ func under(files []string, d string) []string {
 	}
 	prefix := d + "/"
 	i := sort.SearchStrings(files, prefix)
-	var out []string
-	for ; i < len(files) && strings.HasPrefix(files[i], prefix); i++ {
-		out = append(out, files[i][len(prefix):])
+	j := i
+	for j < len(files) && strings.HasPrefix(files[j], prefix) {
+		j++
+	}
+	out := make([]string, j-i)
+	for k := range out {
+		out[k] = files[i+k][len(prefix):]
 	}
 	return out
 }
 
-// checkOne reads one SKILL.md, never more than manifest.MaxFileSize+1 bytes of it, and checks it.
-func checkOne(s skillDir, mode manifest.Mode) (Result, error) {
+// checkOne reads one SKILL.md into buf (grown as needed and returned for reuse), never more than
+// manifest.MaxFileSize+1 bytes of it, checks it and cuts the outcome down to a Result.
+func checkOne(s skillDir, mode manifest.Mode, buf []byte) (Result, []byte) {
 	r := Result{Dir: s.dir, File: s.file}
-	info, err := os.Stat(s.file)
-	if err != nil {
-		return r, err
-	}
-	if !info.Mode().IsRegular() {
+	finding := func(rule, format string, args ...any) (Result, []byte) {
 		r.Diagnostics = []manifest.Diagnostic{{File: s.file, Line: 1, Column: 1, Severity: manifest.Error,
-			Rule: "not-regular-file", Message: "SKILL.md is not a regular file: replace it with one"}}
-		return r, nil
+			Rule: rule, Message: fmt.Sprintf(format, args...)}}
+		return r, buf
 	}
-	f, err := os.Open(s.file)
-	if err != nil {
-		return r, err
+	// The listing's type saves a stat for the usual regular file; anything else (a symlink, a type the
+	// listing could not tell) is stat'ed first, so a FIFO is never opened.
+	if !s.typeKnown || !s.mode.IsRegular() {
+		info, err := os.Stat(s.file)
+		if err != nil {
+			return finding("unreadable-file", "SKILL.md cannot be read: %s", errText(err))
+		}
+		if !info.Mode().IsRegular() {
+			return finding("not-regular-file", "SKILL.md is not a regular file: replace it with one")
+		}
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, manifest.MaxFileSize+1))
+	data, size, err := readFile(s.file, buf[:0])
+	buf = data[:0]
 	if err != nil {
-		return r, fmt.Errorf("%s: %w", s.file, err)
+		return finding("unreadable-file", "SKILL.md cannot be read: %s", errText(err))
 	}
 	files := s.files
 	if files == nil {
 		files = []string{}
 	}
-	r.Skill, r.Diagnostics = manifest.Check(manifest.Input{
-		File: s.file, Dir: filepath.Base(s.abs), Data: data, Files: files, Size: info.Size(),
+	sk, diags := manifest.Check(manifest.Input{
+		File: s.file, Dir: filepath.Base(s.abs), Data: data, Files: files, Size: size,
 	}, mode)
-	if r.Skill != nil {
-		r.Name = r.Skill.Name
+	r.Diagnostics = diags
+	if sk != nil {
+		// Strings from the YAML are copies; nothing kept here points into buf.
+		r.Name, r.DependsOn, r.DependsOnPos = sk.Name, sk.DependsOn, sk.DependsOnPos
 	}
-	return r, nil
+	return r, buf
 }
 
-func summarize(results []Result) Summary {
-	s := Summary{Skills: len(results)}
-	for _, r := range results {
-		if !r.Valid() {
-			s.Invalid++
-		}
-		for _, d := range r.Diagnostics {
-			if d.Severity == manifest.Error {
-				s.Errors++
-			} else {
-				s.Warnings++
-			}
-		}
+// errText is an error's reason without the path, which the finding's location already gives.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
 	}
-	return s
+	return err.Error()
 }
