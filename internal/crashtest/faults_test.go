@@ -201,21 +201,19 @@ func mountTmpfs(t *testing.T, dir string, size int) {
 
 // TestDiskFull runs an install on a small tmpfs filled to leave less and less room, so the disk fills
 // at every stage of the transaction: staging, the journal, the renames and the lock. Each run must
-// either complete or fail cleanly, leaving the target consistent with the lock.
+// either complete or fail cleanly, leaving the target consistent with the lock. The sweep rises in 16 KiB
+// steps from a full disk to the first level at which the install completes, then tries every page of the
+// last step below it, where the journal and the lock are written, and two levels above, which must
+// complete too: every stage is reached without running the levels that only complete again.
 func TestDiskFull(t *testing.T) {
 	s := startServer(t)
 	repo := "acme/full"
 	commitSkills(t, s, repo, "v1", 40, "a", "b", "c")
 	cache := t.TempDir() // outside the tmpfs: the cache is not what is tested here
 	outcomes := map[string]int{}
-	var steps []int
-	for free := 0; free <= 1<<20; free += 16 << 10 {
-		steps = append(steps, free)
-	}
-	if testing.Short() {
-		steps = []int{0, 64 << 10, 512 << 10, 1 << 20}
-	}
-	for _, free := range steps {
+	levels := 0
+	level := func(free int) (completed bool) {
+		levels++
 		p := newProject(t)
 		p.env = append(p.env, "SKILLCTL_CACHE_DIR="+cache)
 		mountTmpfs(t, p.dir, 2<<20)
@@ -227,6 +225,7 @@ func TestDiskFull(t *testing.T) {
 		switch {
 		case r.code == 0:
 			outcomes["completed"]++
+			completed = true
 		case r.code == 1 && strings.Contains(r.stderr, "no space left on device"):
 			outcomes["failed cleanly"]++
 			if after := p.snapshot("skills"); after != before {
@@ -236,8 +235,33 @@ func TestDiskFull(t *testing.T) {
 			t.Errorf("%d bytes free: %s", free, r)
 		}
 		p.checkConsistent("skills")
+		return completed
 	}
-	t.Logf("outcomes over %d fill levels: %v", len(steps), outcomes)
+	if testing.Short() {
+		for _, free := range []int{0, 64 << 10, 512 << 10, 1 << 20} {
+			level(free)
+		}
+	} else {
+		const step, page = 16 << 10, 4 << 10
+		first := -1 // the lowest level of the coarse sweep at which the install completed
+		for free := 0; free <= 1<<20 && first < 0; free += step {
+			if level(free) {
+				first = free
+			}
+		}
+		if first > 0 {
+			for free := first - step + page; free < first; free += page {
+				level(free)
+			}
+			for _, free := range []int{first + 4*step, 1 << 20} {
+				if !level(free) {
+					t.Errorf("%d bytes free: failed, though the install completed with %d", free, first)
+				}
+			}
+		}
+		t.Logf("the install first completed with %d KiB free", first>>10)
+	}
+	t.Logf("outcomes over %d fill levels: %v", levels, outcomes)
 	if outcomes["failed cleanly"] == 0 || outcomes["completed"] == 0 {
 		t.Error("the sweep did not cross from a full disk to enough room: the test proved less than it claims")
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -31,7 +32,7 @@ func lockState(l *lockfile.Lock, dir string) string {
 }
 
 // killOp is one command interrupted by kill -9. prepare runs after the common setup (a and b installed
-// from the trial's branch at v1) and returns the command's arguments.
+// from the op's branch at v1) and returns the command's arguments.
 type killOp struct {
 	name    string
 	prepare func(t *testing.T, s *gittest.Server, branch string) []string
@@ -65,10 +66,19 @@ func commitBranch(t *testing.T, s *gittest.Server, branch, version string) {
 	}
 }
 
-// TestKill9 kills skillctl install, update and remove with SIGKILL after a random delay, many times, and
-// checks after each that the next command's recovery leaves the target consistent with the lock and
-// exactly as it was before the command or as the command would have left it.
-func TestKill9(t *testing.T) {
+// killCase is one op made ready to be interrupted many times: a template project with a and b installed,
+// copied for each trial, the command, and the lock states before and after an uninterrupted run.
+type killCase struct {
+	op            killOp
+	template      string
+	args          []string
+	before, after string
+	shortest      time.Duration // the quickest uninterrupted run seen, to aim random kills by
+	cache         string
+}
+
+// setupKill serves the fixture and prepares one killCase per op, running each op once uninterrupted.
+func setupKill(t *testing.T) []*killCase {
 	s := startServer(t)
 	root := t.TempDir()
 	killFixture["root"] = root
@@ -83,91 +93,183 @@ func TestKill9(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	cache := t.TempDir() // shared, so interrupted cache writes are exercised too
+	var cases []*killCase
+	for _, op := range killOps() {
+		commitBranch(t, s, op.name, "v1")
+		tpl := newProject(t)
+		tpl.env = append(tpl.env, "SKILLCTL_CACHE_DIR="+cache)
+		tpl.mustRun("install", treeURL(s, killRepo, op.name, "skills/a"), treeURL(s, killRepo, op.name, "skills/b"), "--dir", "skills")
+		kc := &killCase{op: op, template: tpl.dir, cache: cache, before: lockState(tpl.checkConsistent("skills"), "skills")}
+		kc.args = op.prepare(t, s, op.name)
+		p := kc.trial(t)
+		r := p.mustRun(kc.args...)
+		kc.after, kc.shortest = lockState(p.checkConsistent("skills"), "skills"), r.took
+		if kc.after == kc.before {
+			t.Fatalf("%s changed nothing; the trials would prove nothing", op.name)
+		}
+		os.RemoveAll(p.dir)
+		cases = append(cases, kc)
+	}
+	return cases
+}
+
+// trial is a fresh project holding a copy of the case's template: the target and the lock.
+func (kc *killCase) trial(t *testing.T) *project {
+	t.Helper()
+	p := newProject(t)
+	p.env = append(p.env, "SKILLCTL_CACHE_DIR="+kc.cache)
+	if err := os.CopyFS(p.path("skills"), os.DirFS(filepath.Join(kc.template, "skills"))); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.ReadFile(filepath.Join(kc.template, "skills.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.path("skills.lock"), lock, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// check recovers a trial's target with the next command and returns whether it holds the state before
+// the command (false: after); a mix fails the test.
+func (kc *killCase) check(t *testing.T, p *project, what string) (rolledBack bool) {
+	t.Helper()
+	got := lockState(p.checkConsistent("skills"), "skills")
+	if got != kc.before && got != kc.after {
+		t.Errorf("%s %s: lock records neither the state before nor after:\nbefore %s\nafter  %s\ngot    %s", kc.op.name, what, kc.before, kc.after, got)
+	}
+	return got == kc.before
+}
+
+// TestKill9 kills skillctl install, update and remove with SIGKILL, at every step of the transaction and
+// then at random moments, and checks after each kill that the next command's recovery leaves the target
+// consistent with the lock and exactly as it was before the command or as the command would have left it.
+func TestKill9(t *testing.T) {
+	cases := setupKill(t)
+	t.Run("every step", func(t *testing.T) { killAtEveryStep(t, cases) })
+	t.Run("random", func(t *testing.T) { killAtRandom(t, cases) })
+}
+
+var crashHookLine = regexp.MustCompile(`crashhook: SIGKILL after step (\d+) \(([a-z]+)\)`)
+
+// killAtEveryStep kills each op with SIGKILL right after each step of the transaction in turn (staging
+// each folder, syncing the journal, each rename, writing the lock), by the crash hook the test binary is
+// built with. After each kill the next command's recovery must leave the target consistent with the
+// lock, and exactly as before the command up to the lock's write (the commit point) and exactly as after
+// it from there on.
+func killAtEveryStep(t *testing.T, cases []*killCase) {
+	for _, kc := range cases {
+		var trail []string // "before" or "after" per step killed at
+		var steps []string
+		for k := 1; ; k++ {
+			if k > 100 {
+				t.Fatalf("%s: still not finished after %d steps", kc.op.name, k)
+			}
+			p := kc.trial(t)
+			p.env = append(p.env, fmt.Sprintf("SKILLCTL_CRASH_AFTER_STEP=%d", k))
+			r := p.run(kc.args...)
+			if r.code == 0 {
+				if kc.check(t, p, "uninterrupted") {
+					t.Errorf("%s: the uninterrupted run left the state before", kc.op.name)
+				}
+				break
+			}
+			m := crashHookLine.FindStringSubmatch(r.stderr)
+			if r.code != -1 || m == nil || m[1] != fmt.Sprint(k) {
+				t.Fatalf("%s: step %d: want a kill by the crash hook (is the binary built with skillctl_crashhook?), got %s", kc.op.name, k, r)
+			}
+			steps = append(steps, m[2])
+			if kc.check(t, p, fmt.Sprintf("killed after step %d (%s)", k, m[2])) {
+				trail = append(trail, "before")
+			} else {
+				trail = append(trail, "after")
+			}
+			os.RemoveAll(p.dir)
+		}
+		t.Logf("%s: killed after %s; recovered to %s", kc.op.name, strings.Join(steps, ", "), strings.Join(trail, ", "))
+		first := 0 // the first step after which recovery finishes the change
+		for first < len(trail) && trail[first] == "before" {
+			first++
+		}
+		for i := first; i < len(trail); i++ {
+			if trail[i] != "after" {
+				t.Errorf("%s: recovered to the state after at step %d but before at step %d: the commit point moved", kc.op.name, first+1, i+1)
+			}
+		}
+		if first == 0 || first == len(trail) {
+			t.Errorf("%s: the kills did not cross the commit point (%s): the test proved less than it claims", kc.op.name, strings.Join(trail, ", "))
+		}
+	}
+}
+
+// killAtRandom kills each op with SIGKILL after a random delay, many times. Where killAtEveryStep covers
+// each step of the transaction, these land anywhere: while fetching, while writing a file or the cache.
+// 24 kills in go test ./...; 100 in .ci/run's long step.
+func killAtRandom(t *testing.T, cases []*killCase) {
 	// Run until this many processes were really killed (a kill after the command ended counts as a
 	// trial, not a kill), within a bound on attempts.
-	wantKills, maxTrials := 100, 400
-	if testing.Short() {
-		wantKills, maxTrials = 4, 12
+	wantKills := 24
+	switch {
+	case testing.Short():
+		wantKills = 4
+	case longTests():
+		wantKills = 100
 	}
-	cache := t.TempDir() // shared, so interrupted cache writes are exercised too
+	maxTrials := 4 * wantKills
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 6))
-	ops := killOps()
-	durations := map[string]time.Duration{}
 	outcomes := map[string]int{}
 	trials := 0
-	for i := 0; outcomes["killed"] < wantKills && i < maxTrials+len(ops); i++ {
-		op := ops[i%len(ops)]
-		calibrate := i < len(ops) // the first run of each op is not killed: it measures it and gives "after"
-		branch := fmt.Sprintf("t%03d", i)
-		commitBranch(t, s, branch, "v1")
-		p := newProject(t)
-		p.env = append(p.env, "SKILLCTL_CACHE_DIR="+cache)
-		p.mustRun("install", treeURL(s, killRepo, branch, "skills/a"), treeURL(s, killRepo, branch, "skills/b"), "--dir", "skills")
-		before := lockState(p.checkConsistent("skills"), "skills")
-		args := op.prepare(t, s, branch)
-
-		cmd, out, errb := p.command(context.Background(), args...)
+	for i := 0; outcomes["killed"] < wantKills && i < maxTrials; i++ {
+		kc := cases[i%len(cases)]
+		p := kc.trial(t)
+		cmd, out, errb := p.command(context.Background(), kc.args...)
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		if !calibrate {
-			// Half the kills land anywhere in the run, half in its last part, where the files are
-			// written and renamed: that is where an interruption could do harm.
-			d := int64(durations[op.name])
-			delay := time.Duration(rng.Int64N(d * 9 / 10))
-			if i%2 == 0 {
-				delay = time.Duration(d*6/10 + rng.Int64N(d*4/10))
-			}
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(delay):
-				cmd.Process.Signal(syscall.SIGKILL)
-				<-done
-			}
-		} else {
-			cmd.Wait()
+		// Half the kills land anywhere in the run, half in its last part, where the files are written
+		// and renamed: that is where an interruption could do harm.
+		d := int64(kc.shortest)
+		delay := time.Duration(rng.Int64N(d * 9 / 10))
+		if i%2 == 0 {
+			delay = time.Duration(d*6/10 + rng.Int64N(d*4/10))
+		}
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(delay):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
 		}
 		took := time.Since(start)
-		if !calibrate {
-			trials++
-		}
+		trials++
 		status := cmd.ProcessState.Sys().(syscall.WaitStatus)
 		switch {
 		case status.Signaled():
 			outcomes["killed"]++
 		case status.ExitStatus() == 0:
 			outcomes["finished"]++
-			// It ran faster than the runs before it (a less loaded machine): aim the next kills by
-			// the shortest run seen, so they land while the command is still running.
-			if !calibrate && took < durations[op.name] {
-				durations[op.name] = took
-			}
+			// It ran faster than the runs before it (a less loaded machine): aim the next kills by the
+			// shortest run seen, so they land while the command is still running.
+			kc.shortest = min(kc.shortest, took)
 		default:
-			t.Fatalf("%s trial %d: failed without being killed: %s\n%s", op.name, i, out, errb)
+			t.Fatalf("%s trial %d: failed without being killed: %s\n%s", kc.op.name, i, out, errb)
 		}
-		got := lockState(p.checkConsistent("skills"), "skills")
-		if calibrate {
-			durations[op.name] = took
-			killFixture[op.name+" after"] = got
-			if got == before {
-				t.Fatalf("%s changed nothing; the trials would prove nothing", op.name)
-			}
-			continue
-		}
-		if after := killFixture[op.name+" after"]; got != before && got != after {
-			t.Errorf("%s trial %d (killed after %v): lock records neither the state before nor after:\nbefore %s\nafter  %s\ngot    %s", op.name, i, took, before, after, got)
-		}
-		if got == before {
-			outcomes[op.name+" rolled back"]++
+		if kc.check(t, p, fmt.Sprintf("trial %d (killed after %v)", i, took)) {
+			outcomes[kc.op.name+" rolled back"]++
 		} else {
-			outcomes[op.name+" completed"]++
+			outcomes[kc.op.name+" completed"]++
 		}
 		os.RemoveAll(p.dir) // keep the temp disk small over many trials
 	}
-	t.Logf("%d trials; uncrashed durations %v; outcomes %v", trials, durations, outcomes)
+	var shortest []string
+	for _, kc := range cases {
+		shortest = append(shortest, fmt.Sprintf("%s %v", kc.op.name, kc.shortest.Round(time.Millisecond)))
+	}
+	t.Logf("%d trials; shortest uninterrupted runs %s; outcomes %v", trials, strings.Join(shortest, ", "), outcomes)
 	if outcomes["killed"] < wantKills {
 		t.Errorf("only %d of %d trials killed a running process", outcomes["killed"], trials)
 	}

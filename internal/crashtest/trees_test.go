@@ -1,7 +1,13 @@
 package crashtest
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -97,41 +103,112 @@ func TestHostileTrees(t *testing.T) {
 	}
 }
 
-// TestManyFiles serves a skill of 100,000 files: the default caps refuse it, the server sends a bounded
-// amount, and with the caps raised it installs or fails cleanly in bounded time.
+// TestManyFiles serves a skill of 100,000 distinct files. The default caps must refuse it early: the
+// client stops reading the server's answer at its object count or its trees, so less than half the
+// repository's pack crosses the wire, and nothing is written. The tree is built by git
+// fast-import into one pack, so it costs seconds to make and one file to delete.
+//
+// With the caps raised, installing it is the user's choice and writes and syncs 100,000 files, which
+// takes minutes on a busy disk: that half runs only in .ci/run's long step (SKILLCTL_LONG_TESTS=1).
 func TestManyFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and serves a 100,000-file tree")
 	}
 	s := startServer(t)
-	entries := []gittest.Entry{skillMD("many")}
-	entries[0].Path = "skills/many/SKILL.md"
-	for i := 0; i < 100000; i++ {
-		entries = append(entries, gittest.Entry{Path: fmt.Sprintf("skills/many/d%03d/f%05d.md", i/1000, i), Mode: regular, Data: []byte(fmt.Sprintf("file %d\n", i))})
-	}
+	const files = 100000
 	start := time.Now()
-	if _, err := s.CommitEntries("evil/many", "main", entries, "many"); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("built the tree in %v", time.Since(start))
+	blobBytes := commitManyFiles(t, s, "evil/many", files)
+	pack := packSize(t, filepath.Join(s.Root(), "evil", "many.git"))
+	t.Logf("built a %d-file tree (%d MiB of file content, a %d MiB pack) in %v", files, blobBytes>>20, pack>>20, time.Since(start).Round(time.Millisecond))
+	url := treeURL(s, "evil/many", "main", "skills/many")
+
 	p := newProject(t)
 	s.ResetStats()
-	r := p.mustFail("files", "install", treeURL(s, "evil/many", "main", "skills/many"), "--dir", "skills")
+	r := p.mustFail("files", "install", url, "--dir", "skills")
 	st := s.Stats()
-	t.Logf("default caps: exit %d after %v, %d bytes served in %d requests: %s", r.code, r.took, st.BytesOut, st.Requests, lastLine(r.stderr))
-	if exists(p.path("skills")) {
-		t.Error("the target was created")
+	t.Logf("default caps: exit %d after %v, peak RSS %d MiB, %d KiB served in %d requests: %s", r.code, r.took.Round(time.Millisecond), r.rss>>20, st.BytesOut>>10, st.Requests, lastLine(r.stderr))
+	if exists(p.path("skills")) || exists(p.path("skills.lock")) {
+		t.Error("the refused install created the target or the lock")
+	}
+	if st.BytesOut > pack/2 {
+		t.Errorf("%d KiB served of a %d KiB pack: the refusal came after the files were sent", st.BytesOut>>10, pack>>10)
+	}
+
+	if !longTests() {
+		t.Logf("the install with raised caps (writes and syncs 100,000 files) runs in .ci/run's long step: %s=1", longEnv)
+		return
 	}
 	s.ResetStats()
 	// With the caps raised it is the user's choice; writing 100,000 files, each synced, may take minutes
 	// on a busy disk. Past the budget the process is killed, which must leave the target consistent.
-	r = p.runFor(3*time.Minute, "install", treeURL(s, "evil/many", "main", "skills/many"), "--dir", "skills", "--max-files", "200000", "--max-total-size", "1073741824")
+	r = p.runFor(3*time.Minute, "install", url, "--dir", "skills", "--max-files", "200000", "--max-total-size", "1073741824")
 	st = s.Stats()
-	t.Logf("raised caps: exit %d after %v, %d bytes served: %s", r.code, r.took, st.BytesOut, lastLine(r.stderr+r.stdout+"\n"))
+	t.Logf("raised caps: exit %d after %v, peak RSS %d MiB, %d MiB served: %s", r.code, r.took.Round(time.Millisecond), r.rss>>20, st.BytesOut>>20, lastLine(r.stderr+r.stdout+"\n"))
 	switch {
 	case r.code == 0, r.code == -1: // finished, or killed at the budget
-		p.checkConsistent("skills")
+		lock := p.checkConsistent("skills")
+		if r.code == 0 && lock.Find("skills", "many") == nil {
+			t.Error("the install succeeded but the lock does not list the skill")
+		}
 	case r.code != 1 || !strings.HasPrefix(r.stderr, "skillctl: ") || exists(p.path("skills/many")):
 		t.Errorf("not a clean failure: %s", r)
 	}
+}
+
+// commitManyFiles commits on main of repo a skill skills/many of n distinct files of about 200 bytes (in
+// folders of 1,000) with git fast-import, and returns the files' total size.
+func commitManyFiles(t *testing.T, s *gittest.Server, repo string, n int) int64 {
+	t.Helper()
+	md := skillMD("many")
+	md.Path = "skills/many/SKILL.md"
+	if _, err := s.CommitEntries(repo, "seed", []gittest.Entry{md}, "seed"); err != nil { // creates the repository
+		t.Fatal(err)
+	}
+	var in bytes.Buffer
+	data := func(b []byte) { fmt.Fprintf(&in, "data %d\n", len(b)); in.Write(b); in.WriteByte('\n') }
+	in.WriteString("commit refs/heads/main\ncommitter t <t@t.invalid> 1704067200 +0000\n")
+	data([]byte("many files"))
+	in.WriteString("M 100644 inline skills/many/SKILL.md\n")
+	data(md.Data)
+	var total int64
+	for i := 0; i < n; i++ {
+		h := sha256.Sum256([]byte(fmt.Sprint(i)))
+		x := hex.EncodeToString(h[:])
+		content := []byte(fmt.Sprintf("file %d\n%s\n%s\n%s\n", i, x, x, x))
+		total += int64(len(content))
+		fmt.Fprintf(&in, "M 100644 inline skills/many/d%03d/f%05d.md\n", i/1000, i)
+		data(content)
+	}
+	bare := filepath.Join(s.Root(), filepath.FromSlash(repo)+".git")
+	for _, args := range [][]string{{"fast-import", "--quiet"}, {"symbolic-ref", "HEAD", "refs/heads/main"}} {
+		cmd := exec.Command("git", append([]string{"--git-dir", bare}, args...)...)
+		// fast-import frees and reallocates a large buffer per object; glibc hands the memory back to the
+		// kernel each time unless told to keep it, which on some virtual machines costs minutes for 100,000
+		// objects instead of a second.
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null",
+			"MALLOC_TRIM_THRESHOLD_=268435456", "MALLOC_TOP_PAD_=67108864")
+		if args[0] == "fast-import" {
+			cmd.Stdin = &in
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v: %s", args[0], err, out)
+		}
+	}
+	return total
+}
+
+// packSize is the size of the packs in a bare repository.
+func packSize(t *testing.T, bare string) int64 {
+	t.Helper()
+	packs, _ := filepath.Glob(filepath.Join(bare, "objects", "pack", "*.pack"))
+	var n int64
+	for _, p := range packs {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	if n == 0 {
+		t.Fatal("no pack in " + bare)
+	}
+	return n
 }
