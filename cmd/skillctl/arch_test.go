@@ -1,6 +1,7 @@
 package main
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -43,6 +44,49 @@ func TestImportBoundaries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d files checked; is the walk looking in the right place?", checked)
+	}
+}
+
+// TestOnePrinter holds the line that terminal concerns live in internal/streams alone: no other package
+// under internal/ names os.Stdout or os.Stderr or writes the "skillctl: " prefix itself, so the message
+// grammar and the escaping of untrusted text cannot be bypassed.
+func TestOnePrinter(t *testing.T) {
+	root := filepath.Join("..", "..", "internal")
+	checked := 0
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if strings.HasPrefix(filepath.ToSlash(rel), "streams/") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			return err
+		}
+		checked++
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.SelectorExpr:
+				if id, ok := x.X.(*ast.Ident); ok && id.Name == "os" && (x.Sel.Name == "Stdout" || x.Sel.Name == "Stderr") {
+					t.Errorf("%s: uses os.%s; hand the code a *streams.IO instead", fset.Position(x.Pos()), x.Sel.Name)
+				}
+			case *ast.BasicLit:
+				if s, err := strconv.Unquote(x.Value); err == nil && x.Kind == token.STRING && strings.Contains(s, "skillctl: ") {
+					t.Errorf("%s: writes the \"skillctl: \" prefix itself; use streams.IO.Note or return an error", fset.Position(x.Pos()))
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if checked < 20 {
 		t.Fatalf("only %d files checked; is the walk looking in the right place?", checked)

@@ -207,7 +207,7 @@ func skillctlCommands(script string, arrays map[string][]string) [][]string {
 // checkInvocation parses args against the real command tree: the command exists, its flags exist and
 // parse, its positional arguments pass its Args check, and a validate --format is one validate writes.
 func checkInvocation(args []string) error {
-	root := newRootCmd()
+	root := newRootCmd(nil)
 	root.InitDefaultHelpFlag()
 	root.InitDefaultVersionFlag()
 	c, rest, err := root.Find(args)

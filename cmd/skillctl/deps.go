@@ -5,11 +5,13 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
 
-func newDepsCmd() *cobra.Command {
+func newDepsCmd(ios *streams.IO) *cobra.Command {
 	var opts install.DepsOptions
+	var format string
 	cmd := &cobra.Command{
 		Use:   "deps SOURCE...",
 		Short: "Show the resolved dependency tree without installing",
@@ -22,19 +24,26 @@ skills are shown apart, as suggestions.`,
   skillctl deps ./my-skill --format dot | dot -Tsvg > deps.svg`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch opts.Format {
+			switch format {
 			case "text", "json", "dot", "mermaid":
 			default:
-				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format text, json, dot or mermaid")
+				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", format)), "use --format text, json, dot or mermaid")
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			opts.Sources = args
-			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return install.Deps(ctx, opts)
+			opts.Sources, opts.IO = args, ios
+			g, roots, err := install.Deps(ctx, opts)
+			if err != nil {
+				return err
+			}
+			if err := g.Render(ios.Stdout(), format, roots...); err != nil {
+				return clierr.Usage(err)
+			}
+			_, err = g.Order(roots...) // missing skills and cycles were drawn; they still fail the command
+			return err
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "output format: text, json, dot or mermaid")
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json, dot or mermaid")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "dot", "mermaid"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite docs/cli from the commands")
 func TestDocsCurrent(t *testing.T) {
 	want := filepath.Join("..", "..", "docs", "cli")
 	dir := t.TempDir()
-	root := newRootCmd()
+	root := newRootCmd(nil)
 	root.DisableAutoGenTag = true
 	if err := doc.GenMarkdownTree(root, dir); err != nil {
 		t.Fatal(err)

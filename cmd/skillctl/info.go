@@ -1,12 +1,25 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/remote"
+	"github.com/skillctl/skillctl/internal/report"
+	"github.com/skillctl/skillctl/internal/risk"
+	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
 
-func newInfoCmd() *cobra.Command {
-	var opts registry.InfoOptions
+func newInfoCmd(ios *streams.IO) *cobra.Command {
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "info SOURCE|NAME",
 		Short: "Show a skill's frontmatter, files, dependencies, origin and audit report without installing it",
@@ -33,15 +46,146 @@ unless --force.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext()
 			defer cancel()
-			opts.Source = args[0]
-			sp := newSpinner(cmd.ErrOrStderr())
-			defer sp.Stop()
-			opts.Color = colorEnabled(cmd.OutOrStdout())
-			opts.Stdout, opts.Stderr = sp.until(cmd.OutOrStdout()), sp
-			sp.Start("fetching " + opts.Source)
-			return registry.RunInfo(ctx, opts)
+			defer ios.StopProgress()
+			ios.StartProgress("fetching " + args[0])
+			s, err := registry.Load(remote.New(ios, gitfetch.Limits{}))
+			if err != nil {
+				return err
+			}
+			fd, err := s.Fetch(ctx, args[0])
+			if err != nil {
+				var nf *gitfetch.NotFoundError
+				if errors.As(err, &nf) {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				return err
+			}
+			in := registry.Describe(fd)
+			if asJSON {
+				return writeJSON(ios.Stdout(), in)
+			}
+			printInfo(ios.Stdout(), in, ios.Color())
+			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the skill's details as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the skill's details as JSON")
 	return cmd
+}
+
+func printInfo(w io.Writer, in *registry.Info, color bool) {
+	paint := func(code, s string) string {
+		if !color || s == "" {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) { // v is escaped by the caller, so colour codes can wrap it
+		if v != "" {
+			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+		}
+	}
+	row("name", paint("1", esc(in.Name)))
+	row("description", esc(in.Description))
+	row("license", esc(in.License))
+	row("compatibility", esc(in.Compatibility))
+	row("allowed-tools", esc(in.AllowedTools))
+	keys := make([]string, 0, len(in.Metadata))
+	for k := range in.Metadata {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		row("metadata."+esc(k), esc(in.Metadata[k]))
+	}
+	row("depends-on", esc(strings.Join(in.DependsOn, ", ")))
+	row("related", esc(strings.Join(in.Related, ", ")))
+	row("origin", esc(in.Origin))
+	if in.Registry != "" {
+		row("registry", esc(in.Registry))
+	}
+	if in.Ref != "" && in.Ref != in.Commit {
+		row("ref", esc(in.Ref))
+	}
+	row("commit", in.Commit)
+	row("hash", in.Hash)
+	if in.Valid {
+		row("valid", "yes")
+	} else {
+		row("valid", paint("31", "no"))
+	}
+	for _, p := range in.Problems {
+		row("problem", esc(p))
+	}
+	row("files", fmt.Sprintf("%d, %d bytes", len(in.Files), in.Bytes))
+	for _, f := range in.Files {
+		note := ""
+		switch f.Mode {
+		case snapshot.Executable.String():
+			note = "  executable"
+		case snapshot.Symlink.String():
+			note = "  symlink"
+		}
+		fmt.Fprintf(tw, "  %s\t%d%s\n", esc(f.Path), f.Size, note)
+	}
+	if r := in.Report; r != nil {
+		risk := esc(r.Risk)
+		if risk == "" {
+			risk = "unknown"
+		}
+		switch risk {
+		case "high", "critical":
+			risk = paint("31", risk)
+		case "medium":
+			risk = paint("33", risk)
+		case "low", "safe", "none":
+			risk = paint("32", risk)
+		}
+		row("report", "risk "+risk+", "+reportVerdict(r, paint))
+		row("  summary", esc(r.Summary))
+		if r.Blocked {
+			row("  blocked", paint("31", "yes: install refuses this skill unless --force"))
+		}
+		for _, f := range r.Findings {
+			line := f.Title
+			if f.Severity != "" {
+				line = "[" + f.Severity + "] " + line
+			}
+			if f.Description != "" {
+				line += ": " + f.Description
+			}
+			if f.File != "" {
+				loc := f.File
+				if f.Line > 0 {
+					loc += fmt.Sprintf(":%d", f.Line)
+				}
+				line += " (" + loc + ")"
+			}
+			row("  finding", esc(line))
+		}
+	}
+	// What skillctl's own review finds (the same as install shows before writing), computed here.
+	var hosts []string
+	for _, f := range in.Risks {
+		if f.Kind == risk.KindExternalLink {
+			hosts = append(hosts, f.Detail)
+			continue
+		}
+		row("review", paint("33", esc(f.String())))
+	}
+	if len(hosts) > 0 {
+		row("links to", esc(strings.Join(hosts, ", ")))
+	}
+	tw.Flush()
+}
+
+func reportVerdict(r *report.Report, paint func(code, s string) string) string {
+	parts := []string{"SKILL.md " + string(r.Content), "other files " + string(r.Tree)}
+	switch {
+	case r.Current():
+		return paint("32", "describes these files") + " (" + strings.Join(parts, ", ") + ")"
+	case r.Content == report.Absent && r.Tree == report.Absent:
+		return "records no hashes to check it against"
+	}
+	return paint("33", "stale: it describes other files") + " (" + strings.Join(parts, ", ") + ")"
 }

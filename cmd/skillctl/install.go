@@ -2,11 +2,16 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
 
@@ -37,7 +42,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-func newInstallCmd() *cobra.Command {
+func newInstallCmd(ios *streams.IO) *cobra.Command {
 	var opts install.Options
 	cmd := &cobra.Command{
 		Use:   "install [SOURCE...]",
@@ -75,13 +80,13 @@ summary; --deny-risky refuses.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext()
 			defer cancel()
-			opts.Sources = args
-			sp := newSpinner(cmd.ErrOrStderr())
-			defer sp.Stop()
-			opts.Stdout, opts.Stderr, opts.Progress = cmd.OutOrStdout(), sp, sp
-			opts.Review.Stdin = cmd.InOrStdin()
-			opts.Review.Interactive = isTerminal(os.Stdin) && isTerminal(os.Stderr)
-			return install.Run(ctx, opts)
+			opts.Sources, opts.IO = args, ios
+			defer ios.StopProgress()
+			reps, err := install.Run(ctx, opts)
+			if err != nil {
+				return err
+			}
+			return printInstall(ios.Stdout(), reps, opts.JSON, opts.DryRun)
 		},
 	}
 	addTargetFlags(cmd, &opts.Target)
@@ -95,4 +100,58 @@ summary; --deny-risky refuses.`,
 	f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "install without asking when a skill carries scripts or hidden text (the summary is still printed)")
 	f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse skills that carry scripts, hidden text or pipe-to-shell lines")
 	return cmd
+}
+
+// printInstall prints what install did, target by target; with --json, one document for all targets.
+func printInstall(w io.Writer, reps []install.Report, asJSON, dryRun bool) error {
+	if asJSON {
+		all := install.Report{Installed: []install.Installed{}, Suggested: []string{}, DryRun: dryRun}
+		for _, r := range reps {
+			all.Installed = append(all.Installed, r.Installed...)
+			all.Suggested = append(all.Suggested, r.Suggested...)
+		}
+		return writeJSON(w, all)
+	}
+	for _, rep := range reps {
+		printInstallReport(w, rep)
+	}
+	return nil
+}
+
+func printInstallReport(w io.Writer, rep install.Report) {
+	t := rep.Target
+	verb := map[string]string{"install": "installed", "replace": "replaced", "unchanged": "unchanged"}
+	if rep.DryRun {
+		verb = map[string]string{"install": "would install", "replace": "would replace", "unchanged": "unchanged"}
+		fmt.Fprintf(w, "plan for %s (nothing written):\n", esc(t.Dir))
+	}
+	tw := newTable(w)
+	for _, in := range rep.Installed {
+		why := "requested"
+		if !in.Requested {
+			why = "dependency"
+		}
+		from := in.Repo
+		if from == "" {
+			from = in.Path
+		}
+		if in.Commit != "" {
+			from += "@" + short(in.Commit)
+		}
+		if in.Repo != "" && in.Path != "" {
+			from += ":" + in.Path
+		}
+		if in.Registry == registry.BuiltinName {
+			from = registry.BuiltinName
+		}
+		tw.row(verb[in.Action], in.Name, why, from, fmt.Sprintf("%d %s, %s", in.Files, plural(in.Files, "file", "files"), human(in.Bytes)))
+	}
+	tw.flush()
+	if len(rep.Installed) > 0 && !rep.DryRun {
+		fmt.Fprintf(w, "into %s, pinned in %s\n", esc(t.Dir), esc(t.Lock))
+	}
+	if len(rep.Suggested) > 0 {
+		fmt.Fprintf(w, "related skills you may want: %s\n", esc(strings.Join(rep.Suggested, ", ")))
+		fmt.Fprintf(w, "  (install them with --with-related, or by name)\n")
+	}
 }

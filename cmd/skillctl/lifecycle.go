@@ -1,14 +1,19 @@
 package main
 
 import (
-	"os"
+	"fmt"
+	"io"
+	"path/filepath"
 
+	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
 
-func newListCmd() *cobra.Command {
+func newListCmd(ios *streams.IO) *cobra.Command {
 	var opts install.ListOptions
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -24,17 +29,21 @@ asked for it or it came as a dependency, and its state:
   skillctl list --agent codex --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Stdout = cmd.OutOrStdout()
-			return install.List(cmd.Context(), opts)
+			t, rows, err := install.List(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			return printList(ios.Stdout(), t, rows, asJSON)
 		},
 	}
 	addTargetFlags(cmd, &opts.Target)
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print an array of {name, source, ref, commit, requested, state}")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print an array of {name, source, ref, commit, requested, state}")
 	return cmd
 }
 
-func newVerifyCmd() *cobra.Command {
+func newVerifyCmd(ios *streams.IO) *cobra.Command {
 	var opts install.VerifyOptions
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Check installed skills against the lock's content hashes",
@@ -45,17 +54,22 @@ Exit status 1 when anything differs.`,
   skillctl verify --json | jq '.[] | select(.state != "ok")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Stdout, opts.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
-			return install.Verify(cmd.Context(), opts)
+			opts.IO = ios
+			out, err := install.Verify(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			return printVerify(ios.Stdout(), out, asJSON)
 		},
 	}
 	addTargetFlags(cmd, &opts.Target)
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the results as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
 	return cmd
 }
 
-func newRemoveCmd() *cobra.Command {
+func newRemoveCmd(ios *streams.IO) *cobra.Command {
 	var opts install.RemoveOptions
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "remove NAME...",
 		Aliases: []string{"rm", "uninstall"},
@@ -68,8 +82,25 @@ With --prune, dependencies that nothing else needs are removed as well.`,
 		Args:              cobra.MinimumNArgs(1),
 		ValidArgsFunction: completeInstalled(func() install.TargetOptions { return opts.Target }),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Names, opts.Stdout = args, cmd.OutOrStdout()
-			return install.Remove(cmd.Context(), opts)
+			opts.Names = args
+			removed, err := install.Remove(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(ios.Stdout(), struct {
+					Removed []string `json:"removed"`
+					DryRun  bool     `json:"dry_run,omitempty"`
+				}{removed, opts.DryRun})
+			}
+			verb := "removed"
+			if opts.DryRun {
+				verb = "would remove"
+			}
+			for _, n := range removed {
+				fmt.Fprintf(ios.Stdout(), "%s %s\n", verb, esc(n))
+			}
+			return nil
 		},
 	}
 	addTargetFlags(cmd, &opts.Target)
@@ -77,12 +108,13 @@ With --prune, dependencies that nothing else needs are removed as well.`,
 	f.BoolVar(&opts.Prune, "prune", false, "also remove dependencies nothing else needs")
 	f.BoolVar(&opts.Force, "force", false, "remove skills even if they have local edits")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print what would be removed and change nothing")
-	f.BoolVar(&opts.JSON, "json", false, "print {\"removed\": [...]} as JSON")
+	f.BoolVar(&asJSON, "json", false, "print {\"removed\": [...]} as JSON")
 	return cmd
 }
 
-func newUpdateCmd(check bool) *cobra.Command {
+func newUpdateCmd(ios *streams.IO, check bool) *cobra.Command {
 	var opts install.UpdateOptions
+	var asJSON bool
 	opts.Check = check
 	cmd := &cobra.Command{
 		Use:   "update [NAME...]",
@@ -99,13 +131,21 @@ unless --force.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext()
 			defer cancel()
-			sp := newSpinner(cmd.ErrOrStderr())
-			defer sp.Stop()
-			opts.Names = args
-			opts.Stdout, opts.Stderr, opts.Progress = cmd.OutOrStdout(), sp, sp
-			opts.Review.Stdin = cmd.InOrStdin()
-			opts.Review.Interactive = isTerminal(os.Stdin) && isTerminal(os.Stderr)
-			return install.Update(ctx, opts)
+			defer ios.StopProgress()
+			opts.Names, opts.IO = args, ios
+			plan, pending, err := install.Update(ctx, opts)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				err = writeJSON(ios.Stdout(), plan)
+			} else {
+				err = printUpdates(ios.Stdout(), plan, pending, opts.DryRun || opts.Check)
+			}
+			if err == nil && opts.Check && pending > 0 {
+				return clierr.ErrFindings
+			}
+			return err
 		},
 	}
 	if check {
@@ -121,7 +161,7 @@ error, 3 when it could not tell (a source could not be reached or read).`
 	addTargetFlags(cmd, &opts.Target)
 	addLimitFlags(cmd, &opts.Limits)
 	f := cmd.Flags()
-	f.BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
+	f.BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	if !check {
 		f.BoolVar(&opts.Prune, "prune", false, "remove dependencies no longer needed")
 		f.BoolVar(&opts.Force, "force", false, "overwrite local edits and install invalid skills")
@@ -132,7 +172,7 @@ error, 3 when it could not tell (a source could not be reached or read).`
 	return cmd
 }
 
-func newInitCmd() *cobra.Command {
+func newInitCmd(ios *streams.IO) *cobra.Command {
 	var opts install.InitOptions
 	cmd := &cobra.Command{
 		Use:   "init NAME",
@@ -146,8 +186,14 @@ folder is never overwritten.`,
   skillctl init pdf-forms --dir skills/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name, opts.Stdout = args[0], cmd.OutOrStdout()
-			return install.Init(opts)
+			opts.Name = args[0]
+			dir, err := install.Init(opts)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.Stdout(), "created %s\n", esc(dir))
+			fmt.Fprintf(ios.Stdout(), "next: edit %s, then run: skillctl validate --strict %s\n", esc(filepath.Join(dir, "SKILL.md")), esc(dir))
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "folder to create the skill in")
@@ -159,4 +205,98 @@ func completeInstalled(target func() install.TargetOptions) func(*cobra.Command,
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		return install.InstalledNames(target()), cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+func printList(w io.Writer, t install.Target, rows []install.Listed, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(w, "no skills installed in %s\n", esc(t.Dir))
+		return nil
+	}
+	tw := newTable(w)
+	tw.row("NAME", "STATE", "KIND", "REF", "COMMIT", "SOURCE")
+	for _, r := range rows {
+		kind := "dependency"
+		if r.Requested {
+			kind = "requested"
+		}
+		if r.State == install.StateUntracked {
+			kind = "-"
+		}
+		tw.row(r.Name, r.State, kind, dash(shortRef(r.Ref)), dash(short(r.Commit)), dash(r.Source))
+	}
+	return tw.flush()
+}
+
+func printVerify(w io.Writer, out []install.Verified, asJSON bool) error {
+	bad := 0
+	for _, v := range out {
+		if !v.Clean() {
+			bad++
+		}
+	}
+	if asJSON {
+		if err := writeJSON(w, out); err != nil {
+			return err
+		}
+	} else {
+		for _, v := range out {
+			fmt.Fprintf(w, "%s: %s\n", esc(v.Name), v.State)
+			for _, p := range v.Added {
+				fmt.Fprintf(w, "  added:   %s\n", esc(p))
+			}
+			for _, p := range v.Removed {
+				fmt.Fprintf(w, "  removed: %s\n", esc(p))
+			}
+			for _, p := range v.Changed {
+				fmt.Fprintf(w, "  changed: %s\n", esc(p))
+			}
+			for _, p := range v.Problems {
+				fmt.Fprintf(w, "  problem: %s\n", esc(p))
+			}
+		}
+		fmt.Fprintf(w, "%d skills verified, %d with differences\n", len(out), bad)
+	}
+	if bad > 0 {
+		return clierr.ErrFindings
+	}
+	return nil
+}
+
+func printUpdates(w io.Writer, plan []install.Updated, pending int, dryRun bool) error {
+	tw := newTable(w)
+	verbs := map[string]string{"update": "updated", "add": "added", "restore": "restored", "unchanged": "unchanged", "stale": "no longer needed", "remove": "removed"}
+	if dryRun {
+		verbs = map[string]string{"update": "would update", "add": "would add", "restore": "would restore", "unchanged": "unchanged", "stale": "no longer needed", "remove": "would remove"}
+	}
+	for _, u := range plan {
+		what := ""
+		switch u.Action {
+		case "update":
+			what = fmt.Sprintf("%s -> %s", dash(short(u.FromCommit)), dash(short(u.ToCommit)))
+			if u.FromCommit == u.ToCommit {
+				what = "content changed"
+			}
+		case "add", "unchanged", "restore":
+			what = dash(short(u.ToCommit))
+			if u.Edited {
+				what += " (local edits kept)"
+			}
+		case "stale":
+			what = "(remove it with --prune)"
+		}
+		tw.row(verbs[u.Action], u.Name, what)
+	}
+	if err := tw.flush(); err != nil {
+		return err
+	}
+	switch {
+	case len(plan) == 0:
+		fmt.Fprintln(w, "nothing installed to update")
+	case pending == 0:
+		fmt.Fprintln(w, "everything is up to date")
+	}
+	return nil
 }

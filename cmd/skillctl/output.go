@@ -1,57 +1,79 @@
 package main
 
-// The message grammar, followed by every command:
-//
-//	skillctl: SUBJECT: PROBLEM          one line, lowercase, no trailing period, on stderr
-//	hint: EXACT COMMAND OR ACTION       zero or more lines, each a thing the user can do next
-//
-// SUBJECT is what the problem is about (a file, a skill, a source, a flag). Results go to stdout and
-// nothing else does; progress, notes and warnings go to stderr, notes as "skillctl: ..." lines too.
-// Exit codes: 0 ok, 1 failure or findings, 2 usage (see internal/clierr).
+// Printers of results. Every command prints its results here, on stdout, from the data its internal
+// package returned; notes, warnings and errors go through the streams value (internal/streams), which
+// owns the message grammar. Text from outside the binary (names, paths, descriptions, messages) is passed
+// through esc, the one escaping function, before it reaches a terminal.
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+	"text/tabwriter"
 
-	"github.com/skillctl/skillctl/internal/clierr"
-	"golang.org/x/term"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
-// printError writes err in the grammar above. Findings were already printed by the command.
-func printError(w io.Writer, err error) {
-	if err == nil || errors.Is(err, clierr.ErrFindings) {
-		return
-	}
-	msg := strings.TrimSpace(err.Error())
-	for _, line := range strings.Split(msg, "\n") {
-		fmt.Fprintf(w, "skillctl: %s\n", line)
-	}
-	seen := map[string]bool{}
-	for _, h := range clierr.Hints(err) {
-		if !seen[h] {
-			seen[h] = true
-			fmt.Fprintf(w, "hint: %s\n", h)
-		}
-	}
+// esc makes untrusted text safe to print: see textsafe.Escape.
+func esc(s string) string { return textsafe.Escape(s) }
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
-// isTerminal reports whether f is an interactive terminal; progress and colour depend on it.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+// table aligns columns for human output; cells are escaped as they are added.
+type table struct{ tw *tabwriter.Writer }
+
+func newTable(w io.Writer) *table { return &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)} }
+
+func (t *table) row(cols ...string) {
+	for i, c := range cols {
+		cols[i] = esc(c)
+	}
+	fmt.Fprintln(t.tw, strings.Join(cols, "\t"))
 }
 
-// colorEnabled: colour on a terminal, never when NO_COLOR is set to a non-empty value (no-color.org: an
-// empty NO_COLOR is as if unset), and off a terminal too when CLICOLOR_FORCE is set to anything but "0".
-func colorEnabled(w io.Writer) bool {
-	if os.Getenv("NO_COLOR") != "" {
-		return false
+func (t *table) flush() error { return t.tw.Flush() }
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
 	}
-	if f := os.Getenv("CLICOLOR_FORCE"); f != "" && f != "0" {
-		return true
+	return commit
+}
+
+func shortRef(r string) string {
+	for _, p := range []string{"refs/heads/", "refs/tags/"} {
+		r = strings.TrimPrefix(r, p)
 	}
-	return isTerminal(w)
+	return r
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func human(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// plural picks the word that agrees with n: "1 file", "2 files".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"io"
+
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
 
-func newRegistryCmd() *cobra.Command {
+func newRegistryCmd(ios *streams.IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",
 		Short: "Add, list and remove the registries that skill names are looked up in",
@@ -25,12 +29,12 @@ folder holding a SKILL.md, or a Claude Code .claude-plugin/marketplace.json.`,
   skillctl registry remove team`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newRegistryAddCmd(), newRegistryListCmd(), newRegistryRemoveCmd())
+	cmd.AddCommand(newRegistryAddCmd(ios), newRegistryListCmd(ios), newRegistryRemoveCmd(ios))
 	return cmd
 }
 
-func newRegistryAddCmd() *cobra.Command {
-	var opts registry.AddOptions
+func newRegistryAddCmd(ios *streams.IO) *cobra.Command {
+	var project bool
 	cmd := &cobra.Command{
 		Use:   "add NAME URL",
 		Short: "Add a registry: a git repository over http(s), OWNER/REPO on GitHub, or a folder",
@@ -44,32 +48,42 @@ until a search or install needs it.`,
   skillctl registry add mine ./skills`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name, opts.URL, opts.Stdout = args[0], args[1], cmd.OutOrStdout()
-			return registry.RunAdd(opts)
+			// Nothing is contacted: a registry that is down today may be up tomorrow, and the first
+			// search or install says so if it is not.
+			file := registry.ConfigFile(project)
+			r, err := registry.Add(file, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.Stdout(), "added registry %s %s (%s)\n", esc(r.Name), esc(r.URL), esc(file))
+			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Project, "project", false, "add to the project's .skillctl/registries.json instead of the user's file")
+	cmd.Flags().BoolVar(&project, "project", false, "add to the project's .skillctl/registries.json instead of the user's file")
 	return cmd
 }
 
-func newRegistryListCmd() *cobra.Command {
-	var opts registry.ListOptions
+func newRegistryListCmd(ios *streams.IO) *cobra.Command {
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "list",
 		Short:   "List the registries in lookup order, builtin last",
 		Example: "  skillctl registry list\n  skillctl registry list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Stdout = cmd.OutOrStdout()
-			return registry.RunList(opts)
+			s, err := registry.Load(nil)
+			if err != nil {
+				return err
+			}
+			return printRegistries(ios.Stdout(), s.Registries(), asJSON)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the registries as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the registries as JSON")
 	return cmd
 }
 
-func newRegistryRemoveCmd() *cobra.Command {
-	var opts registry.RemoveOptions
+func newRegistryRemoveCmd(ios *streams.IO) *cobra.Command {
+	var project bool
 	cmd := &cobra.Command{
 		Use:     "remove NAME",
 		Aliases: []string{"rm"},
@@ -83,10 +97,37 @@ func newRegistryRemoveCmd() *cobra.Command {
 			return registry.CompleteRegistries(true), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name, opts.Stdout = args[0], cmd.OutOrStdout()
-			return registry.RunRemove(opts)
+			file := registry.ConfigFile(project)
+			if err := registry.Remove(file, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.Stdout(), "removed registry %s (%s)\n", esc(args[0]), esc(file))
+			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Project, "project", false, "remove from the project's .skillctl/registries.json")
+	cmd.Flags().BoolVar(&project, "project", false, "remove from the project's .skillctl/registries.json")
 	return cmd
+}
+
+// registryJSON is one registry in 'registry list --json'; its shape is part of the CLI's interface.
+type registryJSON struct {
+	Name  string         `json:"name"`
+	URL   string         `json:"url"`
+	Scope registry.Scope `json:"scope"`
+}
+
+func printRegistries(w io.Writer, regs []registry.Registry, asJSON bool) error {
+	if asJSON {
+		out := make([]registryJSON, len(regs))
+		for i, r := range regs {
+			out[i] = registryJSON{r.Name, r.URL, r.Scope}
+		}
+		return writeJSON(w, out)
+	}
+	tw := newTable(w)
+	tw.row("NAME", "SCOPE", "URL")
+	for _, r := range regs {
+		tw.row(r.Name, string(r.Scope), r.URL)
+	}
+	return tw.flush()
 }

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
 
@@ -25,18 +26,22 @@ func versionString() string {
 
 // Main runs skillctl with os.Args and returns the exit code. It is the only place errors become codes.
 func Main() int {
-	root := newRootCmd()
+	ios := streams.System()
+	root := newRootCmd(ios)
 	root.SetArgs(os.Args[1:])
+	root.SetIn(ios.Stdin())
+	root.SetOut(ios.Stdout())
+	root.SetErr(ios.Stderr())
 	cmd, err := root.ExecuteC()
 	err = cobraUnknown(root, err)
-	printError(os.Stderr, err)
+	ios.Error(err)
 	if wantsJSON(cmd, os.Args[1:]) {
-		writeJSONError(os.Stdout, err)
+		writeJSONError(ios.Stdout(), err)
 	}
 	return clierr.Code(err)
 }
 
-func newRootCmd() *cobra.Command {
+func newRootCmd(ios *streams.IO) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "skillctl",
 		Short: "A package manager for Agent Skills",
@@ -61,17 +66,17 @@ commit and content hash so the install can be reproduced exactly.`,
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newValidateCmd(),
-		newInstallCmd(),
-		newDepsCmd(),
-		newListCmd(),
-		newUpdateCmd(false),
-		newUpdateCmd(true),
-		newRemoveCmd(),
-		newVerifyCmd(),
-		newInitCmd(),
-		newRegistryCmd(),
-		newSearchCmd(),
-		newInfoCmd(),
+		newInstallCmd(ios),
+		newDepsCmd(ios),
+		newListCmd(ios),
+		newUpdateCmd(ios, false),
+		newUpdateCmd(ios, true),
+		newRemoveCmd(ios),
+		newVerifyCmd(ios),
+		newInitCmd(ios),
+		newRegistryCmd(ios),
+		newSearchCmd(ios),
+		newInfoCmd(ios),
 		newAgentsCmd(),
 	)
 	root.InitDefaultCompletionCmd()

@@ -15,6 +15,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Remote is one repository and how to talk to it.
@@ -120,15 +122,9 @@ func short(h string) string {
 	return h
 }
 
-// printable quotes a path that holds control characters so an error line cannot be forged with them.
-func printable(p string) string {
-	for _, r := range p {
-		if r < 0x20 || r == 0x7f {
-			return fmt.Sprintf("%q", p)
-		}
-	}
-	return p
-}
+// printable escapes what a terminal would act on or hide (see textsafe.Escape, the one escaping rule), so
+// an error line cannot be forged with a path or a server's message.
+func printable(p string) string { return textsafe.Escape(p) }
 
 func humanBytes(n int64) string {
 	switch {

@@ -3,7 +3,6 @@ package install
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,24 +65,27 @@ func baseInstall(t *testing.T) {
 	for _, n := range []string{"alpha", "beta", "gamma"} {
 		writeSkill(t, filepath.Join("src", n), crashSkill(n, n+" v1"))
 	}
-	if err := Run(context.Background(), Options{Target: crashTarget, Sources: []string{"./src/alpha", "./src/beta"}, Stdout: io.Discard, Stderr: io.Discard}); err != nil {
+	if _, err := Run(context.Background(), Options{Target: crashTarget, Sources: []string{"./src/alpha", "./src/beta"}}); err != nil {
 		t.Fatalf("setup install: %v", err)
 	}
 }
 
 var crashOps = []crashOp{
 	{"install-new", baseInstall, func(ctx context.Context) error {
-		return Run(ctx, Options{Target: crashTarget, Sources: []string{"./src/gamma"}, Stdout: io.Discard, Stderr: io.Discard})
+		_, err := Run(ctx, Options{Target: crashTarget, Sources: []string{"./src/gamma"}})
+		return err
 	}},
 	{"update-two", func(t *testing.T) {
 		baseInstall(t)
 		writeSkill(t, "src/alpha", crashSkill("alpha", "alpha v2"))
 		writeSkill(t, "src/beta", crashSkill("beta", "beta v2"))
 	}, func(ctx context.Context) error {
-		return Update(ctx, UpdateOptions{Target: crashTarget, Stdout: io.Discard, Stderr: io.Discard})
+		_, _, err := Update(ctx, UpdateOptions{Target: crashTarget})
+		return err
 	}},
 	{"remove-two", baseInstall, func(ctx context.Context) error {
-		return Remove(ctx, RemoveOptions{Target: crashTarget, Names: []string{"alpha", "beta"}, Stdout: io.Discard})
+		_, err := Remove(ctx, RemoveOptions{Target: crashTarget, Names: []string{"alpha", "beta"}})
+		return err
 	}},
 	// The lock does not change here: the edited folder is replaced by the pinned content. A crash after
 	// the edited copy was moved aside must not lose the skill.
@@ -91,7 +93,8 @@ var crashOps = []crashOp{
 		baseInstall(t)
 		writeSkill(t, "skills/alpha", map[string]string{"references/ref.md": "edited by hand\n"})
 	}, func(ctx context.Context) error {
-		return Run(ctx, Options{Target: crashTarget, Sources: []string{"./src/alpha"}, Force: true, Stdout: io.Discard, Stderr: io.Discard})
+		_, err := Run(ctx, Options{Target: crashTarget, Sources: []string{"./src/alpha"}, Force: true})
+		return err
 	}},
 	{"from-lock-restore", func(t *testing.T) {
 		baseInstall(t)
@@ -99,7 +102,8 @@ var crashOps = []crashOp{
 			t.Fatal(err)
 		}
 	}, func(ctx context.Context) error {
-		return Run(ctx, Options{Target: crashTarget, Stdout: io.Discard, Stderr: io.Discard})
+		_, err := Run(ctx, Options{Target: crashTarget})
+		return err
 	}},
 }
 
@@ -194,7 +198,7 @@ func TestCrashAtEveryStep(t *testing.T) {
 					t.Fatalf("step %d: child failed (%v):\n%s", k, err, out)
 				}
 				// The next command recovers under the file lock; list is the lightest one.
-				if err := List(context.Background(), ListOptions{Target: crashTarget, Stdout: io.Discard}); err != nil {
+				if _, _, err := List(context.Background(), ListOptions{Target: crashTarget}); err != nil {
 					t.Fatalf("step %d: recovery: %v", k, err)
 				}
 				if stages, _ := filepath.Glob(filepath.Join("skills", stagePrefix+"*")); len(stages) > 0 {

@@ -2,40 +2,32 @@ package install
 
 import (
 	"context"
-	"io"
 
-	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/resolve"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 // DepsOptions are the deps command's flags.
 type DepsOptions struct {
 	Sources []string
-	Format  string // text, json, dot, mermaid
 	Limits  Limits
-	Stdout  io.Writer
-	Stderr  io.Writer
+	IO      *streams.IO
 }
 
-// Deps resolves the sources' dependency graph as install would, without installing, and renders it.
-// Missing skills and cycles are drawn, not fatal; the exit status still reports them.
-func Deps(ctx context.Context, opts DepsOptions) error {
+// Deps resolves the sources' dependency graph as install would, without installing, and returns it with
+// its roots. Missing skills and cycles are in the graph, not errors: the caller draws them first.
+func Deps(ctx context.Context, opts DepsOptions) (*resolve.Graph, []string, error) {
 	specs, err := parseSources(opts.Sources)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
+	w, err := newWorld(ctx, opts.IO, opts.Limits)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	res, err := w.resolveAll(specs, false)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := res.graph.Render(opts.Stdout, opts.Format, res.roots...); err != nil {
-		return clierr.Usage(err)
-	}
-	if _, err := res.graph.Order(res.roots...); err != nil {
-		return err
-	}
-	return nil
+	return res.graph, res.roots, nil
 }

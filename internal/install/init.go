@@ -2,7 +2,6 @@ package install
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -14,15 +13,15 @@ import (
 
 // InitOptions are the init command's flags.
 type InitOptions struct {
-	Name   string
-	Dir    string // parent folder; default "."
-	Stdout io.Writer
+	Name string
+	Dir  string // parent folder; default "."
 }
 
-// Init scaffolds a skill folder whose SKILL.md passes `validate --strict`, written atomically.
-func Init(opts InitOptions) error {
+// Init scaffolds a skill folder whose SKILL.md passes `validate --strict`, written atomically, and returns
+// the folder it created.
+func Init(opts InitOptions) (string, error) {
 	if !manifest.ValidName(opts.Name) {
-		return clierr.WithHint(clierr.Usage(fmt.Errorf("%s: not a valid skill name", opts.Name)),
+		return "", clierr.WithHint(clierr.Usage(fmt.Errorf("%s: not a valid skill name", opts.Name)),
 			"use 1-64 lowercase letters, digits and single hyphens, e.g. skillctl init pdf-forms")
 	}
 	parent := opts.Dir
@@ -31,10 +30,10 @@ func Init(opts InitOptions) error {
 	}
 	dir := filepath.Join(parent, opts.Name)
 	if exists(dir) {
-		return clierr.WithHint(fmt.Errorf("%s: already exists", dir), "choose another name or --dir")
+		return "", clierr.WithHint(fmt.Errorf("%s: already exists", dir), "choose another name or --dir")
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	f := &snapshot.Folder{Files: []snapshot.File{
 		{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte(fmt.Sprintf(skillTemplate, opts.Name))},
@@ -42,18 +41,16 @@ func Init(opts InitOptions) error {
 	}}
 	tmp, err := os.MkdirTemp(parent, ".skillctl-init-")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	if err := localfs.Write(filepath.Join(tmp, opts.Name), f); err != nil {
-		return err
+		return "", err
 	}
 	if err := os.Rename(filepath.Join(tmp, opts.Name), dir); err != nil {
-		return err
+		return "", err
 	}
-	fmt.Fprintf(opts.Stdout, "created %s\n", dir)
-	fmt.Fprintf(opts.Stdout, "next: edit %s, then run: skillctl validate --strict %s\n", filepath.Join(dir, "SKILL.md"), dir)
-	return nil
+	return dir, nil
 }
 
 const skillTemplate = `---

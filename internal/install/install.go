@@ -2,9 +2,7 @@ package install
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 // Options are the install command's flags.
@@ -27,28 +26,7 @@ type Options struct {
 	JSON        bool
 	Limits      Limits
 	Review      ReviewOptions
-	Progress    Progress  // shows that a slow step is under way; nil for none
-	Stdout      io.Writer // results
-	Stderr      io.Writer // progress, notes, warnings
-}
-
-// Progress is told when a slow step (resolving, fetching) starts and ends, so the CLI can show a spinner
-// on a terminal. It must be stopped before anything asks the user a question.
-type Progress interface {
-	Start(msg string)
-	Stop()
-}
-
-type noProgress struct{}
-
-func (noProgress) Start(string) {}
-func (noProgress) Stop()        {}
-
-func progressOr(p Progress) Progress {
-	if p == nil {
-		return noProgress{}
-	}
-	return p
+	IO          *streams.IO // progress, notes and the review's question; nil for none
 }
 
 // Installed is one skill in the install report; its JSON shape is part of the CLI's interface.
@@ -71,51 +49,59 @@ type Installed struct {
 	Risks        []risk.Finding `json:"risks,omitempty"`
 }
 
-// Report is what an install did (or, with --dry-run, would do).
+// Report is what an install did (or, with --dry-run, would do) in one target.
 type Report struct {
+	Target    Target      `json:"-"`
 	Installed []Installed `json:"installed"`
 	Suggested []string    `json:"suggested"`
 	DryRun    bool        `json:"dry_run,omitempty"`
 }
 
 // Run installs opts.Sources and their dependencies into the target, or, with no sources, everything the
-// lock lists (see FromLock).
-func Run(ctx context.Context, opts Options) error {
+// lock lists (see FromLock). It returns one report per target changed.
+func Run(ctx context.Context, opts Options) ([]Report, error) {
 	if len(opts.Sources) == 0 {
 		return FromLock(ctx, opts)
 	}
+	rep, err := installSources(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return []Report{rep}, nil
+}
+
+func installSources(ctx context.Context, opts Options) (Report, error) {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
-		return clierr.Usage(err)
+		return Report{}, clierr.Usage(err)
 	}
 	specs, err := parseSources(opts.Sources)
 	if err != nil {
-		return err
+		return Report{}, err
 	}
-	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
+	w, err := newWorld(ctx, opts.IO, opts.Limits)
 	if err != nil {
-		return err
+		return Report{}, err
 	}
-	progress := progressOr(opts.Progress)
-	progress.Start("resolving and fetching skills")
+	opts.IO.StartProgress("resolving and fetching skills")
 	res, err := w.resolveAll(specs, opts.WithRelated)
-	progress.Stop()
+	opts.IO.StopProgress()
 	if err != nil {
-		return err
+		return Report{}, err
 	}
 	if res.order, err = res.graph.Order(res.roots...); err != nil {
-		return err
+		return Report{}, err
 	}
 	if err := checkNodes(res, opts.Force, opts.Limits); err != nil {
-		return err
+		return Report{}, err
 	}
-	warnDiagnostics(opts.Stderr, res)
-	risks, err := review(ctx, opts.Stderr, opts.Review, res, res.order)
+	warnDiagnostics(opts.IO, res)
+	risks, err := review(ctx, opts.IO, opts.Review, res, res.order)
 	if err != nil {
-		return err
+		return Report{}, err
 	}
 
-	var rep Report
+	rep := Report{Target: t}
 	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		c := &change{write: map[string]*snapshot.Folder{}, lock: lock}
 		before := lock.Marshal()
@@ -148,10 +134,10 @@ func Run(ctx context.Context, opts Options) error {
 		return c, nil
 	})
 	if err != nil {
-		return err
+		return Report{}, err
 	}
 	rep.DryRun = opts.DryRun
-	return printReport(opts, t, rep)
+	return rep, nil
 }
 
 func frozenError(t Target, ins []Installed) error {
@@ -247,65 +233,12 @@ func installedEntry(e lockfile.Skill, action string, f *snapshot.Folder) Install
 		Files: len(f.Files), Bytes: f.Size()}
 }
 
-// warnDiagnostics prints the skills' warnings (and, under --force, errors) on stderr, so nothing the
-// validator found is hidden by an install that goes ahead.
-func warnDiagnostics(w io.Writer, res *resolution) {
+// warnDiagnostics notes the skills' warnings (and, under --force, errors), so nothing the validator found
+// is hidden by an install that goes ahead.
+func warnDiagnostics(io *streams.IO, res *resolution) {
 	for _, name := range res.order {
 		for _, d := range res.nodes[name].diags {
-			fmt.Fprintf(w, "skillctl: %s: %s:%d:%d: %s: %s [%s]\n", name, d.File, d.Line, d.Column, d.Severity, d.Message, d.Rule)
+			io.Note(fmt.Sprintf("%s: %s:%d:%d: %s: %s [%s]", name, d.File, d.Line, d.Column, d.Severity, d.Message, d.Rule))
 		}
 	}
-}
-
-func printReport(opts Options, t Target, rep Report) error {
-	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
-	}
-	verb := map[string]string{"install": "installed", "replace": "replaced", "unchanged": "unchanged"}
-	if opts.DryRun {
-		verb = map[string]string{"install": "would install", "replace": "would replace", "unchanged": "unchanged"}
-		fmt.Fprintf(opts.Stdout, "plan for %s (nothing written):\n", t.Dir)
-	}
-	tw := newTable(opts.Stdout)
-	for _, in := range rep.Installed {
-		why := "requested"
-		if !in.Requested {
-			why = "dependency"
-		}
-		from := in.Repo
-		if from == "" {
-			from = in.Path
-		}
-		if in.Commit != "" {
-			from += "@" + short(in.Commit)
-		}
-		if in.Repo != "" && in.Path != "" {
-			from += ":" + in.Path
-		}
-		if in.Registry == registry.BuiltinName {
-			from = registry.BuiltinName
-		}
-		tw.row(verb[in.Action], in.Name, why, from, fmt.Sprintf("%d %s, %s", in.Files, plural(in.Files, "file", "files"), human(in.Bytes)))
-	}
-	tw.flush()
-	if len(rep.Installed) > 0 && !opts.DryRun {
-		fmt.Fprintf(opts.Stdout, "into %s, pinned in %s\n", t.Dir, t.Lock)
-	}
-	if len(rep.Suggested) > 0 {
-		fmt.Fprintf(opts.Stdout, "related skills you may want: %s\n", strings.Join(rep.Suggested, ", "))
-		fmt.Fprintf(opts.Stdout, "  (install them with --with-related, or by name)\n")
-	}
-	return nil
-}
-
-func human(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }

@@ -2,10 +2,8 @@ package install
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +14,7 @@ import (
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 // States of an installed skill, comparing the lock with the disk.
@@ -39,8 +38,6 @@ type Listed struct {
 // ListOptions are the list command's flags.
 type ListOptions struct {
 	Target TargetOptions
-	JSON   bool
-	Stdout io.Writer
 }
 
 // entryOrigin turns a lock entry back into the place its files come from.
@@ -98,48 +95,18 @@ func list(t Target, lock *lockfile.Lock) []Listed {
 	return rows
 }
 
-// List prints the installed skills and their state.
-func List(ctx context.Context, opts ListOptions) error {
+// List returns the installed skills of the target and their state, sorted by name.
+func List(ctx context.Context, opts ListOptions) (Target, []Listed, error) {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
-		return clierr.Usage(err)
+		return t, nil, clierr.Usage(err)
 	}
 	var rows []Listed
 	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
 		rows = list(t, lock)
 		return nil, nil
 	})
-	if err != nil {
-		return err
-	}
-	if opts.JSON {
-		return writeJSON(opts.Stdout, rows)
-	}
-	if len(rows) == 0 {
-		fmt.Fprintf(opts.Stdout, "no skills installed in %s\n", t.Dir)
-		return nil
-	}
-	tw := newTable(opts.Stdout)
-	tw.row("NAME", "STATE", "KIND", "REF", "COMMIT", "SOURCE")
-	for _, r := range rows {
-		kind := "dependency"
-		if r.Requested {
-			kind = "requested"
-		}
-		if r.State == StateUntracked {
-			kind = "-"
-		}
-		tw.row(r.Name, r.State, kind, dash(shortRef(r.Ref)), dash(short(r.Commit)), dash(r.Source))
-	}
-	tw.flush()
-	return nil
-}
-
-func shortRef(r string) string {
-	for _, p := range []string{"refs/heads/", "refs/tags/"} {
-		r = strings.TrimPrefix(r, p)
-	}
-	return r
+	return t, rows, err
 }
 
 func dash(s string) string {
@@ -149,22 +116,13 @@ func dash(s string) string {
 	return s
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
 // VerifyOptions are the verify command's flags.
 type VerifyOptions struct {
 	Target TargetOptions
-	JSON   bool
-	Stdout io.Writer
-	Stderr io.Writer
+	IO     *streams.IO
 }
 
-// Verified is one skill's verification result.
+// Verified is one skill's verification result; its JSON shape is part of the CLI's interface.
 type Verified struct {
 	Name     string   `json:"name"`
 	State    string   `json:"state"`
@@ -176,14 +134,14 @@ type Verified struct {
 
 // Verify recomputes every installed skill's content hash against the lock, names the files that differ
 // (by comparing with the pinned original, from the cache when it is there) and re-validates SKILL.md.
-func Verify(ctx context.Context, opts VerifyOptions) error {
+func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
-		return clierr.Usage(err)
+		return nil, clierr.Usage(err)
 	}
-	w, err := newWorld(ctx, opts.Stderr, Limits{})
+	w, err := newWorld(ctx, opts.IO, Limits{})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out []Verified
 	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
@@ -225,45 +183,14 @@ func Verify(ctx context.Context, opts VerifyOptions) error {
 		}
 		return nil, nil
 	})
-	if err != nil {
-		return err
+	if out == nil {
+		out = []Verified{}
 	}
-	bad := 0
-	for _, v := range out {
-		if v.State != StateOK || len(v.Problems) > 0 {
-			bad++
-		}
-	}
-	if opts.JSON {
-		if out == nil {
-			out = []Verified{}
-		}
-		if err := writeJSON(opts.Stdout, out); err != nil {
-			return err
-		}
-	} else {
-		for _, v := range out {
-			fmt.Fprintf(opts.Stdout, "%s: %s\n", v.Name, v.State)
-			for _, p := range v.Added {
-				fmt.Fprintf(opts.Stdout, "  added:   %s\n", p)
-			}
-			for _, p := range v.Removed {
-				fmt.Fprintf(opts.Stdout, "  removed: %s\n", p)
-			}
-			for _, p := range v.Changed {
-				fmt.Fprintf(opts.Stdout, "  changed: %s\n", p)
-			}
-			for _, p := range v.Problems {
-				fmt.Fprintf(opts.Stdout, "  problem: %s\n", p)
-			}
-		}
-		fmt.Fprintf(opts.Stdout, "%d skills verified, %d with differences\n", len(out), bad)
-	}
-	if bad > 0 {
-		return clierr.ErrFindings
-	}
-	return nil
+	return out, err
 }
+
+// Clean reports whether the skill matches the lock and has no problems.
+func (v Verified) Clean() bool { return v.State == StateOK && len(v.Problems) == 0 }
 
 // diffFolders names the paths added to, removed from and changed in b relative to a.
 func diffFolders(a, b *snapshot.Folder) (added, removed, changed []string) {
@@ -291,16 +218,15 @@ type RemoveOptions struct {
 	Prune  bool
 	Force  bool
 	DryRun bool
-	JSON   bool
-	Stdout io.Writer
 }
 
 // Remove deletes installed skills and their lock entries in one atomic step. A skill another installed
 // skill depends on is refused; with Prune, dependencies nothing else needs go too.
-func Remove(ctx context.Context, opts RemoveOptions) error {
+// It returns the names removed (or, with DryRun, that would be).
+func Remove(ctx context.Context, opts RemoveOptions) ([]string, error) {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
-		return clierr.Usage(err)
+		return nil, clierr.Usage(err)
 	}
 	var removed []string
 	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
@@ -356,40 +282,24 @@ func Remove(ctx context.Context, opts RemoveOptions) error {
 		}
 		return &change{remove: removed}, nil
 	})
-	if err != nil {
-		return err
-	}
-	if opts.JSON {
-		return writeJSON(opts.Stdout, struct {
-			Removed []string `json:"removed"`
-			DryRun  bool     `json:"dry_run,omitempty"`
-		}{nonNil(removed), opts.DryRun})
-	}
-	verb := "removed"
-	if opts.DryRun {
-		verb = "would remove"
-	}
-	for _, n := range removed {
-		fmt.Fprintf(opts.Stdout, "%s %s\n", verb, n)
-	}
-	return nil
+	return nonNil(removed), err
 }
 
 // FromLock installs exactly what the lock records: the same commits, checked against the same content
 // hashes, like `npm ci`. Skills already on disk and matching are left alone; objects come from the cache
 // when they are there, so it works offline once a machine has fetched them. With no target flags it
 // restores every folder the lock names; with them, only that target.
-func FromLock(ctx context.Context, opts Options) error {
+func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
-		return clierr.Usage(err)
+		return nil, clierr.Usage(err)
 	}
 	lock, err := readLock(t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !exists(t.Lock) {
-		return clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
+		return nil, clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
 	}
 	targets := []Target{t}
 	if opts.Target.Dir == "" && opts.Target.Agent == "" && !opts.Target.Global {
@@ -402,47 +312,37 @@ func FromLock(ctx context.Context, opts Options) error {
 			seen[e.Dir] = true
 			if filepath.IsAbs(e.Dir) {
 				// A lock can arrive with a cloned project: restoring without asking stays inside it.
-				fmt.Fprintf(opts.Stderr, "skillctl: %s: not restored: the lock names a folder outside the project\nhint: skillctl install --dir %s  # if you trust this lock\n", e.Dir, e.Dir)
+				opts.IO.Note(e.Dir+": not restored: the lock names a folder outside the project", "skillctl install --dir "+e.Dir+"  # if you trust this lock")
 				continue
 			}
 			targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock})
 		}
 	}
 	if len(targets) == 0 && len(lock.Skills) > 0 {
-		return clierr.WithHint(fmt.Errorf("%s: every folder it names is outside the project; nothing restored", filepath.Base(t.Lock)), "skillctl install --dir DIR  # for a folder you trust, as listed above")
+		return nil, clierr.WithHint(fmt.Errorf("%s: every folder it names is outside the project; nothing restored", filepath.Base(t.Lock)), "skillctl install --dir DIR  # for a folder you trust, as listed above")
 	}
 	if len(targets) == 0 || len(lock.In(targets[0].Rel)) == 0 {
-		return clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
+		return nil, clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
 	}
-	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
+	w, err := newWorld(ctx, opts.IO, opts.Limits)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	progress := progressOr(opts.Progress)
-	all := Report{Installed: []Installed{}, Suggested: []string{}, DryRun: opts.DryRun}
+	var reps []Report
 	for _, t := range targets {
-		rep, err := fromLock(w, t, opts, progress)
+		rep, err := fromLock(w, t, opts)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if opts.JSON {
-			all.Installed = append(all.Installed, rep.Installed...) // one document for all targets
-			continue
-		}
-		if err := printReport(opts, t, rep); err != nil {
-			return err
-		}
+		reps = append(reps, rep)
 	}
-	if opts.JSON {
-		return printReport(opts, t, all)
-	}
-	return nil
+	return reps, nil
 }
 
-func fromLock(w *world, t Target, opts Options, progress Progress) (Report, error) {
+func fromLock(w *world, t Target, opts Options) (Report, error) {
 	ctx := w.ctx
-	var rep Report
-	progress.Start("restoring skills from " + filepath.Base(t.Lock))
+	rep := Report{Target: t}
+	opts.IO.StartProgress("restoring skills from " + filepath.Base(t.Lock))
 	err := withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		c := &change{write: map[string]*snapshot.Folder{}}
 		var errs []error
@@ -462,9 +362,9 @@ func fromLock(w *world, t Target, opts Options, progress Progress) (Report, erro
 				continue
 			}
 			o := entryOrigin(t, e)
-			fmt.Fprintf(w.log, "skillctl: %s: restoring from %s\n", e.Name, o)
+			opts.IO.Note(fmt.Sprintf("%s: restoring from %s", e.Name, o))
 			if p := sourceMismatch(e); p != "" {
-				fmt.Fprintf(w.log, "skillctl: %s: warning: %s\n", e.Name, p)
+				opts.IO.Warn(e.Name, p)
 			}
 			f, err := w.load(o)
 			if err != nil {
@@ -492,7 +392,7 @@ func fromLock(w *world, t Target, opts Options, progress Progress) (Report, erro
 		}
 		return c, nil
 	})
-	progress.Stop()
+	opts.IO.StopProgress()
 	rep.Suggested = []string{}
 	rep.DryRun = opts.DryRun
 	return rep, err

@@ -2,19 +2,18 @@ package install
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 type originKind int
@@ -69,76 +68,24 @@ func short(commit string) string {
 	return commit
 }
 
-// world adapts the outside (git servers, the cache, the bundled registry, local disk) for one run. It
-// remembers refs and repository listings so each is asked for at most once per run.
+// world adapts the outside (git servers through the run's session, the bundled registry, local disk) for
+// one run.
 type world struct {
 	ctx     context.Context
-	log     io.Writer
+	io      *streams.IO
 	limits  Limits
-	cache   *gitfetch.Cache
+	git     *remote.Session
 	builtin *registry.Builtin
-	refs    map[string]map[string]string
-	listing map[string][]string
-	notes   *notes
 	regs    *registry.Set
 }
 
-func newWorld(ctx context.Context, log io.Writer, lim Limits) (*world, error) {
-	if log == nil {
-		log = io.Discard
-	}
-	w := &world{ctx: ctx, log: log, limits: lim.withDefaults(), builtin: registry.NewBuiltin(),
-		refs: map[string]map[string]string{}, listing: map[string][]string{}}
-	w.notes = &notes{w: log, seen: map[string]bool{}}
-	if dir := gitfetch.DefaultCacheDir(); dir != "" {
-		c, err := gitfetch.OpenCache(dir)
-		if err != nil {
-			fmt.Fprintf(w.log, "skillctl: cache: %v; continuing without it\n", err)
-		} else {
-			w.cache = c
-		}
-	}
-	return w, nil
+func newWorld(ctx context.Context, io *streams.IO, lim Limits) (*world, error) {
+	lim = lim.withDefaults()
+	git := remote.New(io, gitfetch.Limits{MaxFileSize: lim.MaxFileSize, MaxTotalBytes: lim.MaxTotalSize, MaxFiles: lim.MaxFiles})
+	return &world{ctx: ctx, io: io, limits: lim, git: git, builtin: registry.NewBuiltin()}, nil
 }
 
-// remote builds the connection settings for repo; see gitfetch.Remote.WithEnvToken for where a token
-// may go.
-func (w *world) remote(repo string) gitfetch.Remote {
-	return gitfetch.Remote{URL: repo, Log: w.notes, Cache: w.cache, Limits: gitfetch.Limits{
-		MaxFileSize: w.limits.MaxFileSize, MaxTotalBytes: w.limits.MaxTotalSize, MaxFiles: w.limits.MaxFiles}}.WithEnvToken()
-}
-
-// notes puts the CLI's "skillctl: " before each line the fetcher logs, so its notes follow the message
-// grammar, and says each note once per run: every fetch of a run would otherwise repeat the same
-// fallback. The fetcher writes one whole line per call.
-type notes struct {
-	w    io.Writer
-	seen map[string]bool
-}
-
-func (n *notes) Write(b []byte) (int, error) {
-	if n.seen[string(b)] {
-		return len(b), nil
-	}
-	n.seen[string(b)] = true
-	if _, err := io.WriteString(n.w, "skillctl: "); err != nil {
-		return 0, err
-	}
-	return n.w.Write(b)
-}
-
-// listRefs asks repo for its refs once per run.
-func (w *world) listRefs(repo string) (map[string]string, error) {
-	if r, ok := w.refs[repo]; ok {
-		return r, nil
-	}
-	r, err := gitfetch.ListRefs(w.ctx, w.remote(repo))
-	if err != nil {
-		return nil, err
-	}
-	w.refs[repo] = r
-	return r, nil
-}
+func (w *world) listRefs(repo string) (map[string]string, error) { return w.git.ListRefs(w.ctx, repo) }
 
 // pin resolves a git source to the commit it names now.
 func (w *world) pin(s *source.Source) (origin, error) {
@@ -171,49 +118,14 @@ func isCommit(s string) bool {
 	return true
 }
 
-// fetchGit fetches every path of one repo@commit in one batch. Paths that do not exist are returned in
-// missing rather than failing the batch, so sibling lookups can probe.
-func (w *world) fetchGit(repo, commit string, paths []string) (found map[string]*snapshot.Folder, missing []string, err error) {
-	want := append([]string(nil), paths...)
-	sort.Strings(want)
-	for len(want) > 0 {
-		got, err := gitfetch.Fetch(w.ctx, w.remote(repo), commit, want)
-		var nf *gitfetch.NotFoundError
-		if errors.As(err, &nf) {
-			missing = append(missing, nf.Path)
-			want = without(want, nf.Path)
-			continue
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		return got, missing, nil
-	}
-	return map[string]*snapshot.Folder{}, missing, nil
+// fetchGit fetches every path of one repo@commit in one batch; see remote.Session.Fetch.
+func (w *world) fetchGit(repo, commit string, paths []string) (map[string]*snapshot.Folder, []string, error) {
+	return w.git.Fetch(w.ctx, repo, commit, paths)
 }
 
-func without(list []string, s string) []string {
-	out := list[:0:0]
-	for _, x := range list {
-		if x != s {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// skillsIn lists the skill folders of repo@commit (trees only, cached by commit).
+// skillsIn lists the skill folders of repo@commit (trees only).
 func (w *world) skillsIn(repo, commit string) ([]string, error) {
-	k := repo + "@" + commit
-	if l, ok := w.listing[k]; ok {
-		return l, nil
-	}
-	l, err := gitfetch.Skills(w.ctx, w.remote(repo), commit)
-	if err != nil {
-		return nil, err
-	}
-	w.listing[k] = l
-	return l, nil
+	return w.git.Skills(w.ctx, repo, commit)
 }
 
 // local reads a folder from disk with the same caps as a fetch.

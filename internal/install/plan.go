@@ -3,7 +3,6 @@ package install
 import (
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"path/filepath"
 	"sort"
@@ -301,9 +300,9 @@ func (w *world) byName(name, author, reg, raw string) (*node, error) {
 	}
 	var cands []registry.Candidate
 	if reg != "" {
-		cands, err = regs.Lookup(w.ctx, name, author, reg, w.log)
+		cands, err = regs.Lookup(w.ctx, name, author, reg)
 	} else {
-		cands, err = regs.LookupAll(w.ctx, name, author, w.log)
+		cands, err = regs.LookupAll(w.ctx, name, author)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", raw, err)
@@ -341,7 +340,7 @@ func (w *world) byName(name, author, reg, raw string) (*node, error) {
 // name up never reads the configuration.
 func (w *world) registries() (*registry.Set, error) {
 	if w.regs == nil {
-		s, err := registry.Load()
+		s, err := registry.Load(w.git)
 		if err != nil {
 			return nil, clierr.WithHint(err, "see 'skillctl registry list', or fix the file it names")
 		}
@@ -489,7 +488,7 @@ func (w *world) lookupDeps(names []string, want map[string]*node) (map[string]*n
 		if err != nil {
 			return nil, err
 		}
-		cands, err := regs.Lookup(w.ctx, name, "", "", w.log)
+		cands, err := regs.Lookup(w.ctx, name, "", "")
 		if err != nil {
 			return nil, err
 		}
@@ -549,7 +548,7 @@ func (w *world) authorName(s source.Source, raw string) *node {
 	if err != nil {
 		return nil
 	}
-	cands, err := regs.LookupAll(w.ctx, s.Name, s.Author, io.Discard)
+	cands, err := regs.LookupAll(w.ctx, s.Name, s.Author)
 	if err != nil {
 		return nil
 	}

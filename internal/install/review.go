@@ -1,32 +1,30 @@
 package install
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/risk"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 // ReviewOptions decide what happens when a skill about to land carries something risky.
 type ReviewOptions struct {
-	Yes         bool      // proceed without asking (the summary is still printed)
-	DenyRisky   bool      // refuse instead
-	Interactive bool      // stdin and stderr are a terminal: ask
-	Stdin       io.Reader // where the answer comes from
+	Yes       bool // proceed without asking (the summary is still printed)
+	DenyRisky bool // refuse instead
 }
 
 // maxShown bounds the findings printed per skill; the rest are counted.
 const maxShown = 12
 
 // review scans every skill about to be written (the bundled ones ship with the binary and are trusted),
-// prints what a person should look at, and asks, refuses or proceeds as the options say. It makes no
+// notes what a person should look at, and asks (when the streams are a terminal), refuses or proceeds as
+// the options say. It makes no
 // network call and runs nothing.
-func review(ctx context.Context, w io.Writer, ro ReviewOptions, res *resolution, names []string) (map[string][]risk.Finding, error) {
+func review(ctx context.Context, io *streams.IO, ro ReviewOptions, res *resolution, names []string) (map[string][]risk.Finding, error) {
 	found := map[string][]risk.Finding{}
 	risky := 0
 	for _, name := range names {
@@ -53,46 +51,40 @@ func review(ctx context.Context, w io.Writer, ro ReviewOptions, res *resolution,
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(w, "skillctl: review what is about to be installed:\n")
+	var lines []string
 	for _, name := range keys {
 		fs := found[name]
-		fmt.Fprintf(w, "  %s: %s\n", name, summarize(fs))
+		lines = append(lines, fmt.Sprintf("  %s: %s", name, summarize(fs)))
 		shown := 0
 		for _, f := range fs {
 			if f.Kind == risk.KindExternalLink {
 				continue
 			}
 			if shown == maxShown {
-				fmt.Fprintf(w, "    ... and more\n")
+				lines = append(lines, "    ... and more")
 				break
 			}
-			fmt.Fprintf(w, "    %s\n", f)
+			lines = append(lines, "    "+f.String())
 			shown++
 		}
 	}
+	io.Note("review what is about to be installed:")
+	io.Detail(lines...)
 	if risky == 0 {
 		return found, nil
 	}
 	switch {
 	case ro.DenyRisky:
 		return nil, clierr.WithHint(fmt.Errorf("%s: refused by --deny-risky: %d findings above", strings.Join(keys, ", "), risky), "read the files listed, then run again without --deny-risky if you trust them")
-	case ro.Yes || !ro.Interactive:
+	case ro.Yes || !io.Interactive():
 		return found, nil
 	}
-	fmt.Fprintf(w, "install anyway? [y/N] ")
-	answer := make(chan string, 1)
-	go func() {
-		ans, _ := bufio.NewReader(ro.Stdin).ReadString('\n')
-		answer <- ans
-	}()
-	select {
-	case <-ctx.Done(): // Ctrl-C at the prompt is a no
-		fmt.Fprintln(w)
-		return nil, fmt.Errorf("install: cancelled")
-	case ans := <-answer:
-		if a := strings.ToLower(strings.TrimSpace(ans)); a == "y" || a == "yes" {
-			return found, ctx.Err()
-		}
+	yes, err := io.Confirm(ctx, "install anyway?")
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("install: %w", err)
+	case yes:
+		return found, nil
 	}
 	return nil, clierr.WithHint(fmt.Errorf("install: cancelled"), "pass --yes to install without being asked")
 }

@@ -3,32 +3,29 @@ package install
 import (
 	"context"
 	"fmt"
-	"io"
 	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 // UpdateOptions are the update and check commands' flags.
 type UpdateOptions struct {
-	Target   TargetOptions
-	Names    []string // requested skills to update; none = all
-	Prune    bool
-	Force    bool
-	DryRun   bool
-	JSON     bool
-	Check    bool // `skillctl check`: a dry run whose exit status says whether an update exists
-	Limits   Limits
-	Review   ReviewOptions
-	Progress Progress
-	Stdout   io.Writer
-	Stderr   io.Writer
+	Target TargetOptions
+	Names  []string // requested skills to update; none = all
+	Prune  bool
+	Force  bool
+	DryRun bool
+	Check  bool // `skillctl check`: a dry run whose exit status says whether an update exists
+	Limits Limits
+	Review ReviewOptions
+	IO     *streams.IO
 }
 
-// Updated is one line of an update plan.
+// Updated is one line of an update plan; its JSON shape is part of the CLI's interface.
 type Updated struct {
 	Name       string `json:"name"`
 	Action     string `json:"action"` // update, add, unchanged, stale, remove
@@ -43,17 +40,21 @@ type Updated struct {
 // writes the folders whose content changed, adds new dependencies and reports, or with Prune removes,
 // the ones no longer needed. An unchanged folder is not downloaded again: its objects are already in the
 // cache by hash, so only the trees on its path are asked for.
-func Update(ctx context.Context, opts UpdateOptions) error {
+//
+// It returns the plan sorted by name and how many of its lines are pending changes (stale dependencies
+// are reported, not pending: only --prune removes them, so counting them would keep check failing after
+// every update).
+func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
-		return clierr.Usage(err)
+		return nil, 0, clierr.Usage(err)
 	}
 	if opts.Check {
 		opts.DryRun = true
 	}
-	w, err := newWorld(ctx, opts.Stderr, opts.Limits)
+	w, err := newWorld(ctx, opts.IO, opts.Limits)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	var plan []Updated
 	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
@@ -82,10 +83,9 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 		if err != nil {
 			return nil, err
 		}
-		progress := progressOr(opts.Progress)
-		progress.Start("checking for updates")
+		opts.IO.StartProgress("checking for updates")
 		res, err := w.resolveAll(specs, false)
-		progress.Stop()
+		opts.IO.StopProgress()
 		if err != nil {
 			return nil, err
 		}
@@ -174,71 +174,26 @@ func Update(ctx context.Context, opts UpdateOptions) error {
 				names = append(names, n)
 			}
 			sort.Strings(names)
-			if _, err := review(ctx, opts.Stderr, opts.Review, res, names); err != nil {
+			if _, err := review(ctx, opts.IO, opts.Review, res, names); err != nil {
 				return nil, err
 			}
 		}
 		return c, nil
 	})
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	sort.SliceStable(plan, func(i, j int) bool { return plan[i].Name < plan[j].Name })
-	// Stale dependencies are reported, not pending: only --prune removes them, so counting them would
-	// keep check failing after every update.
 	pending := 0
 	for _, u := range plan {
 		if u.Action != "unchanged" && u.Action != "stale" {
 			pending++
 		}
 	}
-	if opts.JSON {
-		if plan == nil {
-			plan = []Updated{}
-		}
-		if err := writeJSON(opts.Stdout, plan); err != nil {
-			return err
-		}
-	} else {
-		printUpdates(opts, plan, pending)
+	if plan == nil {
+		plan = []Updated{}
 	}
-	if opts.Check && pending > 0 {
-		return clierr.ErrFindings
-	}
-	return nil
-}
-
-func printUpdates(opts UpdateOptions, plan []Updated, pending int) {
-	tw := newTable(opts.Stdout)
-	verbs := map[string]string{"update": "updated", "add": "added", "restore": "restored", "unchanged": "unchanged", "stale": "no longer needed", "remove": "removed"}
-	if opts.DryRun {
-		verbs = map[string]string{"update": "would update", "add": "would add", "restore": "would restore", "unchanged": "unchanged", "stale": "no longer needed", "remove": "would remove"}
-	}
-	for _, u := range plan {
-		what := ""
-		switch u.Action {
-		case "update":
-			what = fmt.Sprintf("%s -> %s", dash(short(u.FromCommit)), dash(short(u.ToCommit)))
-			if u.FromCommit == u.ToCommit {
-				what = "content changed"
-			}
-		case "add", "unchanged", "restore":
-			what = dash(short(u.ToCommit))
-			if u.Edited {
-				what += " (local edits kept)"
-			}
-		case "stale":
-			what = "(remove it with --prune)"
-		}
-		tw.row(verbs[u.Action], u.Name, what)
-	}
-	tw.flush()
-	switch {
-	case len(plan) == 0:
-		fmt.Fprintln(opts.Stdout, "nothing installed to update")
-	case pending == 0:
-		fmt.Fprintln(opts.Stdout, "everything is up to date")
-	}
+	return plan, pending, nil
 }
 
 func joinTarget(t Target, name string) string { return t.Dir + "/" + name }

@@ -295,3 +295,11 @@ func mustGetwd() string {
 	}
 	return wd
 }
+
+// ConfigFile is the project's registries file when project is set, else the user's.
+func ConfigFile(project bool) string {
+	if project {
+		return ProjectConfigFile()
+	}
+	return UserConfigFile()
+}

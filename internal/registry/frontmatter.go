@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 
@@ -52,7 +51,7 @@ func nameFromHead(e *Entry, data []byte) {
 // readHeads reads the SKILL.md of the entries at, all in repo at commit, in one batch and names them
 // from it. When it cannot, the entries keep their folder names and it says why (namesOnly), and whether
 // the next run may do better (retry: the batch failed; a registry over the budget stays over it).
-func (s *Set) readHeads(ctx context.Context, repo, commit string, es []Entry, at []int, log io.Writer) (namesOnly string, retry bool) {
+func (s *Set) readHeads(ctx context.Context, repo, commit string, es []Entry, at []int) (namesOnly string, retry bool) {
 	if len(at) == 0 {
 		return "", false
 	}
@@ -63,9 +62,7 @@ func (s *Set) readHeads(ctx context.Context, repo, commit string, es []Entry, at
 	for _, i := range at {
 		files = append(files, path.Join(es[i].Path, "SKILL.md"), path.Join(es[i].Path, "skill.md"))
 	}
-	rem := s.remote(repo, log)
-	rem.Limits.MaxTotalBytes = headBudget
-	got, err := gitfetch.ReadFiles(ctx, rem, commit, files, maxHead)
+	got, err := s.git.ReadFiles(ctx, repo, commit, files, maxHead, headBudget)
 	if err != nil {
 		var le *gitfetch.LimitError
 		if errors.As(err, &le) {
@@ -87,8 +84,8 @@ func (s *Set) readHeads(ctx context.Context, repo, commit string, es []Entry, at
 
 // heads names the entries at (all of repo at commit) from their SKILL.md files, or records in idx why
 // it could not. A failed batch leaves idx uncached so that the next run tries again.
-func (s *Set) heads(ctx context.Context, idx *Index, repo, commit string, at []int, log io.Writer) {
-	why, retry := s.readHeads(ctx, repo, commit, idx.Entries, at, log)
+func (s *Set) heads(ctx context.Context, idx *Index, repo, commit string, at []int) {
+	why, retry := s.readHeads(ctx, repo, commit, idx.Entries, at)
 	if why != "" {
 		idx.NamesOnly = why
 	}

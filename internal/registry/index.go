@@ -91,12 +91,9 @@ func (idx *Index) candidate(e Entry) Candidate {
 const indexFormat = "3"
 
 // Index returns the index of the registry called name, building it or reading it from the cache.
-func (s *Set) Index(ctx context.Context, name string, log io.Writer) (*Index, error) {
+func (s *Set) Index(ctx context.Context, name string) (*Index, error) {
 	if idx, ok := s.indexes[name]; ok {
 		return idx, nil
-	}
-	if log == nil {
-		log = io.Discard
 	}
 	r, err := s.find(name)
 	if err != nil {
@@ -109,13 +106,13 @@ func (s *Set) Index(ctx context.Context, name string, log io.Writer) (*Index, er
 	case r.IsLocal():
 		idx, err = localIndex(r)
 	default:
-		idx, err = s.gitIndex(ctx, r, log)
+		idx, err = s.gitIndex(ctx, r)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if idx.NamesOnly != "" {
-		fmt.Fprintf(log, "skillctl: registry %s: searching skill names only, not descriptions: %s\n", name, idx.NamesOnly)
+		s.note("registry %s: searching skill names only, not descriptions: %s", name, idx.NamesOnly)
 	}
 	s.indexes[name] = idx
 	return idx, nil
@@ -218,8 +215,8 @@ func layoutEntry(dir, rootName string) Entry {
 
 // gitIndex resolves the registry's ref (one request) and returns the index of that commit, from the cache
 // when it was built before.
-func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index, error) {
-	refs, err := s.listRefs(ctx, r.repo, log)
+func (s *Set) gitIndex(ctx context.Context, r *Registry) (*Index, error) {
+	refs, err := s.git.ListRefs(ctx, r.repo)
 	if err != nil {
 		return nil, err
 	}
@@ -238,13 +235,12 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 		cached.Registry, cached.key, cached.Repo, cached.Ref = r.Name, idx.key, r.repo, ref
 		return cached, nil
 	}
-	rem := s.remote(r.repo, log)
 	mpath := path.Join(base, ".claude-plugin/marketplace.json")
-	data, err := gitfetch.ReadFile(ctx, rem, commit, mpath)
+	data, err := s.git.ReadFile(ctx, r.repo, commit, mpath)
 	var nf *gitfetch.NotFoundError
 	switch {
 	case errors.As(err, &nf):
-		dirs, err := gitfetch.Skills(ctx, rem, commit)
+		dirs, err := s.git.Skills(ctx, r.repo, commit)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +255,7 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 			at = append(at, len(idx.Entries))
 			idx.Entries = append(idx.Entries, e)
 		}
-		s.heads(ctx, idx, r.repo, commit, at, log)
+		s.heads(ctx, idx, r.repo, commit, at)
 	case err != nil:
 		return nil, err
 	default:
@@ -267,7 +263,7 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", mpath, err)
 		}
-		if idx.Entries, err = s.marketplaceEntries(ctx, idx, base, m, log); err != nil {
+		if idx.Entries, err = s.marketplaceEntries(ctx, idx, base, m); err != nil {
 			return nil, err
 		}
 		idx.Renames = m.Renames
@@ -277,10 +273,10 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry, log io.Writer) (*Index,
 				at = append(at, i)
 			}
 		}
-		s.heads(ctx, idx, r.repo, commit, at, log)
+		s.heads(ctx, idx, r.repo, commit, at)
 	}
 	sortEntries(idx.Entries)
-	s.writeIndex(idx, log)
+	s.writeIndex(idx)
 	return idx, nil
 }
 
@@ -316,13 +312,13 @@ func cacheKey(repo, base, commit string) string {
 }
 
 func (s *Set) indexPath(key string) string {
-	return filepath.Join(s.cache.Dir(), "registry-index", key)
+	return filepath.Join(s.git.Cache().Dir(), "registry-index", key)
 }
 
 // readIndex returns a cached index. It is derived data keyed by an immutable commit, so it never goes
 // stale; a damaged file reads as absent and is rebuilt.
 func (s *Set) readIndex(key string) (*Index, bool) {
-	if s.cache == nil || key == "" {
+	if s.git.Cache() == nil || key == "" {
 		return nil, false
 	}
 	data, err := os.ReadFile(s.indexPath(key))
@@ -337,8 +333,8 @@ func (s *Set) readIndex(key string) (*Index, bool) {
 }
 
 // writeIndex stores idx atomically (temp file and rename); failing costs speed only, so it is a note.
-func (s *Set) writeIndex(idx *Index, log io.Writer) {
-	if s.cache == nil || idx.key == "" {
+func (s *Set) writeIndex(idx *Index) {
+	if s.git.Cache() == nil || idx.key == "" {
 		return
 	}
 	data, err := json.Marshal(idx)
@@ -346,7 +342,7 @@ func (s *Set) writeIndex(idx *Index, log io.Writer) {
 		err = writeFileAtomic(s.indexPath(idx.key), data)
 	}
 	if err != nil {
-		fmt.Fprintf(log, "skillctl: registry %s: index not cached: %v\n", idx.Registry, err)
+		s.note("registry %s: index not cached: %v", idx.Registry, err)
 	}
 }
 

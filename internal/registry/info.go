@@ -2,15 +2,12 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
+
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/gitfetch"
@@ -31,25 +28,22 @@ type Found struct {
 // Fetch finds the skill a source names (a tree URL, OWNER/REPO, a git URL, a folder, NAME, NAME@REGISTRY
 // or AUTHOR/NAME) and fetches its folder into memory. A two-segment A/B is a registry's AUTHOR/NAME when
 // some registry has it, and GitHub's OWNER/REPO otherwise.
-func (s *Set) Fetch(ctx context.Context, raw string, log io.Writer) (*Found, error) {
-	if log == nil {
-		log = io.Discard
-	}
+func (s *Set) Fetch(ctx context.Context, raw string) (*Found, error) {
 	src, err := source.Parse(raw)
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case src.Kind == source.Name:
-		c, err := s.Lookup(ctx, src.Name, "", src.Registry, log)
+		c, err := s.Lookup(ctx, src.Name, "", src.Registry)
 		if err != nil {
 			return nil, err
 		}
-		return s.pick(ctx, src.Name, c, log)
+		return s.pick(ctx, src.Name, c)
 	case src.Kind == source.Git && src.Author != "":
-		c, err := s.Lookup(ctx, src.Name, src.Author, "", log)
+		c, err := s.Lookup(ctx, src.Name, src.Author, "")
 		if err == nil && len(c) > 0 {
-			return s.pick(ctx, src.Name, c, log)
+			return s.pick(ctx, src.Name, c)
 		}
 	case src.Kind == source.Local:
 		dir := src.Dir
@@ -67,7 +61,7 @@ func (s *Set) Fetch(ctx context.Context, raw string, log io.Writer) (*Found, err
 		}
 		return &Found{Candidate: Candidate{Name: filepath.Base(abs), Dir: abs}, Folder: f}, nil
 	}
-	refs, err := s.listRefs(ctx, src.Repo, log)
+	refs, err := s.git.ListRefs(ctx, src.Repo)
 	if err != nil {
 		return nil, err
 	}
@@ -79,22 +73,22 @@ func (s *Set) Fetch(ctx context.Context, raw string, log io.Writer) (*Found, err
 	if src.Path == "" {
 		c.Name = strings.TrimSuffix(path.Base(src.Repo), ".git")
 	}
-	return s.load(ctx, c, log)
+	return s.load(ctx, c)
 }
 
-func (s *Set) pick(ctx context.Context, name string, c []Candidate, log io.Writer) (*Found, error) {
+func (s *Set) pick(ctx context.Context, name string, c []Candidate) (*Found, error) {
 	switch len(c) {
 	case 0:
 		return nil, clierr.WithHint(fmt.Errorf("%s: not found in the registries (%s)", name, strings.Join(s.Names(), ", ")),
 			"skillctl search "+shellWord(name), "skillctl registry add NAME URL")
 	case 1:
-		return s.load(ctx, c[0], log)
+		return s.load(ctx, c[0])
 	}
 	return nil, Ambiguous(name, c)
 }
 
 // load fetches a candidate's folder.
-func (s *Set) load(ctx context.Context, c Candidate, log io.Writer) (*Found, error) {
+func (s *Set) load(ctx context.Context, c Candidate) (*Found, error) {
 	switch {
 	case c.Builtin():
 		f, ok := s.builtin.Folder(c.Path)
@@ -109,9 +103,12 @@ func (s *Set) load(ctx context.Context, c Candidate, log io.Writer) (*Found, err
 		}
 		return &Found{Candidate: c, Folder: f}, nil
 	}
-	got, err := gitfetch.Fetch(ctx, s.remote(c.Repo, log), c.Commit, []string{c.Path})
+	got, missing, err := s.git.Fetch(ctx, c.Repo, c.Commit, []string{c.Path})
 	if err != nil {
 		return nil, err
+	}
+	if len(missing) > 0 {
+		return nil, &gitfetch.NotFoundError{Path: c.Path, Commit: c.Commit}
 	}
 	return &Found{Candidate: c, Folder: got[c.Path]}, nil
 }
@@ -213,151 +210,4 @@ func Describe(fd *Found) *Info {
 		in.Risks = []risk.Finding{}
 	}
 	return in
-}
-
-// InfoOptions are the flags of 'skillctl info'.
-type InfoOptions struct {
-	Source         string
-	JSON, Color    bool
-	Stdout, Stderr io.Writer
-}
-
-// RunInfo prints what a skill is and where it would come from, without installing it.
-func RunInfo(ctx context.Context, opts InfoOptions) error {
-	s, err := Load()
-	if err != nil {
-		return err
-	}
-	fd, err := s.Fetch(ctx, opts.Source, opts.Stderr)
-	if err != nil {
-		var nf *gitfetch.NotFoundError
-		if errors.As(err, &nf) {
-			return fmt.Errorf("%s: %w", opts.Source, err)
-		}
-		return err
-	}
-	in := Describe(fd)
-	if opts.JSON {
-		return writeJSON(opts.Stdout, in)
-	}
-	printInfo(opts.Stdout, in, opts.Color)
-	return nil
-}
-
-func printInfo(w io.Writer, in *Info, color bool) {
-	paint := func(code, s string) string {
-		if !color || s == "" {
-			return s
-		}
-		return "\x1b[" + code + "m" + s + "\x1b[0m"
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
-		}
-	}
-	row("name", paint("1", printable(in.Name)))
-	row("description", printable(in.Description))
-	row("license", printable(in.License))
-	row("compatibility", printable(in.Compatibility))
-	row("allowed-tools", printable(in.AllowedTools))
-	keys := make([]string, 0, len(in.Metadata))
-	for k := range in.Metadata {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		row("metadata."+printable(k), printable(in.Metadata[k]))
-	}
-	row("depends-on", printable(strings.Join(in.DependsOn, ", ")))
-	row("related", printable(strings.Join(in.Related, ", ")))
-	row("origin", in.Origin)
-	if in.Registry != "" {
-		row("registry", in.Registry)
-	}
-	if in.Ref != "" && in.Ref != in.Commit {
-		row("ref", in.Ref)
-	}
-	row("commit", in.Commit)
-	row("hash", in.Hash)
-	if in.Valid {
-		row("valid", "yes")
-	} else {
-		row("valid", paint("31", "no"))
-	}
-	for _, p := range in.Problems {
-		row("problem", printable(p))
-	}
-	row("files", fmt.Sprintf("%d, %d bytes", len(in.Files), in.Bytes))
-	for _, f := range in.Files {
-		note := ""
-		switch f.Mode {
-		case snapshot.Executable.String():
-			note = "  executable"
-		case snapshot.Symlink.String():
-			note = "  symlink"
-		}
-		fmt.Fprintf(tw, "  %s\t%d%s\n", printable(f.Path), f.Size, note)
-	}
-	if r := in.Report; r != nil {
-		risk := r.Risk
-		if risk == "" {
-			risk = "unknown"
-		}
-		switch risk {
-		case "high", "critical":
-			risk = paint("31", risk)
-		case "medium":
-			risk = paint("33", risk)
-		case "low", "safe", "none":
-			risk = paint("32", risk)
-		}
-		row("report", "risk "+risk+", "+reportVerdict(r, paint))
-		row("  summary", r.Summary)
-		if r.Blocked {
-			row("  blocked", paint("31", "yes: install refuses this skill unless --force"))
-		}
-		for _, f := range r.Findings {
-			line := f.Title
-			if f.Severity != "" {
-				line = "[" + f.Severity + "] " + line
-			}
-			if f.Description != "" {
-				line += ": " + f.Description
-			}
-			if f.File != "" {
-				loc := f.File
-				if f.Line > 0 {
-					loc += fmt.Sprintf(":%d", f.Line)
-				}
-				line += " (" + loc + ")"
-			}
-			row("  finding", line)
-		}
-	}
-	// What skillctl's own review finds (the same as install shows before writing), computed here.
-	var hosts []string
-	for _, f := range in.Risks {
-		if f.Kind == risk.KindExternalLink {
-			hosts = append(hosts, f.Detail)
-			continue
-		}
-		row("review", paint("33", f.String()))
-	}
-	if len(hosts) > 0 {
-		row("links to", strings.Join(hosts, ", "))
-	}
-	tw.Flush()
-}
-
-func reportVerdict(r *report.Report, paint func(code, s string) string) string {
-	parts := []string{"SKILL.md " + string(r.Content), "other files " + string(r.Tree)}
-	switch {
-	case r.Current():
-		return paint("32", "describes these files") + " (" + strings.Join(parts, ", ") + ")"
-	case r.Content == report.Absent && r.Tree == report.Absent:
-		return "records no hashes to check it against"
-	}
-	return paint("33", "stale: it describes other files") + " (" + strings.Join(parts, ", ") + ")"
 }

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
 	"path"
 	"sort"
 	"strings"
 
-	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 )
@@ -246,7 +245,7 @@ func isHex40(s string) bool {
 // repository, described by the file (name, description, category, author, source) and fetched only when
 // that plugin is asked for by info or install (see expand). Plugins the file describes in a way skillctl
 // cannot use are left out, said in one note.
-func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m *Marketplace, log io.Writer) ([]Entry, error) {
+func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m *Marketplace) ([]Entry, error) {
 	var dirs []string
 	listed := false
 	seen := map[string]bool{}
@@ -264,7 +263,7 @@ func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m
 		}
 		if !listed {
 			var err error
-			if dirs, err = gitfetch.Skills(ctx, s.remote(idx.Repo, log), idx.Commit); err != nil {
+			if dirs, err = s.git.Skills(ctx, idx.Repo, idx.Commit); err != nil {
 				return nil, err
 			}
 			listed = true
@@ -289,7 +288,7 @@ func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m
 		}
 	}
 	if len(skipped) > 0 {
-		fmt.Fprintf(log, "skillctl: registry %s: skipping %s\n", idx.Registry, countedList(skipped, "plugin", 3))
+		s.note("registry %s: skipping %s", idx.Registry, countedList(skipped, "plugin", 3))
 	}
 	for old, nw := range m.Renames {
 		for i := range out {
@@ -341,7 +340,7 @@ type pinned struct{ repo, ref, commit string }
 
 // pinPlugin resolves a plugin in another repository to a commit: its sha when given (no request), else
 // its ref or the default branch (one ref request).
-func (s *Set) pinPlugin(ctx context.Context, x *External, log io.Writer) (pinned, error) {
+func (s *Set) pinPlugin(ctx context.Context, x *External) (pinned, error) {
 	out := pinned{repo: x.Repo, ref: x.Ref}
 	if x.SHA != "" {
 		out.commit = x.SHA
@@ -350,7 +349,7 @@ func (s *Set) pinPlugin(ctx context.Context, x *External, log io.Writer) (pinned
 		}
 		return out, nil
 	}
-	refs, err := s.listRefs(ctx, x.Repo, log)
+	refs, err := s.git.ListRefs(ctx, x.Repo)
 	if err != nil {
 		return out, err
 	}

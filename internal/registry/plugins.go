@@ -3,12 +3,11 @@ package registry
 import (
 	"context"
 	"fmt"
-	"io"
+
 	"path"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
-	"github.com/skillctl/skillctl/internal/gitfetch"
 )
 
 // External is where a marketplace plugin that lives in another repository is, as the marketplace file
@@ -42,7 +41,7 @@ func (x *External) Fetches() string {
 // files read in one batch. The list is cached by repository, folder and commit, so a plugin pinned by sha
 // costs no request the second time. The answer is the plugin's skills as candidates, named by their
 // frontmatter and grouped under the plugin's name (PLUGIN/SKILL picks one).
-func (s *Set) expand(ctx context.Context, idx *Index, e Entry, log io.Writer) ([]Candidate, error) {
+func (s *Set) expand(ctx context.Context, idx *Index, e Entry) ([]Candidate, error) {
 	x := e.External
 	memo := idx.Registry + "\x00" + e.Name
 	if c, ok := s.expanded[memo]; ok {
@@ -51,14 +50,14 @@ func (s *Set) expand(ctx context.Context, idx *Index, e Entry, log io.Writer) ([
 	fail := func(err error) error {
 		return fmt.Errorf("plugin %s of registry %s, in %s: %w", e.Name, idx.Registry, x.Fetches(), err)
 	}
-	at, err := s.pinPlugin(ctx, x, log)
+	at, err := s.pinPlugin(ctx, x)
 	if err != nil {
 		return nil, fail(err)
 	}
 	key := cacheKey("plugin\x00"+x.Repo, x.Path+"\x00"+strings.Join(x.Skills, "\x00"), at.commit)
 	pi, ok := s.readIndex(key)
 	if !ok {
-		dirs, err := gitfetch.Skills(ctx, s.remote(x.Repo, log), at.commit)
+		dirs, err := s.git.Skills(ctx, x.Repo, at.commit)
 		if err != nil {
 			return nil, fail(err)
 		}
@@ -72,9 +71,9 @@ func (s *Set) expand(ctx context.Context, idx *Index, e Entry, log io.Writer) ([
 			all = append(all, len(pi.Entries))
 			pi.Entries = append(pi.Entries, en)
 		}
-		s.heads(ctx, pi, x.Repo, at.commit, all, log)
+		s.heads(ctx, pi, x.Repo, at.commit, all)
 		sortEntries(pi.Entries)
-		s.writeIndex(pi, log)
+		s.writeIndex(pi)
 	}
 	var out []Candidate
 	for _, en := range pi.Entries {

@@ -120,7 +120,7 @@ func TestConfig(t *testing.T) {
 			t.Fatalf("Add(%s, %s): %v", a.name, a.url, err)
 		}
 	}
-	s, err := LoadFiles(user, project)
+	s, err := LoadFiles(user, project, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestLookup(t *testing.T) {
 	ctx := context.Background()
 	look := func(s *Set, name, author, reg string) []string {
 		t.Helper()
-		c, err := s.Lookup(ctx, name, author, reg, nil)
+		c, err := s.Lookup(ctx, name, author, reg)
 		if err != nil {
 			t.Fatalf("Lookup(%s, %s, %s): %v", name, author, reg, err)
 		}
@@ -223,7 +223,7 @@ func TestLookup(t *testing.T) {
 		}
 		return out
 	}
-	s, _ := LoadFiles(user, "")
+	s, _ := LoadFiles(user, "", nil)
 	tests := []struct {
 		name, author, reg string
 		want              []string
@@ -240,15 +240,15 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%s, %s, %s) = %v, want %v", tc.name, tc.author, tc.reg, got, tc.want)
 		}
 	}
-	all, _ := s.LookupAll(ctx, "pdf", "", nil)
+	all, _ := s.LookupAll(ctx, "pdf", "")
 	if len(all) != 3 {
 		t.Errorf("LookupAll found %d", len(all))
 	}
-	if _, err := s.Lookup(ctx, "pdf", "", "nowhere", nil); err == nil {
+	if _, err := s.Lookup(ctx, "pdf", "", "nowhere"); err == nil {
 		t.Error("unknown registry accepted")
 	}
 	srv.ResetStats()
-	s2, _ := LoadFiles(user, "")
+	s2, _ := LoadFiles(user, "", nil)
 	if got := look(s2, "pdf", "", "team"); len(got) != 1 {
 		t.Fatalf("warm lookup: %v", got)
 	}

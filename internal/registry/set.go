@@ -4,21 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+
 	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/remote"
 )
 
 // Set is the configured registries in lookup order: project, then user, then the bundled one. It
-// remembers refs and indexes for its lifetime, so one command asks each server for its refs once.
+// remembers indexes for its lifetime and asks for refs and trees through the run's one git session.
 type Set struct {
 	regs     []Registry // without builtin
 	builtin  *Builtin
-	cache    *gitfetch.Cache
-	refs     map[string]map[string]string
+	git      *remote.Session
 	indexes  map[string]*Index
 	expanded map[string][]Candidate // external plugins fetched this run, by registry and plugin name
 }
@@ -65,13 +65,19 @@ func short(h string) string {
 	return h
 }
 
-// Load reads the user and project registries files (see ProjectFile and UserConfigFile).
-func Load() (*Set, error) { return LoadFiles(UserConfigFile(), ProjectConfigFile()) }
+// Load reads the user and project registries files (see ProjectFile and UserConfigFile). git is the run's
+// session; nil opens one of its own that prints nothing.
+func Load(git *remote.Session) (*Set, error) {
+	return LoadFiles(UserConfigFile(), ProjectConfigFile(), git)
+}
 
 // LoadFiles is Load with explicit files; either may be "" or missing. On a name in both, the project's
 // entry wins and the user's is not searched.
-func LoadFiles(user, project string) (*Set, error) {
-	s := &Set{builtin: NewBuiltin(), refs: map[string]map[string]string{}, indexes: map[string]*Index{}, expanded: map[string][]Candidate{}}
+func LoadFiles(user, project string, git *remote.Session) (*Set, error) {
+	if git == nil {
+		git = remote.New(nil, gitfetch.Limits{})
+	}
+	s := &Set{builtin: NewBuiltin(), git: git, indexes: map[string]*Index{}, expanded: map[string][]Candidate{}}
 	seen := map[string]bool{}
 	for _, f := range []struct {
 		file  string
@@ -90,9 +96,6 @@ func LoadFiles(user, project string) (*Set, error) {
 				s.regs = append(s.regs, r)
 			}
 		}
-	}
-	if c, err := gitfetch.OpenCache(gitfetch.DefaultCacheDir()); err == nil {
-		s.cache = c
 	}
 	return s, nil
 }
@@ -125,51 +128,34 @@ func (s *Set) find(name string) (*Registry, error) {
 		"skillctl registry add "+name+" URL", "skillctl registry list")
 }
 
-// remote builds connection settings; see gitfetch.Remote.WithEnvToken for where a token may go.
-func (s *Set) remote(repo string, log io.Writer) gitfetch.Remote {
-	return gitfetch.Remote{URL: repo, Log: log, Cache: s.cache}.WithEnvToken()
-}
-
-func (s *Set) listRefs(ctx context.Context, repo string, log io.Writer) (map[string]string, error) {
-	if r, ok := s.refs[repo]; ok {
-		return r, nil
-	}
-	r, err := gitfetch.ListRefs(ctx, s.remote(repo, log))
-	if err != nil {
-		return nil, err
-	}
-	s.refs[repo] = r
-	return r, nil
-}
+// note tells the user something the run skipped or could not do; it is not an error.
+func (s *Set) note(format string, args ...any) { s.git.IO().Note(fmt.Sprintf(format, args...)) }
 
 // Lookup finds skills called name (and by author when author != "") in registry reg ("" = all, in
 // order). It returns every candidate from the first registry that has any, so an earlier registry shadows
 // a later one; two candidates from that registry are an ambiguity the caller reports with Ambiguous. No
-// candidate is not an error. A registry that cannot be read is skipped with a note on log when others
+// candidate is not an error. A registry that cannot be read is skipped with a note when others
 // are searched, and is the error when nothing is found.
 //
 // A marketplace plugin in another repository is fetched here, and only here: asked for by its name, it
 // answers with its one skill (or an error listing its skills); as AUTHOR in AUTHOR/NAME, with its skill
 // called name. A name the marketplace renamed is looked up under its new name, with a note.
-func (s *Set) Lookup(ctx context.Context, name, author, reg string, log io.Writer) ([]Candidate, error) {
-	return s.lookup(ctx, name, author, reg, false, true, log)
+func (s *Set) Lookup(ctx context.Context, name, author, reg string) ([]Candidate, error) {
+	return s.lookup(ctx, name, author, reg, false, true)
 }
 
 // LookupAll is Lookup across every registry, for telling a user that a name exists in several.
-func (s *Set) LookupAll(ctx context.Context, name, author string, log io.Writer) ([]Candidate, error) {
-	return s.lookup(ctx, name, author, "", true, true, log)
+func (s *Set) LookupAll(ctx context.Context, name, author string) ([]Candidate, error) {
+	return s.lookup(ctx, name, author, "", true, true)
 }
 
 // Listed is LookupAll from the indexes alone: an external plugin is a candidate under its own name and
 // is not fetched. Search uses it to tell which install command picks each match.
-func (s *Set) Listed(ctx context.Context, name string, log io.Writer) ([]Candidate, error) {
-	return s.lookup(ctx, name, "", "", true, false, log)
+func (s *Set) Listed(ctx context.Context, name string) ([]Candidate, error) {
+	return s.lookup(ctx, name, "", "", true, false)
 }
 
-func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand bool, log io.Writer) ([]Candidate, error) {
-	if log == nil {
-		log = io.Discard
-	}
+func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand bool) ([]Candidate, error) {
 	names := s.Names()
 	if reg != "" {
 		if _, err := s.find(reg); err != nil {
@@ -180,16 +166,16 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand 
 	var out []Candidate
 	var failed []error
 	for _, rn := range names {
-		idx, err := s.Index(ctx, rn, log)
+		idx, err := s.Index(ctx, rn)
 		if err != nil {
 			if reg != "" {
 				return nil, err
 			}
-			fmt.Fprintf(log, "skillctl: registry %s: %v; skipping it\n", rn, err)
+			s.note("registry %s: %v; skipping it", rn, err)
 			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
 			continue
 		}
-		got, err := s.match(ctx, idx, name, author, expand, log)
+		got, err := s.match(ctx, idx, name, author, expand)
 		if err == nil && len(got) == 0 {
 			// A plugin the marketplace renamed: its old name (or old AUTHOR) finds it under the new one.
 			old := name
@@ -199,13 +185,13 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand 
 			if nw, ok := idx.Renames[old]; ok {
 				switch {
 				case nw == "":
-					fmt.Fprintf(log, "skillctl: registry %s: plugin %s was withdrawn from the marketplace\n", rn, old)
+					s.note("registry %s: plugin %s was withdrawn from the marketplace", rn, old)
 				case author == "":
-					fmt.Fprintf(log, "skillctl: registry %s: plugin %s is now called %s\n", rn, old, nw)
-					got, err = s.match(ctx, idx, nw, "", expand, log)
+					s.note("registry %s: plugin %s is now called %s", rn, old, nw)
+					got, err = s.match(ctx, idx, nw, "", expand)
 				default:
-					fmt.Fprintf(log, "skillctl: registry %s: plugin %s is now called %s\n", rn, old, nw)
-					got, err = s.match(ctx, idx, name, nw, expand, log)
+					s.note("registry %s: plugin %s is now called %s", rn, old, nw)
+					got, err = s.match(ctx, idx, name, nw, expand)
 				}
 			}
 		}
@@ -234,7 +220,7 @@ type pluginError struct{ err error }
 func (e *pluginError) Error() string { return e.err.Error() }
 
 // match is one registry's candidates for name (by author when given); see Lookup.
-func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand bool, log io.Writer) ([]Candidate, error) {
+func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand bool) ([]Candidate, error) {
 	var got []Candidate
 	for _, e := range idx.Entries {
 		if e.External == nil {
@@ -247,7 +233,7 @@ func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand
 		case author == "" && e.Name == name && !expand:
 			got = append(got, idx.candidate(e))
 		case author == "" && e.Name == name:
-			skills, err := s.expand(ctx, idx, e, log)
+			skills, err := s.expand(ctx, idx, e)
 			if err != nil {
 				return nil, err
 			}
@@ -257,7 +243,7 @@ func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand
 			}
 			got = append(got, one...)
 		case author != "" && strings.EqualFold(e.Name, author) && expand:
-			skills, err := s.expand(ctx, idx, e, log)
+			skills, err := s.expand(ctx, idx, e)
 			if err != nil {
 				return nil, err
 			}
@@ -273,17 +259,14 @@ func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand
 
 // Search finds skills whose name, author, path or description contains term (case-insensitive; "" lists
 // everything) in every registry, in registry order and then by name.
-func (s *Set) Search(ctx context.Context, term string, log io.Writer) ([]Candidate, error) {
-	if log == nil {
-		log = io.Discard
-	}
+func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 	term = strings.ToLower(strings.TrimSpace(term))
 	var out []Candidate
 	var failed []error
 	for _, rn := range s.Names() {
-		idx, err := s.Index(ctx, rn, log)
+		idx, err := s.Index(ctx, rn)
 		if err != nil {
-			fmt.Fprintf(log, "skillctl: registry %s: %v; skipping it\n", rn, err)
+			s.note("registry %s: %v; skipping it", rn, err)
 			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
 			continue
 		}
@@ -355,4 +338,64 @@ func exactSource(c Candidate) string {
 		s += "#" + c.Commit
 	}
 	return s
+}
+
+// InstallSources gives each search match the shortest source that installs it (see installCommands).
+func (s *Set) InstallSources(ctx context.Context, found []Candidate) []string {
+	return installCommands(found, func(name string) []Candidate {
+		all, err := s.Listed(ctx, name) // the indexes were just built: no fetch
+		if err != nil {
+			return nil
+		}
+		return all
+	})
+}
+
+// installCommands gives each match the shortest source that picks it alone, judged as install judges a
+// bare name: against every skill of that name in the configured registries (the bundled one counts only
+// when no configured registry has the name), not only against the matches, since a search by description
+// or path can show one of several. all returns those skills; nil falls back to the matches.
+func installCommands(found []Candidate, all func(name string) []Candidate) []string {
+	pools := map[string][]Candidate{}
+	out := make([]string, len(found))
+	for i, c := range found {
+		pool, ok := pools[c.Name]
+		if !ok {
+			cands := all(c.Name)
+			if cands == nil {
+				for _, x := range found {
+					if x.Name == c.Name {
+						cands = append(cands, x)
+					}
+				}
+			}
+			var configured []Candidate
+			for _, x := range cands {
+				if !x.Builtin() {
+					configured = append(configured, x)
+				}
+			}
+			pool = configured
+			if len(pool) == 0 {
+				pool = cands
+			}
+			pools[c.Name] = pool
+		}
+		at := -1
+		for j, x := range pool {
+			if x.Registry == c.Registry && x.Path == c.Path && x.Repo == c.Repo && x.Dir == c.Dir {
+				at = j
+			}
+		}
+		switch {
+		case at < 0:
+			out[i] = c.Name + "@" + c.Registry // outside the pool (a bundled skill others shadow)
+		case len(pool) == 1:
+			out[i] = c.Name
+		default:
+			hints := clierr.Hints(Ambiguous(c.Name, pool))
+			out[i] = strings.TrimPrefix(hints[at], "skillctl install ")
+		}
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package main
+package streams
 
 import (
 	"io"
@@ -20,9 +20,9 @@ type spinner struct {
 }
 
 // newSpinner returns a spinner for w, or one that stays silent when w is not a terminal.
-func newSpinner(w io.Writer) *spinner {
+func newSpinner(w io.Writer, terminal bool) *spinner {
 	s := &spinner{w: w, delay: 300 * time.Millisecond}
-	if !isTerminal(w) {
+	if !terminal {
 		s.delay = -1
 	}
 	return s
@@ -97,10 +97,8 @@ func (s *spinner) Write(b []byte) (int, error) {
 	return s.w.Write(b)
 }
 
-// until returns w wrapped so that the first write to it stops the spinner: results printed on stdout
-// never share a terminal line with it.
-func (s *spinner) until(w io.Writer) io.Writer { return stopper{s, w} }
-
+// stopper stops the spinner at the first write of a result, so results printed on stdout never share a
+// terminal line with it.
 type stopper struct {
 	s *spinner
 	w io.Writer

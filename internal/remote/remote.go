@@ -1,0 +1,136 @@
+// Package remote is one run's access to git servers: one object cache, one memo of each repository's
+// refs and skill listings, one set of fetch limits and one channel for the fetcher's notes. Every git
+// request of a command goes through one Session, so two parts of a run (a registry's index and the
+// resolver, say) never ask a server the same question twice or disagree about what a ref points at.
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/streams"
+)
+
+// Session is safe for concurrent use. The zero value is not usable; call New.
+type Session struct {
+	io     *streams.IO
+	cache  *gitfetch.Cache
+	limits gitfetch.Limits
+
+	mu      sync.Mutex
+	refs    map[string]map[string]string
+	listing map[string][]string
+}
+
+// New opens the default object cache (a cache that cannot be opened is a note, not a failure: the run
+// only gets slower) and returns a session whose fetches are capped by lim.
+func New(io *streams.IO, lim gitfetch.Limits) *Session {
+	s := &Session{io: io, limits: lim, refs: map[string]map[string]string{}, listing: map[string][]string{}}
+	if dir := gitfetch.DefaultCacheDir(); dir != "" {
+		c, err := gitfetch.OpenCache(dir)
+		if err != nil {
+			io.Note(fmt.Sprintf("cache: %v; continuing without it", err))
+		} else {
+			s.cache = c
+		}
+	}
+	return s
+}
+
+// IO is the streams notes go to.
+func (s *Session) IO() *streams.IO { return s.io }
+
+// Cache is the object cache, or nil when there is none.
+func (s *Session) Cache() *gitfetch.Cache { return s.cache }
+
+// remote builds the connection settings for repo; see gitfetch.Remote.WithEnvToken for where a token
+// may go.
+func (s *Session) remote(repo string) gitfetch.Remote {
+	return gitfetch.Remote{URL: repo, Log: s.io.NoteWriter(), Cache: s.cache, Limits: s.limits}.WithEnvToken()
+}
+
+// ListRefs returns repo's refs, asking the server once per run.
+func (s *Session) ListRefs(ctx context.Context, repo string) (map[string]string, error) {
+	s.mu.Lock()
+	r, ok := s.refs[repo]
+	s.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	r, err := gitfetch.ListRefs(ctx, s.remote(repo))
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.refs[repo] = r
+	s.mu.Unlock()
+	return r, nil
+}
+
+// Fetch fetches every path of one repo@commit in one batch. Paths that do not exist are returned in
+// missing rather than failing the batch, so a caller can probe for sibling folders.
+func (s *Session) Fetch(ctx context.Context, repo, commit string, paths []string) (found map[string]*snapshot.Folder, missing []string, err error) {
+	want := append([]string(nil), paths...)
+	sort.Strings(want)
+	for len(want) > 0 {
+		got, err := gitfetch.Fetch(ctx, s.remote(repo), commit, want)
+		var nf *gitfetch.NotFoundError
+		if errors.As(err, &nf) {
+			missing = append(missing, nf.Path)
+			want = without(want, nf.Path)
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		return got, missing, nil
+	}
+	return map[string]*snapshot.Folder{}, missing, nil
+}
+
+func without(list []string, s string) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != s {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Skills lists the skill folders of repo@commit (trees only), once per run.
+func (s *Session) Skills(ctx context.Context, repo, commit string) ([]string, error) {
+	k := repo + "@" + commit
+	s.mu.Lock()
+	l, ok := s.listing[k]
+	s.mu.Unlock()
+	if ok {
+		return l, nil
+	}
+	l, err := gitfetch.Skills(ctx, s.remote(repo), commit)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.listing[k] = l
+	s.mu.Unlock()
+	return l, nil
+}
+
+// ReadFile reads one file of repo@commit.
+func (s *Session) ReadFile(ctx context.Context, repo, commit, path string) ([]byte, error) {
+	return gitfetch.ReadFile(ctx, s.remote(repo), commit, path)
+}
+
+// ReadFiles reads the files of repo@commit that exist, each capped at maxFile bytes and all of them at
+// budget, in one batch (see gitfetch.ReadFiles).
+func (s *Session) ReadFiles(ctx context.Context, repo, commit string, files []string, maxFile, budget int64) (map[string][]byte, error) {
+	r := s.remote(repo)
+	r.Limits.MaxTotalBytes = budget
+	return gitfetch.ReadFiles(ctx, r, commit, files, maxFile)
+}
