@@ -3,7 +3,10 @@ package gitfetch
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path"
 	"sort"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
@@ -11,20 +14,82 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// ReadFiles returns many files of commit at once (every SKILL.md of a registry): the trees on their paths
-// one level per request for all paths together, then every blob in one request. A path that is absent,
-// not a regular file, under an unsafe name, or larger than maxFile is left out of the answer rather than
-// failing the rest. All blobs together may not exceed r.Limits.MaxTotalBytes, enforced while the pack
-// streams in (*LimitError past it), so a caller can set that as its budget and fall back when it is
-// spent. The blobs are not written to the object cache: the caller keeps what it derives from them.
-func ReadFiles(ctx context.Context, r Remote, commit string, files []string, maxFile int64) (map[string][]byte, error) {
+// ReadFiles returns many files of commit at once (the SKILL.md files of a plugin): the trees on their
+// paths one level per request for all paths together, then every blob in one request. A path that is
+// absent, not a regular file, under an unsafe name, or larger than maxFile is left out of the answer
+// rather than failing the rest. All blobs together may not exceed maxTotal bytes (0: r.Limits'
+// MaxTotalBytes), enforced while the pack streams in (*LimitError past it), so a caller can set its
+// budget and fall back when it is spent. The blobs are not written to the object cache: the caller keeps
+// what it derives from them.
+func ReadFiles(ctx context.Context, r Remote, commit string, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
 	f, err := newFetcher(&r, commit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.close()
+	defer f.keepCommitOnly()
+	return f.readFiles(ctx, files, maxFile, maxTotal)
+}
+
+// SkillFiles is Skills and ReadFiles of every skill's SKILL.md (or skill.md) in one go: the trees
+// fetched for the listing are the ones the files are found in, so the repository's trees cross the wire
+// once, and the files come in one more request. files is keyed by the file's path ("DIR/SKILL.md").
+// maxFile and maxTotal are as for ReadFiles; when the files do not fit maxTotal, the listing is still
+// returned, with files nil and a *LimitError.
+func SkillFiles(ctx context.Context, r Remote, commit string, maxFile, maxTotal int64) (dirs []string, files map[string][]byte, err error) {
+	f, err := newFetcher(&r, commit)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.close()
+	defer f.keepCommitOnly()
+	for attempt := 0; ; attempt++ {
+		d, missing, err := f.skillDirs()
+		if err != nil {
+			return nil, nil, err
+		}
+		if missing.IsZero() {
+			sort.Strings(d)
+			dirs = d
+			break
+		}
+		if f.gotAll || attempt > 0 {
+			return nil, nil, &RemoteError{URL: redact(r.URL), Err: fmt.Errorf("server did not send tree %s", short(missing.String()))}
+		}
+		if _, err := f.session(ctx); err != nil {
+			return nil, nil, err
+		}
+		if err := f.fetchAllTrees(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	if r.Cache != nil {
+		if err := r.Cache.putSkills(f.commit, dirs); err != nil {
+			r.logf("cache not updated: %v", err)
+		}
+	}
+	paths := make([]string, 0, 2*len(dirs))
+	for _, d := range dirs {
+		paths = append(paths, path.Join(d, "SKILL.md"), path.Join(d, "skill.md"))
+	}
+	files, err = f.readFiles(ctx, paths, maxFile, maxTotal)
+	if err != nil {
+		var le *LimitError
+		if errors.As(err, &le) {
+			return dirs, nil, err
+		}
+		return nil, nil, err
+	}
+	return dirs, files, nil
+}
+
+// readFiles is ReadFiles on an open fetcher.
+func (f *fetcher) readFiles(ctx context.Context, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
 	if maxFile <= 0 || maxFile > f.lim.MaxFileSize {
 		maxFile = f.lim.MaxFileSize
+	}
+	if maxTotal <= 0 {
+		maxTotal = f.lim.MaxTotalBytes
 	}
 	var paths []string
 	seen := map[string]bool{}
@@ -59,11 +124,10 @@ func ReadFiles(ctx context.Context, r Remote, commit string, files []string, max
 			}
 			break
 		}
-		pol := packPolicy{maxBlob: maxFile, maxOther: maxFile, maxInflated: f.lim.MaxTotalBytes, maxObjects: len(wants) + 64, skipOversize: true}
-		fr := fetchReq{wants: wants, pol: pol, budget: f.lim.MaxTotalBytes + f.lim.MaxTotalBytes/8 + 1<<20}
-		if !f.noBlobLimit {
-			fr.filter = packp.FilterBlobLimit(uint64(maxFile)+1, packp.BlobLimitPrefixNone)
-		}
+		// Blobs named by hash are sent whatever their size (a filter does not apply to them), so maxFile
+		// is enforced by dropping bigger ones as they stream in, and the total by the budget.
+		pol := packPolicy{maxBlob: maxFile, maxOther: maxFile, maxInflated: maxTotal, maxObjects: len(wants) + 64, skipOversize: true}
+		fr := fetchReq{wants: wants, pol: pol, budget: maxTotal + maxTotal/8 + 1<<20}
 		err := f.request(ctx, fr)
 		if err == nil {
 			break
@@ -78,7 +142,12 @@ func ReadFiles(ctx context.Context, r Remote, commit string, files []string, max
 			out[p] = o.data
 		}
 	}
-	// Keep the commit and the root tree only, as Skills does: the caller caches what it read.
+	return out, nil
+}
+
+// keepCommitOnly keeps the commit and its root tree for the object cache, as Skills does: a batch walks
+// thousands of trees and blobs whose writing would cost more than refetching the few a later fetch needs.
+func (f *fetcher) keepCommitOnly() {
 	keep := map[plumbing.Hash]bool{f.commit: true}
 	if c, ok := f.st.get(f.commit); ok {
 		if root, err := commitTree(c.data); err == nil {
@@ -90,7 +159,6 @@ func ReadFiles(ctx context.Context, r Remote, commit string, files []string, max
 			delete(f.st.used, h)
 		}
 	}
-	return out, nil
 }
 
 // resolveSome is resolve for paths that may be missing: it returns the regular files among paths (no
@@ -101,8 +169,9 @@ func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]t
 		out := map[string]treeEntry{}
 		need := map[plumbing.Hash]bool{}
 		needCommit := false
+		trees := map[plumbing.Hash]map[string]treeEntry{} // parsed once per round: paths share most trees
 		for _, p := range paths {
-			e, missing, err := f.walk(p)
+			e, missing, err := f.walkShared(p, trees)
 			var nf *NotFoundError
 			var ee *EntryError
 			switch {
@@ -145,4 +214,51 @@ func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]t
 			return nil, err
 		}
 	}
+}
+
+// walkShared is walk with the trees on the way parsed once into trees and shared by every path of a
+// batch: thousands of SKILL.md paths cross the same few upper trees.
+func (f *fetcher) walkShared(p string, trees map[plumbing.Hash]map[string]treeEntry) (treeEntry, plumbing.Hash, error) {
+	c, ok := f.st.get(f.commit)
+	if !ok {
+		return treeEntry{}, f.commit, nil
+	}
+	if c.typ != plumbing.CommitObject {
+		return treeEntry{}, plumbing.ZeroHash, fmt.Errorf("%s is not a commit", f.commit)
+	}
+	root, err := commitTree(c.data)
+	if err != nil {
+		return treeEntry{}, plumbing.ZeroHash, err
+	}
+	cur := treeEntry{Mode: modeTree, Hash: root}
+	if p == "" {
+		return cur, plumbing.ZeroHash, nil
+	}
+	els := strings.Split(p, "/")
+	for i, el := range els {
+		if cur.Mode != modeTree {
+			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
+		}
+		byName, ok := trees[cur.Hash]
+		if !ok {
+			entries, missing, err := f.tree(cur.Hash, strings.Join(els[:i], "/"))
+			if err != nil || !missing.IsZero() {
+				return treeEntry{}, missing, err
+			}
+			byName = make(map[string]treeEntry, len(entries))
+			for _, e := range entries {
+				byName[e.Name] = e
+			}
+			trees[cur.Hash] = byName
+		}
+		e, ok := byName[el]
+		if !ok {
+			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
+		}
+		if prob := entryProblem(e); prob != "" {
+			return treeEntry{}, plumbing.ZeroHash, &EntryError{Path: strings.Join(els[:i+1], "/"), Problem: prob}
+		}
+		cur = e
+	}
+	return cur, plumbing.ZeroHash, nil
 }

@@ -3,6 +3,7 @@ package gitfetch
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/skillctl/skillctl/internal/gittest"
@@ -23,7 +24,7 @@ func TestReadFiles(t *testing.T) {
 	for _, fault := range []gittest.Fault{gittest.FaultNone, gittest.FaultTipsOnly} {
 		fx.srv.SetFault(fault)
 		fx.srv.ResetStats()
-		got, err := ReadFiles(context.Background(), fx.remote("acme/skills"), fx.commit, asked, 64<<10)
+		got, err := ReadFiles(context.Background(), fx.remote("acme/skills"), fx.commit, asked, 64<<10, 0)
 		if err != nil {
 			t.Fatalf("fault %d: %v", fault, err)
 		}
@@ -59,7 +60,7 @@ func TestReadFiles(t *testing.T) {
 // bytes on the wire (bounded by MaxTotalBytes), but it never reaches the answer.
 func TestReadFilesOversize(t *testing.T) {
 	fx := newFixture(t, "acme/skills")
-	got, err := ReadFiles(context.Background(), fx.remote("acme/skills"), fx.commit, []string{"skills/decoy/blob.txt", "skills/decoy/SKILL.md"}, 64<<10)
+	got, err := ReadFiles(context.Background(), fx.remote("acme/skills"), fx.commit, []string{"skills/decoy/blob.txt", "skills/decoy/SKILL.md"}, 64<<10, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +71,9 @@ func TestReadFilesOversize(t *testing.T) {
 
 func TestReadFilesBudget(t *testing.T) {
 	fx := newFixture(t, "acme/skills")
-	r := fx.remote("acme/skills")
-	r.Limits.MaxTotalBytes = 40 // less than the four SKILL.md files together
-	_, err := ReadFiles(context.Background(), r, fx.commit, []string{
+	_, err := ReadFiles(context.Background(), fx.remote("acme/skills"), fx.commit, []string{
 		"skills/python/async/SKILL.md", "skills/python/typing/SKILL.md", "skills/decoy/SKILL.md",
-	}, 1<<10)
+	}, 1<<10, 40) // 40 bytes: less than the three files together
 	var le *LimitError
 	if !errors.As(err, &le) {
 		t.Fatalf("err = %v, want a *LimitError", err)
@@ -87,4 +86,36 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// SkillFiles lists the skills and reads every SKILL.md with the trees fetched once: one request for
+// all trees, one for the blobs. Over the budget, the listing still comes back.
+func TestSkillFiles(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	fx.srv.ResetStats()
+	dirs, files, err := SkillFiles(context.Background(), fx.remote("acme/skills"), fx.commit, 64<<10, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDirs := []string{"plugins/other/skills/deep/nested", "skills/decoy", "skills/python/async", "skills/python/typing"}
+	if !reflect.DeepEqual(dirs, wantDirs) {
+		t.Errorf("dirs = %v, want %v", dirs, wantDirs)
+	}
+	if len(files) != 4 || string(files["skills/python/typing/SKILL.md"]) != "---\nname: typing\n---\n" {
+		t.Errorf("files = %v", keys(files))
+	}
+	st := fx.srv.Stats()
+	t.Logf("%d requests, %d fetches, %d bytes", st.Requests, st.Fetches, st.BytesOut)
+	if st.Fetches != 2 {
+		t.Errorf("fetches = %d, want 2 (all trees, then the blobs)", st.Fetches)
+	}
+	if st.BytesOut > 20<<10 {
+		t.Errorf("served %d bytes next to a %d-byte decoy", st.BytesOut, decoySize)
+	}
+
+	dirs, files, err = SkillFiles(context.Background(), fx.remote("acme/skills"), fx.commit, 1<<10, 40)
+	var le *LimitError
+	if !errors.As(err, &le) || len(dirs) != 4 || files != nil {
+		t.Errorf("over budget: dirs %v, files %v, err %v; want the listing, no files and a *LimitError", dirs, keys(files), err)
+	}
 }

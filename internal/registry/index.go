@@ -240,7 +240,7 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry) (*Index, error) {
 	var nf *gitfetch.NotFoundError
 	switch {
 	case errors.As(err, &nf):
-		dirs, err := s.git.Skills(ctx, r.repo, commit)
+		list, err := s.listSkills(ctx, r.repo, commit)
 		if err != nil {
 			return nil, err
 		}
@@ -249,13 +249,14 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry) (*Index, error) {
 			rootName = path.Base(base)
 		}
 		var at []int
-		for _, d := range under(dirs, base) {
+		for _, d := range under(list.dirs, base) {
 			e := layoutEntry(strings.TrimPrefix(strings.TrimPrefix(d, base), "/"), rootName)
 			e.Path = d
 			at = append(at, len(idx.Entries))
 			idx.Entries = append(idx.Entries, e)
 		}
-		s.heads(ctx, idx, r.repo, commit, at)
+		list.name(idx.Entries, at)
+		idx.NamesOnly = list.namesOnly
 	case err != nil:
 		return nil, err
 	default:
@@ -267,13 +268,6 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry) (*Index, error) {
 			return nil, err
 		}
 		idx.Renames = m.Renames
-		var at []int
-		for i, e := range idx.Entries {
-			if e.External == nil {
-				at = append(at, i)
-			}
-		}
-		s.heads(ctx, idx, r.repo, commit, at)
 	}
 	sortEntries(idx.Entries)
 	s.writeIndex(idx)

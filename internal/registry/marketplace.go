@@ -246,8 +246,8 @@ func isHex40(s string) bool {
 // that plugin is asked for by info or install (see expand). Plugins the file describes in a way skillctl
 // cannot use are left out, said in one note.
 func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m *Marketplace) ([]Entry, error) {
-	var dirs []string
-	listed := false
+	var list *skillList
+	var own []int
 	seen := map[string]bool{}
 	var out []Entry
 	var skipped []string
@@ -261,18 +261,18 @@ func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m
 				Maker: p.Author, External: &External{Repo: p.Repo, Path: p.Path, Ref: p.Ref, SHA: p.SHA, Skills: p.Skills}})
 			continue
 		}
-		if !listed {
+		if list == nil {
 			var err error
-			if dirs, err = s.git.Skills(ctx, idx.Repo, idx.Commit); err != nil {
+			if list, err = s.listSkills(ctx, idx.Repo, idx.Commit); err != nil {
 				return nil, err
 			}
-			listed = true
+			idx.NamesOnly = list.namesOnly
 		}
 		root := path.Join(base, p.Path)
 		if root == "." {
 			root = ""
 		}
-		for _, d := range pluginDirs(dirs, root, p.Skills) {
+		for _, d := range pluginDirs(list.dirs, root, p.Skills) {
 			if seen[d] {
 				continue
 			}
@@ -284,8 +284,12 @@ func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m
 			if d == root {
 				e.Description = oneLine(p.Description)
 			}
+			own = append(own, len(out))
 			out = append(out, e)
 		}
+	}
+	if list != nil {
+		list.name(out, own)
 	}
 	if len(skipped) > 0 {
 		s.note("registry %s: skipping %s", idx.Registry, countedList(skipped, "plugin", 3))

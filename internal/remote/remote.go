@@ -130,7 +130,17 @@ func (s *Session) ReadFile(ctx context.Context, repo, commit, path string) ([]by
 // ReadFiles reads the files of repo@commit that exist, each capped at maxFile bytes and all of them at
 // budget, in one batch (see gitfetch.ReadFiles).
 func (s *Session) ReadFiles(ctx context.Context, repo, commit string, files []string, maxFile, budget int64) (map[string][]byte, error) {
-	r := s.remote(repo)
-	r.Limits.MaxTotalBytes = budget
-	return gitfetch.ReadFiles(ctx, r, commit, files, maxFile)
+	return gitfetch.ReadFiles(ctx, s.remote(repo), commit, files, maxFile, budget)
+}
+
+// SkillFiles lists the skill folders of repo@commit and reads their SKILL.md files with the same fetch
+// (see gitfetch.SkillFiles); the listing is remembered for the run like Skills'.
+func (s *Session) SkillFiles(ctx context.Context, repo, commit string, maxFile, budget int64) ([]string, map[string][]byte, error) {
+	dirs, files, err := gitfetch.SkillFiles(ctx, s.remote(repo), commit, maxFile, budget)
+	if dirs != nil {
+		s.mu.Lock()
+		s.listing[repo+"@"+commit] = dirs
+		s.mu.Unlock()
+	}
+	return dirs, files, err
 }
