@@ -31,6 +31,14 @@ func bigFixture(t *testing.T) (*fixture, string) {
 	if err := gittest.WriteFiles(dir, files); err != nil {
 		t.Fatal(err)
 	}
+	// Stored without zlib (the huge file does not compress) and sent streamed, header first, as git does
+	// past core.bigFileThreshold: otherwise git spends seconds deflating it before the first byte of its
+	// header, which on a loaded machine outlasts the client's idle timeout. The client reads the same.
+	for _, kv := range [][2]string{{"core.compression", "0"}, {"core.bigFileThreshold", "1m"}} {
+		if err := fx.srv.Configure("acme/skills", kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
 	c, err := fx.srv.Commit("acme/skills", "big", dir, "big")
 	if err != nil {
 		t.Fatal(err)
@@ -105,12 +113,14 @@ func TestFaults(t *testing.T) {
 		{"drop mid-pack once", gittest.FaultDropMidPack, 1, "", 5 * time.Second},
 		{"drop mid-pack always", gittest.FaultDropMidPack, 0, "unexpected EOF", 5 * time.Second},
 		{"garbage", gittest.FaultGarbage, 0, "fetch http://", 5 * time.Second},
-		{"stall", gittest.FaultStall, 0, "server stopped sending for 500ms", 3 * time.Second},
+		{"stall", gittest.FaultStall, 0, "server stopped sending for 3s", 8 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := fx.remote("acme/skills")
-			r.Timeout = 500 * time.Millisecond
+			// Short, so the stall case takes seconds; not shorter, or a loaded machine's git takes longer
+			// than this to send its first bytes after a dropped connection and the retry case fails.
+			r.Timeout = 3 * time.Second
 			r.Password = "sekrit-token"
 			r.Username = "x-access-token"
 			fx.srv.SetFaultCount(tt.fault, tt.count)
