@@ -66,6 +66,7 @@ commit and content hash so the install can be reproduced exactly.`,
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newValidateCmd(),
+		newAuditCmd(),
 		newInstallCmd(ios),
 		newDepsCmd(ios),
 		newListCmd(ios),

@@ -1,0 +1,322 @@
+// Package audit checks every skill a lock records, as npm audit checks a lockfile's packages: whether
+// the installed files are still the ones pinned (drift), whether each SKILL.md is valid, what the content
+// review flags (code that runs, hidden text, pipe-to-shell lines, with file and line), and what the
+// marketplace's own report says where the skill carries one. It returns data; Write prints it.
+//
+// The marketplace's report is the skill-report.json a marketplace puts inside each skill folder (see
+// package report); it is installed with the skill and read from there. No registry skillctl knows
+// publishes reports anywhere else, so nothing is fetched.
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/localfs"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/report"
+	"github.com/skillctl/skillctl/internal/risk"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// Level ranks a finding; --level names the lowest that fails the run.
+type Level int
+
+const (
+	Low Level = iota + 1
+	Medium
+	High
+)
+
+// Levels are the level names, lowest first.
+var Levels = []string{"low", "medium", "high"}
+
+func (l Level) String() string {
+	if l >= Low && l <= High {
+		return Levels[l-1]
+	}
+	return "unknown"
+}
+
+// MarshalText makes a Level read as its name in JSON.
+func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText reads a level name, so a JSON report reads back.
+func (l *Level) UnmarshalText(b []byte) error {
+	v, err := ParseLevel(string(b))
+	*l = v
+	return err
+}
+
+// ParseLevel reads a level name.
+func ParseLevel(s string) (Level, error) {
+	for i, n := range Levels {
+		if s == n {
+			return Level(i + 1), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown level %q (want low, medium or high)", s)
+}
+
+// Sources of findings.
+const (
+	SourceLock        = "lock"        // the installed files against the lock
+	SourceValidate    = "validate"    // SKILL.md against the spec and marketplace rules
+	SourceReview      = "review"      // the content review (package risk)
+	SourceMarketplace = "marketplace" // the marketplace's skill-report.json
+)
+
+// Finding is one thing the audit reports. File is the path as displayed (the lock's folder joined with
+// the skill's folder and the file); Line and Column are 1-based, 0 when the finding is about a whole file
+// or folder. Message is the untrusted text as found: writers escape it for their format.
+type Finding struct {
+	Level   Level  `json:"level"`
+	Source  string `json:"source"`
+	Rule    string `json:"rule"`
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// Skill is one lock entry's audit.
+type Skill struct {
+	Name     string         `json:"name"`
+	Folder   string         `json:"folder"` // as displayed
+	Source   string         `json:"source"` // as the lock records it
+	State    string         `json:"state"`  // ok, modified, missing, unreadable or refused
+	Hash     string         `json:"hash,omitempty"`
+	LockHash string         `json:"lock_hash"`
+	Report   *report.Report `json:"marketplace_report"` // nil when the folder carries none
+	Findings []Finding      `json:"findings"`
+}
+
+// Result is a whole audit, skills in lock order.
+type Result struct {
+	Lock   string  `json:"lock"`
+	Skills []Skill `json:"skills"`
+}
+
+// Count tallies the findings by level.
+func (r *Result) Count() map[Level]int {
+	m := map[Level]int{}
+	for _, s := range r.Skills {
+		for _, f := range s.Findings {
+			m[f.Level]++
+		}
+	}
+	return m
+}
+
+// AtLeast counts the findings at or above min.
+func (r *Result) AtLeast(min Level) int {
+	n := 0
+	for l, c := range r.Count() {
+		if l >= min {
+			n += c
+		}
+	}
+	return n
+}
+
+// Run audits every skill the lock at lockPath records. Paths are displayed under the lock's folder as
+// given (lockPath "skills.lock" shows ".claude/skills/x/SKILL.md"). A missing or unreadable lock is an
+// error; anything wrong with a skill is a finding on it.
+func Run(lockPath string) (*Result, error) {
+	if _, err := os.Lstat(lockPath); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no such lock file", lockPath)
+	}
+	lock, err := lockfile.Read(lockPath)
+	if err != nil {
+		return nil, err
+	}
+	shown := filepath.Dir(lockPath)
+	root, err := filepath.Abs(shown)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Lock: lockPath, Skills: []Skill{}}
+	for _, e := range lock.Skills {
+		res.Skills = append(res.Skills, auditOne(root, shown, e))
+	}
+	return res, nil
+}
+
+// limits are the installer's caps: an installed folder larger than an install accepts is refused.
+var limits = localfs.Limits{
+	MaxFileSize:  gitfetch.DefaultMaxFileSize,
+	MaxTotalSize: gitfetch.DefaultMaxTotalBytes,
+	MaxFiles:     gitfetch.DefaultMaxFiles,
+}
+
+func auditOne(root, shown string, e lockfile.Skill) Skill {
+	dir := filepath.FromSlash(e.Dir)
+	abs, disp := filepath.Join(dir, e.Name), filepath.Join(dir, e.Name)
+	if !filepath.IsAbs(dir) {
+		abs, disp = filepath.Join(root, abs), filepath.Join(shown, disp)
+	}
+	s := Skill{Name: e.Name, Folder: disp, Source: e.Source, LockHash: e.Hash, Findings: []Finding{}}
+	add := func(l Level, src, rule, file string, line, col int, format string, args ...any) {
+		s.Findings = append(s.Findings, Finding{Level: l, Source: src, Rule: rule, File: file, Line: line, Column: col,
+			Message: fmt.Sprintf(format, args...)})
+	}
+	// A folder the lock places inside the project is read only through real folders, as install writes it.
+	if !filepath.IsAbs(dir) {
+		if err := localfs.CheckProjectPath(root, abs); err != nil {
+			s.State = "refused"
+			add(High, SourceLock, "folder-refused", disp, 0, 0, "not read: %v", err)
+			return s
+		}
+	}
+	folder, err := localfs.Read(abs, limits)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		s.State = "missing"
+		add(Medium, SourceLock, "lock-missing", disp, 0, 0, "in skills.lock but not installed: run skillctl install to restore it")
+		return s
+	case err != nil:
+		s.State = "unreadable"
+		add(Medium, SourceLock, "folder-unreadable", disp, 0, 0, "the installed folder cannot be read: %v", err)
+		return s
+	}
+	s.Hash = folder.Hash()
+	s.State = "ok"
+	if s.Hash != e.Hash {
+		s.State = "modified"
+		add(High, SourceLock, "lock-modified", disp, 0, 0,
+			"the installed files differ from skills.lock (content %s, locked %s): they are not what was pinned; skillctl verify names the files, skillctl install restores them",
+			short(s.Hash), short(e.Hash))
+	}
+	file := func(p string) string { return filepath.Join(disp, filepath.FromSlash(p)) }
+
+	// Validation, as skillctl validate would judge this one skill.
+	md := folder.File("SKILL.md")
+	if md == nil {
+		md = folder.File("skill.md")
+	}
+	if md == nil || md.Mode == snapshot.Symlink {
+		add(Medium, SourceValidate, "skill-md-missing", disp, 0, 0, "the folder has no SKILL.md (a regular file): it is not a skill an agent can load")
+	} else {
+		_, diags := manifest.Check(manifest.Input{File: file(md.Path), Dir: e.Name, Data: md.Data, Files: folder.Paths()}, manifest.Mode{})
+		for _, d := range diags {
+			l := Low
+			if d.Severity == manifest.Error {
+				l = Medium
+			}
+			add(l, SourceValidate, d.Rule, d.File, d.Line, d.Column, "%s", d.Message)
+		}
+	}
+
+	// The content review.
+	for _, f := range risk.Scan(folder) {
+		add(ReviewLevel(f.Kind), SourceReview, f.Kind, file(f.Path), f.Line, 0, "%s", f.Detail)
+	}
+
+	// The marketplace's report, when the folder carries one.
+	r, err := report.Check(folder)
+	switch {
+	case err != nil:
+		add(Low, SourceMarketplace, "marketplace-report-unreadable", file(report.FileName), 0, 0, "the marketplace's report cannot be read: %v", err)
+	case r != nil:
+		s.Report = r
+		rf := file(report.FileName)
+		if r.Blocked {
+			add(High, SourceMarketplace, "marketplace-blocked", rf, 0, 0, "the marketplace blocked this skill%s", suffix(r.Summary))
+		}
+		if l, ok := MarketplaceLevel(r.Risk); ok && l >= Medium {
+			add(l, SourceMarketplace, "marketplace-risk", rf, 0, 0, "the marketplace rates this skill's risk %s%s", r.Risk, suffix(r.Summary))
+		}
+		for _, mf := range r.Findings {
+			l, ok := MarketplaceLevel(mf.Severity)
+			if !ok {
+				l = Medium // a severity the report does not explain is not waved through
+			}
+			where, line := rf, 0
+			if mf.File != "" && snapshot.ValidPath(mf.File) {
+				where, line = file(mf.File), mf.Line
+			}
+			msg := mf.Title
+			if mf.Description != "" {
+				msg = strings.TrimSpace(msg + ": " + mf.Description)
+			}
+			sev := mf.Severity
+			if sev == "" {
+				sev = "unrated"
+			}
+			add(l, SourceMarketplace, "marketplace-finding", where, line, 0, "marketplace audit (%s): %s", sev, msg)
+		}
+		if !r.Current() {
+			add(Low, SourceMarketplace, "marketplace-report-stale", rf, 0, 0,
+				"the marketplace's report records hashes of other files (content %s, tree %s): it audited another version", r.Content, r.Tree)
+		}
+	}
+	sortFindings(s.Findings)
+	return s
+}
+
+func suffix(summary string) string {
+	if summary == "" {
+		return ""
+	}
+	return ": " + summary
+}
+
+func short(h string) string {
+	if len(h) > 19 {
+		return h[:19] + "…"
+	}
+	return h
+}
+
+// ReviewLevel ranks a content-review finding. What runs a server's bytes unseen or hides text from a
+// reviewer is high; code that can run and comments an agent reads but a reader does not see are medium;
+// links are low (where the skill sends its reader).
+func ReviewLevel(kind string) Level {
+	switch kind {
+	case risk.KindPipeToShell, risk.KindBidi, risk.KindInvisible:
+		return High
+	case risk.KindExecutable, risk.KindHiddenComment:
+		return Medium
+	}
+	return Low
+}
+
+// MarketplaceLevel maps a marketplace's severity or risk word to a level; ok is false for a word it does
+// not know. Words that mean no risk map to Low.
+func MarketplaceLevel(s string) (Level, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "critical", "high", "severe", "dangerous":
+		return High, true
+	case "medium", "moderate", "warning", "warn":
+		return Medium, true
+	case "low", "info", "informational", "note", "none", "safe", "minimal":
+		return Low, true
+	}
+	return 0, false
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.Level != b.Level {
+			return a.Level > b.Level
+		}
+		return a.Rule < b.Rule
+	})
+}

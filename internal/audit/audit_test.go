@@ -1,0 +1,206 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/skillctl/skillctl/internal/localfs"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/sarif"
+	"github.com/skillctl/skillctl/internal/sarif/sariftest"
+)
+
+func write(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for p, s := range files {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func md(name string, body string) string {
+	return "---\nname: " + name + "\ndescription: Test skill " + name + ". Use when testing.\n---\n" + body
+}
+
+// project installs folders by hand (files, then a lock entry with their real hash) and returns the
+// project root, the current folder for the test.
+func project(t *testing.T, skills map[string]map[string]string) string {
+	root := t.TempDir()
+	t.Chdir(root)
+	lock := &lockfile.Lock{Version: lockfile.Version}
+	for name, files := range skills {
+		dir := filepath.Join(root, "sk", name)
+		write(t, dir, files)
+		f, err := localfs.Read(dir, localfs.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lock.Put(lockfile.Skill{Name: name, Dir: "sk", Source: "./src/" + name, Registry: "local", Path: "src/" + name, Hash: f.Hash(), Requested: true})
+	}
+	if err := lockfile.Write(filepath.Join(root, "skills.lock"), lock); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func find(s Skill, rule string) *Finding {
+	for i := range s.Findings {
+		if s.Findings[i].Rule == rule {
+			return &s.Findings[i]
+		}
+	}
+	return nil
+}
+
+func TestRun(t *testing.T) {
+	root := project(t, map[string]map[string]string{
+		"clean": {"SKILL.md": md("clean", "# Clean\n")},
+		"blocked": {
+			"SKILL.md": md("blocked", "# Blocked\n\u202eevil\n"),
+			"skill-report.json": `{"security_audit": {"risk": "CRITICAL", "is_blocked": true, "summary": "Exfiltrates keys.",
+				"findings": [{"severity": "weird", "title": "Odd"}, {"severity": "high", "title": "Sends ~/.ssh", "file": "../../etc/passwd", "line": 3}]}}`,
+		},
+		"linked": {"SKILL.md": md("linked", "# Linked\n")},
+	})
+	// A folder replaced by a symlink is not read through.
+	if err := os.Rename(filepath.Join(root, "sk", "linked"), filepath.Join(root, "real")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "real"), filepath.Join(root, "sk", "linked")); err != nil {
+		t.Skip("symlink:", err)
+	}
+	res, err := Run("skills.lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Skills) != 3 {
+		t.Fatalf("%d skills", len(res.Skills))
+	}
+	by := map[string]Skill{}
+	for _, s := range res.Skills {
+		by[s.Name] = s
+	}
+	if s := by["clean"]; s.State != "ok" || len(s.Findings) != 0 || s.Report != nil || s.Folder != filepath.Join("sk", "clean") {
+		t.Errorf("clean: %+v", s)
+	}
+	b := by["blocked"]
+	if b.State != "ok" || b.Report == nil || !b.Report.Blocked {
+		t.Fatalf("blocked: %+v", b)
+	}
+	for rule, want := range map[string]Level{"marketplace-blocked": High, "marketplace-risk": High, "bidi-control": High} {
+		if f := find(b, rule); f == nil || f.Level != want {
+			t.Errorf("blocked: %s = %+v, want level %v", rule, f, want)
+		}
+	}
+	if f := find(b, "bidi-control"); f == nil || f.File != filepath.Join("sk", "blocked", "SKILL.md") || f.Line != 6 {
+		t.Errorf("bidi finding without its file and line: %+v", f)
+	}
+	var odd, ssh *Finding
+	for i, f := range b.Findings {
+		if f.Rule == "marketplace-finding" {
+			if f.Level == Medium {
+				odd = &b.Findings[i]
+			} else {
+				ssh = &b.Findings[i]
+			}
+		}
+	}
+	if odd == nil || ssh == nil || ssh.Level != High {
+		t.Fatalf("marketplace findings: %+v", b.Findings)
+	}
+	// A path the report gives that leaves the folder is not shown as a file of the skill.
+	if ssh.File != filepath.Join("sk", "blocked", "skill-report.json") || ssh.Line != 0 {
+		t.Errorf("report finding placed at %s:%d", ssh.File, ssh.Line)
+	}
+	if l := by["linked"]; l.State != "refused" || find(l, "folder-refused") == nil {
+		t.Errorf("linked: %+v", l)
+	}
+	if res.AtLeast(High) != 5 || res.AtLeast(Low) != len(b.Findings)+1 {
+		t.Errorf("counts: %v", res.Count())
+	}
+
+	// The SARIF log is valid and holds exactly the JSON report's findings.
+	var js, sf bytes.Buffer
+	if err := Write(&js, "json", res, High, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&sf, "sarif", res, High, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	doc := sariftest.Validate(t, sariftest.Schema(t), sf.Bytes())
+	results := doc["runs"].([]any)[0].(map[string]any)["results"].([]any)
+	var report struct {
+		Skills []struct {
+			Findings []Finding `json:"findings"`
+		} `json:"skills"`
+		Summary struct{ High, Medium, Low, Failing int } `json:"summary"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &report); err != nil {
+		t.Fatal(err)
+	}
+	var all []map[string]any
+	for _, s := range report.Skills {
+		for range s.Findings {
+			all = append(all, nil)
+		}
+	}
+	if len(results) != len(all) || len(all) != report.Summary.High+report.Summary.Medium+report.Summary.Low || report.Summary.Failing != 5 {
+		t.Fatalf("%d SARIF results, %d JSON findings, summary %+v", len(results), len(all), report.Summary)
+	}
+	levels := map[string]int{}
+	for _, r := range results {
+		levels[r.(map[string]any)["level"].(string)]++
+	}
+	if levels[string(sarif.Error)] != report.Summary.High || levels[string(sarif.Warning)] != report.Summary.Medium || levels[string(sarif.Note)] != report.Summary.Low {
+		t.Errorf("SARIF levels %v, JSON summary %+v", levels, report.Summary)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if _, err := Run("skills.lock"); err == nil || err.Error() != "skills.lock: no such lock file" {
+		t.Errorf("missing lock: %v", err)
+	}
+	write(t, ".", map[string]string{"skills.lock": "{not json"})
+	if _, err := Run("skills.lock"); err == nil {
+		t.Error("a broken lock was accepted")
+	}
+}
+
+func TestLevels(t *testing.T) {
+	for _, s := range Levels {
+		l, err := ParseLevel(s)
+		if err != nil || l.String() != s {
+			t.Errorf("%s: %v %v", s, l, err)
+		}
+	}
+	if _, err := ParseLevel("severe"); err == nil {
+		t.Error("an unknown level parsed")
+	}
+	if ReviewLevel("pipe-to-shell") != High || ReviewLevel("executable") != Medium || ReviewLevel("external-link") != Low {
+		t.Error("review levels")
+	}
+	for in, want := range map[string]Level{"Critical": High, "moderate": Medium, "info": Low} {
+		if l, ok := MarketplaceLevel(in); !ok || l != want {
+			t.Errorf("%s: %v %v", in, l, ok)
+		}
+	}
+	if _, ok := MarketplaceLevel("weird"); ok {
+		t.Error("an unknown severity mapped")
+	}
+	seen := map[string]bool{}
+	for _, r := range Rules() {
+		if seen[r.ID] {
+			t.Errorf("rule %s twice", r.ID)
+		}
+		seen[r.ID] = true
+	}
+}
