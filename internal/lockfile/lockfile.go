@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"net/url"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -274,6 +275,39 @@ func (s *Skill) LocalDir(root string) (string, error) {
 		return p, clierr.WithHint(fmt.Errorf("%s: the lock's local folder: %w", s.Name, err), hint)
 	}
 	return p, nil
+}
+
+// Reads is what restoring or updating e reads, for a lock whose folder is root, and whether that is
+// allowed: a local entry's folder (LocalDir); a repository on this machine (file://) only inside the
+// project, by the same rule, since fetching it copies this machine's files as surely as a folder does;
+// any other repository as it is recorded. list shows this, so what is shown is what will be read.
+func (s *Skill) Reads(root string) (string, error) {
+	switch {
+	case s.Registry == "local":
+		return s.LocalDir(root)
+	case strings.HasPrefix(strings.ToLower(s.Repo), "file:"):
+		u, err := url.Parse(s.Repo)
+		if err != nil || u.Path == "" || (u.Host != "" && u.Host != "localhost") {
+			return s.Repo, fmt.Errorf("%s: the lock names the repository %s, not a folder of this machine skillctl can check", s.Name, textsafe.Escape(s.Repo))
+		}
+		p := filepath.Clean(filepath.FromSlash(u.Path))
+		hint := fmt.Sprintf("if you trust that repository, install the skill from it by naming it: skillctl install %s --dir %s", shellWord(s.Repo), shellWord(s.Dir))
+		if !localfs.Inside(root, p) {
+			return s.Repo, clierr.WithHint(fmt.Errorf("%s: the lock names the repository %s on this machine, outside the project; skillctl fetches from this machine only inside it",
+				s.Name, textsafe.Escape(p)), hint)
+		}
+		if err := localfs.CheckProjectPath(root, p); err != nil {
+			var pe *localfs.ProjectError
+			if errors.As(err, &pe) {
+				err = pe
+			}
+			return s.Repo, clierr.WithHint(fmt.Errorf("%s: the lock's repository: %w", s.Name, err), hint)
+		}
+		return s.Repo, nil
+	case s.Repo != "":
+		return s.Repo, nil
+	}
+	return s.Registry, nil
 }
 
 // shellWord quotes s for a hint line when a shell would read it specially; it is escaped for the terminal

@@ -223,3 +223,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestReads: what restore and update read, and the same rule for a repository on this machine as for a
+// local folder: inside the project, through real folders only.
+func TestReads(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "vendor", "repo.git"), 0o755)
+	os.Symlink(outside, filepath.Join(root, "linked"))
+	for _, tc := range []struct {
+		s       Skill
+		want    string
+		problem string
+	}{
+		{s: Skill{Name: "g", Repo: "https://h/o/r.git", Commit: c40}, want: "https://h/o/r.git"},
+		{s: Skill{Name: "s", Repo: "ssh://git@h/o/r.git", Commit: c40}, want: "ssh://git@h/o/r.git"},
+		{s: Skill{Name: "b", Registry: "builtin", Path: "b"}, want: "builtin"},
+		{s: Skill{Name: "l", Registry: "local", Path: "vendor/repo.git"}, want: filepath.Join(root, "vendor", "repo.git")},
+		{s: Skill{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "repo.git")), Commit: c40}, want: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "repo.git"))},
+		{s: Skill{Name: "f", Repo: "file:///etc", Commit: c40}, want: "file:///etc", problem: "on this machine, outside the project"},
+		{s: Skill{Name: "f", Repo: "FILE://" + filepath.ToSlash(outside) + "/x.git", Commit: c40}, problem: "outside the project"},
+		{s: Skill{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "..", "..")) + "/x.git", Commit: c40}, problem: "outside the project"},
+		{s: Skill{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "linked", "x.git")), Commit: c40}, problem: "symbolic link inside the project"},
+		{s: Skill{Name: "f", Repo: "file://host/share/x.git", Commit: c40}, problem: "not a folder of this machine"},
+	} {
+		tc.s.Dir, tc.s.Source, tc.s.Hash = ".claude/skills", "x", h64
+		got, err := tc.s.Reads(root)
+		if tc.want != "" && got != tc.want {
+			t.Errorf("%s %s: reads %q, want %q", tc.s.Name, tc.s.Repo, got, tc.want)
+		}
+		if (tc.problem == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.problem) {
+			t.Errorf("%s %s: %v, want %q", tc.s.Name, tc.s.Repo, err, tc.problem)
+		}
+	}
+}
