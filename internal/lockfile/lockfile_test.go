@@ -193,6 +193,7 @@ func TestPutRemoveIn(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(sample().Marshal())
 	f.Add([]byte(`{"version":1,"skills":[]}`))
+	f.Add([]byte(`{"version":1,"skills":[{"name":"a","dir":".","source":"a","repo":"file:///nonexistent/proj/../x","commit":"` + c40 + `","hash":"` + h64 + `"}]}`))
 	f.Add([]byte(`{"version":1,"skills":[{"name":"a","dir":".","source":"a","hash":"` + h64 + `"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Parse("f", data)
@@ -210,6 +211,9 @@ func FuzzParse(f *testing.F) {
 				if p, err := s.LocalDir("/nonexistent/proj"); err == nil && !strings.HasPrefix(p, "/nonexistent/proj") {
 					t.Fatalf("local path %q read from %q", s.Path, p)
 				}
+			}
+			if r, err := s.Reads("/nonexistent/proj"); err == nil && strings.HasPrefix(strings.ToLower(r), "file:") && !strings.HasPrefix(r, "file:///nonexistent/proj") {
+				t.Fatalf("repository %q on this machine read from outside the project", r)
 			}
 		}
 		// Whatever parses must survive its own canonical encoding unchanged.
