@@ -49,7 +49,11 @@ var hostileTrees = []struct {
 	{"skill-md-link", []gittest.Entry{{Path: "SKILL.md", Mode: symlink, Data: []byte("/etc/passwd")}}, `skillctl: `},
 	{"abs-link", []gittest.Entry{{Path: "l", Mode: symlink, Data: []byte("/etc/shadow")}}, `points outside the skill`},
 	{"nul-link", []gittest.Entry{{Path: "l", Mode: symlink, Data: []byte("SKILL.md\x00/etc/passwd")}}, `skillctl: `},
-	{"too-deep", []gittest.Entry{{Path: strings.Repeat("d/", 2100) + "leaf.md", Mode: regular, Data: []byte("x")}}, `skillctl: `},
+	// Past the depth cap (128), and separately a path past PATH_MAX (4,096) at a depth the cap allows: a
+	// path of 2,100 one-letter folders did both at once, but the depth cap hid the length, and git took
+	// seconds to filter so deep a tree.
+	{"too-deep", []gittest.Entry{{Path: strings.Repeat("d/", 200) + "leaf.md", Mode: regular, Data: []byte("x")}}, `nested deeper than`},
+	{"too-long", []gittest.Entry{{Path: strings.Repeat(strings.Repeat("p", 250)+"/", 17) + "leaf.md", Mode: regular, Data: []byte("x")}}, `skillctl: `},
 	{"long-name", []gittest.Entry{{Path: strings.Repeat("n", 300) + ".md", Mode: regular, Data: []byte("x")}}, `skillctl: `},
 }
 
