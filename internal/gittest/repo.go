@@ -62,7 +62,7 @@ func (s *Server) ensureRepo(repo string) (string, error) {
 	for _, kv := range [][2]string{
 		{"http.uploadpack", "true"},
 		{"uploadpack.allowFilter", "true"},
-		{"uploadpack.allowAnySHA1InWant", "true"},
+		{"uploadpack.allowReachableSHA1InWant", "true"},
 		{"core.fileMode", "true"},
 		{"core.symlinks", "true"},
 	} {
@@ -133,6 +133,9 @@ func (s *Server) commitTree(bare, branch, tree, message string) (string, error) 
 	if _, err := s.git(bare, nil, nil, "update-ref", "refs/heads/"+branch, commit); err != nil {
 		return "", err
 	}
+	if err := addPullRefs(bare, commit, s.pullRefs); err != nil {
+		return "", err
+	}
 	// Point HEAD at the first branch that exists, so clones of a fresh repository get something.
 	head, _ := s.git(bare, nil, nil, "symbolic-ref", "HEAD")
 	if _, err := s.git(bare, nil, nil, "rev-parse", "--verify", "--quiet", head); err != nil {
@@ -141,6 +144,55 @@ func (s *Server) commitTree(bare, branch, tree, message string) (string, error) 
 		}
 	}
 	return commit, nil
+}
+
+// addPullRefs gives a repository without any packed refs its refs/pull/N/head (and merge, for every
+// third, as for open pull requests), all at commit, the way GitHub advertises them. The packed-refs file
+// is written directly: thousands of refs cost one small file and no git process.
+func addPullRefs(bare, commit string, count int) error {
+	p := filepath.Join(bare, "packed-refs")
+	if count <= 0 {
+		return nil
+	}
+	if _, err := os.Stat(p); err == nil {
+		return nil
+	}
+	names := make([]string, 0, count)
+	for n := 1; len(names) < count; n++ {
+		names = append(names, fmt.Sprintf("refs/pull/%d/head", n))
+		if n%3 == 0 && len(names) < count {
+			names = append(names, fmt.Sprintf("refs/pull/%d/merge", n))
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("# pack-refs with: peeled fully-peeled sorted \n")
+	for _, n := range names {
+		b.WriteString(commit + " " + n + "\n")
+	}
+	if err := os.WriteFile(p+".tmp", []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("gittest: %w", err)
+	}
+	if err := os.Rename(p+".tmp", p); err != nil {
+		return fmt.Errorf("gittest: %w", err)
+	}
+	return nil
+}
+
+// AddPullRefs gives repo (built elsewhere, e.g. by git fast-import) n refs/pull/* at its HEAD commit, as
+// a new repository gets at its first commit, unless it already has packed refs.
+func (s *Server) AddPullRefs(repo string, n int) error {
+	s.repoMu.Lock()
+	defer s.repoMu.Unlock()
+	bare, err := s.repoDir(repo)
+	if err != nil {
+		return err
+	}
+	head, err := s.git(bare, nil, nil, "rev-parse", "--verify", "HEAD")
+	if err != nil {
+		return err
+	}
+	return addPullRefs(bare, head, n)
 }
 
 // Tag makes an annotated tag named tag on commit in repo (annotated, so clients must peel it).

@@ -5,6 +5,7 @@
 package gittest
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -33,7 +34,7 @@ func Available() bool {
 type Stats struct {
 	Requests int   // every HTTP request, info/refs included
 	BytesOut int64 // response body bytes written
-	Fetches  int   // POST .../git-upload-pack requests: one per negotiation round
+	Fetches  int   // POST .../git-upload-pack requests that fetch objects (not v2 ls-refs): one per round
 }
 
 // Fault is a misbehaviour the server applies to requests until cleared with SetFault(FaultNone) or until
@@ -55,22 +56,64 @@ const (
 	// FaultTipsOnly makes upload-pack refuse, as a strict server does, any want that is not the tip of a
 	// branch or tag ("not our ref"): no fetching trees, blobs or older commits by hash.
 	FaultTipsOnly
+	// FaultTrickle sends every response (info/refs included) one byte at a time, one every TrickleEvery,
+	// so no idle timeout ever fires: only an overall deadline ends the client's wait.
+	FaultTrickle
 )
 
 var faultNames = map[string]Fault{
 	"none": FaultNone, "drop": FaultDropMidPack, "stall": FaultStall, "garbage": FaultGarbage,
 	"unavailable": FaultUnavailable, "unauthorized": FaultUnauthorized, "tips-only": FaultTipsOnly,
+	"trickle": FaultTrickle,
 }
 
-// ParseFault maps a short name (none, drop, stall, garbage, unavailable, unauthorized, tips-only) to a Fault, for
-// script commands.
+// ParseFault maps a short name (none, drop, stall, garbage, unavailable, unauthorized, tips-only, trickle) to a
+// Fault, for script commands.
 func ParseFault(name string) (Fault, error) {
 	f, ok := faultNames[name]
 	if !ok {
-		return FaultNone, fmt.Errorf("gittest: unknown fault %q (want none, drop, stall, garbage, unavailable, unauthorized, tips-only)", name)
+		return FaultNone, fmt.Errorf("gittest: unknown fault %q (want none, drop, stall, garbage, unavailable, unauthorized, tips-only, trickle)", name)
 	}
 	return f, nil
 }
+
+// TrickleEvery is the pause between two bytes under FaultTrickle.
+const TrickleEvery = 100 * time.Millisecond
+
+// Shape is how the server behaves toward every client. The zero value is GitHub's shape: protocol v2 when
+// the client asks for it, partial-clone filters, and wants of any object reachable from a ref
+// (uploadpack.allowReachableSHA1InWant; under v2 git lets any existing object be wanted). The switches
+// give the older or stricter servers a client must still work with.
+type Shape struct {
+	V0Only   bool // ignore the Git-Protocol header: speak protocol v0, every session lists every ref
+	NoFilter bool // refuse partial-clone filters (uploadpack.allowFilter=false)
+	// TipsOnly refuses wants of anything but branch and tag tips, as git does without
+	// allowReachableSHA1InWant. It implies V0Only, because v2 upload-pack allows any object.
+	TipsOnly bool
+}
+
+// ParseShape maps a script word (github, v0, nofilter, tipsonly; several joined by '+') to a Shape.
+func ParseShape(s string) (Shape, error) {
+	var sh Shape
+	for _, w := range strings.Split(s, "+") {
+		switch w {
+		case "github":
+		case "v0":
+			sh.V0Only = true
+		case "nofilter":
+			sh.NoFilter = true
+		case "tipsonly":
+			sh.TipsOnly = true
+		default:
+			return Shape{}, fmt.Errorf("gittest: unknown shape %q (want github, v0, nofilter, tipsonly, joined by +)", w)
+		}
+	}
+	return sh, nil
+}
+
+// DefaultPullRefs is how many refs/pull/* a new repository advertises, as a busy GitHub repository does
+// (every pull request's head, and merge for the open ones).
+const DefaultPullRefs = 2000
 
 // DefaultDropAfter is how many response bytes FaultDropMidPack lets through: past the NAK and pack
 // header, inside the first objects.
@@ -89,6 +132,8 @@ type Server struct {
 	fault     Fault
 	faultLeft int // requests the fault still applies to; <=0 means unlimited
 	dropAfter int64
+	shape     Shape
+	pullRefs  int
 	repoMu    sync.Mutex // serialises repository building
 
 	requests atomic.Int64
@@ -105,7 +150,7 @@ func Start(root string) (*Server, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("gittest: %w", err)
 	}
-	s := &Server{root: root, gitBin: git, dropAfter: DefaultDropAfter}
+	s := &Server{root: root, gitBin: git, dropAfter: DefaultDropAfter, pullRefs: DefaultPullRefs}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("gittest: listen: %w", err)
@@ -195,6 +240,21 @@ func (s *Server) SetFaultCount(f Fault, n int) {
 	s.fault, s.faultLeft = f, n
 }
 
+// SetShape changes how the server behaves from the next request on.
+func (s *Server) SetShape(sh Shape) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shape = sh
+}
+
+// SetPullRefs sets how many refs/pull/* repositories get at their first commit (0: none, a one-ref
+// server). Repositories already committed keep theirs.
+func (s *Server) SetPullRefs(n int) {
+	s.repoMu.Lock()
+	defer s.repoMu.Unlock()
+	s.pullRefs = n
+}
+
 // SetDropAfter sets how many response bytes FaultDropMidPack lets through (default DefaultDropAfter).
 func (s *Server) SetDropAfter(n int64) {
 	s.mu.Lock()
@@ -203,16 +263,16 @@ func (s *Server) SetDropAfter(n int64) {
 }
 
 // takeFault returns the fault for a request and consumes one use of a counted fault.
-func (s *Server) takeFault(uploadPack bool) (Fault, int64, chan struct{}) {
+func (s *Server) takeFault(uploadPack bool) (Fault, int64, chan struct{}, Shape) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.fault
 	switch f {
 	case FaultNone:
-		return FaultNone, 0, s.done
+		return FaultNone, 0, s.done, s.shape
 	case FaultDropMidPack, FaultStall, FaultGarbage, FaultTipsOnly:
 		if !uploadPack {
-			return FaultNone, 0, s.done
+			return FaultNone, 0, s.done, s.shape
 		}
 	}
 	if s.faultLeft > 0 {
@@ -221,17 +281,17 @@ func (s *Server) takeFault(uploadPack bool) (Fault, int64, chan struct{}) {
 			s.fault = FaultNone
 		}
 	}
-	return f, s.dropAfter, s.done
+	return f, s.dropAfter, s.done, s.shape
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	uploadPack := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-upload-pack")
-	if uploadPack {
+	if uploadPack && !isLsRefs(r) {
 		s.fetches.Add(1)
 	}
 	cw := &countingWriter{ResponseWriter: w, n: &s.bytesOut, limit: -1}
-	fault, dropAfter, done := s.takeFault(uploadPack)
+	fault, dropAfter, done, shape := s.takeFault(uploadPack)
 	switch fault {
 	case FaultUnavailable:
 		http.Error(cw, "service unavailable", http.StatusServiceUnavailable)
@@ -258,22 +318,93 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	env := []string{
+		"GIT_PROJECT_ROOT=" + s.root,
+		"GIT_HTTP_EXPORT_ALL=1",
+		"GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL=/dev/null",
+		"HOME=" + s.root,
+	}
+	// The shape overrides the repositories' own config through the environment, so switching it needs no
+	// rewrite of any repository.
+	var cfg [][2]string
+	if shape.NoFilter {
+		cfg = append(cfg, [2]string{"uploadpack.allowFilter", "false"})
+	}
+	if shape.TipsOnly {
+		cfg = append(cfg, [2]string{"uploadpack.allowReachableSHA1InWant", "false"}, [2]string{"uploadpack.allowAnySHA1InWant", "false"})
+	}
+	env = append(env, "GIT_CONFIG_COUNT="+strconv.Itoa(len(cfg)))
+	for i, kv := range cfg {
+		env = append(env, fmt.Sprintf("GIT_CONFIG_KEY_%d=%s", i, kv[0]), fmt.Sprintf("GIT_CONFIG_VALUE_%d=%s", i, kv[1]))
+	}
+	if shape.V0Only || shape.TipsOnly {
+		r.Header.Del("Git-Protocol") // http-backend passes it to upload-pack as GIT_PROTOCOL
+	}
 	h := &cgi.Handler{
 		Path: s.gitBin,
 		Args: []string{"http-backend"},
 		Dir:  s.root,
-		Env: []string{
-			"GIT_PROJECT_ROOT=" + s.root,
-			"GIT_HTTP_EXPORT_ALL=1",
-			"GIT_CONFIG_NOSYSTEM=1",
-			"GIT_CONFIG_GLOBAL=/dev/null",
-			"HOME=" + s.root,
-		},
+		Env:  env,
 		// Without these the CGI package logs every aborted response to stderr.
 		Stderr: discard{},
 		Logger: log.New(discard{}, "", 0),
 	}
+	if fault == FaultTrickle {
+		trickle(cw, r, h, done)
+		return
+	}
 	h.ServeHTTP(cw, r)
+}
+
+// trickle runs h to completion into memory, then sends its answer one byte per TrickleEvery.
+func trickle(w http.ResponseWriter, r *http.Request, h http.Handler, done chan struct{}) {
+	rec := &recorder{header: http.Header{}, code: http.StatusOK}
+	h.ServeHTTP(rec, r)
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.Header().Del("Content-Length")
+	w.WriteHeader(rec.code)
+	fl, _ := w.(http.Flusher)
+	for _, b := range rec.body.Bytes() {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-done:
+			return
+		case <-time.After(TrickleEvery):
+		}
+		if _, err := w.Write([]byte{b}); err != nil {
+			return
+		}
+		if fl != nil {
+			fl.Flush()
+		}
+	}
+}
+
+// recorder is a ResponseWriter that keeps the answer in memory.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }
+func (r *recorder) WriteHeader(code int)        { r.code = code }
+
+// isLsRefs reports whether an upload-pack request is a protocol v2 ls-refs command (a ref listing, not a
+// fetch), leaving the body readable.
+func isLsRefs(r *http.Request) bool {
+	br := bufio.NewReader(r.Body)
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{br, r.Body}
+	head, _ := br.Peek(4 + len("command=ls-refs"))
+	return len(head) > 4 && string(head[4:]) == "command=ls-refs"
 }
 
 type discard struct{}

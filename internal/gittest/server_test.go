@@ -276,6 +276,7 @@ func TestRepoNameChecked(t *testing.T) {
 
 func TestTipsOnly(t *testing.T) {
 	s := start(t)
+	s.SetPullRefs(0) // pull refs would make the old commit a tip
 	old, err := s.Commit("o/r", "main", makeDir(t, map[string]string{"f": "1"}), "one")
 	if err != nil {
 		t.Fatal(err)
