@@ -136,7 +136,8 @@ func server(ts *testscript.TestScript) *gittest.Server {
 	return s
 }
 
-// gitserver start | stop | restart | reset | fault NAME [COUNT] | fetches N | requests N | maxbytes N
+// gitserver start | stop | restart | reset | shape github|v0|nofilter|tipsonly | fault NAME [COUNT] |
+// fetches N | requests N | maxbytes N
 //
 // start serves $WORK/.repos on 127.0.0.1 and sets $GITSERVER to its URL; fetches and requests assert the
 // count of upload-pack rounds (or of all HTTP requests) since start or the last reset.
@@ -160,6 +161,10 @@ func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(s.Restart())
 	case "reset":
 		s.ResetStats()
+	case "shape":
+		sh, err := gittest.ParseShape(args[1])
+		ts.Check(err)
+		s.SetShape(sh)
 	case "fault":
 		f, err := gittest.ParseFault(args[1])
 		ts.Check(err)

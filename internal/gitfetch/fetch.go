@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
-	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
@@ -32,73 +31,75 @@ const maxDepth = 128
 // about 50,000 files and folders; a listing past this is refused as hostile or absurd.
 const maxListEntries = 2_000_000
 
-// fetcher is one operation against one commit of one Remote.
+// fetcher is one operation against one commit through a Session.
 type fetcher struct {
-	r      *Remote
-	lim    Limits
-	commit plumbing.Hash
-	st     *store
-	sess   *session
-	strat  strategy
-	full   packResult // oversize blobs seen by a full fetch
-	gotAll bool       // every tree of the commit has been asked for (blob-less or full fetch done)
-	// noBlobLimit: the server refuses blob:limit, so folders are asked for unfiltered and an oversize
-	// blob stops the stream at its header instead.
-	noBlobLimit bool
-	complete    map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
-	dirsWalked  int                    // folders walked by assemble, across the fetch
+	s          *Session
+	lim        Limits
+	commit     plumbing.Hash
+	st         *store
+	full       packResult             // oversize blobs seen by a full fetch
+	gotAll     bool                   // every tree of the commit has been asked for (blob-less or full fetch done)
+	complete   map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
+	dirsWalked int                    // folders walked by assemble, across the fetch
 }
 
-func newFetcher(r *Remote, commit string) (*fetcher, error) {
+func (s *Session) newFetcher(commit string) (*fetcher, error) {
 	if len(commit) != 40 || !plumbing.IsHash(commit) {
 		return nil, fmt.Errorf("%s: not a full commit hash", commit)
 	}
 	return &fetcher{
-		r: r, lim: r.Limits.withDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: newStore(r.Cache),
+		s: s, lim: s.r.Limits.withDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: s.st,
 		full: packResult{oversize: map[plumbing.Hash]int64{}},
 	}, nil
 }
 
-func (f *fetcher) close() {
-	if f.sess != nil {
-		f.sess.client.CloseIdleConnections()
+// ready learns, once per session, what the server allows and picks the first strategy that fits.
+func (s *Session) ready(ctx context.Context) error {
+	if s.strat != stratUnknown {
+		return nil
 	}
-	if err := f.st.flush(); err != nil {
-		f.r.logf("cache: not updated, continuing without it: %v", err)
-	}
-}
-
-// session opens the connection and picks the first strategy the server's capabilities allow.
-func (f *fetcher) session(ctx context.Context) (*session, error) {
-	if f.sess != nil {
-		return f.sess, nil
-	}
-	s, err := newSession(f.r)
-	if err != nil {
-		return nil, err
-	}
-	adv, err := s.advertise(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f.sess = s
-	if adv.Capabilities.Supports(capability.Filter) {
-		f.strat = stratTreeWalk
-	} else {
-		f.strat = stratFull
-		f.r.logf("%s: no partial fetch offered (no filter capability); fetching the whole commit at depth 1", s.base)
-	}
-	return s, nil
-}
-
-// request fetches wants under the current strategy; a refusal moves to the next strategy and reports
-// errRetryStrategy so the caller re-plans.
-func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
-	s, err := f.session(ctx)
+	var filter, reach bool
+	err := s.net(ctx, func(ctx context.Context) error {
+		var err error
+		if filter, err = s.w.filter(ctx); err != nil {
+			return err
+		}
+		reach, err = s.w.reachable(ctx)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	res, err := s.fetch(ctx, fr, f.st)
+	switch {
+	case !reach:
+		s.strat, s.tipsOnly = stratFull, true
+		s.note("%s: serves only branch and tag tips; fetching whole commits at depth 1", s.w.where())
+	case filter:
+		s.strat = stratTreeWalk
+	default:
+		s.strat = stratFull
+		s.note("%s: no partial fetch offered (no filter capability); fetching the whole commit at depth 1", s.w.where())
+	}
+	return nil
+}
+
+// request fetches wants under the current strategy; a refusal moves to the next strategy and reports
+// errRetryStrategy so the caller re-plans. A refused want of the commit itself is reported as what it
+// is: a commit the server does not have, or one it will not serve because it is not a tip.
+func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
+	s := f.s
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	if s.tipsOnly && !s.w.isTip(f.commit) {
+		return &TipsOnlyError{URL: s.w.where(), Commit: f.commit.String()}
+	}
+	var res packResult
+	err := s.net(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = s.w.fetch(ctx, fr, f.st.add)
+		return err
+	})
 	if err == nil {
 		for h, n := range res.oversize {
 			f.full.oversize[h] = n
@@ -109,23 +110,35 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	if !errors.As(err, &rf) {
 		return err
 	}
-	switch {
-	case f.strat != stratFull && fr.filter != "" && strings.HasPrefix(string(fr.filter), "blob:limit") && !f.noBlobLimit:
-		f.noBlobLimit = true
-		f.r.logf("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.base, rf.msg)
-	case f.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
-		f.strat = stratBlobless
-		f.r.logf("%s: refused the tree filter (%s); fetching all trees without blobs", s.base, rf.msg)
-	case f.strat < stratFull:
-		f.strat = stratFull
-		f.r.logf("%s: refused a partial fetch (%s); fetching the whole commit at depth 1", s.base, rf.msg)
-	default:
-		if strings.Contains(rf.msg, "not our ref") {
-			return &RemoteError{URL: s.base, Err: fmt.Errorf("commit %s is not a branch or tag tip and the server does not allow fetching it by hash", f.commit)}
+	if h, ok := notOurRef(rf.msg); ok && h == f.commit {
+		if s.tipsOnly {
+			return &TipsOnlyError{URL: s.w.where(), Commit: f.commit.String()}
 		}
-		return &RemoteError{URL: s.base, Err: rf}
+		return &MissingCommitError{URL: s.w.where(), Commit: f.commit.String()}
+	}
+	switch {
+	case s.strat != stratFull && fr.filter != "" && strings.HasPrefix(string(fr.filter), "blob:limit") && !s.noBlobLimit:
+		s.noBlobLimit = true
+		s.note("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.w.where(), rf.msg)
+	case s.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
+		s.strat = stratBlobless
+		s.note("%s: refused the tree filter (%s); fetching all trees without blobs", s.w.where(), rf.msg)
+	case s.strat < stratFull:
+		s.strat = stratFull
+		s.note("%s: refused a partial fetch (%s); fetching the whole commit at depth 1", s.w.where(), rf.msg)
+	default:
+		return &RemoteError{URL: s.w.where(), Err: rf}
 	}
 	return errRetryStrategy
+}
+
+// notOurRef finds the object named in git's "not our ref HASH" refusal.
+func notOurRef(msg string) (plumbing.Hash, bool) {
+	_, rest, ok := strings.Cut(msg, "not our ref ")
+	if !ok || len(rest) < 40 || !plumbing.IsHash(rest[:40]) {
+		return plumbing.ZeroHash, false
+	}
+	return plumbing.NewHash(strings.ToLower(rest[:40])), true
 }
 
 // fileCap is the largest single file a fetch can accept: one file cannot exceed the total either.
@@ -144,7 +157,7 @@ func (f *fetcher) fetchAllTrees(ctx context.Context) error {
 	for {
 		var fr fetchReq
 		pol, budget := f.treePolicy()
-		switch f.strat {
+		switch f.s.strat {
 		case stratTreeWalk, stratBlobless:
 			fr = fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterBlobNone(), pol: pol, budget: budget}
 		default:
@@ -187,15 +200,15 @@ func (f *fetcher) resolve(ctx context.Context, paths []string) (map[string]treeE
 			return out, nil
 		}
 		if f.gotAll || round > maxDepth+2 {
-			return nil, &RemoteError{URL: redact(f.r.URL), Err: errors.New("server did not send the objects asked for")}
+			return nil, &RemoteError{URL: f.s.w.where(), Err: errors.New("server did not send the objects asked for")}
 		}
-		if _, err := f.session(ctx); err != nil {
+		if err := f.s.ready(ctx); err != nil {
 			return nil, err
 		}
 		var err error
 		pol, budget := f.treePolicy()
 		switch {
-		case f.strat != stratTreeWalk:
+		case f.s.strat != stratTreeWalk:
 			err = f.fetchAllTrees(ctx)
 		case needCommit:
 			err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget})
@@ -280,11 +293,19 @@ func orRoot(p string) string {
 // that are unsafe to install fail the whole fetch with *EntryError, a missing folder with *NotFoundError,
 // and anything over r.Limits with *LimitError.
 func Fetch(ctx context.Context, r Remote, commit string, paths []string) (map[string]*snapshot.Folder, error) {
-	f, err := newFetcher(&r, commit)
+	s, err := Open(r)
 	if err != nil {
 		return nil, err
 	}
-	defer f.close()
+	defer s.Close()
+	return s.Fetch(ctx, commit, paths)
+}
+
+func (s *Session) fetchFolders(ctx context.Context, commit string, paths []string) (map[string]*snapshot.Folder, error) {
+	f, err := s.newFetcher(commit)
+	if err != nil {
+		return nil, err
+	}
 	clean := make([]string, 0, len(paths))
 	seen := map[string]bool{}
 	for _, p := range paths {
@@ -328,13 +349,13 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 				incomplete = append(incomplete, found[p].Hash)
 			}
 		}
-		if len(incomplete) == 0 || f.strat == stratFull || attempt > 2 {
+		if len(incomplete) == 0 || f.s.strat == stratFull || attempt > 2 {
 			break
 		}
-		if _, err := f.session(ctx); err != nil {
+		if err := f.s.ready(ctx); err != nil {
 			return nil, err
 		}
-		if f.strat == stratFull { // the session just learnt the server cannot filter
+		if f.s.strat == stratFull { // the session just learnt the server cannot filter
 			if err := f.fetchAllTrees(ctx); err != nil {
 				return nil, err
 			}
@@ -353,7 +374,7 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			},
 			budget: lim.MaxTotalBytes + lim.MaxTotalBytes/8 + treeSlack,
 		}
-		if !f.noBlobLimit {
+		if !f.s.noBlobLimit {
 			fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
 		}
 		if err := f.request(ctx, fr); err != nil && !errors.Is(err, errRetryStrategy) {
@@ -363,7 +384,7 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			}
 			return nil, err
 		}
-		if f.strat == stratFull {
+		if f.s.strat == stratFull {
 			if err := f.fetchAllTrees(ctx); err != nil {
 				return nil, err
 			}
@@ -431,7 +452,7 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		return err
 	}
 	if !missing.IsZero() {
-		return &RemoteError{URL: redact(f.r.URL), Err: fmt.Errorf("%s: server did not send tree %s", orRoot(where), short(missing.String()))}
+		return &RemoteError{URL: f.s.w.where(), Err: fmt.Errorf("%s: server did not send tree %s", orRoot(where), short(missing.String()))}
 	}
 	// Folders count too: empty or shared subtrees add no files, but each is a path to walk and write.
 	if f.dirsWalked++; f.dirsWalked > f.lim.MaxFiles {
@@ -455,10 +476,10 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		o, ok := f.st.get(e.Hash)
 		if !ok {
 			// The folder request filters out blobs over the size limit, and a full fetch drops them.
-			if _, over := f.full.oversize[e.Hash]; over || f.strat != stratFull {
+			if _, over := f.full.oversize[e.Hash]; over || f.s.strat != stratFull {
 				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap()))}
 			}
-			return &RemoteError{URL: redact(f.r.URL), Err: fmt.Errorf("%s: server did not send blob %s", full, short(e.Hash.String()))}
+			return &RemoteError{URL: f.s.w.where(), Err: fmt.Errorf("%s: server did not send blob %s", full, short(e.Hash.String()))}
 		}
 		if o.typ != plumbing.BlobObject {
 			return fmt.Errorf("%s: expected a blob, got a %s", full, o.typ)

@@ -22,11 +22,23 @@ import (
 // budget and fall back when it is spent. The blobs are not written to the object cache: the caller keeps
 // what it derives from them.
 func ReadFiles(ctx context.Context, r Remote, commit string, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
-	f, err := newFetcher(&r, commit)
+	s, err := Open(r)
 	if err != nil {
 		return nil, err
 	}
-	defer f.close()
+	defer s.Close()
+	return s.ReadFiles(ctx, commit, files, maxFile, maxTotal)
+}
+
+// ReadFiles is the package-level ReadFiles through this session.
+func (s *Session) ReadFiles(ctx context.Context, commit string, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.flush()
+	f, err := s.newFetcher(commit)
+	if err != nil {
+		return nil, err
+	}
 	defer f.keepCommitOnly()
 	return f.readFiles(ctx, files, maxFile, maxTotal)
 }
@@ -37,11 +49,24 @@ func ReadFiles(ctx context.Context, r Remote, commit string, files []string, max
 // maxFile and maxTotal are as for ReadFiles; when the files do not fit maxTotal, the listing is still
 // returned, with files nil and a *LimitError.
 func SkillFiles(ctx context.Context, r Remote, commit string, maxFile, maxTotal int64) (dirs []string, files map[string][]byte, err error) {
-	f, err := newFetcher(&r, commit)
+	s, err := Open(r)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer f.close()
+	defer s.Close()
+	return s.SkillFiles(ctx, commit, maxFile, maxTotal)
+}
+
+// SkillFiles is the package-level SkillFiles through this session.
+func (s *Session) SkillFiles(ctx context.Context, commit string, maxFile, maxTotal int64) (dirs []string, files map[string][]byte, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.flush()
+	r := s.r
+	f, err := s.newFetcher(commit)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer f.keepCommitOnly()
 	for attempt := 0; ; attempt++ {
 		d, missing, err := f.skillDirs()
@@ -54,9 +79,9 @@ func SkillFiles(ctx context.Context, r Remote, commit string, maxFile, maxTotal 
 			break
 		}
 		if f.gotAll || attempt > 0 {
-			return nil, nil, &RemoteError{URL: redact(r.URL), Err: fmt.Errorf("server did not send tree %s", short(missing.String()))}
+			return nil, nil, &RemoteError{URL: s.w.where(), Err: fmt.Errorf("server did not send tree %s", short(missing.String()))}
 		}
-		if _, err := f.session(ctx); err != nil {
+		if err := s.ready(ctx); err != nil {
 			return nil, nil, err
 		}
 		if err := f.fetchAllTrees(ctx); err != nil {
@@ -65,7 +90,7 @@ func SkillFiles(ctx context.Context, r Remote, commit string, maxFile, maxTotal 
 	}
 	if r.Cache != nil {
 		if err := r.Cache.putSkills(f.commit, dirs); err != nil {
-			r.logf("cache not updated: %v", err)
+			s.note("cache: not updated, continuing without it: %v", err)
 		}
 	}
 	paths := make([]string, 0, 2*len(dirs))
@@ -115,7 +140,7 @@ func (f *fetcher) readFiles(ctx context.Context, files []string, maxFile, maxTot
 	}
 	sort.Slice(wants, func(i, j int) bool { return wants[i].String() < wants[j].String() })
 	for attempt := 0; len(wants) > 0 && attempt < 3; attempt++ {
-		if f.strat == stratFull {
+		if f.s.strat == stratFull {
 			// The server cannot filter: the whole commit, fetched already or now, holds the blobs.
 			if !f.gotAll {
 				if err := f.fetchAllTrees(ctx); err != nil {
@@ -190,15 +215,15 @@ func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]t
 			return out, nil
 		}
 		if f.gotAll || round > maxDepth+2 {
-			return nil, &RemoteError{URL: redact(f.r.URL), Err: errors.New("server did not send the objects asked for")}
+			return nil, &RemoteError{URL: f.s.w.where(), Err: errors.New("server did not send the objects asked for")}
 		}
-		if _, err := f.session(ctx); err != nil {
+		if err := f.s.ready(ctx); err != nil {
 			return nil, err
 		}
 		var err error
 		pol, budget := f.treePolicy()
 		switch {
-		case f.strat != stratTreeWalk:
+		case f.s.strat != stratTreeWalk:
 			err = f.fetchAllTrees(ctx)
 		case needCommit:
 			err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget})

@@ -29,6 +29,9 @@ type Remote struct {
 	Timeout            time.Duration // longest wait for any byte from the server; 0 = DefaultTimeout
 }
 
+// The overall limit on a command's network time is Deadline (SKILLCTL_DEADLINE); Timeout is the idle
+// limit of each read.
+
 // DefaultTimeout is how long a silent server is waited for before the request fails, unless
 // SKILLCTL_TIMEOUT holds another duration ("10s", "2m").
 const DefaultTimeout = 60 * time.Second
@@ -90,7 +93,7 @@ type EntryError struct {
 	Problem string
 }
 
-func (e *EntryError) Error() string { return fmt.Sprintf("%s: %s", printable(e.Path), e.Problem) }
+func (e *EntryError) Error() string { return fmt.Sprintf("%s: %s", textsafe.Escape(e.Path), e.Problem) }
 
 // LimitError is a fetch stopped by Limits. Path names the file or folder when known.
 type LimitError struct {
@@ -102,7 +105,7 @@ func (e *LimitError) Error() string {
 	if e.Path == "" {
 		return e.Problem
 	}
-	return fmt.Sprintf("%s: %s", printable(e.Path), e.Problem)
+	return fmt.Sprintf("%s: %s", textsafe.Escape(e.Path), e.Problem)
 }
 
 // RemoteError is a failure to talk to the server, after retries where retrying made sense. URL never
@@ -121,10 +124,6 @@ func short(h string) string {
 	}
 	return h
 }
-
-// printable escapes what a terminal would act on or hide (see textsafe.Escape, the one escaping rule), so
-// an error line cannot be forged with a path or a server's message.
-func printable(p string) string { return textsafe.Escape(p) }
 
 func humanBytes(n int64) string {
 	switch {

@@ -11,39 +11,33 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// ListRefs asks the server for its refs (one request): full ref name → commit, with annotated tags
-// peeled to the commit they name, plus "HEAD" when the server advertises it.
+// ListRefs returns the repository's branches, tags and HEAD (one request): full ref name → commit,
+// annotated tags peeled to the commit they name.
 func ListRefs(ctx context.Context, r Remote) (map[string]string, error) {
-	s, err := newSession(&r)
+	s, err := Open(r)
 	if err != nil {
 		return nil, err
 	}
-	defer s.client.CloseIdleConnections()
-	adv, err := s.advertise(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for name, h := range adv.References {
-		out[name] = h.String()
-	}
-	for name, h := range adv.Peeled {
-		out[name] = h.String()
-	}
-	if adv.Head != nil {
-		out["HEAD"] = adv.Head.String()
-	}
-	return out, nil
+	defer s.Close()
+	return s.Refs(ctx)
 }
 
 // ReadFile returns one file of commit (a marketplace index, a lone SKILL.md), fetching the trees on its
 // path and the blob alone. A file over Limits.MaxFileSize is a *LimitError.
 func ReadFile(ctx context.Context, r Remote, commit, file string) ([]byte, error) {
-	f, err := newFetcher(&r, commit)
+	s, err := Open(r)
 	if err != nil {
 		return nil, err
 	}
-	defer f.close()
+	defer s.Close()
+	return s.ReadFile(ctx, commit, file)
+}
+
+func (s *Session) readFile(ctx context.Context, commit, file string) ([]byte, error) {
+	f, err := s.newFetcher(commit)
+	if err != nil {
+		return nil, err
+	}
 	file = cleanPath(file)
 	if !snapshot.ValidPath(file) {
 		return nil, &NotFoundError{Path: file, Commit: f.commit.String()}
@@ -68,10 +62,10 @@ func ReadFile(ctx context.Context, r Remote, commit, file string) ([]byte, error
 		if _, over := f.full.oversize[e.Hash]; over || attempt > 1 {
 			break
 		}
-		if _, err := f.session(ctx); err != nil {
+		if err := s.ready(ctx); err != nil {
 			return nil, err
 		}
-		if f.strat == stratFull {
+		if s.strat == stratFull {
 			if f.gotAll {
 				break
 			}
@@ -97,11 +91,20 @@ func ReadFile(ctx context.Context, r Remote, commit, file string) ([]byte, error
 // fetches trees only, never blobs, and remembers the answer per commit. Folders under unsafe names or
 // submodules are left out: they could not be installed anyway.
 func Skills(ctx context.Context, r Remote, commit string) ([]string, error) {
-	f, err := newFetcher(&r, commit)
+	s, err := Open(r)
 	if err != nil {
 		return nil, err
 	}
-	defer f.close()
+	defer s.Close()
+	return s.Skills(ctx, commit)
+}
+
+func (s *Session) skills(ctx context.Context, commit string) ([]string, error) {
+	r := s.r
+	f, err := s.newFetcher(commit)
+	if err != nil {
+		return nil, err
+	}
 	if r.Cache != nil {
 		if dirs, ok := r.Cache.getSkills(f.commit); ok {
 			return dirs, nil
@@ -131,15 +134,15 @@ func Skills(ctx context.Context, r Remote, commit string) ([]string, error) {
 			}
 			if r.Cache != nil {
 				if err := r.Cache.putSkills(f.commit, dirs); err != nil {
-					r.logf("cache: not updated, continuing without it: %v", err)
+					s.note("cache: not updated, continuing without it: %v", err)
 				}
 			}
 			return dirs, nil
 		}
 		if f.gotAll || attempt > 0 {
-			return nil, &RemoteError{URL: redact(r.URL), Err: fmt.Errorf("server did not send tree %s", short(missing.String()))}
+			return nil, &RemoteError{URL: s.w.where(), Err: fmt.Errorf("server did not send tree %s", short(missing.String()))}
 		}
-		if _, err := f.session(ctx); err != nil {
+		if err := s.ready(ctx); err != nil {
 			return nil, err
 		}
 		if err := f.fetchAllTrees(ctx); err != nil {

@@ -18,32 +18,34 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
-	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
-	"github.com/go-git/go-git/v5/plumbing/protocol/packp/sideband"
+
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
-// The wire layer speaks git's smart HTTP protocol (v0) with go-git's encoders and decoders over a plain
-// net/http client of our own, because we need what go-git's session does not give: an idle timeout on
-// every read, a byte budget on every response, and retries that know which failures are transient.
+// The HTTP wire speaks git's smart HTTP protocol, v2 when the server does and v0 otherwise, with
+// go-git's pkt-line encoder, side-band demultiplexer and pack scanner over a plain net/http client of our
+// own, because we need what go-git's session does not give: protocol v2, an idle timeout on every read, a
+// byte budget on every response, and retries that know which failures are transient.
 
 const tries = 3
 
 var retryBackoff = []time.Duration{200 * time.Millisecond, 800 * time.Millisecond}
 
-// session is one Remote's connection state: its capabilities after the first info/refs.
-type session struct {
-	r       *Remote
+// httpWire is a Session's HTTP connection state.
+type httpWire struct {
+	s       *Session
 	base    string // clone URL without trailing slash and without credentials
 	client  *http.Client
 	timeout time.Duration
-	adv     *packp.AdvRefs
+
+	proto int               // 0: not known yet; 1: v0; 2: v2
+	found bool              // the capability advertisement (GET info/refs) has been read
+	caps  map[string]string // v2 capabilities
+	adv   *packp.AdvRefs    // v0 advertisement: every ref and the capabilities
 }
 
-func newSession(r *Remote) (*session, error) {
-	u, err := url.Parse(strings.TrimRight(r.URL, "/"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("fetch %s: not an http(s) clone URL", redact(r.URL))
-	}
+func newHTTPWire(s *Session, u *url.URL) (*httpWire, error) {
+	r := &s.r
 	if u.User != nil {
 		return nil, fmt.Errorf("fetch %s: credentials in the URL are refused; use a token setting instead", redact(r.URL))
 	}
@@ -51,19 +53,51 @@ func newSession(r *Remote) (*session, error) {
 	if t <= 0 {
 		t = envTimeout()
 	}
-	return &session{
-		r:       r,
+	orig := *u
+	return &httpWire{
+		s:       s,
 		base:    u.String(),
 		timeout: t,
-		client: &http.Client{Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: t}).DialContext,
-			TLSHandshakeTimeout: t,
-			MaxIdleConnsPerHost: 4,
-			ForceAttemptHTTP2:   true,
-		}},
+		client: &http.Client{
+			Transport: &http.Transport{
+				Proxy:               http.ProxyFromEnvironment,
+				DialContext:         (&net.Dialer{Timeout: t, KeepAlive: 30 * time.Second}).DialContext,
+				TLSHandshakeTimeout: t,
+				MaxIdleConnsPerHost: 4,
+				IdleConnTimeout:     90 * time.Second,
+				ForceAttemptHTTP2:   true,
+			},
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) >= 10 {
+					return errors.New("stopped after 10 redirects")
+				}
+				// Credentials go only where they were meant to: the same scheme, host and port.
+				if !sameOrigin(req.URL, &orig) {
+					req.Header.Del("Authorization")
+				}
+				return nil
+			},
+		},
 	}, nil
 }
+
+// sameOrigin compares scheme, host and port, with default ports made explicit.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+func (w *httpWire) where() string { return w.base }
+
+func (w *httpWire) close() { w.client.CloseIdleConnections() }
 
 // redact drops user info from a URL for messages.
 func redact(raw string) string {
@@ -106,14 +140,14 @@ func transient(err error) bool {
 }
 
 // retry runs do up to three times while it fails transiently, then wraps the last error with the URL.
-func (s *session) retry(ctx context.Context, what string, do func(ctx context.Context) error) error {
+func (w *httpWire) retry(ctx context.Context, what string, do func(ctx context.Context) error) error {
 	var err error
 	for i := 0; i < tries; i++ {
 		if i > 0 {
-			s.r.logf("%s: %s failed, retrying: %v", s.base, what, err)
+			w.s.r.logf("%s: %s failed, retrying: %v", w.base, what, err)
 			select {
 			case <-ctx.Done():
-				return &RemoteError{URL: s.base, Err: ctx.Err()}
+				return &RemoteError{URL: w.base, Err: ctx.Err()}
 			case <-time.After(retryBackoff[i-1]):
 			}
 		}
@@ -129,9 +163,9 @@ func (s *session) retry(ctx context.Context, what string, do func(ctx context.Co
 		return err
 	}
 	if errors.Is(err, errStalled) {
-		err = fmt.Errorf("%w for %v", errStalled, s.timeout)
+		err = fmt.Errorf("%w for %v", errStalled, w.timeout)
 	}
-	return &RemoteError{URL: s.base, Err: err}
+	return &RemoteError{URL: w.base, Err: err}
 }
 
 // watchdog cancels a request when no byte has arrived for the timeout, and says so in its error.
@@ -169,10 +203,10 @@ func (w *watchdog) Close() error {
 }
 
 // do sends one HTTP request under an idle timeout and returns the body, read-guarded by the watchdog.
-func (s *session) do(ctx context.Context, method, u string, body []byte, contentType string, max int64) (io.ReadCloser, error) {
+func (w *httpWire) do(ctx context.Context, method, u string, body []byte, contentType string, v2 bool, max int64) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	wd := &watchdog{timeout: s.timeout, max: max}
-	wd.timer = time.AfterFunc(s.timeout, func() {
+	wd := &watchdog{timeout: w.timeout, max: max}
+	wd.timer = time.AfterFunc(w.timeout, func() {
 		wd.mu.Lock()
 		wd.fired = true
 		wd.mu.Unlock()
@@ -192,10 +226,13 @@ func (s *session) do(ctx context.Context, method, u string, body []byte, content
 		req.Header.Set("Content-Type", contentType)
 		req.Header.Set("Accept", "application/x-git-upload-pack-result")
 	}
-	if s.r.Username != "" || s.r.Password != "" {
-		req.SetBasicAuth(s.r.Username, s.r.Password)
+	if v2 {
+		req.Header.Set("Git-Protocol", "version=2")
 	}
-	resp, err := s.client.Do(req)
+	if r := &w.s.r; r.Username != "" || r.Password != "" {
+		req.SetBasicAuth(r.Username, r.Password)
+	}
+	resp, err := w.client.Do(req)
 	if err != nil {
 		wd.timer.Stop()
 		cancel()
@@ -232,34 +269,6 @@ func (c *cancelCloser) Close() error {
 	return err
 }
 
-// advertise fetches info/refs once per session: refs and capabilities.
-func (s *session) advertise(ctx context.Context) (*packp.AdvRefs, error) {
-	if s.adv != nil {
-		return s.adv, nil
-	}
-	err := s.retry(ctx, "list refs", func(ctx context.Context) error {
-		body, err := s.do(ctx, http.MethodGet, s.base+"/info/refs?service=git-upload-pack", nil, "", 16<<20)
-		if err != nil {
-			return err
-		}
-		defer body.Close()
-		adv := packp.NewAdvRefs()
-		if err := adv.Decode(body); err != nil {
-			if errors.Is(err, packp.ErrEmptyAdvRefs) {
-				return errors.New("repository is empty")
-			}
-			var le *LimitError
-			if errors.As(err, &le) || errors.Is(err, errStalled) {
-				return err
-			}
-			return fmt.Errorf("not a git smart-HTTP server: %w", err)
-		}
-		s.adv = adv
-		return nil
-	})
-	return s.adv, err
-}
-
 // errRefused marks a request the server understood and declined (a filter or a want it does not
 // allow), which a slower strategy may get around.
 var errRefused = errors.New("refused by server")
@@ -276,76 +285,6 @@ type fetchReq struct {
 	filter packp.Filter
 	pol    packPolicy
 	budget int64 // bytes the response may take on the wire
-}
-
-// fetch runs one upload-pack request and adds every object of the returned pack to st.
-func (s *session) fetch(ctx context.Context, fr fetchReq, st *store) (packResult, error) {
-	adv, err := s.advertise(ctx)
-	if err != nil {
-		return packResult{}, err
-	}
-	ur := packp.NewUploadRequest()
-	caps := adv.Capabilities
-	for _, c := range []capability.Capability{capability.OFSDelta, capability.NoProgress} {
-		if caps.Supports(c) {
-			ur.Capabilities.Set(c)
-		}
-	}
-	band := sideband.Type(0)
-	if caps.Supports(capability.Sideband64k) {
-		ur.Capabilities.Set(capability.Sideband64k)
-		band = sideband.Sideband64k
-	} else if caps.Supports(capability.Sideband) {
-		ur.Capabilities.Set(capability.Sideband)
-		band = sideband.Sideband
-	}
-	ur.Capabilities.Set(capability.Agent, "skillctl")
-	if fr.depth > 0 {
-		ur.Capabilities.Set(capability.Shallow)
-		ur.Depth = packp.DepthCommits(fr.depth)
-	}
-	if fr.filter != "" {
-		ur.Capabilities.Set(capability.Filter)
-		ur.Filter = fr.filter
-	}
-	ur.Wants = fr.wants
-	var body bytes.Buffer
-	if err := ur.Encode(&body); err != nil {
-		return packResult{}, err
-	}
-	enc := pktline.NewEncoder(&body)
-	if err := enc.EncodeString("done\n"); err != nil {
-		return packResult{}, err
-	}
-	var res packResult
-	err = s.retry(ctx, "fetch", func(ctx context.Context) error {
-		rc, err := s.do(ctx, http.MethodPost, s.base+"/git-upload-pack", body.Bytes(), "application/x-git-upload-pack-request", fr.budget)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		br := bufio.NewReader(rc)
-		if err := readPreamble(br, fr.depth > 0); err != nil {
-			return asRefused(err)
-		}
-		var pack io.Reader = br
-		if band != 0 {
-			pack = sideband.NewDemuxer(band, br)
-		}
-		got := map[plumbing.Hash]object{}
-		res, err = readPack(pack, fr.pol, func(h plumbing.Hash, o object) { got[h] = o })
-		if err != nil {
-			if errors.Is(err, errTooLarge) {
-				return &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxBlob))}
-			}
-			return asRefused(err)
-		}
-		for h, o := range got { // only a complete pack counts: a retried half pack must not mix in
-			st.add(h, o)
-		}
-		return nil
-	})
-	return res, err
 }
 
 // asRefused turns the server's own error reports (an ERR packet, or a message on the error side band)
@@ -402,5 +341,5 @@ func truncate(s string, n int) string {
 // serverText makes a message the server wrote fit to print: trimmed, and quoted when it holds control
 // characters, so a hostile server cannot send terminal escape sequences through an error line.
 func serverText(s string) string {
-	return printable(strings.TrimRight(strings.TrimSpace(s), "\x00"))
+	return textsafe.Escape(strings.TrimRight(strings.TrimSpace(s), "\x00"))
 }

@@ -94,11 +94,7 @@ func (w *world) pin(s *source.Source) (origin, error) {
 		o.commit, o.path = s.Ref, s.Path
 		return o, nil
 	}
-	refs, err := w.listRefs(s.Repo)
-	if err != nil {
-		return o, err
-	}
-	ref, commit, err := s.ResolveRef(refs)
+	ref, commit, err := w.git.Resolve(w.ctx, s)
 	if err != nil {
 		return o, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
 )
 
@@ -21,6 +22,7 @@ type Session struct {
 	io     *streams.IO
 	cache  *gitfetch.Cache
 	limits gitfetch.Limits
+	pool   *gitfetch.Pool // one gitfetch session per repository: capabilities, refs and objects asked once
 
 	mu      sync.Mutex
 	refs    map[string]map[string]string
@@ -39,6 +41,7 @@ func New(io *streams.IO, lim gitfetch.Limits) *Session {
 			s.cache = c
 		}
 	}
+	s.pool = gitfetch.NewPool(gitfetch.Remote{Log: io.NoteWriter(), Cache: s.cache, Limits: lim})
 	return s
 }
 
@@ -48,10 +51,17 @@ func (s *Session) IO() *streams.IO { return s.io }
 // Cache is the object cache, or nil when there is none.
 func (s *Session) Cache() *gitfetch.Cache { return s.cache }
 
-// remote builds the connection settings for repo; see gitfetch.Remote.WithEnvToken for where a token
-// may go.
-func (s *Session) remote(repo string) gitfetch.Remote {
-	return gitfetch.Remote{URL: repo, Log: s.io.NoteWriter(), Cache: s.cache, Limits: s.limits}.WithEnvToken()
+// git is the run's gitfetch session with repo (see gitfetch.Pool for where a token may go).
+func (s *Session) git(repo string) (*gitfetch.Session, error) { return s.pool.Session(repo) }
+
+// Resolve pins src to the ref and commit it names now, asking the server only for the refs that could
+// match (gitfetch.Session.Resolve: one ls-refs by prefix under protocol v2).
+func (s *Session) Resolve(ctx context.Context, src *source.Source) (ref, commit string, err error) {
+	g, err := s.git(src.Repo)
+	if err != nil {
+		return "", "", err
+	}
+	return g.Resolve(ctx, src)
 }
 
 // ListRefs returns repo's refs, asking the server once per run.
@@ -62,7 +72,11 @@ func (s *Session) ListRefs(ctx context.Context, repo string) (map[string]string,
 	if ok {
 		return r, nil
 	}
-	r, err := gitfetch.ListRefs(ctx, s.remote(repo))
+	g, err := s.git(repo)
+	if err != nil {
+		return nil, err
+	}
+	r, err = g.Refs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +92,11 @@ func (s *Session) Fetch(ctx context.Context, repo, commit string, paths []string
 	want := append([]string(nil), paths...)
 	sort.Strings(want)
 	for len(want) > 0 {
-		got, err := gitfetch.Fetch(ctx, s.remote(repo), commit, want)
+		g, err := s.git(repo)
+		if err != nil {
+			return nil, nil, err
+		}
+		got, err := g.Fetch(ctx, commit, want)
 		var nf *gitfetch.NotFoundError
 		if errors.As(err, &nf) {
 			missing = append(missing, nf.Path)
@@ -112,7 +130,11 @@ func (s *Session) Skills(ctx context.Context, repo, commit string) ([]string, er
 	if ok {
 		return l, nil
 	}
-	l, err := gitfetch.Skills(ctx, s.remote(repo), commit)
+	g, err := s.git(repo)
+	if err != nil {
+		return nil, err
+	}
+	l, err = g.Skills(ctx, commit)
 	if err != nil {
 		return nil, err
 	}
@@ -124,19 +146,31 @@ func (s *Session) Skills(ctx context.Context, repo, commit string) ([]string, er
 
 // ReadFile reads one file of repo@commit.
 func (s *Session) ReadFile(ctx context.Context, repo, commit, path string) ([]byte, error) {
-	return gitfetch.ReadFile(ctx, s.remote(repo), commit, path)
+	g, err := s.git(repo)
+	if err != nil {
+		return nil, err
+	}
+	return g.ReadFile(ctx, commit, path)
 }
 
 // ReadFiles reads the files of repo@commit that exist, each capped at maxFile bytes and all of them at
 // budget, in one batch (see gitfetch.ReadFiles).
 func (s *Session) ReadFiles(ctx context.Context, repo, commit string, files []string, maxFile, budget int64) (map[string][]byte, error) {
-	return gitfetch.ReadFiles(ctx, s.remote(repo), commit, files, maxFile, budget)
+	g, err := s.git(repo)
+	if err != nil {
+		return nil, err
+	}
+	return g.ReadFiles(ctx, commit, files, maxFile, budget)
 }
 
 // SkillFiles lists the skill folders of repo@commit and reads their SKILL.md files with the same fetch
 // (see gitfetch.SkillFiles); the listing is remembered for the run like Skills'.
 func (s *Session) SkillFiles(ctx context.Context, repo, commit string, maxFile, budget int64) ([]string, map[string][]byte, error) {
-	dirs, files, err := gitfetch.SkillFiles(ctx, s.remote(repo), commit, maxFile, budget)
+	g, err := s.git(repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	dirs, files, err := g.SkillFiles(ctx, commit, maxFile, budget)
 	if dirs != nil {
 		s.mu.Lock()
 		s.listing[repo+"@"+commit] = dirs

@@ -50,6 +50,24 @@ func (s *Source) ResolveRef(refs map[string]string) (ref, commit string, err err
 	return "", "", s.noRef(refs, s.Ref)
 }
 
+// RefPrefixes lists the ref-name prefixes under which ResolveRef looks, so a server speaking git protocol
+// v2 can be asked for those refs alone (ls-refs ref-prefix) instead of all of them. For a tree URL, the
+// first segment after tree/ starts every candidate (a branch or tag may hold slashes).
+func (s *Source) RefPrefixes() []string {
+	ref := s.Ref
+	if s.TreeRest != nil {
+		ref = s.TreeRest[0]
+	}
+	if ref == "" {
+		return []string{"HEAD"}
+	}
+	out := []string{"refs/heads/" + ref, "refs/tags/" + ref}
+	if ref == "HEAD" || strings.HasPrefix(ref, "refs/") {
+		out = append(out, ref)
+	}
+	return out
+}
+
 func (s *Source) resolveTree(refs map[string]string) (string, string, error) {
 	segs := s.TreeRest
 	for _, prefix := range []string{"refs/heads/", "refs/tags/"} {

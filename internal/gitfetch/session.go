@@ -1,0 +1,321 @@
+package gitfetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/source"
+)
+
+// Session is one command's conversation with one repository. It learns the server's protocol and
+// capabilities once, answers every ref question it can from what it already asked, keeps its HTTP
+// connections alive between requests, and holds the objects fetched so far in memory, so the ref
+// resolutions, folder fetches, dependency lookups and registry indexes of one command share them. Its
+// methods may be called from several goroutines; they run one at a time.
+type Session struct {
+	mu  sync.Mutex
+	r   Remote
+	w   wire
+	st  *store
+	bud *budget
+
+	strat       strategy
+	tipsOnly    bool // only branch and tag tips may be wanted (a v0 server without reachable wants)
+	noBlobLimit bool // the server refuses blob:limit: folders come unfiltered, oversize blobs stop the stream
+	said        map[string]bool
+	refCache    map[string]map[string]string // answers by query (sorted prefixes)
+}
+
+// wire is how a Session reaches a repository: smart HTTP (protocol v2, or v0), SSH, or a local
+// repository read directly.
+type wire interface {
+	// refs answers ref names starting with any of prefixes ("" or none: every ref) mapped to the commit
+	// they peel to, "HEAD" included when asked.
+	refs(ctx context.Context, prefixes []string) (map[string]string, error)
+	// filter reports whether the server accepts partial-clone filters; it may ask the server.
+	filter(ctx context.Context) (bool, error)
+	// fetch runs one negotiation for fr and hands every object of the answer to put.
+	fetch(ctx context.Context, fr fetchReq, put func(plumbing.Hash, object)) (packResult, error)
+	// reachable reports whether objects other than advertised tips may be wanted.
+	reachable(ctx context.Context) (bool, error)
+	// isTip reports whether h is an advertised ref's commit (asked only when reachable is false).
+	isTip(h plumbing.Hash) bool
+	// where names the repository in messages, without credentials.
+	where() string
+	close()
+}
+
+// budget is the network time a command may still spend, shared by all its sessions (see Deadline).
+type budget struct {
+	mu    sync.Mutex
+	total time.Duration
+	left  time.Duration
+}
+
+func newBudget(d time.Duration) *budget { return &budget{total: d, left: d} }
+
+// run calls do with ctx bounded by what is left of the budget and takes the time it spent off it.
+func (b *budget) run(ctx context.Context, do func(ctx context.Context) error) error {
+	b.mu.Lock()
+	left := b.left
+	b.mu.Unlock()
+	if left <= 0 {
+		return errDeadline
+	}
+	cctx, cancel := context.WithTimeout(ctx, left)
+	defer cancel()
+	t0 := time.Now()
+	err := do(cctx)
+	b.mu.Lock()
+	b.left -= time.Since(t0)
+	b.mu.Unlock()
+	if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return errDeadline
+	}
+	return err
+}
+
+var errDeadline = errors.New("overall network deadline reached")
+
+// DefaultDeadlineFactor times the idle timeout is the overall network time a command may spend, unless
+// SKILLCTL_DEADLINE holds another duration: with the default 60 s idle timeout, 5 minutes.
+const DefaultDeadlineFactor = 5
+
+// Deadline is the overall network time of one command: SKILLCTL_DEADLINE when it is a positive duration,
+// else DefaultDeadlineFactor times the idle timeout (SKILLCTL_TIMEOUT). It counts only time spent waiting
+// on servers, so a prompt does not use it up; a server that trickles bytes, resetting the idle timeout
+// forever, cannot hold a command past it.
+func Deadline() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("SKILLCTL_DEADLINE")); err == nil && d > 0 {
+		return d
+	}
+	return DefaultDeadlineFactor * envTimeout()
+}
+
+// DeadlineError is a command's network work stopped by its overall deadline.
+type DeadlineError struct {
+	URL, Host string
+	Limit     time.Duration
+}
+
+func (e *DeadlineError) Error() string {
+	return fmt.Sprintf("fetch %s: %s is too slow: gave up at the overall network deadline of %v", e.URL, e.Host, e.Limit)
+}
+
+func (e *DeadlineError) Hints() []string {
+	return []string{"set SKILLCTL_DEADLINE (e.g. SKILLCTL_DEADLINE=15m) to wait longer for a slow server"}
+}
+
+// Pool holds one Session per repository for one command, all sharing one network deadline.
+type Pool struct {
+	mu   sync.Mutex
+	base Remote
+	bud  *budget
+	m    map[string]*Session
+}
+
+// NewPool makes the sessions of one command. base carries what every Remote shares (Log, Cache,
+// Limits, Timeout); its URL and credentials are ignored: each repository gets its own.
+func NewPool(base Remote) *Pool {
+	base.URL, base.Username, base.Password = "", "", ""
+	return &Pool{base: base, bud: newBudget(Deadline()), m: map[string]*Session{}}
+}
+
+// Session returns the session for repo, opening it on first use (no network until it is asked for
+// something). Credentials are found for repo's host as WithEnvToken does.
+func (p *Pool) Session(repo string) (*Session, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.m[repo]; ok {
+		return s, nil
+	}
+	r := p.base
+	r.URL = repo
+	r = r.WithEnvToken()
+	s, err := open(r, p.bud)
+	if err != nil {
+		return nil, err
+	}
+	p.m[repo] = s
+	return s, nil
+}
+
+// Close ends every session: idle connections are closed and fetched objects written to the cache.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.m {
+		s.Close()
+	}
+	p.m = map[string]*Session{}
+}
+
+// Open starts a session with r alone, with its own network deadline. Close it when done.
+func Open(r Remote) (*Session, error) { return open(r, newBudget(Deadline())) }
+
+func open(r Remote, b *budget) (*Session, error) {
+	s := &Session{r: r, bud: b, st: newStore(r.Cache), said: map[string]bool{}, refCache: map[string]map[string]string{}}
+	w, err := newWire(s)
+	if err != nil {
+		return nil, err
+	}
+	s.w = w
+	return s, nil
+}
+
+// Close closes idle connections and writes what was fetched to the cache.
+func (s *Session) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.w.close()
+	s.flush()
+}
+
+func (s *Session) flush() {
+	if err := s.st.flush(); err != nil {
+		s.note("cache: not updated, continuing without it: %v", err)
+	}
+}
+
+// URL is the repository's clone URL.
+func (s *Session) URL() string { return s.r.URL }
+
+// note logs a line once per session.
+func (s *Session) note(format string, args ...any) {
+	line := fmt.Sprintf(format, args...)
+	if s.said[line] {
+		return
+	}
+	s.said[line] = true
+	s.r.logf("%s", line)
+}
+
+// net runs one network exchange under the command's deadline, turning its expiry into a DeadlineError.
+func (s *Session) net(ctx context.Context, do func(ctx context.Context) error) error {
+	err := s.bud.run(ctx, do)
+	if errors.Is(err, errDeadline) {
+		return &DeadlineError{URL: s.w.where(), Host: hostOf(s.w.where()), Limit: s.bud.total}
+	}
+	return err
+}
+
+func hostOf(u string) string {
+	rest := u
+	if _, r, ok := strings.Cut(u, "://"); ok {
+		rest = r
+	}
+	h, _, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndex(h, "@"); at >= 0 {
+		h = h[at+1:]
+	}
+	return h
+}
+
+// Refs returns the refs whose full names start with one of prefixes ("HEAD" for HEAD), mapped to the
+// commits they name, annotated tags peeled. With protocol v2 the server answers only those; with v0 it
+// sends every ref once per session and the rest are filtered here. No prefixes means every branch, tag
+// and HEAD (never refs/pull/*, which GitHub has by thousands).
+func (s *Session) Refs(ctx context.Context, prefixes ...string) (map[string]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(prefixes) == 0 {
+		prefixes = []string{"HEAD", "refs/heads/", "refs/tags/"}
+	}
+	p := append([]string(nil), prefixes...)
+	sort.Strings(p)
+	key := strings.Join(p, "\n")
+	if m, ok := s.refCache[key]; ok {
+		return m, nil
+	}
+	var m map[string]string
+	err := s.net(ctx, func(ctx context.Context) error {
+		var err error
+		m, err = s.w.refs(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.refCache[key] = m
+	return m, nil
+}
+
+// Fetch is the package-level Fetch through this session.
+func (s *Session) Fetch(ctx context.Context, commit string, paths []string) (map[string]*snapshot.Folder, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.flush()
+	return s.fetchFolders(ctx, commit, paths)
+}
+
+// ReadFile is the package-level ReadFile through this session.
+func (s *Session) ReadFile(ctx context.Context, commit, file string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.flush()
+	return s.readFile(ctx, commit, file)
+}
+
+// Skills is the package-level Skills through this session.
+func (s *Session) Skills(ctx context.Context, commit string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.flush()
+	return s.skills(ctx, commit)
+}
+
+// MissingCommitError is a commit the repository does not have (or that no branch or tag reaches, which
+// a server is entitled to treat the same). No fallback fetch is tried: there is nothing to fall back to.
+type MissingCommitError struct {
+	URL, Commit string
+}
+
+func (e *MissingCommitError) Error() string {
+	return fmt.Sprintf("fetch %s: commit %s is not in the repository (or not reachable from its branches and tags)", e.URL, e.Commit)
+}
+
+func (e *MissingCommitError) Hints() []string {
+	return []string{"check the commit hash, or name a branch or tag instead"}
+}
+
+// TipsOnlyError is a server that lets clients fetch only the commits at branch and tag tips, asked for an
+// older commit by hash.
+type TipsOnlyError struct {
+	URL, Commit string
+}
+
+func (e *TipsOnlyError) Error() string {
+	return fmt.Sprintf("fetch %s: the server only serves branch and tag tips, and commit %s is not one", e.URL, e.Commit)
+}
+
+func (e *TipsOnlyError) Hints() []string {
+	return []string{"name the branch or tag that points at the commit, or ask the server's owner to set uploadpack.allowReachableSHA1InWant"}
+}
+
+// Resolve pins a git source to the ref and commit it names now (see source.Source.ResolveRef), asking
+// the server only for the refs that could match. When none does, the branches and tags are listed once
+// more so the error can say what the repository has.
+func (s *Session) Resolve(ctx context.Context, src *source.Source) (ref, commit string, err error) {
+	refs, err := s.Refs(ctx, src.RefPrefixes()...)
+	if err != nil {
+		return "", "", err
+	}
+	ref, commit, err = src.ResolveRef(refs)
+	if err == nil {
+		return ref, commit, nil
+	}
+	all, lerr := s.Refs(ctx)
+	if lerr != nil {
+		return "", "", err
+	}
+	return src.ResolveRef(all)
+}
