@@ -2,7 +2,8 @@
 // 127.0.0.1) and exposes the server's byte counters on a second loopback listener, so a shell script can
 // read how many bytes each client run cost: GET /stats returns the Stats as JSON, POST /reset zeroes them.
 //
-// It writes "GITURL STATSURL" to -addrfile once both listeners are up, and runs until killed.
+// It serves GitHub's shape (protocol v2, reachable wants; -pullrefs refs/pull/* in each -repo) unless
+// -shape says otherwise. It writes "GITURL STATSURL" to -addrfile once both listeners are up, and runs until killed.
 package main
 
 import (
@@ -21,6 +22,10 @@ import (
 func main() {
 	root := flag.String("root", "", "directory holding OWNER/REPO.git")
 	addrFile := flag.String("addrfile", "", "file to write the git and stats URLs to")
+	pullRefs := flag.Int("pullrefs", 3300, "refs/pull/* to give each -repo that has no packed refs, as GitHub advertises them")
+	shape := flag.String("shape", "github", "server shape: github, v0, nofilter, tipsonly (joined by +)")
+	var repos []string
+	flag.Func("repo", "OWNER/REPO to give pull refs (repeatable)", func(s string) error { repos = append(repos, s); return nil })
 	flag.Parse()
 	if *root == "" || *addrFile == "" {
 		fmt.Fprintln(os.Stderr, "usage: gitserve -root DIR -addrfile FILE")
@@ -32,6 +37,18 @@ func main() {
 		os.Exit(1)
 	}
 	defer srv.Close()
+	sh, err := gittest.ParseShape(*shape)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gitserve:", err)
+		os.Exit(2)
+	}
+	srv.SetShape(sh)
+	for _, r := range repos {
+		if err := srv.AddPullRefs(r, *pullRefs); err != nil {
+			fmt.Fprintln(os.Stderr, "gitserve:", err)
+			os.Exit(1)
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gitserve:", err)
