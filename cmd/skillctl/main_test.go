@@ -58,6 +58,11 @@ func scriptSetup(env *testscript.Env) error {
 	env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 	env.Setenv("GITHUB_TOKEN", "")
 	env.Setenv("GH_TOKEN", "")
+	for _, v := range []string{"GITLAB_TOKEN", "GH_HOST", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "NETRC",
+		"SKILLCTL_TOKEN_127_0_0_1", "SKILLCTL_DEADLINE", "SKILLCTL_TIMEOUT", "SSH_AUTH_SOCK"} {
+		env.Setenv(v, "")
+	}
+	env.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	env.Setenv("NO_COLOR", "")
 	env.Setenv("CORPUS", corpusDir())
 	root, _ := filepath.Abs(filepath.Join("..", ".."))
@@ -136,8 +141,8 @@ func server(ts *testscript.TestScript) *gittest.Server {
 	return s
 }
 
-// gitserver start | stop | restart | reset | shape github|v0|nofilter|tipsonly | fault NAME [COUNT] |
-// fetches N | requests N | maxbytes N
+// gitserver start | stop | restart | reset | shape github|v0|nofilter|tipsonly | auth USER PASS|off |
+// fault NAME [COUNT] | fetches N | requests N | maxbytes N
 //
 // start serves $WORK/.repos on 127.0.0.1 and sets $GITSERVER to its URL; fetches and requests assert the
 // count of upload-pack rounds (or of all HTTP requests) since start or the last reset.
@@ -161,6 +166,15 @@ func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(s.Restart())
 	case "reset":
 		s.ResetStats()
+	case "auth":
+		if len(args) == 2 && args[1] == "off" {
+			s.SetAuth("", "")
+			return
+		}
+		if len(args) != 3 {
+			ts.Fatalf("usage: gitserver auth USER PASS | auth off")
+		}
+		s.SetAuth(args[1], args[2])
 	case "shape":
 		sh, err := gittest.ParseShape(args[1])
 		ts.Check(err)

@@ -109,7 +109,7 @@ func TestFaults(t *testing.T) {
 	}{
 		{"transient 503 then ok", gittest.FaultUnavailable, 2, "", 5 * time.Second},
 		{"503 forever", gittest.FaultUnavailable, 0, "HTTP 503", 5 * time.Second},
-		{"unauthorized", gittest.FaultUnauthorized, 0, "HTTP 401: authentication required", 2 * time.Second},
+		{"unauthorized", gittest.FaultUnauthorized, 0, "HTTP 401: the server refused the credential", 2 * time.Second},
 		{"drop mid-pack once", gittest.FaultDropMidPack, 1, "", 5 * time.Second},
 		{"drop mid-pack always", gittest.FaultDropMidPack, 0, "unexpected EOF", 5 * time.Second},
 		{"garbage", gittest.FaultGarbage, 0, "fetch http://", 5 * time.Second},

@@ -27,6 +27,9 @@ type Remote struct {
 	Cache              *Cache    // nil = no cache
 	Limits             Limits
 	Timeout            time.Duration // longest wait for any byte from the server; 0 = DefaultTimeout
+
+	authFrom  string   // where Username/Password came from, for messages
+	authTried []string // credential sources looked at
 }
 
 // The overall limit on a command's network time is Deadline (SKILLCTL_DEADLINE); Timeout is the idle
@@ -152,21 +155,13 @@ func cleanPath(p string) string {
 	return p
 }
 
-// WithEnvToken sets r's credentials from GITHUB_TOKEN (or GH_TOKEN) when r.URL is on github.com over
-// https, and leaves them empty for every other host: a token is never sent where it was not meant to go,
-// and only as basic auth, never in a URL, an argument, a log line or the cache.
+// WithEnvToken sets r's credentials from the first credential source that has one for r's host (see
+// TokenVar and the list in auth.go: a per-host variable, GITHUB_TOKEN/GH_TOKEN for github.com,
+// GH_ENTERPRISE_TOKEN for GH_HOST, GITLAB_TOKEN for gitlab.com, netrc), over https or to a loopback
+// address only. A token is never sent where it was not meant to go, and only as basic auth, never in a
+// URL, an argument, a log line or the cache.
 func (r Remote) WithEnvToken() Remote {
-	rest, ok := strings.CutPrefix(r.URL, "https://")
-	host, _, _ := strings.Cut(rest, "/")
-	if !ok || !strings.EqualFold(host, "github.com") {
-		return r
-	}
-	tok := os.Getenv("GITHUB_TOKEN")
-	if tok == "" {
-		tok = os.Getenv("GH_TOKEN")
-	}
-	if tok != "" {
-		r.Username, r.Password = "x-access-token", tok
-	}
+	c := credentialsFor(r.URL)
+	r.Username, r.Password, r.authFrom, r.authTried = c.user, c.pass, c.from, c.tried
 	return r
 }

@@ -255,7 +255,8 @@ func (w *httpWire) lsRefs(ctx context.Context, prefixes []string, probe bool) (m
 // wrap adds the URL to an error the way retry does.
 func (w *httpWire) wrap(err error) error {
 	var le *LimitError
-	if errors.As(err, &le) || errors.Is(err, errRefused) {
+	var ae *AuthError
+	if errors.As(err, &le) || errors.Is(err, errRefused) || errors.As(err, &ae) {
 		return err
 	}
 	if errors.Is(err, errStalled) {

@@ -38,10 +38,11 @@ type httpWire struct {
 	client  *http.Client
 	timeout time.Duration
 
-	proto int               // 0: not known yet; 1: v0; 2: v2
-	found bool              // the capability advertisement (GET info/refs) has been read
-	caps  map[string]string // v2 capabilities
-	adv   *packp.AdvRefs    // v0 advertisement: every ref and the capabilities
+	helperAsked bool              // git credential fill has been run
+	proto       int               // 0: not known yet; 1: v0; 2: v2
+	found       bool              // the capability advertisement (GET info/refs) has been read
+	caps        map[string]string // v2 capabilities
+	adv         *packp.AdvRefs    // v0 advertisement: every ref and the capabilities
 }
 
 func newHTTPWire(s *Session, u *url.URL) (*httpWire, error) {
@@ -158,14 +159,7 @@ func (w *httpWire) retry(ctx context.Context, what string, do func(ctx context.C
 	if err == nil {
 		return nil
 	}
-	var le *LimitError
-	if errors.As(err, &le) || errors.Is(err, errRefused) {
-		return err
-	}
-	if errors.Is(err, errStalled) {
-		err = fmt.Errorf("%w for %v", errStalled, w.timeout)
-	}
-	return &RemoteError{URL: w.base, Err: err}
+	return w.wrap(err)
 }
 
 // watchdog cancels a request when no byte has arrived for the timeout, and says so in its error.
@@ -202,8 +196,27 @@ func (w *watchdog) Close() error {
 	return w.rc.Close()
 }
 
-// do sends one HTTP request under an idle timeout and returns the body, read-guarded by the watchdog.
+// do sends one HTTP request under an idle timeout and returns the body, read-guarded by the watchdog. A
+// 401 with no credential sent asks git's credential helpers once per session, then tries again.
 func (w *httpWire) do(ctx context.Context, method, u string, body []byte, contentType string, v2 bool, max int64) (io.ReadCloser, error) {
+	rc, err := w.do1(ctx, method, u, body, contentType, v2, max)
+	var ae *AuthError
+	r := &w.s.r
+	if errors.As(err, &ae) && ae.Code == http.StatusUnauthorized && r.Password == "" && !w.helperAsked {
+		w.helperAsked = true
+		r.authTried = append(r.authTried, "git credential fill")
+		if pu, perr := url.Parse(w.base); perr == nil && (pu.Scheme == "https" || loopback(pu.Hostname())) {
+			if user, pass, ok := gitCredential(ctx, pu); ok {
+				r.Username, r.Password, r.authFrom = user, pass, "git credential fill"
+				return w.do1(ctx, method, u, body, contentType, v2, max)
+			}
+		}
+		ae.Tried = r.authTried
+	}
+	return rc, err
+}
+
+func (w *httpWire) do1(ctx context.Context, method, u string, body []byte, contentType string, v2 bool, max int64) (io.ReadCloser, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	wd := &watchdog{timeout: w.timeout, max: max}
 	wd.timer = time.AfterFunc(w.timeout, func() {
@@ -252,6 +265,18 @@ func (w *httpWire) do(ctx context.Context, method, u string, body []byte, conten
 		resp.Body.Close()
 		wd.timer.Stop()
 		cancel()
+		if c := resp.StatusCode; c == http.StatusUnauthorized || c == http.StatusForbidden {
+			r := &w.s.r
+			from := r.authFrom
+			if from == "" && r.Password != "" {
+				from = "the caller"
+			}
+			host := hostOf(w.base)
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			return nil, &AuthError{URL: w.base, Code: c, Host: strings.Trim(host, "[]"), From: from, Tried: r.authTried}
+		}
 		return nil, &statusError{resp.StatusCode}
 	}
 	wd.rc = &cancelCloser{ReadCloser: resp.Body, cancel: cancel}

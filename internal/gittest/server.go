@@ -133,6 +133,8 @@ type Server struct {
 	faultLeft int // requests the fault still applies to; <=0 means unlimited
 	dropAfter int64
 	shape     Shape
+	authUser  string // with authPass: every request must carry these as basic auth
+	authPass  string
 	pullRefs  int
 	repoMu    sync.Mutex // serialises repository building
 
@@ -247,6 +249,15 @@ func (s *Server) SetShape(sh Shape) {
 	s.shape = sh
 }
 
+// SetAuth makes every request need basic auth with user and pass (an empty user: any user, as servers
+// taking tokens do; an empty pass: no auth needed), as a private repository does; a request without
+// them, or with others, gets 401.
+func (s *Server) SetAuth(user, pass string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authUser, s.authPass = user, pass
+}
+
 // SetPullRefs sets how many refs/pull/* repositories get at their first commit (0: none, a one-ref
 // server). Repositories already committed keep theirs.
 func (s *Server) SetPullRefs(n int) {
@@ -292,6 +303,16 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	cw := &countingWriter{ResponseWriter: w, n: &s.bytesOut, limit: -1}
 	fault, dropAfter, done, shape := s.takeFault(uploadPack)
+	s.mu.Lock()
+	wantUser, wantPass := s.authUser, s.authPass
+	s.mu.Unlock()
+	if wantPass != "" {
+		if u, p, ok := r.BasicAuth(); !ok || (wantUser != "" && u != wantUser) || p != wantPass {
+			cw.Header().Set("WWW-Authenticate", `Basic realm="gittest"`)
+			http.Error(cw, "authentication required", http.StatusUnauthorized)
+			return
+		}
+	}
 	switch fault {
 	case FaultUnavailable:
 		http.Error(cw, "service unavailable", http.StatusServiceUnavailable)
