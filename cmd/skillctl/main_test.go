@@ -35,6 +35,9 @@ func TestScript(t *testing.T) {
 				return err == nil, nil
 			case "short":
 				return testing.Short(), nil
+			case "sshd":
+				_, err := gittest.SSHD()
+				return err == nil, nil
 			case "corpus":
 				_, err := os.Stat(corpusDir())
 				return err == nil, nil
@@ -114,6 +117,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			ts.Check(os.WriteFile(ts.MkAbs(args[0]), b, 0o644))
 		},
 		"gitserver": cmdGitServer,
+		"sshserver": cmdSSHServer,
 		"gitrepo":   cmdGitRepo,
 		// lines FILE N: FILE has exactly N lines.
 		"lines": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -208,6 +212,31 @@ func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("gitserver: unknown subcommand %q", args[0])
 	}
+}
+
+// sshserver start [trust]: runs a real sshd on 127.0.0.1 for the user running the tests, puts its key in
+// $HOME/.ssh/id_ed25519 and, with trust, its host key in $HOME/.ssh/known_hosts. It sets $SSHREPOS to
+// the ssh:// URL of $WORK/.repos (the git server's repositories), $SSHPORT and $SSHFP (the host key's
+// fingerprint). Guard scripts with [!sshd] skip.
+func cmdSSHServer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 1 || args[0] != "start" {
+		ts.Fatalf("usage: sshserver start [trust]")
+	}
+	s, err := gittest.StartSSH(ts.MkAbs(".sshd"))
+	ts.Check(err)
+	ts.Defer(s.Close)
+	home := ts.Getenv("HOME")
+	ts.Check(os.MkdirAll(filepath.Join(home, ".ssh"), 0o700))
+	key, err := os.ReadFile(s.ClientKey)
+	ts.Check(err)
+	ts.Check(os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), key, 0o600))
+	if len(args) > 1 && args[1] == "trust" {
+		ts.Check(os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(s.KnownHosts), 0o600))
+	}
+	ts.Setenv("SSHREPOS", s.URL(ts.MkAbs(".repos")))
+	ts.Setenv("SSHPORT", strconv.Itoa(s.Port))
+	ts.Setenv("SSHUSER", s.User)
+	ts.Setenv("SSHFP", s.Fingerprint)
 }
 
 // gitrepo commit OWNER/REPO BRANCH DIR VAR | tag OWNER/REPO TAG COMMIT | config OWNER/REPO KEY VALUE

@@ -176,6 +176,7 @@ type store struct {
 	mem   map[plumbing.Hash]object
 	used  map[plumbing.Hash]bool
 	cache *Cache
+	local func(plumbing.Hash) (object, bool) // a repository on this machine, read directly (file://)
 }
 
 func newStore(c *Cache) *store {
@@ -191,6 +192,12 @@ func (s *store) get(h plumbing.Hash) (object, bool) {
 		if o, ok := s.cache.get(h); ok {
 			s.mem[h] = o
 			return o, true // already cached: no need to write back
+		}
+	}
+	if s.local != nil {
+		if o, ok := s.local(h); ok {
+			s.mem[h] = o
+			return o, true // on disk already: not copied into the cache
 		}
 	}
 	return object{}, false

@@ -21,6 +21,9 @@ import (
 
 // newWire picks the transport for a session's URL.
 func newWire(s *Session) (wire, error) {
+	if isSCPLike(s.r.URL) {
+		return newSSHWire(s)
+	}
 	u, err := url.Parse(strings.TrimRight(s.r.URL, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: not a clone URL", redact(s.r.URL))
@@ -28,8 +31,12 @@ func newWire(s *Session) (wire, error) {
 	switch {
 	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
 		return newHTTPWire(s, u)
+	case u.Scheme == "file":
+		return newLocalWire(s, u)
+	case u.Scheme == "ssh":
+		return newSSHWire(s)
 	}
-	return nil, fmt.Errorf("fetch %s: not an http(s) clone URL", redact(s.r.URL))
+	return nil, fmt.Errorf("fetch %s: not an http(s), ssh or file clone URL", redact(s.r.URL))
 }
 
 // Protocol v2 over HTTP, as git and GitHub speak it: the client sends "Git-Protocol: version=2"; GET
@@ -184,6 +191,11 @@ func (w *httpWire) refs(ctx context.Context, prefixes []string) (map[string]stri
 	if w.proto == 2 {
 		return w.lsRefs(ctx, prefixes, false)
 	}
+	return refsFromAdv(w.adv, prefixes), nil
+}
+
+// refsFromAdv picks from a v0 advertisement the refs under prefixes, annotated tags peeled.
+func refsFromAdv(adv *packp.AdvRefs, prefixes []string) map[string]string {
 	out := map[string]string{}
 	add := func(name string, h plumbing.Hash) {
 		for _, p := range prefixes {
@@ -193,16 +205,16 @@ func (w *httpWire) refs(ctx context.Context, prefixes []string) (map[string]stri
 			}
 		}
 	}
-	for name, h := range w.adv.References {
+	for name, h := range adv.References {
 		add(name, h)
 	}
-	for name, h := range w.adv.Peeled {
+	for name, h := range adv.Peeled {
 		add(name, h)
 	}
-	if w.adv.Head != nil {
-		add("HEAD", *w.adv.Head)
+	if adv.Head != nil {
+		add("HEAD", *adv.Head)
 	}
-	return out, nil
+	return out
 }
 
 // lsRefs runs the v2 ls-refs command. A probe turns an answer that is not v2 into errNotV2.

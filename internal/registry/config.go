@@ -173,6 +173,9 @@ func parseRegistry(name, raw, base string) (Registry, error) {
 	if src.Kind == source.Git && src.Shorthand && isDir(filepath.Join(base, raw)) {
 		src = source.Source{Kind: source.Local, Dir: raw}
 	}
+	if src.Kind == source.Git && !strings.HasPrefix(src.Repo, "http://") && !strings.HasPrefix(src.Repo, "https://") && !strings.HasPrefix(src.Repo, "file:") {
+		src = source.Source{} // SSH: a registries file from a cloned project must not make skillctl log in anywhere
+	}
 	switch src.Kind {
 	case source.Git:
 		if strings.HasPrefix(src.Repo, "file:") {

@@ -44,7 +44,8 @@ const MaxLen = 2048
 const AcceptedForms = `accepted sources:
   https://github.com/OWNER/REPO/tree/REF/PATH   a folder of a repository, on any host (also .../blob/REF/PATH/SKILL.md)
   OWNER/REPO[/PATH][@REF]                       a repository on github.com
-  https://HOST/OWNER/REPO.git[//PATH][#REF]     a git URL (also file:///ABS/REPO.git)
+  https://HOST/OWNER/REPO.git[//PATH][#REF]     a git URL (also file:///ABS/REPO.git, ssh://USER@HOST/REPO.git)
+  USER@HOST:OWNER/REPO.git[//PATH][#REF]        a repository over SSH
   ./DIR, ../DIR, /DIR, ~/DIR                    a folder on this machine
   NAME, NAME@REGISTRY, AUTHOR/NAME              a skill from a registry`
 
@@ -172,9 +173,7 @@ func Parse(s string) (Source, error) {
 	case isLocal(s):
 		return Source{Kind: Local, Raw: s, Dir: filepath.Clean(s)}, nil
 	case isSCP(s):
-		e := refuse(s, "ssh sources are not supported: skillctl fetches over https")
-		e.Hint = "use the https URL, e.g. https://github.com/OWNER/REPO.git, or the tree URL of the folder\n" + AcceptedForms
-		return Source{}, e
+		return parseSCP(s)
 	case strings.Contains(s, "/"):
 		return parseShorthand(s)
 	}
@@ -332,8 +331,10 @@ func parseURL(s, scheme string) (Source, error) {
 	}
 	switch scheme {
 	case "http", "https", "file":
-	case "ssh", "git", "git+ssh", "ssh+git":
-		e := refuse(s, scheme+":// sources are not supported: skillctl fetches over https")
+	case "ssh", "git+ssh", "ssh+git":
+		return parseSSHURL(s)
+	case "git":
+		e := refuse(s, scheme+":// sources are not supported: the git protocol is unauthenticated and unencrypted")
 		e.Hint = "use the https URL, e.g. https://HOST/OWNER/REPO.git, or the tree URL of the folder\n" + AcceptedForms
 		return Source{}, e
 	default:
@@ -515,6 +516,105 @@ func gitFolderRef(s string, u *url.URL, folderEsc string, src *Source) error {
 		src.Ref = u.Fragment
 	}
 	return nil
+}
+
+// sshUserOK accepts the user names SSH remotes use (git, deploy, a login name), never a password.
+func sshUserOK(u string) bool {
+	if u == "" || len(u) > 64 || u[0] == '-' {
+		return false
+	}
+	for _, c := range u {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseSSHURL reads ssh://[USER@]HOST[:PORT]/PATH[//FOLDER][#REF]. A user name is allowed (it is who to
+// log in as, not a secret); a password is not.
+func parseSSHURL(s string) (Source, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" {
+		return Source{}, refuse(s, "not a URL")
+	}
+	if _, has := u.User.Password(); has {
+		e := refuse(s, "credentials in a URL would be written to the lock and logs")
+		e.Hint = "SSH uses your ssh-agent or ~/.ssh keys; remove the password from the URL"
+		return Source{}, e
+	}
+	user := ""
+	if u.User != nil {
+		if !sshUserOK(u.User.Username()) {
+			return Source{}, refuse(s, "not a valid ssh user name")
+		}
+		user = u.User.Username() + "@"
+	}
+	if u.Hostname() == "" || strings.HasPrefix(u.Hostname(), "-") {
+		return Source{}, refuse(s, "no host")
+	}
+	if u.RawQuery != "" || u.ForceQuery {
+		return Source{}, refuse(s, "a git URL cannot carry a query string")
+	}
+	repoEsc, folderEsc := splitGitPath(u.EscapedPath())
+	segs, p := decodeSegments(repoEsc)
+	if p != "" {
+		return Source{}, refuse(s, p)
+	}
+	if len(segs) == 0 {
+		return Source{}, refuse(s, "no repository path")
+	}
+	host := strings.ToLower(u.Host)
+	src := Source{Kind: Git, Raw: s, Host: host, Repo: "ssh://" + user + host + "/" + pathEscape(path.Join(segs...))}
+	if err := gitFolderRef(s, u, folderEsc, &src); err != nil {
+		return Source{}, err
+	}
+	return src, nil
+}
+
+// parseSCP reads git's scp-like form USER@HOST:PATH[//FOLDER][#REF]; PATH is relative to the user's
+// home on the server, as git reads it, so the form is kept as typed in Repo.
+func parseSCP(s string) (Source, error) {
+	rest, ref, hasRef := strings.Cut(s, "#")
+	at := strings.Index(rest, "@")
+	user, hostPath := rest[:at], rest[at+1:]
+	host, p, _ := strings.Cut(hostPath, ":")
+	if !sshUserOK(user) {
+		return Source{}, refuse(s, "not a valid ssh user name")
+	}
+	if host == "" || strings.HasPrefix(host, "-") || strings.ContainsAny(host, "/@[]") {
+		return Source{}, refuse(s, "no host")
+	}
+	repoPath, folder, _ := strings.Cut(p, "//")
+	segs, prob := decodeSegments(strings.TrimPrefix(repoPath, "/"))
+	if prob != "" {
+		return Source{}, refuse(s, prob)
+	}
+	if len(segs) == 0 || strings.HasPrefix(repoPath, "-") {
+		return Source{}, refuse(s, "no repository path")
+	}
+	lead := ""
+	if strings.HasPrefix(repoPath, "/") {
+		lead = "/"
+	}
+	src := Source{Kind: Git, Raw: s, Host: strings.ToLower(host), Repo: user + "@" + strings.ToLower(host) + ":" + lead + strings.Join(segs, "/")}
+	if folder != "" {
+		fs, prob := decodeSegments(folder)
+		if prob != "" {
+			return Source{}, refuse(s, prob)
+		}
+		src.Path = strings.Join(fs, "/")
+		if src.Path != "" && !validPath(src.Path) {
+			return Source{}, refuse(s, "the path inside the repository is not a plain relative path")
+		}
+	}
+	if hasRef {
+		if pr := refProblem(ref); pr != "" {
+			return Source{}, refuse(s, pr)
+		}
+		src.Ref = ref
+	}
+	return src, nil
 }
 
 func parseFileURL(s string, u *url.URL) (Source, error) {

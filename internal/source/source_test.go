@@ -125,8 +125,12 @@ func TestParseRefuses(t *testing.T) {
 		{"https://user:ghp_secret@github.com/o/r", "credentials"},
 		{"ftp://example.com/o/r", "unknown scheme"},
 		{"javascript://x", "unknown scheme"},
-		{"ssh://git@github.com/o/r.git", "ssh"},
-		{"git@github.com:o/r.git", "ssh"},
+		{"ssh://git:pw@github.com/o/r.git", "credentials"},
+		{"ssh://-oProxyCommand=x@github.com/o/r.git", "user name"},
+		{"-oProxyCommand@github.com:o/r.git", "user name"},
+		{"git@-oProxyCommand:o/r.git", "no host"},
+		{"git@github.com:../r.git", "'..'"},
+		{"git://github.com/o/r.git", "not supported"},
 		{"https:///o/r/tree/main", "no host"},
 		{"https://github.com/o/r/tree/", "no ref"},
 		{"https://github.com/o/r/tree/-upload-pack=x/a", "cannot start with '-'"},
@@ -324,6 +328,7 @@ func FuzzParse(f *testing.F) {
 		"https://git.example.com/x/y.git//a#v1", "file:///srv/r.git//a#main", "https://github.com/o/r/blob/main/SKILL.md",
 		"https://github.com/o/r/tree/main/a%2F..%2Fb", "https://tok@github.com/o/r", "git@github.com:o/r.git",
 		"https://gitlab.com/g/r/-/tree/main/s", "http://127.0.0.1:1/o/r/tree/feature/x/s",
+		"ssh://git@127.0.0.1:2222/srv/r.git//skills/x#v1", "git@github.com:o/r.git//skills/x#main",
 	} {
 		f.Add(s)
 	}
@@ -348,8 +353,15 @@ func FuzzParse(f *testing.F) {
 			if s.Path != "" && !validPath(s.Path) {
 				t.Fatalf("Path %q", s.Path)
 			}
-			if u, err := url.Parse(s.Repo); err != nil || u.User != nil {
+			// An SSH repository names its login user (never a password); every other Repo has none.
+			if isSCP(s.Repo) {
+				if strings.Contains(s.Repo[:strings.Index(s.Repo, "@")], ":") {
+					t.Fatalf("Repo %q carries a password", s.Repo)
+				}
+			} else if u, err := url.Parse(s.Repo); err != nil || u.User != nil && u.Scheme != "ssh" {
 				t.Fatalf("Repo %q: %v", s.Repo, err)
+			} else if _, pw := u.User.Password(); pw {
+				t.Fatalf("Repo %q carries a password", s.Repo)
 			}
 		case Local, Name:
 		default:
@@ -375,4 +387,18 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestParseSSH(t *testing.T) {
+	for in, want := range map[string][3]string{
+		"ssh://git@127.0.0.1:2222/srv/r.git//skills/x#v1": {"ssh://git@127.0.0.1:2222/srv/r.git", "skills/x", "v1"},
+		"ssh://example.com/o/r":                           {"ssh://example.com/o/r", "", ""},
+		"git@github.com:o/r.git//skills/x#main":           {"git@github.com:o/r.git", "skills/x", "main"},
+		"deploy@git.example.com:/srv/r.git":               {"deploy@git.example.com:/srv/r.git", "", ""},
+	} {
+		s, err := Parse(in)
+		if err != nil || s.Kind != Git || s.Repo != want[0] || s.Path != want[1] || s.Ref != want[2] {
+			t.Errorf("Parse(%q) = %q %q %q, %v; want %q", in, s.Repo, s.Path, s.Ref, err, want)
+		}
+	}
 }

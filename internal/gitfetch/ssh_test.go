@@ -1,0 +1,79 @@
+package gitfetch
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/skillctl/skillctl/internal/gittest"
+)
+
+// sshFixture serves the fixture's repositories through a real sshd on 127.0.0.1, with the test key in a
+// fresh ~/.ssh and, when trust is set, the host in its known_hosts.
+func sshFixture(t *testing.T, trust bool) (*fixture, *gittest.SSHServer) {
+	if _, err := gittest.SSHD(); err != nil {
+		t.Skipf("SSH tests need sshd: %v", err)
+	}
+	fx := newFixture(t, "acme/skills")
+	srv, err := gittest.StartSSH(t.TempDir())
+	if err != nil {
+		t.Skipf("sshd cannot run here: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	key, _ := os.ReadFile(srv.ClientKey)
+	os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), key, 0o600)
+	if trust {
+		os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(srv.KnownHosts), 0o600)
+	}
+	return fx, srv
+}
+
+func TestSSH(t *testing.T) {
+	fx, srv := sshFixture(t, true)
+	url := srv.URL(filepath.Join(fx.srv.Root(), "acme", "skills.git"))
+	s, err := Open(Remote{URL: url, Log: fx.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	refs, err := s.Refs(ctx, "refs/heads/main")
+	if err != nil || refs["refs/heads/main"] != fx.commit {
+		t.Fatalf("refs = %v, %v", refs, err)
+	}
+	got, err := s.Fetch(ctx, fx.commit, []string{"skills/python/async"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := got["skills/python/async"]; f == nil || len(f.Files) != 4 {
+		t.Fatalf("folder = %v", f)
+	}
+	// Every request opens a connection (a new git-upload-pack), so this test keeps to a few: about a
+	// second on a quiet machine.
+	if _, err := s.Fetch(ctx, strings.Repeat("0123456789", 4), []string{"x"}); !isType[*MissingCommitError](err) {
+		t.Errorf("absent commit: %T %v", err, err)
+	}
+	if fx.log.String() != "" {
+		t.Errorf("log: %s", fx.log)
+	}
+}
+
+func TestSSHUnknownHost(t *testing.T) {
+	fx, srv := sshFixture(t, false)
+	url := srv.URL(filepath.Join(fx.srv.Root(), "acme", "skills.git"))
+	_, err := ListRefs(context.Background(), Remote{URL: url})
+	var he *HostKeyError
+	if !errors.As(err, &he) || he.Changed || !strings.Contains(err.Error(), "unknown host key "+srv.Fingerprint) {
+		t.Fatalf("err = %T %v", err, err)
+	}
+	if h := strings.Join(he.Hints(), "\n"); !strings.Contains(h, "ssh-keyscan -p ") {
+		t.Errorf("hint = %s", h)
+	}
+}
