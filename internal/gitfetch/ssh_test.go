@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/skillctl/skillctl/internal/gittest"
 )
@@ -62,6 +64,38 @@ func TestSSH(t *testing.T) {
 	}
 	if fx.log.String() != "" {
 		t.Errorf("log: %s", fx.log)
+	}
+
+	// The key from ssh-agent alone, with no key file left in ~/.ssh.
+	agentBin, err := exec.LookPath("ssh-agent")
+	if err != nil {
+		t.Skip("no ssh-agent")
+	}
+	home, _ := os.UserHomeDir()
+	os.Remove(filepath.Join(home, ".ssh", "id_ed25519"))
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ag := exec.Command(agentBin, "-D", "-a", sock)
+	if err := ag.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { ag.Process.Kill(); ag.Wait() }()
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	if out, err := exec.Command("ssh-add", "-q", srv.ClientKey).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v: %s", err, out)
+	}
+	if refs, err := ListRefs(ctx, Remote{URL: url}); err != nil || refs["refs/heads/main"] != fx.commit {
+		t.Errorf("through ssh-agent: %v, %v", refs, err)
+	}
+	t.Setenv("SSH_AUTH_SOCK", "")
+	_, err = ListRefs(ctx, Remote{URL: url})
+	if !isType[*SSHAuthError](err) || !strings.Contains(err.Error(), "accepted none of the ssh keys") {
+		t.Errorf("no key at all: %T %v", err, err)
 	}
 }
 
