@@ -81,7 +81,7 @@ func newFixture(t testing.TB, repo string) *fixture {
 }
 
 func (fx *fixture) remote(repo string) Remote {
-	return Remote{URL: fx.srv.RepoURL(repo), Log: fx.log, Timeout: 5 * time.Second}
+	return Remote{URL: fx.srv.RepoURL(repo), Log: fx.log, Timeout: 15 * time.Second} // generous: a loaded CI machine packs slowly
 }
 
 func TestFetchNestedFolder(t *testing.T) {

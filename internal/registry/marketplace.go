@@ -200,7 +200,8 @@ func parsePlugin(i int, msg json.RawMessage, root string) Plugin {
 		return p
 	}
 	src, err := source.Parse(spec)
-	if err != nil || src.Kind != source.Git {
+	// Only https (and http): a marketplace file must not make skillctl log in over SSH with the user's keys.
+	if err != nil || src.Kind != source.Git || !strings.HasPrefix(src.Repo, "http") {
 		p.Problem = fmt.Sprintf("%s source %q is not a git repository URL", obj.Source, spec)
 		return p
 	}
