@@ -61,7 +61,7 @@ func credentialsFor(raw string) credential {
 	}
 	host := strings.ToLower(u.Hostname())
 	if u.Scheme == "http" && !loopback(host) {
-		c.tried = append(c.tried, "none sent: plain http")
+		c.tried = append(c.tried, "none: credentials are not sent over plain http")
 		return c
 	}
 	try := func(from, user, pass string) bool {

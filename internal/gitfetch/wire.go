@@ -204,8 +204,8 @@ func (w *httpWire) do(ctx context.Context, method, u string, body []byte, conten
 	r := &w.s.r
 	if errors.As(err, &ae) && ae.Code == http.StatusUnauthorized && r.Password == "" && !w.helperAsked {
 		w.helperAsked = true
-		r.authTried = append(r.authTried, "git credential fill")
 		if pu, perr := url.Parse(w.base); perr == nil && (pu.Scheme == "https" || loopback(pu.Hostname())) {
+			r.authTried = append(r.authTried, "git credential fill")
 			if user, pass, ok := gitCredential(ctx, pu); ok {
 				r.Username, r.Password, r.authFrom = user, pass, "git credential fill"
 				return w.do1(ctx, method, u, body, contentType, v2, max)
