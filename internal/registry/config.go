@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Two files configure registries, in the same format:
@@ -88,18 +90,28 @@ func configBase(file string) string {
 	return filepath.Dir(file)
 }
 
-// readConfig reads one file; a missing file is an empty list.
-func readConfig(file string, scope Scope) ([]Registry, error) {
-	data, err := os.ReadFile(file)
+// MaxConfigSize bounds a registries file: a few hundred registries fit in a few KiB.
+const MaxConfigSize = 1 << 20
+
+// readConfig reads one file; a missing file is an empty list. Both files are read under the rule for
+// files a project supplies (localfs.ReadProjectFile: a regular file, never a FIFO or device, capped).
+// link is the symbolic link the project's file was reached through, "" when none, for the caller to say.
+// A project's folder registries must be real folders inside the project (checkProjectFolder).
+func readConfig(file string, scope Scope) (regs []Registry, link string, err error) {
+	base := configBase(file)
+	pf, err := localfs.ReadProjectFile(base, file, MaxConfigSize)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, "", nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	if isProjectFile(file) {
+		link = pf.Link
 	}
 	var cf configFile
-	if err := json.Unmarshal(data, &cf); err != nil {
-		return nil, clierr.WithHint(fmt.Errorf("%s: not a registries file: %v", file, err),
+	if err := json.Unmarshal(pf.Data, &cf); err != nil {
+		return nil, "", clierr.WithHint(fmt.Errorf("%s: not a registries file: %v", file, err),
 			"fix the JSON by hand, or move the file away and add the registries again with 'skillctl registry add'")
 	}
 	seen := map[string]bool{}
@@ -109,17 +121,41 @@ func readConfig(file string, scope Scope) ([]Registry, error) {
 			continue
 		}
 		seen[r.Name] = true
-		n, err := parseRegistry(r.Name, r.URL, configBase(file))
+		n, err := parseRegistry(r.Name, r.URL, base)
+		if err == nil && isProjectFile(file) {
+			err = checkProjectFolder(n, base)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return nil, "", fmt.Errorf("%s: %w", file, err)
 		}
 		n.Scope = scope
 		out = append(out, n)
 	}
-	return out, nil
+	return out, link, nil
 }
 
-// writeConfig replaces file atomically: a crash leaves the old file or the new one, never half of one.
+// checkProjectFolder holds a project's folder registry to the project: a cloned project naming /etc, ~ or
+// a link out of itself would have install copy folders of this machine into it.
+func checkProjectFolder(r Registry, root string) error {
+	if r.dir == "" {
+		return nil
+	}
+	hint := "skillctl registry add " + r.Name + " " + shellWord(textsafe.Escape(r.dir)) + "  # in your own registries, if you trust it"
+	if !localfs.Inside(root, r.dir) {
+		return clierr.WithHint(fmt.Errorf("registry %s: %s: a project's folder registry must lie inside the project", r.Name, textsafe.Escape(r.dir)), hint)
+	}
+	if err := localfs.CheckProjectPath(root, r.dir); err != nil {
+		var pe *localfs.ProjectError
+		if errors.As(err, &pe) {
+			err = pe
+		}
+		return clierr.WithHint(fmt.Errorf("registry %s: %w", r.Name, err), hint)
+	}
+	return nil
+}
+
+// writeConfig replaces file atomically: a crash leaves the old file or the new one, never half of one. A
+// project's file is never written through a link the project carries.
 func writeConfig(file string, regs []Registry) error {
 	if regs == nil {
 		regs = []Registry{}
@@ -127,6 +163,11 @@ func writeConfig(file string, regs []Registry) error {
 	data, err := json.MarshalIndent(configFile{Registries: regs}, "", "  ")
 	if err != nil {
 		return err
+	}
+	if isProjectFile(file) {
+		if err := localfs.CheckProjectPath(configBase(file), file); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
@@ -225,13 +266,23 @@ func shellWord(s string) string {
 // Add records a registry in file (the user or project file), normalising a local folder to an absolute
 // path and a GitHub shorthand to its URL. A name already in that file is an error: remove it first.
 func Add(file, name, rawURL string) (Registry, error) {
-	regs, err := readConfig(file, "")
+	if isProjectFile(file) {
+		if err := localfs.CheckProjectPath(configBase(file), file); err != nil {
+			return Registry{}, err
+		}
+	}
+	regs, _, err := readConfig(file, "")
 	if err != nil {
 		return Registry{}, err
 	}
 	r, err := parseRegistry(name, rawURL, mustGetwd())
 	if err != nil {
 		return Registry{}, err
+	}
+	if isProjectFile(file) {
+		if err := checkProjectFolder(r, configBase(file)); err != nil {
+			return Registry{}, err
+		}
 	}
 	if r.dir != "" {
 		if !isDir(r.dir) {
@@ -261,7 +312,12 @@ func Add(file, name, rawURL string) (Registry, error) {
 
 // Remove deletes the registry called name from file.
 func Remove(file, name string) error {
-	regs, err := readConfig(file, "")
+	if isProjectFile(file) {
+		if err := localfs.CheckProjectPath(configBase(file), file); err != nil {
+			return err
+		}
+	}
+	regs, _, err := readConfig(file, "")
 	if err != nil {
 		return err
 	}

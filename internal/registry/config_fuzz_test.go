@@ -6,13 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // FuzzReadConfig feeds arbitrary bytes as a cloned project's .skillctl/registries.json: reading it must not
 // panic or hang, and whatever it accepts has valid names, URLs that print as they are, and git
-// registries only over the schemes skillctl fetches.
+// registries only over the schemes skillctl fetches, and folder registries only inside the project.
 func FuzzReadConfig(f *testing.F) {
 	for _, s := range []string{
 		`{"registries":[{"name":"team","url":"https://github.com/o/r"}]}`,
@@ -36,7 +37,7 @@ func FuzzReadConfig(f *testing.F) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		regs, err := readConfig(file, ScopeProject)
+		regs, _, err := readConfig(file, ScopeProject)
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("took %v", d)
 		}
@@ -51,8 +52,8 @@ func FuzzReadConfig(f *testing.F) {
 				t.Fatalf("accepted URL %q with hidden characters", r.URL)
 			}
 			if r.IsLocal() {
-				if !filepath.IsAbs(r.dir) {
-					t.Fatalf("local registry %q resolved to a relative folder %q", r.URL, r.dir)
+				if !filepath.IsAbs(r.dir) || !localfs.Inside(root, r.dir) {
+					t.Fatalf("project registry %q reads the folder %q, outside the project", r.URL, r.dir)
 				}
 				continue
 			}

@@ -86,9 +86,12 @@ func LoadFiles(user, project string, git *remote.Session) (*Set, error) {
 		if f.file == "" {
 			continue
 		}
-		regs, err := readConfig(f.file, f.scope)
+		regs, link, err := readConfig(f.file, f.scope)
 		if err != nil {
 			return nil, err
+		}
+		if link != "" {
+			s.note("%s is read through the symbolic link %s", f.file, link)
 		}
 		for _, r := range regs {
 			if !seen[r.Name] {
