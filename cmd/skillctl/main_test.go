@@ -118,6 +118,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		},
 		"gitserver": cmdGitServer,
 		"sshserver": cmdSSHServer,
+		"mkfifo":    cmdMkfifo,
 		"gitrepo":   cmdGitRepo,
 		// lines FILE N: FILE has exactly N lines.
 		"lines": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -71,7 +73,7 @@ func newRegistryListCmd(ios *streams.IO) *cobra.Command {
 		Example: "  skillctl registry list\n  skillctl registry list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := registry.Load(nil)
+			s, err := registry.Load(remote.New(ios, gitfetch.Limits{})) // notes reach stderr
 			if err != nil {
 				return err
 			}
