@@ -27,6 +27,7 @@ func TestTwoGigabyteFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hashes a 2 GiB blob")
 	}
+	t.Parallel()
 	s := startServer(t)
 	start := time.Now()
 	commitWithBlob(t, s, "acme/huge", "skills/huge", "huge", "data.bin", 2<<30)
@@ -160,6 +161,7 @@ func zeroBlob(t *testing.T, bare string, size int64) string {
 // TestZeroBlob checks zeroBlob against git itself on sizes around its run length: git reads the object
 // back whole (inflating it and checking its Adler-32) and finds the size and hash it would give.
 func TestZeroBlob(t *testing.T) {
+	t.Parallel()
 	if !gittest.Available() {
 		t.Skip("needs the git binary")
 	}

@@ -25,6 +25,7 @@ func baseProject(t *testing.T, s *gittest.Server, repo string) *project {
 // TestServerFaults: a server that drops the connection, answers garbage or is unavailable makes the
 // install fail with a clear error naming the URL, and changes nothing; a fault that clears is retried.
 func TestServerFaults(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	p := baseProject(t, s, "acme/faults")
 	url := treeURL(s, "acme/faults", "main", "skills/c")
@@ -78,6 +79,7 @@ func lastLine(s string) string {
 // TestServerStall: a server that accepts the request and sends nothing. The client gives up after its
 // timeout, shortened here with SKILLCTL_TIMEOUT so the test takes seconds, not the default minute.
 func TestServerStall(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	p := baseProject(t, s, "acme/stall")
 	p.env = append(p.env, "SKILLCTL_TIMEOUT=2s")
@@ -101,6 +103,7 @@ func TestServerStall(t *testing.T) {
 // from that branch run: each install must pin one commit and install exactly that commit's content,
 // or fail cleanly, also against a server that refuses wants that are not a branch tip.
 func TestRefMovesDuringInstalls(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	repo := "acme/moving"
 	dirs := map[string]string{}
@@ -206,10 +209,15 @@ func mountTmpfs(t *testing.T, dir string, size int) {
 // last step below it, where the journal and the lock are written, and two levels above, which must
 // complete too: every stage is reached without running the levels that only complete again.
 func TestDiskFull(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	repo := "acme/full"
 	commitSkills(t, s, repo, "v1", 40, "a", "b", "c")
 	cache := t.TempDir() // outside the tmpfs: the cache is not what is tested here
+	// Each level starts from a copy of a project with a installed.
+	tpl := newProject(t)
+	tpl.env = append(tpl.env, "SKILLCTL_CACHE_DIR="+cache)
+	tpl.mustRun("install", treeURL(s, repo, "main", "skills/a"), "--dir", "skills")
 	outcomes := map[string]int{}
 	levels := 0
 	level := func(free int) (completed bool) {
@@ -217,7 +225,7 @@ func TestDiskFull(t *testing.T) {
 		p := newProject(t)
 		p.env = append(p.env, "SKILLCTL_CACHE_DIR="+cache)
 		mountTmpfs(t, p.dir, 2<<20)
-		p.mustRun("install", treeURL(s, repo, "main", "skills/a"), "--dir", "skills")
+		copyTarget(t, tpl.dir, p.dir)
 		fillDisk(t, p.path("filler"), free)
 		before := p.snapshot("skills")
 		r := p.run("install", treeURL(s, repo, "main", "skills/b"), treeURL(s, repo, "main", "skills/c"), "--dir", "skills")
@@ -291,6 +299,7 @@ func fillDisk(t *testing.T, path string, free int) {
 // TestReadOnlyTarget: a target on a read-only mount, and a lock file marked immutable, make the command
 // fail with a clear error and change nothing.
 func TestReadOnlyTarget(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	p := baseProject(t, s, "acme/ro")
 	url := treeURL(s, "acme/ro", "main", "skills/c")
@@ -340,6 +349,7 @@ func TestReadOnlyTarget(t *testing.T) {
 // removing a different skill: they must all succeed in turn (the file lock serialises them) and the lock
 // must end listing exactly what they left.
 func TestConcurrent(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	repo := "acme/many"
 	var names []string

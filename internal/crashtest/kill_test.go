@@ -119,17 +119,24 @@ func (kc *killCase) trial(t *testing.T) *project {
 	t.Helper()
 	p := newProject(t)
 	p.env = append(p.env, "SKILLCTL_CACHE_DIR="+kc.cache)
-	if err := os.CopyFS(p.path("skills"), os.DirFS(filepath.Join(kc.template, "skills"))); err != nil {
+	copyTarget(t, kc.template, p.dir)
+	return p
+}
+
+// copyTarget copies a project's target folder (skills) and lock from one project folder to another: a
+// prepared state in a fraction of the time an install takes.
+func copyTarget(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.CopyFS(filepath.Join(to, "skills"), os.DirFS(filepath.Join(from, "skills"))); err != nil {
 		t.Fatal(err)
 	}
-	lock, err := os.ReadFile(filepath.Join(kc.template, "skills.lock"))
+	lock, err := os.ReadFile(filepath.Join(from, "skills.lock"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(p.path("skills.lock"), lock, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(to, "skills.lock"), lock, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return p
 }
 
 // check recovers a trial's target with the next command and returns whether it holds the state before
@@ -147,6 +154,7 @@ func (kc *killCase) check(t *testing.T, p *project, what string) (rolledBack boo
 // then at random moments, and checks after each kill that the next command's recovery leaves the target
 // consistent with the lock and exactly as it was before the command or as the command would have left it.
 func TestKill9(t *testing.T) {
+	t.Parallel()
 	cases := setupKill(t)
 	t.Run("every step", func(t *testing.T) { killAtEveryStep(t, cases) })
 	t.Run("random", func(t *testing.T) { killAtRandom(t, cases) })

@@ -61,6 +61,7 @@ var hostileTrees = []struct {
 // control sequences, are submodules or cannot exist on a disk. Each must be refused with a clean,
 // printable error, and the target and lock must not change.
 func TestHostileTrees(t *testing.T) {
+	t.Parallel()
 	s := startServer(t)
 	var entries []gittest.Entry
 	for _, h := range hostileTrees {
@@ -118,6 +119,7 @@ func TestManyFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and serves a 100,000-file tree")
 	}
+	t.Parallel()
 	s := startServer(t)
 	const files = 100000
 	start := time.Now()
