@@ -18,15 +18,18 @@ import (
 // addTargetFlags binds the flags every command that touches installed skills shares.
 func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
 	f := cmd.Flags()
-	dir, agent := "install into this folder (one subfolder per skill)", "install where this agent looks (default claude; skillctl agents lists them)"
+	dir, agent := "install into this folder (one subfolder per skill)", "install where these agents look: names, comma-separated or repeated, or 'detected' (default claude; skillctl agents lists them)"
 	if cmd.Name() != "install" {
-		dir, agent = "the folder the skills were installed into (one subfolder per skill)", "the skills installed where this agent looks (default claude; skillctl agents lists them)"
+		dir, agent = "the folder the skills were installed into (one subfolder per skill)", "the skills installed where these agents look: the same list as at install (default claude; skillctl agents lists them)"
 	}
 	f.StringVar(&t.Dir, "dir", "", dir)
-	f.StringVar(&t.Agent, "agent", "", agent)
-	f.BoolVar(&t.Global, "global", false, "use the agent's user-level folder instead of the project's")
+	f.StringSliceVar(&t.Agents, "agent", nil, agent)
+	f.BoolVar(&t.Global, "global", false, "use the agents' user-level folders instead of the project's")
+	if cmd.Name() == "install" {
+		f.BoolVar(&t.Copy, "copy", false, "put real copies in the other agents' folders instead of links")
+	}
 	f.StringVar(&t.Lock, "lock", "", "lock file (default skills.lock in the current folder)")
-	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(install.AgentNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(append(install.AgentNames(), "detected"), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("dir")
 }
 
@@ -149,6 +152,9 @@ func printInstallReport(w io.Writer, rep install.Report) {
 	tw.flush()
 	if len(rep.Installed) > 0 && !rep.DryRun {
 		fmt.Fprintf(w, "into %s, pinned in %s\n", esc(t.Dir), esc(t.Lock))
+		if p := install.PlacedIn(rep.Installed); p != "" {
+			fmt.Fprintf(w, "placed for the other agents in %s\n", esc(p))
+		}
 	}
 	if len(rep.Suggested) > 0 {
 		fmt.Fprintf(w, "related skills you may want: %s\n", esc(strings.Join(rep.Suggested, ", ")))

@@ -226,6 +226,9 @@ func printList(w io.Writer, t install.Target, rows []install.Listed, asJSON bool
 			kind = "-"
 		}
 		tw.row(r.Name, r.State, kind, dash(shortRef(r.Ref)), dash(short(r.Commit)), dash(r.Source))
+		for _, p := range r.Placements {
+			tw.row("  "+p.Mode, p.State, "in "+p.Dir, "", "", "")
+		}
 	}
 	return tw.flush()
 }

@@ -83,6 +83,17 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 				ts.Setenv(a, "")
 			}
 		},
+		// linkto PATH [TARGET]: PATH is a symbolic link (holding TARGET exactly, when given).
+		"linkto": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) < 1 || len(args) > 2 {
+				ts.Fatalf("usage: linkto PATH [TARGET]")
+			}
+			got, err := os.Readlink(ts.MkAbs(args[0]))
+			ok := err == nil && (len(args) == 1 || got == filepath.FromSlash(args[1]))
+			if ok == neg {
+				ts.Fatalf("linkto %s: link holds %q (%v)", args[0], got, err)
+			}
+		},
 		// executable FILE: FILE has an executable bit.
 		"executable": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 1 {

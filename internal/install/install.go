@@ -31,22 +31,23 @@ type Options struct {
 
 // Installed is one skill in the install report; its JSON shape is part of the CLI's interface.
 type Installed struct {
-	Name         string         `json:"name"`
-	Dir          string         `json:"dir"`
-	Source       string         `json:"source"`
-	Repo         string         `json:"repo"`
-	Registry     string         `json:"registry,omitempty"` // "builtin" or "local" when there is no repository
-	Ref          string         `json:"ref,omitempty"`
-	Commit       string         `json:"commit"`
-	Path         string         `json:"path"`
-	Tree         string         `json:"tree"`
-	Hash         string         `json:"hash"`
-	Dependencies []string       `json:"dependencies"`
-	Requested    bool           `json:"requested"`
-	Action       string         `json:"action"` // install, replace, unchanged
-	Files        int            `json:"files"`
-	Bytes        int64          `json:"bytes"`
-	Risks        []risk.Finding `json:"risks,omitempty"`
+	Name         string               `json:"name"`
+	Dir          string               `json:"dir"`
+	Source       string               `json:"source"`
+	Repo         string               `json:"repo"`
+	Registry     string               `json:"registry,omitempty"` // "builtin" or "local" when there is no repository
+	Ref          string               `json:"ref,omitempty"`
+	Commit       string               `json:"commit"`
+	Path         string               `json:"path"`
+	Tree         string               `json:"tree"`
+	Hash         string               `json:"hash"`
+	Dependencies []string             `json:"dependencies"`
+	Requested    bool                 `json:"requested"`
+	Action       string               `json:"action"` // install, replace, unchanged
+	Files        int                  `json:"files"`
+	Bytes        int64                `json:"bytes"`
+	Risks        []risk.Finding       `json:"risks,omitempty"`
+	Placements   []lockfile.Placement `json:"placements,omitempty"` // the other agents' folders it is linked or copied into
 }
 
 // Report is what an install did (or, with --dry-run, would do) in one target.
@@ -103,7 +104,7 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 
 	rep := Report{Target: t}
 	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
-		c := &change{write: map[string]*snapshot.Folder{}, lock: lock}
+		c := &change{write: map[string]*snapshot.Folder{}, lock: lock, force: opts.Force, notes: opts.IO.NoteWriter()}
 		before := lock.Marshal()
 		for _, name := range res.order {
 			n := res.nodes[name]
@@ -116,6 +117,7 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 			if prev != nil && prev.Requested {
 				entry.Requested = true // a skill once asked for stays asked for
 			}
+			entry.Placements = mergePlacements(t, prev)
 			in := installedEntry(entry, action, n.folder)
 			in.Risks = risks[name]
 			rep.Installed = append(rep.Installed, in)
@@ -230,7 +232,7 @@ func describeEntry(e *lockfile.Skill) string {
 func installedEntry(e lockfile.Skill, action string, f *snapshot.Folder) Installed {
 	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
 		Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action,
-		Files: len(f.Files), Bytes: f.Size()}
+		Files: len(f.Files), Bytes: f.Size(), Placements: e.Placements}
 }
 
 // warnDiagnostics notes the skills' warnings (and, under --force, errors), so nothing the validator found

@@ -15,6 +15,7 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // States of an installed skill, comparing the lock with the disk.
@@ -33,6 +34,24 @@ type Listed struct {
 	Commit    string `json:"commit"`
 	Requested bool   `json:"requested"`
 	State     string `json:"state"`
+	// Placements are the other agents' folders the skill is linked or copied into, with their state.
+	Placements []PlacementListed `json:"placements,omitempty"`
+}
+
+// PlacementListed is one placement as list reports it.
+type PlacementListed struct {
+	Dir   string `json:"dir"`
+	Mode  string `json:"mode"`
+	State string `json:"state"` // ok, missing, broken, modified
+}
+
+// placementsOf reports the state of each of e's placements.
+func placementsOf(t Target, e lockfile.Skill) []PlacementListed {
+	var out []PlacementListed
+	for _, p := range e.Placements {
+		out = append(out, PlacementListed{Dir: p.Dir, Mode: p.Mode, State: placementState(t, e, p)})
+	}
+	return out
 }
 
 // ListOptions are the list command's flags.
@@ -86,7 +105,7 @@ func list(t Target, lock *lockfile.Lock) []Listed {
 	for _, e := range lock.In(t.Rel) {
 		st, _ := stateOf(t, e)
 		src := e.Source
-		rows = append(rows, Listed{Name: e.Name, Source: src, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st})
+		rows = append(rows, Listed{Name: e.Name, Source: src, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)})
 	}
 	for _, n := range untracked(t, lock) {
 		rows = append(rows, Listed{Name: n, State: StateUntracked})
@@ -176,6 +195,11 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 					v.Problems = append(v.Problems, fmt.Sprintf("depends on %s, which the lock does not list", d))
 				}
 			}
+			for _, p := range e.Placements {
+				if st := placementState(t, e, p); st != PlaceOK {
+					v.Problems = append(v.Problems, placementProblem(t, e, p, st))
+				}
+			}
 			if p := sourceMismatch(e); p != "" {
 				v.Problems = append(v.Problems, p)
 			}
@@ -191,6 +215,22 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 
 // Clean reports whether the skill matches the lock and has no problems.
 func (v Verified) Clean() bool { return v.State == StateOK && len(v.Problems) == 0 }
+
+// placementProblem says what is wrong with a placement, naming where a broken link points.
+func placementProblem(t Target, e lockfile.Skill, p lockfile.Placement, st string) string {
+	at := filepath.Join(t.absolute(p.Dir), e.Name)
+	want := filepath.Join(t.Dir, e.Name)
+	switch {
+	case st == PlaceMissing:
+		return fmt.Sprintf("%s %s is missing (skillctl install restores it)", p.Mode, at)
+	case st == PlaceModified:
+		return fmt.Sprintf("copy %s differs from the lock", at)
+	}
+	if dest, err := os.Readlink(at); err == nil {
+		return fmt.Sprintf("link %s points to %s; the lock says %s", at, textsafe.Escape(dest), want)
+	}
+	return fmt.Sprintf("%s %s is not a %s to %s", p.Mode, at, p.Mode, want)
+}
 
 // diffFolders names the paths added to, removed from and changed in b relative to a.
 func diffFolders(a, b *snapshot.Folder) (added, removed, changed []string) {
@@ -280,7 +320,7 @@ func Remove(ctx context.Context, opts RemoveOptions) ([]string, error) {
 			removed = append(removed, e.Name)
 			lock.Remove(t.Rel, e.Name)
 		}
-		return &change{remove: removed}, nil
+		return &change{remove: removed, force: opts.Force}, nil
 	})
 	return nonNil(removed), err
 }
@@ -302,7 +342,7 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 		return nil, clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
 	}
 	targets := []Target{t}
-	if opts.Target.Dir == "" && opts.Target.Agent == "" && !opts.Target.Global {
+	if opts.Target.Dir == "" && len(opts.Target.Agents) == 0 && !opts.Target.Global {
 		targets = nil
 		seen := map[string]bool{}
 		for _, e := range lock.Skills {
@@ -344,7 +384,7 @@ func fromLock(w *world, t Target, opts Options) (Report, error) {
 	rep := Report{Target: t}
 	opts.IO.StartProgress("restoring skills from " + filepath.Base(t.Lock))
 	err := withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
-		c := &change{write: map[string]*snapshot.Folder{}}
+		c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
 		var errs []error
 		for _, e := range lock.In(t.Rel) {
 			for _, d := range e.Dependencies {

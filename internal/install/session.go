@@ -50,7 +50,14 @@ func withTarget(ctx context.Context, t Target, dryRun bool, edit func(*lockfile.
 		return err
 	}
 	c.lock = lock
-	if len(c.write) == 0 && len(c.remove) == 0 && string(before) == string(lock.Marshal()) && exists(t.Lock) {
+	prev, err := lockfile.Parse(t.Lock, before)
+	if err != nil {
+		return err
+	}
+	if c.place, err = placementOps(t, prev, lock, c.write, c.force); err != nil {
+		return err
+	}
+	if len(c.write) == 0 && len(c.remove) == 0 && len(c.place) == 0 && string(before) == string(lock.Marshal()) && exists(t.Lock) {
 		return nil
 	}
 	return apply(ctx, t, *c)

@@ -18,17 +18,26 @@ func AgentNames() []string { return agents.Names() }
 
 // TargetOptions choose where skills go and which lock records them.
 type TargetOptions struct {
-	Dir    string // explicit folder; wins over Agent
-	Agent  string // preset name; default "claude"
-	Global bool   // the agent's user-level folder instead of the project's
-	Lock   string // lock file; default skills.lock in the current folder
+	Dir    string   // explicit folder; wins over Agents
+	Agents []string // --agent values: names, comma-separated lists, or "detected"; default "claude"
+	Global bool     // the agents' user-level folders instead of the project's
+	Copy   bool     // place real copies in the other agents' folders instead of links
+	Lock   string   // lock file; default skills.lock in the current folder
 }
 
 // Target is a resolved install location.
 type Target struct {
-	Dir  string // absolute folder that holds one folder per skill
-	Rel  string // Dir as recorded in the lock: relative to the lock's folder when inside it, else absolute
-	Lock string // absolute path of the lock file
+	Dir   string // absolute folder that holds one folder per skill
+	Rel   string // Dir as recorded in the lock: relative to the lock's folder when inside it, else absolute
+	Lock  string // absolute path of the lock file
+	Links []Link // the other chosen agents' folders, where each skill is linked (or copied)
+	Copy  bool   // copies instead of links
+}
+
+// Link is one other folder a skill is placed in.
+type Link struct {
+	Dir string // absolute
+	Rel string // as the lock records it
 }
 
 // ResolveTarget applies the flag rules: --dir, else --agent (with --global), else .claude/skills.
@@ -45,24 +54,23 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		lock = filepath.Join(cwd, lock)
 	}
 	dir := o.Dir
+	var links []string
 	if dir == "" {
-		name := o.Agent
-		if name == "" {
-			name = agents.Default
+		env, envErr := agents.FromOS()
+		chosen, err := agents.Choose(o.Agents, env, agents.DirExists)
+		if err != nil {
+			return Target{}, fmt.Errorf("--agent: %w", err)
 		}
-		a, ok := agents.Lookup(name)
-		if !ok {
-			return Target{}, fmt.Errorf("--agent: %w", agents.UnknownError(name))
+		if o.Global && envErr != nil {
+			return Target{}, fmt.Errorf("--global: %v", envErr)
 		}
-		dir = a.ProjectDir()
-		if o.Global {
-			env, err := agents.FromOS()
-			if err == nil {
-				dir, err = a.GlobalDir(env)
-			}
-			if err != nil {
-				return Target{}, fmt.Errorf("--global: %v", err)
-			}
+		plan, err := agents.Place(chosen, o.Global, env)
+		if err != nil {
+			return Target{}, fmt.Errorf("--global: %w", err)
+		}
+		dir = filepath.FromSlash(plan.Store)
+		for _, l := range plan.Links {
+			links = append(links, filepath.FromSlash(l))
 		}
 	} else if o.Global {
 		return Target{}, fmt.Errorf("--global chooses an agent's user folder; it cannot be combined with --dir")
@@ -71,8 +79,15 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		dir = filepath.Join(cwd, dir)
 	}
 	dir = filepath.Clean(dir)
-	t := Target{Dir: dir, Lock: lock}
+	t := Target{Dir: dir, Lock: lock, Copy: o.Copy}
 	t.Rel = t.relative(dir)
+	for _, l := range links {
+		if !filepath.IsAbs(l) {
+			l = filepath.Join(cwd, l)
+		}
+		l = filepath.Clean(l)
+		t.Links = append(t.Links, Link{Dir: l, Rel: t.relative(l)})
+	}
 	return t, nil
 }
 

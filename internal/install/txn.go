@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -40,6 +41,9 @@ type journal struct {
 	// the lock holding them. Only this target's entries count, because other targets may share the lock
 	// file and change it before an interrupted change here is recovered.
 	Entries string `json:"entries"`
+	// Place are the placements in other agents' folders to create or delete, after the folders above;
+	// whatever was at op i's path is kept in stage/pold/i and a copy is staged in stage/pnew/i.
+	Place []placeOp `json:"place,omitempty"`
 }
 
 // change is what one command does to one target.
@@ -47,6 +51,9 @@ type change struct {
 	write  map[string]*snapshot.Folder
 	remove []string
 	lock   *lockfile.Lock
+	place  []placeOp // derived by withTarget
+	force  bool      // placements may replace what skillctl did not put there
+	notes  io.Writer // where a fallback from links to junctions or copies is said; nil for none
 }
 
 // hooks lets tests stop a transaction between steps, as a crash would.
@@ -78,7 +85,7 @@ func apply(ctx context.Context, t Target, c change) error {
 			os.RemoveAll(stage)
 		}
 	}()
-	for _, sub := range []string{"new", "old"} {
+	for _, sub := range []string{"new", "old", "pnew", "pold"} {
 		if err := os.Mkdir(filepath.Join(stage, sub), 0o755); err != nil {
 			return err
 		}
@@ -105,8 +112,11 @@ func apply(ctx context.Context, t Target, c change) error {
 			return err
 		}
 	}
+	if err := stagePlacements(t, stage, &c); err != nil {
+		return err
+	}
 	lockBytes := c.lock.Marshal()
-	j := journal{Write: names, Remove: append([]string(nil), c.remove...), Entries: entriesHash(c.lock, t.Rel)}
+	j := journal{Write: names, Remove: append([]string(nil), c.remove...), Entries: entriesHash(c.lock, t.Rel), Place: c.place}
 	jb, _ := json.Marshal(j)
 	if err := lockfile.WriteFileAtomic(filepath.Join(stage, "journal"), jb, 0o644); err != nil {
 		return fmt.Errorf("%s: %w", t.Dir, err)
@@ -132,6 +142,12 @@ func apply(ctx context.Context, t Target, c change) error {
 			return rollbackAfter(t, stage, err)
 		}
 		afterStep("moved")
+	}
+	for i, op := range j.Place {
+		if err := applyPlacement(stage, i, op); err != nil {
+			return rollbackAfter(t, stage, fmt.Errorf("%s: %w", op.path(), err))
+		}
+		afterStep("placed")
 	}
 	if err := writeLock(t.Lock, lockBytes); err != nil {
 		return rollbackAfter(t, stage, err)
@@ -196,7 +212,12 @@ func readJournal(t Target, stage string) (journal, error) {
 			return j, bad(fmt.Sprintf("the journal names %q, not a folder of the target", n))
 		}
 	}
-	for _, sub := range []string{"new", "old"} {
+	for _, op := range j.Place {
+		if p := checkJournalPlacement(t, op); p != "" {
+			return j, bad(p)
+		}
+	}
+	for _, sub := range []string{"new", "old", "pnew", "pold"} {
 		if fi, err := os.Lstat(filepath.Join(stage, sub)); err == nil && (!fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0) {
 			return j, bad(sub + " is not a real folder")
 		}
@@ -223,6 +244,11 @@ func rollback(t Target, stage string) error {
 		return err
 	}
 	var errs []error
+	for i := len(j.Place) - 1; i >= 0; i-- {
+		if err := rollbackPlacement(stage, i, j.Place[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, n := range j.Write {
 		// A new folder no longer in the stage was moved into place: take it out again.
 		if !exists(filepath.Join(stage, "new", n)) && exists(filepath.Join(t.Dir, n)) {
@@ -268,6 +294,11 @@ func rollForward(t Target, stage string, j journal) error {
 		}
 		if err := os.Rename(staged, filepath.Join(t.Dir, n)); err != nil {
 			return err
+		}
+	}
+	for i, op := range j.Place {
+		if err := forwardPlacement(stage, i, op); err != nil {
+			return fmt.Errorf("%s: %w", op.path(), err)
 		}
 	}
 	return os.RemoveAll(stage)

@@ -95,7 +95,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 		if err := checkNodes(res, opts.Force, opts.Limits); err != nil {
 			return nil, err
 		}
-		c := &change{write: map[string]*snapshot.Folder{}}
+		c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
 		for _, name := range res.order {
 			n := res.nodes[name]
 			next := n.lockEntry(t)
@@ -134,6 +134,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 					c.write[name] = n.folder
 				}
 			}
+			next.Placements = mergePlacements(t, prev)
 			lock.Put(next)
 			plan = append(plan, u)
 		}

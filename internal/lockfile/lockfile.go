@@ -44,19 +44,35 @@ type Lock struct {
 // Skill is one installed skill. Dir is the target folder relative to the lock's folder, slash-separated;
 // the skill lives at Dir/Name.
 type Skill struct {
-	Name         string   `json:"name"`
-	Dir          string   `json:"dir"`
-	Source       string   `json:"source"`
-	Registry     string   `json:"registry,omitempty"`
-	Repo         string   `json:"repo,omitempty"`
-	Ref          string   `json:"ref,omitempty"`
-	Commit       string   `json:"commit,omitempty"`
-	Path         string   `json:"path,omitempty"`
-	Tree         string   `json:"tree,omitempty"`
-	Hash         string   `json:"hash"`
-	Dependencies []string `json:"dependencies,omitempty"`
-	Requested    bool     `json:"requested"`
+	Name         string      `json:"name"`
+	Dir          string      `json:"dir"`
+	Source       string      `json:"source"`
+	Registry     string      `json:"registry,omitempty"`
+	Repo         string      `json:"repo,omitempty"`
+	Ref          string      `json:"ref,omitempty"`
+	Commit       string      `json:"commit,omitempty"`
+	Path         string      `json:"path,omitempty"`
+	Tree         string      `json:"tree,omitempty"`
+	Hash         string      `json:"hash"`
+	Dependencies []string    `json:"dependencies,omitempty"`
+	Requested    bool        `json:"requested"`
+	Placements   []Placement `json:"placements,omitempty"`
 }
+
+// Placement is another folder where an installed skill appears, for an agent that does not read Dir: a
+// link to Dir/Name (relative, or a junction with an absolute target where links need privileges) or a
+// real copy of it. Dir follows the rules of Skill.Dir.
+type Placement struct {
+	Dir  string `json:"dir"`
+	Mode string `json:"mode"`
+}
+
+// Placement modes.
+const (
+	ModeLink     = "link"
+	ModeJunction = "junction"
+	ModeCopy     = "copy"
+)
 
 var (
 	hexCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
@@ -217,6 +233,24 @@ func (s *Skill) check() error {
 			return fmt.Errorf("invalid dependency name %q", d)
 		}
 	}
+	seen := map[string]bool{s.Dir: true}
+	for _, p := range s.Placements {
+		switch {
+		case textsafe.Escape(p.Dir) != p.Dir:
+			return fmt.Errorf("placement dir %q holds control, invisible or bidirectional characters or invalid UTF-8", p.Dir)
+		case !validDir(p.Dir):
+			return fmt.Errorf("invalid placement dir %q", p.Dir)
+		case p.Mode != ModeLink && p.Mode != ModeJunction && p.Mode != ModeCopy:
+			return fmt.Errorf("placement %s: invalid mode %q: want link, junction or copy", p.Dir, p.Mode)
+		case seen[p.Dir]:
+			return fmt.Errorf("placement %s is listed twice (or is the skill's own folder)", p.Dir)
+		case strings.HasPrefix(p.Dir, "/") != strings.HasPrefix(s.Dir, "/"):
+			// A project's skill is placed only inside the project, a user-level one only outside it: a
+			// cloned lock must not be able to plant links anywhere else on the machine.
+			return fmt.Errorf("placement %s: must be inside the project exactly when %s is", p.Dir, s.Dir)
+		}
+		seen[p.Dir] = true
+	}
 	return nil
 }
 
@@ -325,6 +359,8 @@ func (l *Lock) Normalize() {
 	l.Version = Version
 	for i := range l.Skills {
 		sort.Strings(l.Skills[i].Dependencies)
+		ps := l.Skills[i].Placements
+		sort.Slice(ps, func(a, b int) bool { return ps[a].Dir < ps[b].Dir })
 	}
 	sort.Slice(l.Skills, func(i, j int) bool {
 		a, b := l.Skills[i], l.Skills[j]
@@ -379,6 +415,20 @@ func (l *Lock) Remove(dir, name string) bool {
 		}
 	}
 	return false
+}
+
+// PlacedIn returns the entries with a placement in dir (stored elsewhere), sorted by name.
+func (l *Lock) PlacedIn(dir string) []Skill {
+	var out []Skill
+	for _, s := range l.Skills {
+		for _, p := range s.Placements {
+			if p.Dir == dir {
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // In returns the entries installed in dir, sorted by name.

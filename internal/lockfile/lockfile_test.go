@@ -16,7 +16,8 @@ const c40 = "0123456789abcdef0123456789abcdef01234567"
 func sample() *Lock {
 	return &Lock{Skills: []Skill{
 		{Name: "b", Dir: ".claude/skills", Source: "https://github.com/o/r/tree/main/skills/b", Repo: "https://github.com/o/r.git", Ref: "refs/heads/main", Commit: c40, Path: "skills/b", Tree: c40, Hash: h64, Dependencies: []string{"z", "a"}, Requested: true},
-		{Name: "a", Dir: ".claude/skills", Source: "a", Registry: "builtin", Path: "a", Hash: h64},
+		{Name: "a", Dir: ".claude/skills", Source: "a", Registry: "builtin", Path: "a", Hash: h64,
+			Placements: []Placement{{Dir: ".windsurf/skills", Mode: ModeCopy}, {Dir: ".agents/skills", Mode: ModeLink}}},
 	}}
 }
 
@@ -40,6 +41,12 @@ func TestMarshalIsCanonical(t *testing.T) {
 	}
 	if got := back.Find(".claude/skills", "b").Dependencies; strings.Join(got, ",") != "a,z" {
 		t.Fatalf("dependencies not sorted: %v", got)
+	}
+	if got := back.Find(".claude/skills", "a").Placements; len(got) != 2 || got[0].Dir != ".agents/skills" || got[1].Mode != ModeCopy {
+		t.Fatalf("placements not kept or not sorted: %v", got)
+	}
+	if got := back.PlacedIn(".windsurf/skills"); len(got) != 1 || got[0].Name != "a" {
+		t.Fatalf("PlacedIn = %v", got)
 	}
 }
 
@@ -69,6 +76,12 @@ func TestParseErrors(t *testing.T) {
 		{"key in another case", strings.Replace(valid, `"commit": "`, `"COMMIT": "`, 1), `unknown field "COMMIT"`},
 		{"top-level key twice", `{"version":1,"skills":[],"skills":[]}`, `field "skills" is given twice`},
 		{"bad registry", strings.Replace(valid, `"registry": "builtin"`, `"registry": "Evil Registry"`, 1), "invalid registry"},
+		{"placement mode", strings.Replace(valid, `"mode": "copy"`, `"mode": "hardlink"`, 1), "invalid mode"},
+		{"placement escapes", strings.Replace(valid, `"dir": ".windsurf/skills"`, `"dir": "../x"`, 1), "invalid placement dir"},
+		{"placement is own dir", strings.Replace(valid, `"dir": ".windsurf/skills"`, `"dir": ".claude/skills"`, 1), "listed twice"},
+		{"placement twice", strings.Replace(valid, `"dir": ".windsurf/skills"`, `"dir": ".agents/skills"`, 1), "listed twice"},
+		{"placement bidi", strings.Replace(valid, `"dir": ".windsurf/skills"`, `"dir": ".windsurf/skills\u202e"`, 1), "placement dir"},
+		{"placement outside the project", strings.Replace(valid, `"dir": ".windsurf/skills"`, `"dir": "/etc/cron.d"`, 1), "inside the project exactly when"},
 		{"deep nesting", `{"version":1,"skills":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `]}`, "not a valid lock"},
 	}
 	for _, tt := range tests {
