@@ -225,7 +225,11 @@ func printList(w io.Writer, t install.Target, rows []install.Listed, asJSON bool
 		if r.State == install.StateUntracked {
 			kind = "-"
 		}
-		tw.row(r.Name, r.State, kind, dash(shortRef(r.Ref)), dash(short(r.Commit)), dash(r.Source))
+		src := dash(r.Source)
+		if r.StoredIn != "" {
+			src = r.Mode + " to " + r.StoredIn
+		}
+		tw.row(r.Name, r.State, kind, dash(shortRef(r.Ref)), dash(short(r.Commit)), src)
 		for _, p := range r.Placements {
 			tw.row("  "+p.Mode, p.State, "in "+p.Dir, "", "", "")
 		}

@@ -36,6 +36,10 @@ type Listed struct {
 	State     string `json:"state"`
 	// Placements are the other agents' folders the skill is linked or copied into, with their state.
 	Placements []PlacementListed `json:"placements,omitempty"`
+	// StoredIn and Mode are set for a skill that is only placed in this folder: where it is stored, and
+	// whether this folder holds a link, a junction or a copy of it.
+	StoredIn string `json:"stored_in,omitempty"`
+	Mode     string `json:"mode,omitempty"`
 }
 
 // PlacementListed is one placement as list reports it.
@@ -106,6 +110,15 @@ func list(t Target, lock *lockfile.Lock) []Listed {
 		st, _ := stateOf(t, e)
 		src := e.Source
 		rows = append(rows, Listed{Name: e.Name, Source: src, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)})
+	}
+	for _, e := range lock.PlacedIn(t.Rel) {
+		// Stored in another agent's folder and placed here: shown with the placement's state.
+		for _, p := range e.Placements {
+			if p.Dir == t.Rel {
+				rows = append(rows, Listed{Name: e.Name, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested,
+					State: placementState(t.storeOf(e), e, p), StoredIn: e.Dir, Mode: p.Mode})
+			}
+		}
 	}
 	for _, n := range untracked(t, lock) {
 		rows = append(rows, Listed{Name: n, State: StateUntracked})
@@ -274,6 +287,12 @@ func Remove(ctx context.Context, opts RemoveOptions) ([]string, error) {
 		for _, n := range opts.Names {
 			e := lock.Find(t.Rel, n)
 			if e == nil {
+				for _, p := range lock.PlacedIn(t.Rel) {
+					if p.Name == n {
+						return nil, clierr.WithHint(fmt.Errorf("%s: stored in %s and only placed in %s", n, p.Dir, t.Rel),
+							"pass the --agent list you installed it with, to remove it from every agent's folder")
+					}
+				}
 				if exists(filepath.Join(t.Dir, n)) {
 					return nil, clierr.WithHint(fmt.Errorf("%s: not installed by skillctl (no entry in %s)", n, filepath.Base(t.Lock)), "delete the folder yourself: rm -r "+filepath.Join(t.Dir, n))
 				}

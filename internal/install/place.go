@@ -20,6 +20,11 @@ import (
 // before and after the change with the disk, so install, update, remove, prune and restore all keep them
 // right without code of their own, inside the same crash-safe transaction as the skills' folders.
 
+// storeOf is the target a skill placed in t is stored in (its Dir, with t's lock).
+func (t Target) storeOf(e lockfile.Skill) Target {
+	return Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock}
+}
+
 // placeOp is one placement a change creates (Mode set) or deletes (Mode "").
 type placeOp struct {
 	Dir     string `json:"dir"`     // absolute folder the placement lives in
