@@ -71,10 +71,18 @@ Before writing, install lists what deserves a look in skills from outside the
 binary: executables and scripts, hidden HTML comments and invisible or
 bidirectional Unicode in Markdown, curl|sh lines, and the hosts linked to. On a
 terminal it asks; otherwise (or with --yes) it proceeds after printing the
-summary; --deny-risky refuses.`,
+summary; --deny-risky refuses.
+
+With several --agent values (a comma-separated list, or the flag repeated; 'detected'
+for every agent installed here), each skill is stored once: in .agents/skills when one
+of the agents reads it, else in the first agent's folder, and linked into every other
+agent's folder that does not already show it (--copy makes copies instead; where links
+need a privilege, a junction or a copy is made and said on stderr).`,
 		Example: `  skillctl install python-async-patterns
   skillctl install https://github.com/OWNER/REPO/tree/main/skills/AUTHOR/python-async-patterns
   skillctl install OWNER/REPO/skills/pdf@v1.2.0 --agent codex
+  skillctl install python-async-patterns --agent claude,codex --agent windsurf   # stored once, linked for the others
+  skillctl install python-async-patterns --agent detected --global --copy
   skillctl install ./my-skill --dir /tmp/demo --dry-run
   skillctl install            # reproduce skills.lock (like npm ci)
   skillctl install --frozen   # fail if the lock would change (CI)`,
