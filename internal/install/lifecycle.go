@@ -218,6 +218,21 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 			}
 			out = append(out, v)
 		}
+		for _, e := range lock.PlacedIn(t.Rel) {
+			// Stored elsewhere and placed here: what this folder holds is the placement.
+			st := t.storeOf(e)
+			for _, p := range e.Placements {
+				if p.Dir != t.Rel {
+					continue
+				}
+				v := Verified{Name: e.Name}
+				v.State, _ = stateOf(st, e) // a link is only as good as the copy it points to
+				if ps := placementState(st, e, p); ps != PlaceOK {
+					v.Problems = append(v.Problems, placementProblem(st, e, p, ps))
+				}
+				out = append(out, v)
+			}
+		}
 		return nil, nil
 	})
 	if out == nil {
