@@ -136,6 +136,7 @@ func Parse(file string, data []byte) (*Lock, error) {
 var lockKeys = map[string]bool{
 	"version": true, "skills": true, "name": true, "dir": true, "source": true, "registry": true, "repo": true,
 	"ref": true, "commit": true, "path": true, "tree": true, "hash": true, "dependencies": true, "requested": true,
+	"placements": true, "mode": true,
 }
 
 // checkKeys refuses what encoding/json would quietly accept: a key given twice in one object (the last one
