@@ -108,6 +108,7 @@ func StartSSH(dir string) (*SSHServer, error) {
 		}
 		s.cmd = exec.Command(sshd, "-D", "-e", "-f", cfg)
 		s.cmd.Stderr = &s.stderr
+		dieWithParent(s.cmd)
 		if err := s.cmd.Start(); err != nil {
 			return nil, fmt.Errorf("gittest: sshd: %w", err)
 		}
