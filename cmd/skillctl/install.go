@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"github.com/skillctl/skillctl/internal/install"
 	"github.com/skillctl/skillctl/internal/registry"
@@ -40,9 +37,10 @@ func addLimitFlags(cmd *cobra.Command, l *install.Limits) {
 	f.IntVar(&l.MaxFiles, "max-files", install.DefaultMaxFiles, "refuse a skill with more files than this")
 }
 
-// signalContext is cancelled by Ctrl-C or SIGTERM, so an install stops between steps and undoes itself.
+// signalContext is cancelled by Ctrl-C or SIGTERM, so an install stops between steps and undoes itself;
+// see stoppable for what ends a command that does not stop.
 func signalContext() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return stoppable()
 }
 
 func newInstallCmd(ios *streams.IO) *cobra.Command {

@@ -225,7 +225,14 @@ func printList(w io.Writer, t install.Target, rows []install.Listed, asJSON bool
 		if r.State == install.StateUntracked {
 			kind = "-"
 		}
-		src := dash(r.Source)
+		src := r.Source
+		if r.Reads != "" { // what will be read, not the text the lock says
+			src = r.Reads
+		}
+		if r.Refused != "" {
+			src += " (refused: not read from outside the project)"
+		}
+		src = dash(src)
 		if r.StoredIn != "" {
 			src = r.Mode + " to " + r.StoredIn
 		}

@@ -190,8 +190,7 @@ func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, fo
 		if force {
 			return "replace", nil
 		}
-		return "", clierr.WithHint(fmt.Errorf("%s: %s already exists and was not installed by skillctl", name, dir),
-			"move it away, or replace it with --force")
+		return "", foreignFolder(t, name, "install")
 	}
 	if !sameOrigin(prev, &next) && !force {
 		return "", clierr.WithHint(fmt.Errorf("%s: already installed from %s", name, describeEntry(prev)),

@@ -40,6 +40,10 @@ type Listed struct {
 	// whether this folder holds a link, a junction or a copy of it.
 	StoredIn string `json:"stored_in,omitempty"`
 	Mode     string `json:"mode,omitempty"`
+	// Reads is what restore and update read for this skill (a repository and folder, a local folder),
+	// which the source text need not name; Refused says why they will not read it.
+	Reads   string `json:"reads,omitempty"`
+	Refused string `json:"refused,omitempty"`
 }
 
 // PlacementListed is one placement as list reports it.
@@ -63,15 +67,20 @@ type ListOptions struct {
 	Target TargetOptions
 }
 
-// entryOrigin turns a lock entry back into the place its files come from.
-func entryOrigin(t Target, e lockfile.Skill) origin {
+// entryOrigin turns a lock entry back into the place its files come from. A cloned lock may name any
+// folder or repository of this machine: lockfile's Reads refuses those outside the project.
+func entryOrigin(t Target, e lockfile.Skill) (origin, error) {
+	reads, err := e.Reads(filepath.Dir(t.Lock))
+	if err != nil {
+		return origin{}, err
+	}
 	switch {
 	case e.Repo != "":
-		return origin{kind: fromGit, repo: e.Repo, ref: e.Ref, commit: e.Commit, path: e.Path}
+		return origin{kind: fromGit, repo: e.Repo, ref: e.Ref, commit: e.Commit, path: e.Path}, nil
 	case e.Registry == "local":
-		return origin{kind: fromLocal, dir: t.absolute(e.Path)}
+		return origin{kind: fromLocal, dir: reads}, nil
 	default:
-		return origin{kind: fromBuiltin, path: e.Path}
+		return origin{kind: fromBuiltin, path: e.Path}, nil
 	}
 }
 
@@ -108,8 +117,18 @@ func list(t Target, lock *lockfile.Lock) []Listed {
 	rows := []Listed{}
 	for _, e := range lock.In(t.Rel) {
 		st, _ := stateOf(t, e)
-		src := e.Source
-		rows = append(rows, Listed{Name: e.Name, Source: src, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)})
+		row := Listed{Name: e.Name, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)}
+		if e.Repo != "" || e.Registry == "local" {
+			reads, err := e.Reads(filepath.Dir(t.Lock))
+			if e.Repo != "" && e.Path != "" {
+				reads += "//" + e.Path
+			}
+			row.Reads = reads
+			if err != nil {
+				row.Refused = err.Error()
+			}
+		}
+		rows = append(rows, row)
 	}
 	for _, e := range lock.PlacedIn(t.Rel) {
 		// Stored in another agent's folder and placed here: shown with the placement's state.
@@ -185,7 +204,10 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 				v.Problems = append(v.Problems, "not a readable folder")
 			}
 			if v.State == StateModified && disk != nil {
-				if orig, err := w.load(entryOrigin(t, e)); err == nil && orig.Hash() == e.Hash {
+				o, err := entryOrigin(t, e)
+				if err != nil {
+					v.Problems = append(v.Problems, err.Error())
+				} else if orig, err := w.load(o); err == nil && orig.Hash() == e.Hash {
 					v.Added, v.Removed, v.Changed = diffFolders(orig, disk)
 				} else {
 					v.Problems = append(v.Problems, "the pinned original could not be loaded to name the changed files")
@@ -309,7 +331,7 @@ func Remove(ctx context.Context, opts RemoveOptions) ([]string, error) {
 					}
 				}
 				if exists(filepath.Join(t.Dir, n)) {
-					return nil, clierr.WithHint(fmt.Errorf("%s: not installed by skillctl (no entry in %s)", n, filepath.Base(t.Lock)), "delete the folder yourself: rm -r "+filepath.Join(t.Dir, n))
+					return nil, foreignFolder(t, n, "remove")
 				}
 				return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
 			}
@@ -435,7 +457,11 @@ func fromLock(w *world, t Target, opts Options) (Report, error) {
 				errs = append(errs, clierr.WithHint(fmt.Errorf("%s: has local edits; not overwriting them", e.Name), "or discard them with --force"))
 				continue
 			}
-			o := entryOrigin(t, e)
+			o, err := entryOrigin(t, e)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
 			opts.IO.Note(fmt.Sprintf("%s: restoring from %s", e.Name, o))
 			if p := sourceMismatch(e); p != "" {
 				opts.IO.Warn(e.Name, p)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/agents"
+	"github.com/skillctl/skillctl/internal/clierr"
 )
 
 // AgentNames lists the --agent values, for completion and help; the table lives in internal/agents.
@@ -106,4 +107,27 @@ func (t Target) absolute(p string) string {
 		return filepath.Clean(p)
 	}
 	return filepath.Join(filepath.Dir(t.Lock), filepath.FromSlash(p))
+}
+
+// shared reports whether t lies outside its lock's project (a --global folder such as ~/.claude/skills):
+// every project of the user installs there, each recording its own skills in its own lock, so a folder
+// this lock does not record may belong to another project.
+func (t Target) shared() bool { return filepath.IsAbs(filepath.FromSlash(t.Rel)) }
+
+// foreignFolder is the refusal for a folder in t that t's lock does not record: in a shared folder it may
+// be another project's skill, which this project must never be told to delete or take over.
+func foreignFolder(t Target, name, what string) error {
+	dir := filepath.Join(t.Dir, name)
+	if t.shared() {
+		return clierr.WithHint(fmt.Errorf("%s: not recorded in this project's %s; %s is shared by every project, and another one may have installed it",
+			name, filepath.Base(t.Lock), t.Dir),
+			"run the command in the project whose "+filepath.Base(t.Lock)+" records "+name+", or install into this project's own folder (without --global)")
+	}
+	switch what {
+	case "remove":
+		return clierr.WithHint(fmt.Errorf("%s: not installed by skillctl (no entry in %s)", name, filepath.Base(t.Lock)), "delete the folder yourself: rm -r "+dir)
+	case "dependency":
+		return clierr.WithHint(fmt.Errorf("%s: a new dependency, but %s already exists and was not installed by skillctl", name, dir), "move it away, or replace it with --force")
+	}
+	return clierr.WithHint(fmt.Errorf("%s: %s already exists and was not installed by skillctl", name, dir), "move it away, or replace it with --force")
 }

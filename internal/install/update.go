@@ -3,6 +3,7 @@ package install
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -73,7 +74,11 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 		var raw []string
 		for _, e := range entries {
 			if e.Requested && (len(want) == 0 || want[e.Name]) {
-				raw = append(raw, updateSpec(t, e))
+				spec, err := updateSpec(t, e)
+				if err != nil {
+					return nil, err
+				}
+				raw = append(raw, spec)
 			}
 		}
 		if len(raw) == 0 {
@@ -105,7 +110,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 			case prev == nil:
 				u.Action = "add"
 				if exists(joinTarget(t, name)) && !opts.Force {
-					return nil, clierr.WithHint(fmt.Errorf("%s: a new dependency, but %s already exists and was not installed by skillctl", name, joinTarget(t, name)), "move it away, or replace it with --force")
+					return nil, foreignFolder(t, name, "dependency")
 				}
 				c.write[name] = n.folder
 			default:
@@ -204,7 +209,14 @@ func joinTarget(t Target, name string) string { return t.Dir + "/" + name }
 // not the text the user once typed. That text may be a bare name that resolved through a registry or as
 // a related skill, or a path relative to another working folder; re-reading it could silently move the
 // skill to another source.
-func updateSpec(t Target, e lockfile.Skill) string {
+//
+// A cloned lock may name a folder or repository anywhere on this machine: lockfile's Reads refuses those
+// outside the project, so an update never copies them in.
+func updateSpec(t Target, e lockfile.Skill) (string, error) {
+	reads, err := e.Reads(filepath.Dir(t.Lock))
+	if err != nil {
+		return "", err
+	}
 	switch {
 	case e.Repo != "":
 		ref := e.Ref
@@ -218,11 +230,11 @@ func updateSpec(t Target, e lockfile.Skill) string {
 		if e.Path != "" {
 			spec += "//" + e.Path
 		}
-		return spec + "#" + ref
+		return spec + "#" + ref, nil
 	case e.Registry == "local":
-		return t.absolute(e.Path)
+		return reads, nil
 	case e.Registry != "":
-		return e.Path + "@" + e.Registry
+		return e.Path + "@" + e.Registry, nil
 	}
-	return e.Source
+	return e.Source, nil
 }
