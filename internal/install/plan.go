@@ -28,6 +28,24 @@ type node struct {
 	requested bool
 }
 
+// checkNames refuses a skill whose depends-on holds an entry that is not a skill name, with the rule
+// that says so, before anything looks the entry up or prints it in a graph or a resolution error: such an
+// entry can carry escape sequences, bidi overrides or a look-alike of another name. --force does not
+// change this: no skill can have that name.
+func (n *node) checkNames() error {
+	var lines []string
+	for _, d := range n.diags {
+		if d.Rule == "depends-on-invalid-name" || d.Rule == "depends-on-type" {
+			lines = append(lines, fmt.Sprintf("  %s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return clierr.WithHint(fmt.Errorf("%s: depends-on names that are not skill names; nothing was resolved:\n%s", n.name, strings.Join(lines, "\n")),
+		"a depends-on entry is a skill name of a-z, 0-9 and '-'; ask the skill's author to fix it")
+}
+
 func (n *node) deps() []string {
 	if n.skill == nil {
 		return nil
@@ -35,11 +53,19 @@ func (n *node) deps() []string {
 	return n.skill.DependsOn
 }
 
+// related lists the suggestions that are skill names; the rest (warned about by the validator) are
+// never looked up or printed.
 func (n *node) related() []string {
 	if n.skill == nil {
 		return nil
 	}
-	return n.skill.RelatedSkills
+	var out []string
+	for _, r := range n.skill.RelatedSkills {
+		if manifest.ValidName(r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // resolution is the closed set of skills one install needs.
@@ -222,6 +248,9 @@ func (w *world) resolveAll(specs []rootSpec, withRelated bool) (*resolution, err
 			names = append(names, name)
 		}
 		for _, n := range cur {
+			if err := n.checkNames(); err != nil {
+				return nil, err
+			}
 			for _, d := range n.deps() {
 				ask(d, n)
 			}
