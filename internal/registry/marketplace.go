@@ -12,6 +12,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Marketplace is what skillctl reads of a Claude Code .claude-plugin/marketplace.json: the plugins, where
@@ -105,6 +106,11 @@ func parsePlugin(i int, msg json.RawMessage, root string) Plugin {
 	p.Name, _ = e.Name.(string)
 	if p.Name == "" {
 		p.Name = fmt.Sprintf("plugins[%d]", i)
+	}
+	// A plugin name is printed in notes and used as AUTHOR in AUTHOR/NAME: one carrying control or format
+	// characters, a separator or spaces could forge output or pass for another, so it names nothing.
+	if textsafe.Escape(p.Name) != p.Name || strings.ContainsAny(p.Name, "/\\ ") {
+		return Plugin{Name: fmt.Sprintf("plugins[%d]", i), Problem: fmt.Sprintf("name %q is not a plugin name", p.Name)}
 	}
 	p.Description, _ = e.Description.(string)
 	p.Category, _ = e.Category.(string)
