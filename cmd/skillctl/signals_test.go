@@ -31,7 +31,7 @@ func TestWatchSignals(t *testing.T) {
 			}
 			finished := make(chan struct{})
 			go func() {
-				watchSignals(ch, done, func() { close(cancelled) }, grace, func(s os.Signal) { died <- s })
+				watchSignals(ch, done, func(os.Signal) { close(cancelled) }, grace, func(s os.Signal) { died <- s })
 				close(finished)
 			}()
 			ch <- tc.signals[0]
