@@ -1,0 +1,314 @@
+package resolve
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The walk finds every skill a set of requested skills needs, level by level, through Reqs: the world as
+// the walk sees it, in the spirit of cmd/go's mvs.Reqs. The walk owns the rules (where a name is looked
+// for, in which order, what is ambiguous, how deep a chain may go); an adapter owns the fetching. A table
+// of text cases with a fake Reqs tests every rule (walk_test.go).
+
+// MaxDepth is the longest depends-on chain the walk follows, counting the requested skill: a chain of 64
+// skills is accepted, a 65th is refused with the chain. Published skills nest two or three deep; the cap
+// keeps a hostile repository (a chain of a thousand skills, each a fetch) from holding a run for minutes.
+const MaxDepth = 64
+
+// Place is where a depends-on name is looked for. The walk asks the places in this order and takes the
+// first one that has any candidate.
+type Place int
+
+const (
+	Sibling    Place = iota // a folder of that name beside the skill that asks
+	SameRepo                // a folder of that name elsewhere in the asking skill's repository, same commit
+	Registries              // the configured registries; Rank is the registry's position in lookup order
+	Bundled                 // the skills bundled with skillctl, always last
+)
+
+// Places lists every place in the order the walk asks them.
+var Places = []Place{Sibling, SameRepo, Registries, Bundled}
+
+func (p Place) String() string {
+	switch p {
+	case Sibling:
+		return "sibling folders"
+	case SameRepo:
+		return "the same repository"
+	case Registries:
+		return "the registries"
+	}
+	return "the bundled skills"
+}
+
+// Skill is a skill as the walk sees it.
+type Skill struct {
+	Name string
+	ID   string // where its files come from (REPO@COMMIT:PATH, a folder, builtin:NAME); same name, other ID: a conflict
+	Home string // where its dependencies are looked for, as "not found in HOME" says it
+}
+
+// Ask is a depends-on (or, with WithRelated, related-skills) name and the skill that named it.
+type Ask struct {
+	Name string
+	By   Skill
+}
+
+// Candidate is a skill an ask may resolve to at one place. Within a place the lowest Rank wins; two
+// candidates at that rank are ambiguous.
+type Candidate struct {
+	Skill Skill
+	Rank  int
+}
+
+// Reqs is what the walk needs from the world.
+type Reqs interface {
+	// Required returns the names s depends on and the names it suggests, each in declared order.
+	Required(s Skill) (deps, related []string, err error)
+	// Candidates returns, for each ask in order, the skills of that name at place. It is called once per
+	// place and level with every ask still open, so an adapter can batch its requests.
+	Candidates(place Place, asks []Ask) ([][]Candidate, error)
+}
+
+// WalkOptions change what the walk follows.
+type WalkOptions struct {
+	WithRelated bool // also resolve the requested skills' related-skills, as requested skills
+	MaxDepth    int  // 0 means MaxDepth
+}
+
+// Walked is the closed set of skills a walk found.
+type Walked struct {
+	Graph     *Graph
+	Found     map[string]Skill // by name
+	Names     []string         // found names in the order they were found
+	Roots     []string         // requested: the roots, then related skills found with WithRelated
+	Suggested []string         // related-skills of requested skills that were not found, sorted
+}
+
+// ConflictError is two different skills of one name, both needed.
+type ConflictError struct {
+	Name          string
+	First, Second Skill
+	Chain         []string // how the second was reached; the first was found earlier
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s: two different skills of that name are needed: %s and %s", e.Name, e.First.ID, e.Second.ID)
+}
+
+// AmbiguousError is a name with several candidates at the first place that has any.
+type AmbiguousError struct {
+	Chain      []string // from a requested skill to the ambiguous name
+	Place      Place
+	Candidates []Skill
+}
+
+func (e *AmbiguousError) Error() string {
+	ids := make([]string, len(e.Candidates))
+	for i, c := range e.Candidates {
+		ids[i] = c.ID
+	}
+	return fmt.Sprintf("%s: ambiguous: %d candidates in %s: %s", strings.Join(e.Chain, " -> "), len(ids), e.Place, strings.Join(ids, ", "))
+}
+
+// DepthError is a depends-on chain longer than the limit.
+type DepthError struct {
+	Chain []string
+	Limit int
+}
+
+func (e *DepthError) Error() string {
+	return fmt.Sprintf("%s: depends-on chain longer than %d skills; refusing to follow it", strings.Join(e.Chain, " -> "), e.Limit)
+}
+
+// Walk resolves roots and everything they need through reqs. Missing names and cycles are not errors here:
+// they are recorded in the returned graph, whose Order reports them with their chains (deps draws them
+// first). A conflict, an ambiguity, a chain over the depth limit or an error from reqs ends the walk.
+func Walk(reqs Reqs, roots []Skill, opts WalkOptions) (*Walked, error) {
+	limit := opts.MaxDepth
+	if limit <= 0 {
+		limit = MaxDepth
+	}
+	w := &Walked{Graph: New(), Found: map[string]Skill{}}
+	parent := map[string]string{} // name -> the name that first asked for it
+	depth := map[string]int{}
+	required := map[string][]string{}
+	related := map[string][]string{}
+	chain := func(name string) []string {
+		c := []string{name}
+		for n := name; len(c) <= len(parent); { // parent is a forest; the bound only guards against a bug
+			p, ok := parent[n]
+			if !ok {
+				break
+			}
+			c = append([]string{p}, c...)
+			n = p
+		}
+		return c
+	}
+	add := func(s Skill, d int) (bool, error) {
+		if prev, ok := w.Found[s.Name]; ok {
+			if prev.ID != s.ID {
+				return false, &ConflictError{Name: s.Name, First: prev, Second: s, Chain: chain(s.Name)}
+			}
+			return false, nil
+		}
+		deps, rel, err := reqs.Required(s)
+		if err != nil {
+			return false, err
+		}
+		w.Found[s.Name] = s
+		w.Names = append(w.Names, s.Name)
+		depth[s.Name] = d
+		required[s.Name], related[s.Name] = deps, rel
+		return true, nil
+	}
+
+	var level []string
+	for _, r := range roots {
+		isNew, err := add(r, 1)
+		if err != nil {
+			return nil, err
+		}
+		if isNew {
+			level = append(level, r.Name)
+			w.Roots = append(w.Roots, r.Name)
+		}
+	}
+	relatedOfRoot := map[string]bool{}
+	for _, r := range w.Roots {
+		for _, s := range related[r] {
+			relatedOfRoot[s] = true
+		}
+	}
+
+	first := true
+	for len(level) > 0 {
+		var asks []Ask
+		asked := map[string]bool{}
+		ask := func(name, by string) error {
+			if _, done := w.Found[name]; done || asked[name] {
+				return nil
+			}
+			if depth[by] >= limit {
+				parent[name] = by
+				return &DepthError{Chain: chain(name), Limit: limit}
+			}
+			asked[name] = true
+			parent[name] = by
+			asks = append(asks, Ask{Name: name, By: w.Found[by]})
+			return nil
+		}
+		for _, n := range level {
+			for _, d := range required[n] {
+				if err := ask(d, n); err != nil {
+					return nil, err
+				}
+			}
+			if first && opts.WithRelated {
+				for _, s := range related[n] {
+					if err := ask(s, n); err != nil {
+						return nil, err
+					}
+				}
+			}
+		}
+		first = false
+		level = nil
+
+		open := asks
+		for _, place := range Places {
+			if len(open) == 0 {
+				break
+			}
+			got, err := reqs.Candidates(place, open)
+			if err != nil {
+				return nil, err
+			}
+			var still []Ask
+			for i, a := range open {
+				var cands []Candidate
+				if i < len(got) {
+					cands = got[i]
+				}
+				best := lowest(cands)
+				switch len(best) {
+				case 0:
+					still = append(still, a)
+					continue
+				case 1:
+				default:
+					skills := make([]Skill, len(best))
+					for j, c := range best {
+						skills[j] = c.Skill
+					}
+					return nil, &AmbiguousError{Chain: chain(a.Name), Place: place, Candidates: skills}
+				}
+				s := best[0].Skill
+				if s.Name != a.Name {
+					w.Graph.SetMissing(a.Name, fmt.Sprintf("not found: the folder of that name in %s is the skill %s", place, s.Name))
+				}
+				if _, found := w.Found[s.Name]; !found && s.Name != a.Name {
+					if _, ok := parent[s.Name]; !ok {
+						parent[s.Name] = a.By.Name
+					}
+				}
+				isNew, err := add(s, depth[a.By.Name]+1)
+				if err != nil {
+					return nil, err
+				}
+				if isNew {
+					level = append(level, s.Name)
+					if opts.WithRelated && relatedOfRoot[s.Name] {
+						w.Roots = append(w.Roots, s.Name)
+					}
+				}
+			}
+			open = still
+		}
+		for _, a := range open {
+			why := "not found"
+			if a.By.Home != "" {
+				why = "not found in " + a.By.Home
+			}
+			w.Graph.SetMissing(a.Name, why)
+		}
+	}
+
+	for _, n := range w.Names {
+		w.Graph.Add(n, required[n]...)
+		w.Graph.Relate(n, related[n]...)
+	}
+	seen := map[string]bool{}
+	for _, r := range w.Roots {
+		for _, s := range related[r] {
+			if _, in := w.Found[s]; !in && !seen[s] {
+				seen[s] = true
+				w.Suggested = append(w.Suggested, s)
+			}
+		}
+	}
+	sort.Strings(w.Suggested)
+	return w, nil
+}
+
+// lowest returns the candidates of the lowest rank, in the order given.
+func lowest(cands []Candidate) []Candidate {
+	if len(cands) == 0 {
+		return nil
+	}
+	min := cands[0].Rank
+	for _, c := range cands {
+		if c.Rank < min {
+			min = c.Rank
+		}
+	}
+	var out []Candidate
+	for _, c := range cands {
+		if c.Rank == min {
+			out = append(out, c)
+		}
+	}
+	return out
+}
