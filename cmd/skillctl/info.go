@@ -1,17 +1,16 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/report"
+	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -48,19 +47,11 @@ unless --force.`,
 			defer cancel()
 			defer ios.StopProgress()
 			ios.StartProgress("fetching " + args[0])
-			s, err := registry.Load(remote.New(ios, gitfetch.Limits{}))
+			fd, err := resolver.New(ios, limits.Default).Locate(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			fd, err := s.Fetch(ctx, args[0])
-			if err != nil {
-				var nf *gitfetch.NotFoundError
-				if errors.As(err, &nf) {
-					return fmt.Errorf("%s: %w", args[0], err)
-				}
-				return err
-			}
-			in := registry.Describe(fd)
+			in := resolver.Describe(fd)
 			if asJSON {
 				return writeJSON(ios.Stdout(), in)
 			}
@@ -72,7 +63,7 @@ unless --force.`,
 	return cmd
 }
 
-func printInfo(w io.Writer, in *registry.Info, color bool) {
+func printInfo(w io.Writer, in *resolver.Info, color bool) {
 	paint := func(code, s string) string {
 		if !color || s == "" {
 			return s

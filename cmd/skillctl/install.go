@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
@@ -30,11 +31,11 @@ func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
 	_ = cmd.MarkFlagDirname("dir")
 }
 
-func addLimitFlags(cmd *cobra.Command, l *install.Limits) {
+func addLimitFlags(cmd *cobra.Command, l *limits.Limits) {
 	f := cmd.Flags()
-	f.Int64Var(&l.MaxFileSize, "max-file-size", install.DefaultMaxFileSize, "refuse a skill with a file larger than this many bytes")
-	f.Int64Var(&l.MaxTotalSize, "max-total-size", install.DefaultMaxTotalSize, "refuse a skill larger than this many bytes in all")
-	f.IntVar(&l.MaxFiles, "max-files", install.DefaultMaxFiles, "refuse a skill with more files than this")
+	f.Int64Var(&l.MaxFileSize, "max-file-size", limits.DefaultMaxFileSize, "refuse a skill with a file larger than this many bytes")
+	f.Int64Var(&l.MaxTotalSize, "max-total-size", limits.DefaultMaxTotalSize, "refuse a skill larger than this many bytes in all")
+	f.IntVar(&l.MaxFiles, "max-files", limits.DefaultMaxFiles, "refuse a skill with more files than this")
 }
 
 // signalContext is cancelled by Ctrl-C or SIGTERM, so an install stops between steps and undoes itself;

@@ -11,7 +11,7 @@ import (
 
 // readFolder reads a local source, or a staged folder, within the caps.
 func readFolder(dir string, lim Limits) (*snapshot.Folder, error) {
-	return localfs.Read(dir, localfs.Limits(lim.withDefaults()))
+	return localfs.Read(dir, lim.WithDefaults())
 }
 
 // readInstalled reads a skill folder skillctl wrote, to hash it against the lock. The install caps do not
@@ -25,9 +25,4 @@ func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return !errors.Is(err, os.ErrNotExist)
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }

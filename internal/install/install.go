@@ -10,6 +10,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -76,24 +77,14 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, clierr.Usage(err)
 	}
-	specs, err := parseSources(opts.Sources)
-	if err != nil {
-		return Report{}, err
-	}
-	w, err := newWorld(ctx, opts.IO, opts.Limits)
-	if err != nil {
-		return Report{}, err
-	}
+	r := resolver.New(opts.IO, opts.Limits)
 	opts.IO.StartProgress("resolving and fetching skills")
-	res, err := w.resolveAll(specs, opts.WithRelated)
+	res, err := resolveSources(ctx, r, opts.Sources, opts.WithRelated)
 	opts.IO.StopProgress()
 	if err != nil {
 		return Report{}, err
 	}
-	if res.order, err = res.graph.Order(res.roots...); err != nil {
-		return Report{}, err
-	}
-	if err := checkNodes(res, opts.Force, opts.Limits); err != nil {
+	if err := checkSkills(res, opts.Force, opts.Limits); err != nil {
 		return Report{}, err
 	}
 	warnDiagnostics(opts.IO, res)
@@ -107,8 +98,8 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 		c := &change{write: map[string]*snapshot.Folder{}, lock: lock, force: opts.Force, notes: opts.IO.NoteWriter()}
 		before := lock.Marshal()
 		for _, name := range res.order {
-			n := res.nodes[name]
-			entry := n.lockEntry(t)
+			n := res.Skills[name]
+			entry := lockEntry(t, n)
 			prev := lock.Find(t.Rel, name)
 			action, err := decide(t, name, entry, prev, opts.Force)
 			if err != nil {
@@ -118,18 +109,18 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 				entry.Requested = true // a skill once asked for stays asked for
 			}
 			entry.Placements = mergePlacements(t, prev)
-			in := installedEntry(entry, action, n.folder)
+			in := installedEntry(entry, action, n.Folder)
 			in.Risks = risks[name]
 			rep.Installed = append(rep.Installed, in)
 			if action != "unchanged" {
-				c.write[name] = n.folder
+				c.write[name] = n.Folder
 			}
 			lock.Put(entry)
 		}
 		if opts.Frozen && string(before) != string(lock.Marshal()) {
 			return nil, frozenError(t, rep.Installed)
 		}
-		rep.Suggested = res.suggested
+		rep.Suggested = res.Suggested
 		if rep.Suggested == nil {
 			rep.Suggested = []string{}
 		}
@@ -156,19 +147,20 @@ func frozenError(t Target, ins []Installed) error {
 		"run the same command without --frozen to update the lock, and commit it")
 }
 
-// lockEntry is the node as the lock records it.
-func (n *node) lockEntry(t Target) lockfile.Skill {
-	e := lockfile.Skill{Name: n.name, Dir: t.Rel, Source: n.source, Hash: n.folder.Hash(), Requested: n.requested}
-	switch n.origin.kind {
-	case fromGit:
-		e.Repo, e.Ref, e.Commit, e.Path, e.Tree = n.origin.repo, n.origin.ref, n.origin.commit, n.origin.path, n.folder.Tree
-	case fromBuiltin:
-		e.Registry, e.Path = registry.BuiltinName, n.origin.path
-	case fromLocal:
-		e.Path = t.relative(n.origin.dir)
+// lockEntry is a resolved skill as the lock records it.
+func lockEntry(t Target, n *resolver.Skill) lockfile.Skill {
+	e := lockfile.Skill{Name: n.Name, Dir: t.Rel, Source: n.Source, Hash: n.Folder.Hash(), Requested: n.Requested}
+	o := n.Origin
+	switch o.Kind {
+	case resolver.Git:
+		e.Repo, e.Ref, e.Commit, e.Path, e.Tree = o.Repo, o.Ref, o.Commit, o.Path, n.Folder.Tree
+	case resolver.Builtin:
+		e.Registry, e.Path = registry.BuiltinName, o.Path
+	case resolver.Local:
+		e.Path = t.relative(o.Dir)
 		e.Registry = "local"
 	}
-	e.Dependencies = append([]string(nil), n.deps()...)
+	e.Dependencies = append([]string(nil), n.Deps()...)
 	sort.Strings(e.Dependencies)
 	return e
 }
@@ -238,7 +230,7 @@ func installedEntry(e lockfile.Skill, action string, f *snapshot.Folder) Install
 // is hidden by an install that goes ahead.
 func warnDiagnostics(io *streams.IO, res *resolution) {
 	for _, name := range res.order {
-		for _, d := range res.nodes[name].diags {
+		for _, d := range res.Skills[name].Diags {
 			io.Note(fmt.Sprintf("%s: %s:%d:%d: %s: %s [%s]", name, d.File, d.Line, d.Column, d.Severity, d.Message, d.Rule))
 		}
 	}

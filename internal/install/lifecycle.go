@@ -12,6 +12,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -69,18 +70,18 @@ type ListOptions struct {
 
 // entryOrigin turns a lock entry back into the place its files come from. A cloned lock may name any
 // folder or repository of this machine: lockfile's Reads refuses those outside the project.
-func entryOrigin(t Target, e lockfile.Skill) (origin, error) {
+func entryOrigin(t Target, e lockfile.Skill) (resolver.Origin, error) {
 	reads, err := e.Reads(filepath.Dir(t.Lock))
 	if err != nil {
-		return origin{}, err
+		return resolver.Origin{}, err
 	}
 	switch {
 	case e.Repo != "":
-		return origin{kind: fromGit, repo: e.Repo, ref: e.Ref, commit: e.Commit, path: e.Path}, nil
+		return resolver.Origin{Kind: resolver.Git, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path}, nil
 	case e.Registry == "local":
-		return origin{kind: fromLocal, dir: reads}, nil
+		return resolver.Origin{Kind: resolver.Local, Dir: reads}, nil
 	default:
-		return origin{kind: fromBuiltin, path: e.Path}, nil
+		return resolver.Origin{Kind: resolver.Builtin, Path: e.Path}, nil
 	}
 }
 
@@ -190,10 +191,7 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 	if err != nil {
 		return nil, clierr.Usage(err)
 	}
-	w, err := newWorld(ctx, opts.IO, Limits{})
-	if err != nil {
-		return nil, err
-	}
+	r := resolver.New(opts.IO, Limits{})
 	var out []Verified
 	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
 		for _, e := range lock.In(t.Rel) {
@@ -207,7 +205,7 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 				o, err := entryOrigin(t, e)
 				if err != nil {
 					v.Problems = append(v.Problems, err.Error())
-				} else if orig, err := w.load(o); err == nil && orig.Hash() == e.Hash {
+				} else if orig, err := r.Load(ctx, o); err == nil && orig.Hash() == e.Hash {
 					v.Added, v.Removed, v.Changed = diffFolders(orig, disk)
 				} else {
 					v.Problems = append(v.Problems, "the pinned original could not be loaded to name the changed files")
@@ -420,13 +418,10 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	if len(targets) == 0 || len(lock.In(targets[0].Rel)) == 0 {
 		return nil, clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
 	}
-	w, err := newWorld(ctx, opts.IO, opts.Limits)
-	if err != nil {
-		return nil, err
-	}
+	r := resolver.New(opts.IO, opts.Limits)
 	var reps []Report
 	for _, t := range targets {
-		rep, err := fromLock(w, t, opts)
+		rep, err := fromLock(ctx, r, t, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -435,8 +430,7 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	return reps, nil
 }
 
-func fromLock(w *world, t Target, opts Options) (Report, error) {
-	ctx := w.ctx
+func fromLock(ctx context.Context, r *resolver.Resolver, t Target, opts Options) (Report, error) {
 	rep := Report{Target: t}
 	opts.IO.StartProgress("restoring skills from " + filepath.Base(t.Lock))
 	err := withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
@@ -466,7 +460,7 @@ func fromLock(w *world, t Target, opts Options) (Report, error) {
 			if p := sourceMismatch(e); p != "" {
 				opts.IO.Warn(e.Name, p)
 			}
-			f, err := w.load(o)
+			f, err := r.Load(ctx, o)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
 				continue

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/streams"
 )
@@ -28,11 +29,11 @@ func review(ctx context.Context, io *streams.IO, ro ReviewOptions, res *resoluti
 	found := map[string][]risk.Finding{}
 	risky := 0
 	for _, name := range names {
-		n := res.nodes[name]
-		if n.origin.kind == fromBuiltin {
+		n := res.Skills[name]
+		if n.Origin.Kind == resolver.Builtin {
 			continue
 		}
-		fs := risk.Scan(n.folder)
+		fs := risk.Scan(n.Folder)
 		if len(fs) == 0 {
 			continue
 		}

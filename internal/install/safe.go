@@ -5,37 +5,12 @@ import (
 	"path"
 	"strings"
 
-	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// Limits cap what one skill may bring. Zero fields take the defaults.
-type Limits struct {
-	MaxFileSize  int64
-	MaxTotalSize int64
-	MaxFiles     int
-}
-
-// Default caps: far above the largest published skill's files (p99 60 files, 1.5 MB) but far below what
-// could fill a disk or hide a payload.
-const (
-	DefaultMaxFileSize  = gitfetch.DefaultMaxFileSize
-	DefaultMaxTotalSize = gitfetch.DefaultMaxTotalBytes
-	DefaultMaxFiles     = gitfetch.DefaultMaxFiles
-)
-
-func (l Limits) withDefaults() Limits {
-	if l.MaxFileSize <= 0 {
-		l.MaxFileSize = DefaultMaxFileSize
-	}
-	if l.MaxTotalSize <= 0 {
-		l.MaxTotalSize = DefaultMaxTotalSize
-	}
-	if l.MaxFiles <= 0 {
-		l.MaxFiles = DefaultMaxFiles
-	}
-	return l
-}
+// Limits cap what one skill may bring (see internal/limits, their one home). Zero fields take the defaults.
+type Limits = limits.Limits
 
 // UnsafeError is a folder refused for what it contains, not for its SKILL.md.
 type UnsafeError struct {
@@ -53,7 +28,7 @@ func (e *UnsafeError) Error() string {
 // no two names that differ only in case (they collide on macOS and Windows); symlinks only to files inside
 // the folder, resolved through other links too; and the size caps. It runs before anything is written.
 func checkFolder(skill string, f *snapshot.Folder, lim Limits) error {
-	lim = lim.withDefaults()
+	lim = lim.WithDefaults()
 	if len(f.Files) > lim.MaxFiles {
 		return &UnsafeError{Skill: skill, Problem: fmt.Sprintf("%d files, over the limit of %d (raise it with --max-files)", len(f.Files), lim.MaxFiles)}
 	}

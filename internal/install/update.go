@@ -9,6 +9,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/streams"
 )
@@ -53,10 +54,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 	if opts.Check {
 		opts.DryRun = true
 	}
-	w, err := newWorld(ctx, opts.IO, opts.Limits)
-	if err != nil {
-		return nil, 0, err
-	}
+	r := resolver.New(opts.IO, opts.Limits)
 	var plan []Updated
 	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
 		entries := lock.In(t.Rel)
@@ -84,26 +82,19 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 		if len(raw) == 0 {
 			return nil, nil
 		}
-		specs, err := parseSources(raw)
-		if err != nil {
-			return nil, err
-		}
 		opts.IO.StartProgress("checking for updates")
-		res, err := w.resolveAll(specs, false)
+		res, err := resolveSources(ctx, r, raw, false)
 		opts.IO.StopProgress()
 		if err != nil {
 			return nil, err
 		}
-		if res.order, err = res.graph.Order(res.roots...); err != nil {
-			return nil, err
-		}
-		if err := checkNodes(res, opts.Force, opts.Limits); err != nil {
+		if err := checkSkills(res, opts.Force, opts.Limits); err != nil {
 			return nil, err
 		}
 		c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
 		for _, name := range res.order {
-			n := res.nodes[name]
-			next := n.lockEntry(t)
+			n := res.Skills[name]
+			next := lockEntry(t, n)
 			prev := lock.Find(t.Rel, name)
 			u := Updated{Name: name, ToCommit: next.Commit, ToHash: next.Hash}
 			switch {
@@ -112,7 +103,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 				if exists(joinTarget(t, name)) && !opts.Force {
 					return nil, foreignFolder(t, name, "dependency")
 				}
-				c.write[name] = n.folder
+				c.write[name] = n.Folder
 			default:
 				u.FromCommit, u.FromHash = prev.Commit, prev.Hash
 				if !sameOrigin(prev, &next) && !opts.Force {
@@ -126,7 +117,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 					switch st, _ := stateOf(t, *prev); st {
 					case StateMissing:
 						u.Action = "restore"
-						c.write[name] = n.folder
+						c.write[name] = n.Folder
 					case StateModified:
 						u.Edited = true
 					}
@@ -136,7 +127,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 							"skillctl verify  # to see which files changed", "or discard the edits with --force")
 					}
 					u.Action = "update"
-					c.write[name] = n.folder
+					c.write[name] = n.Folder
 				}
 			}
 			next.Placements = mergePlacements(t, prev)

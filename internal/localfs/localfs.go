@@ -9,15 +9,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// Limits bound what Read accepts; a zero field means no bound.
-type Limits struct {
-	MaxFileSize  int64
-	MaxTotalSize int64
-	MaxFiles     int
-}
+// Limits bound what Read accepts; here a zero field means no bound (callers pass limits.Default or
+// their flags' values).
+type Limits = limits.Limits
 
 // Read loads dir: regular files with their executable bit, symlinks as links (never followed), .git
 // folders skipped; anything else (a device, a socket, a FIFO) is an error, as is crossing a limit, which is

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
-	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/remote"
 )
 
@@ -75,7 +75,7 @@ func Load(git *remote.Session) (*Set, error) {
 // entry wins and the user's is not searched.
 func LoadFiles(user, project string, git *remote.Session) (*Set, error) {
 	if git == nil {
-		git = remote.New(nil, gitfetch.Limits{})
+		git = remote.New(nil, limits.Limits{})
 	}
 	s := &Set{builtin: NewBuiltin(), git: git, indexes: map[string]*Index{}, expanded: map[string][]Candidate{}}
 	seen := map[string]bool{}

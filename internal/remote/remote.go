@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -31,8 +32,9 @@ type Session struct {
 
 // New opens the default object cache (a cache that cannot be opened is a note, not a failure: the run
 // only gets slower) and returns a session whose fetches are capped by lim.
-func New(io *streams.IO, lim gitfetch.Limits) *Session {
-	s := &Session{io: io, limits: lim, refs: map[string]map[string]string{}, listing: map[string][]string{}}
+func New(io *streams.IO, lim limits.Limits) *Session {
+	lim = lim.WithDefaults()
+	s := &Session{io: io, limits: gitfetch.Limits{MaxFileSize: lim.MaxFileSize, MaxTotalBytes: lim.MaxTotalSize, MaxFiles: lim.MaxFiles}, refs: map[string]map[string]string{}, listing: map[string][]string{}}
 	if dir := gitfetch.DefaultCacheDir(); dir != "" {
 		c, err := gitfetch.OpenCache(dir)
 		if err != nil {

@@ -20,8 +20,12 @@ func isHex(s string, n int) bool {
 	return true
 }
 
-// isCommit accepts SHA-1 and SHA-256 object names.
-func isCommit(s string) bool { return isHex(s, 40) || isHex(s, 64) }
+// IsCommit is the one rule for a commit hash: 40 hex digits, a SHA-1 object name, in either case (it is
+// recorded lowercased). skillctl fetches through go-git v5, which speaks SHA-1 repositories only, so a
+// 64-digit SHA-256 name is not taken for a commit: it would pass here and fail at the server.
+func IsCommit(s string) bool { return isHex(s, 40) }
+
+func isCommit(s string) bool { return IsCommit(s) }
 
 // ResolveRef decides the ref and commit of a Git source from the remote's advertised refs, which map full
 // names ("HEAD", "refs/heads/feature/x", "refs/tags/v1.2") to peeled commit hashes. For tree URLs it splits

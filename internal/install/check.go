@@ -1,0 +1,66 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/report"
+	"github.com/skillctl/skillctl/internal/resolver"
+)
+
+// resolution is what the resolver found, in install order (dependencies first).
+type resolution struct {
+	*resolver.Resolution
+	order []string
+}
+
+// resolveSources resolves raws and orders them; a cycle or a missing skill fails here, with its chain.
+func resolveSources(ctx context.Context, r *resolver.Resolver, raws []string, withRelated bool) (*resolution, error) {
+	res, err := r.Resolve(ctx, raws, withRelated)
+	if err != nil {
+		return nil, err
+	}
+	order, err := res.Graph.Order(res.Roots...)
+	if err != nil {
+		return nil, err
+	}
+	return &resolution{Resolution: res, order: order}, nil
+}
+
+// checkSkills refuses, all at once, the skills that may not be installed: over the caps or unsafe, blocked
+// by their marketplace's security report, or invalid (unless forced).
+func checkSkills(res *resolution, force bool, lim Limits) error {
+	var errs []error
+	for _, name := range res.order {
+		n := res.Skills[name]
+		if err := checkFolder(name, n.Folder, lim); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if r, err := report.Check(n.Folder); err == nil && r != nil && r.Blocked && !force {
+			why := r.Summary
+			if why == "" {
+				why = "no summary given"
+			}
+			errs = append(errs, clierr.WithHint(fmt.Errorf("%s: blocked by its marketplace security report (risk %s): %s", name, dash(r.Risk), why),
+				"see the findings with: skillctl info "+n.Source, "install it anyway with --force"))
+			continue
+		}
+		if force || manifest.Valid(n.Diags) {
+			continue
+		}
+		var lines []string
+		for _, d := range n.Diags {
+			if d.Severity == manifest.Error {
+				lines = append(lines, fmt.Sprintf("  %s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
+			}
+		}
+		errs = append(errs, clierr.WithHint(fmt.Errorf("%s: invalid skill (from %s):\n%s", name, n.Origin, strings.Join(lines, "\n")),
+			"fix the skill upstream, or install it anyway with --force"))
+	}
+	return errors.Join(errs...)
+}

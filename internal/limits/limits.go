@@ -1,0 +1,35 @@
+// Package limits is the one set of caps on what one skill may bring: the same numbers bound a fetch, a
+// local folder read and an install, so a skill accepted one way is accepted every way.
+package limits
+
+// Limits cap one skill folder (for a fetch of several folders at once: all of them together).
+type Limits struct {
+	MaxFileSize  int64 // bytes of one file
+	MaxTotalSize int64 // bytes of all files
+	MaxFiles     int   // number of files
+}
+
+// Default caps: far above the largest published skill's files (p99 60 files, 1.5 MB) but far below what
+// could fill a disk or hide a payload.
+const (
+	DefaultMaxFileSize  = 10 << 20
+	DefaultMaxTotalSize = 100 << 20
+	DefaultMaxFiles     = 5000
+)
+
+// Default is the caps a command uses unless its flags raise or lower them.
+var Default = Limits{MaxFileSize: DefaultMaxFileSize, MaxTotalSize: DefaultMaxTotalSize, MaxFiles: DefaultMaxFiles}
+
+// WithDefaults fills the fields that are zero or negative with the defaults.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = DefaultMaxFileSize
+	}
+	if l.MaxTotalSize <= 0 {
+		l.MaxTotalSize = DefaultMaxTotalSize
+	}
+	if l.MaxFiles <= 0 {
+		l.MaxFiles = DefaultMaxFiles
+	}
+	return l
+}

@@ -1,0 +1,105 @@
+package resolver
+
+import (
+	"fmt"
+	"path"
+	"path/filepath"
+
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/report"
+	"github.com/skillctl/skillctl/internal/risk"
+)
+
+// Info is what 'skillctl info' shows; its JSON shape is part of the CLI's interface.
+type Info struct {
+	Name          string            `json:"name"`
+	Description   string            `json:"description"`
+	License       string            `json:"license,omitempty"`
+	Compatibility string            `json:"compatibility,omitempty"`
+	AllowedTools  string            `json:"allowed_tools,omitempty"`
+	Metadata      map[string]string `json:"metadata,omitempty"`
+	DependsOn     []string          `json:"depends_on"`
+	Related       []string          `json:"related_skills"`
+	Valid         bool              `json:"valid"`
+	Problems      []string          `json:"problems"`
+
+	Origin   string `json:"origin"`
+	Registry string `json:"registry,omitempty"`
+	Author   string `json:"author,omitempty"`
+	Repo     string `json:"repo,omitempty"`
+	Ref      string `json:"ref,omitempty"`
+	Commit   string `json:"commit,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Dir      string `json:"dir,omitempty"`
+	Tree     string `json:"tree,omitempty"`
+	Hash     string `json:"hash"`
+
+	Files  []FileInfo     `json:"files"`
+	Bytes  int64          `json:"bytes"`
+	Report *report.Report `json:"report"`
+	Risks  []risk.Finding `json:"risks"`
+}
+
+// FileInfo is one file of a skill.
+type FileInfo struct {
+	Path string `json:"path"`
+	Mode string `json:"mode"`
+	Size int    `json:"size"`
+}
+
+// Describe builds the Info of a fetched skill. It never fails: an unreadable SKILL.md or report shows
+// up as problems, which is what a user asking about a skill wants to see.
+func Describe(fd *Located) *Info {
+	f, o := fd.Folder, fd.Origin
+	in := &Info{Name: fd.Label, Origin: o.String(), Registry: fd.Registry, Author: fd.Author, Repo: o.Repo,
+		Ref: o.Ref, Commit: o.Commit, Path: o.Path, Dir: o.Dir, Tree: f.Tree, Hash: f.Hash(), Bytes: f.Size(),
+		DependsOn: []string{}, Related: []string{}, Problems: []string{}, Files: []FileInfo{}}
+	if o.Kind == Builtin {
+		in.Registry = registry.BuiltinName
+	}
+	for _, fl := range f.Files {
+		in.Files = append(in.Files, FileInfo{Path: fl.Path, Mode: fl.Mode.String(), Size: len(fl.Data)})
+	}
+	md := f.File("SKILL.md")
+	if md == nil {
+		md = f.File("skill.md")
+	}
+	if md == nil {
+		in.Problems = append(in.Problems, "SKILL.md: missing")
+	} else {
+		dir := path.Base(o.Path)
+		if o.Dir != "" {
+			dir = filepath.Base(o.Dir)
+		}
+		if o.Path == "" && o.Dir == "" {
+			dir = ""
+		}
+		sk, diags := manifest.Check(manifest.Input{File: "SKILL.md", Dir: dir, Data: md.Data, Files: f.Paths()}, manifest.Mode{})
+		in.Valid = manifest.Valid(diags)
+		for _, d := range diags {
+			if d.Severity == manifest.Error {
+				in.Problems = append(in.Problems, fmt.Sprintf("SKILL.md:%d:%d: %s [%s]", d.Line, d.Column, d.Message, d.Rule))
+			}
+		}
+		if sk != nil {
+			if sk.Name != "" {
+				in.Name = sk.Name
+			}
+			in.Description, in.License, in.Compatibility, in.AllowedTools = sk.Description, sk.License, sk.Compatibility, sk.AllowedTools
+			in.Metadata = sk.Metadata
+			in.DependsOn = append(in.DependsOn, sk.DependsOn...)
+			in.Related = append(in.Related, sk.RelatedSkills...)
+		}
+	}
+	r, err := report.Check(f)
+	if err != nil {
+		in.Problems = append(in.Problems, err.Error())
+	}
+	in.Report = r
+	in.Risks = risk.Scan(f)
+	if in.Risks == nil {
+		in.Risks = []risk.Finding{}
+	}
+	return in
+}

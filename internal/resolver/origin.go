@@ -1,0 +1,72 @@
+package resolver
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/skillctl/skillctl/internal/registry"
+)
+
+// Kind says which sort of place a folder came from.
+type Kind int
+
+const (
+	Git     Kind = iota // a folder of a git repository at a commit
+	Builtin             // a skill bundled with skillctl
+	Local               // a folder on this machine
+)
+
+// Origin says exactly where one folder came from: enough to fetch the same bytes again.
+type Origin struct {
+	Kind   Kind
+	Repo   string // clone URL
+	Ref    string // full ref name the commit was resolved from; "" when pinned by commit
+	Commit string
+	Path   string // folder in the repository, the bundled skill's name, or the folder inside a local registry
+	Dir    string // local folder, absolute
+}
+
+// Key identifies the folder: two origins with one key are the same files.
+func (o Origin) Key() string {
+	switch o.Kind {
+	case Git:
+		return "git " + o.Repo + "@" + o.Commit + ":" + o.Path
+	case Builtin:
+		return "builtin " + o.Path
+	}
+	return "local " + o.Dir
+}
+
+// String is the origin as users read it in messages and plans: REPO@COMMIT:PATH, builtin:NAME or a folder.
+func (o Origin) String() string {
+	switch o.Kind {
+	case Git:
+		p := o.Path
+		if p == "" {
+			p = "."
+		}
+		return fmt.Sprintf("%s@%s:%s", o.Repo, Short(o.Commit), p)
+	case Builtin:
+		return registry.BuiltinName + ":" + o.Path
+	}
+	return o.Dir
+}
+
+// home is where the dependencies of a skill from o are looked for, as "not found in HOME" says it.
+func (o Origin) home() string {
+	switch o.Kind {
+	case Git:
+		return fmt.Sprintf("%s@%s nor in any registry", o.Repo, Short(o.Commit))
+	case Local:
+		return filepath.Dir(o.Dir) + " nor in any registry"
+	}
+	return "any registry"
+}
+
+// Short abbreviates a commit hash for people; the lock and --json keep it whole.
+func Short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}

@@ -1,0 +1,353 @@
+// Package resolver is the only code that turns a source into skill folders at commits: a tree or blob
+// URL, an OWNER/REPO shorthand, a git URL, a local path (~/x included), NAME, NAME@REGISTRY, AUTHOR/NAME,
+// or a lock entry's origin. Every command that needs a skill (install, deps, info, search, update, check,
+// verify, registry) asks one Resolver, which holds the run's one git session (object cache, ref memo,
+// fetch notes) and its registries, so no two commands can read a source differently.
+//
+// The dependency walk's rules live in the pure package resolve; this package adapts the world to it
+// (walk.go) and does the fetching.
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/limits"
+	"github.com/skillctl/skillctl/internal/localfs"
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/remote"
+	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/streams"
+)
+
+// Resolver resolves sources for one run. It is not safe for concurrent use.
+type Resolver struct {
+	io      *streams.IO
+	limits  limits.Limits
+	git     *remote.Session
+	builtin *registry.Builtin
+	regs    *registry.Set
+}
+
+// New returns a resolver whose fetches and local reads are capped by lim (zero fields: the defaults) and
+// whose notes go to io.
+func New(io *streams.IO, lim limits.Limits) *Resolver {
+	lim = lim.WithDefaults()
+	return &Resolver{io: io, limits: lim, git: remote.New(io, lim), builtin: registry.NewBuiltin()}
+}
+
+// Limits are the caps this resolver fetches with.
+func (r *Resolver) Limits() limits.Limits { return r.limits }
+
+// Registries loads the configured registries once per run, on first use, so a run that never looks a
+// name up never reads the configuration.
+func (r *Resolver) Registries() (*registry.Set, error) {
+	if r.regs == nil {
+		s, err := registry.Load(r.git)
+		if err != nil {
+			return nil, err
+		}
+		r.regs = s
+	}
+	return r.regs, nil
+}
+
+// registries is Registries for a lookup, whose failure needs a way out.
+func (r *Resolver) registries() (*registry.Set, error) {
+	s, err := r.Registries()
+	if err != nil {
+		return nil, clierr.WithHint(err, "see 'skillctl registry list', or fix the file it names")
+	}
+	return s, nil
+}
+
+// Located is a folder a source named, in memory, and how it was found.
+type Located struct {
+	Origin   Origin
+	Folder   *snapshot.Folder
+	Source   string // as typed, or the depends-on name that led to it
+	Registry string // the registry that named it, if one did
+	Author   string // its author in that registry's layout
+	Label    string // the name it was found by: the registry entry's, else the folder's
+}
+
+// Locate finds the folder one source names and fetches it into memory.
+func (r *Resolver) Locate(ctx context.Context, raw string) (*Located, error) {
+	got, err := r.LocateAll(ctx, []string{raw})
+	if err != nil {
+		return nil, err
+	}
+	return got[0], nil
+}
+
+// LocateAll is Locate for several sources, in order. Git sources are pinned first and then fetched in one
+// batch per repository and commit.
+func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, error) {
+	out := make([]*Located, len(raws))
+	type want struct {
+		at int
+		o  Origin
+	}
+	batches := map[string][]want{}
+	var keys []string
+	for i, raw := range raws {
+		s, err := source.Parse(raw)
+		if err != nil {
+			return nil, clierr.Usage(err)
+		}
+		if s.Kind == source.Git && s.Shorthand && s.Author != "" {
+			// OWNER/REPO and AUTHOR/NAME look alike: a configured registry's AUTHOR/NAME wins.
+			if l := r.authorName(ctx, s, raw); l != nil {
+				out[i] = l
+				continue
+			}
+		}
+		switch s.Kind {
+		case source.Git:
+			o, err := r.pin(ctx, &s)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", raw, err)
+			}
+			k := o.Repo + "@" + o.Commit
+			if _, ok := batches[k]; !ok {
+				keys = append(keys, k)
+			}
+			batches[k] = append(batches[k], want{i, o})
+		case source.Local:
+			dir := ExpandHome(s.Dir)
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				problem := "no such folder"
+				if err == nil {
+					problem = "not a folder"
+				}
+				return nil, clierr.WithHint(fmt.Errorf("%s: %s", raw, problem), "a local source is the path of a folder that holds a SKILL.md")
+			}
+			if !hasSkillMD(dir) {
+				// Checked before reading: `skillctl install /` must not walk the disk to say no.
+				return nil, clierr.WithHint(fmt.Errorf("%s: not a skill: no SKILL.md in that folder", raw), "point the source at a folder that holds a SKILL.md")
+			}
+			f, err := r.readLocal(dir)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", raw, err)
+			}
+			out[i] = &Located{Origin: Origin{Kind: Local, Dir: dir}, Folder: f, Source: raw, Label: filepath.Base(dir)}
+		case source.Name:
+			l, err := r.byName(ctx, s.Name, s.Author, s.Registry, raw)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = l
+		}
+	}
+	for _, k := range keys {
+		b := batches[k]
+		paths := make([]string, len(b))
+		for i, w := range b {
+			paths[i] = w.o.Path
+		}
+		repo, commit := b[0].o.Repo, b[0].o.Commit
+		got, missing, err := r.git.Fetch(ctx, repo, commit, paths)
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) > 0 {
+			return nil, clierr.WithHint(fmt.Errorf("%s: no folder %s at commit %s", repo, strings.Join(missing, ", "), Short(commit)),
+				"check the path in the URL; the ref was resolved to that commit")
+		}
+		for _, w := range b {
+			label := path.Base(w.o.Path)
+			if w.o.Path == "" {
+				label = strings.TrimSuffix(path.Base(w.o.Repo), ".git")
+			}
+			out[w.at] = &Located{Origin: w.o, Folder: got[w.o.Path], Source: raws[w.at], Label: label}
+		}
+	}
+	return out, nil
+}
+
+// ExpandHome turns a leading ~ into the home folder and makes the path absolute: '~/x' quoted past the
+// shell means the same folder as ~/x.
+func ExpandHome(dir string) string {
+	if dir == "~" || strings.HasPrefix(dir, "~/") || strings.HasPrefix(dir, "~"+string(filepath.Separator)) {
+		if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, dir[1:])
+		}
+	}
+	if a, err := filepath.Abs(dir); err == nil {
+		return a
+	}
+	return dir
+}
+
+func hasSkillMD(dir string) bool {
+	for _, n := range []string{"SKILL.md", "skill.md"} {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// readLocal reads a folder from disk with the same caps as a fetch.
+func (r *Resolver) readLocal(dir string) (*snapshot.Folder, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s: not a folder", dir)
+	}
+	return localfs.Read(dir, r.limits)
+}
+
+// pin resolves a git source to the commit it names now (under protocol v2 one ls-refs for the refs that
+// could match; none when the source names a commit).
+func (r *Resolver) pin(ctx context.Context, s *source.Source) (Origin, error) {
+	o := Origin{Kind: Git, Repo: s.Repo}
+	if source.IsCommit(s.Ref) && len(s.TreeRest) == 0 {
+		o.Commit, o.Path = strings.ToLower(s.Ref), s.Path
+		return o, nil
+	}
+	ref, commit, err := r.git.Resolve(ctx, s)
+	if err != nil {
+		return o, err
+	}
+	o.Ref, o.Commit, o.Path = ref, commit, s.Path
+	return o, nil
+}
+
+// byName finds a skill asked for by name: NAME, NAME@REGISTRY or AUTHOR/NAME. Without @REGISTRY a name
+// found in two configured registries is ambiguous (the error lists the command that picks each); the
+// bundled registry answers only when no configured one does.
+func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*Located, error) {
+	regs, err := r.registries()
+	if err != nil {
+		return nil, err
+	}
+	var cands []registry.Candidate
+	if reg != "" {
+		cands, err = regs.Lookup(ctx, name, author, reg)
+	} else {
+		cands, err = regs.LookupAll(ctx, name, author)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", raw, err)
+	}
+	var configured, builtin []registry.Candidate
+	for _, c := range cands {
+		if c.Builtin() {
+			builtin = append(builtin, c)
+		} else {
+			configured = append(configured, c)
+		}
+	}
+	if len(configured) == 0 {
+		configured = builtin
+	}
+	switch len(configured) {
+	case 0:
+		hints := []string{"skillctl search " + name}
+		if reg == "" || reg == registry.BuiltinName {
+			hints = append(hints, "bundled skills: "+strings.Join(r.builtin.Names(), ", "))
+		}
+		hints = append(hints, "install from a repository with a URL, e.g. skillctl install https://github.com/OWNER/REPO/tree/main/skills/"+name)
+		where := "any registry (" + strings.Join(regs.Names(), ", ") + ")"
+		if reg != "" {
+			where = "registry " + reg
+		}
+		return nil, clierr.WithHint(fmt.Errorf("%s: no skill of that name in %s", raw, where), hints...)
+	case 1:
+		return r.candidate(ctx, configured[0], raw)
+	}
+	return nil, registry.Ambiguous(name, configured)
+}
+
+// authorName tries a two-part shorthand as AUTHOR/NAME in the configured registries (not the bundled
+// one). Any failure means "not a registry skill": the caller goes on with OWNER/REPO on github.com.
+func (r *Resolver) authorName(ctx context.Context, s source.Source, raw string) *Located {
+	regs, err := r.registries()
+	if err != nil {
+		return nil
+	}
+	cands, err := regs.LookupAll(ctx, s.Name, s.Author)
+	if err != nil {
+		return nil
+	}
+	var configured []registry.Candidate
+	for _, c := range cands {
+		if !c.Builtin() {
+			configured = append(configured, c)
+		}
+	}
+	if len(configured) != 1 {
+		return nil
+	}
+	l, err := r.candidate(ctx, configured[0], raw)
+	if err != nil {
+		return nil
+	}
+	return l
+}
+
+// origin is where a registry's candidate lives.
+func candidateOrigin(c registry.Candidate) Origin {
+	switch {
+	case c.Builtin():
+		return Origin{Kind: Builtin, Path: c.Path}
+	case c.Dir != "":
+		return Origin{Kind: Local, Dir: c.Dir, Path: c.Path}
+	}
+	return Origin{Kind: Git, Repo: c.Repo, Ref: c.Ref, Commit: c.Commit, Path: c.Path}
+}
+
+// candidate fetches a registry's answer.
+func (r *Resolver) candidate(ctx context.Context, c registry.Candidate, src string) (*Located, error) {
+	o := candidateOrigin(c)
+	f, err := r.Load(ctx, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	return &Located{Origin: o, Folder: f, Source: src, Registry: c.Registry, Author: c.Author, Label: c.Name}, nil
+}
+
+// Load fetches the folder an origin names: for reinstalling from the lock, verify and update.
+func (r *Resolver) Load(ctx context.Context, o Origin) (*snapshot.Folder, error) {
+	switch o.Kind {
+	case Builtin:
+		f, ok := r.builtin.Folder(o.Path)
+		if !ok {
+			return nil, fmt.Errorf("%s: no bundled skill of that name in this skillctl", o.Path)
+		}
+		return f, nil
+	case Local:
+		return r.readLocal(o.Dir)
+	}
+	got, missing, err := r.git.Fetch(ctx, o.Repo, o.Commit, []string{o.Path})
+	if err != nil {
+		return nil, err
+	}
+	if f := got[o.Path]; f != nil && len(missing) == 0 {
+		return f, nil
+	}
+	return nil, fmt.Errorf("%s: no folder %s at commit %s", o.Repo, o.Path, Short(o.Commit))
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var errNotSkill = errors.New("not a skill: no SKILL.md in that folder")

@@ -1,0 +1,425 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/resolve"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// Skill is a located folder read as a skill.
+type Skill struct {
+	*Located
+	Name      string // the installed name: the one SKILL.md declares when valid, else the folder's
+	Manifest  *manifest.Skill
+	Diags     []manifest.Diagnostic
+	Requested bool
+}
+
+// Deps are the names the skill depends on.
+func (s *Skill) Deps() []string {
+	if s.Manifest == nil {
+		return nil
+	}
+	return s.Manifest.DependsOn
+}
+
+// Related are the names the skill suggests that are skill names; the rest (warned about by the
+// validator) are never looked up or printed.
+func (s *Skill) Related() []string {
+	if s.Manifest == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range s.Manifest.RelatedSkills {
+		if manifest.ValidName(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkNames refuses a skill whose depends-on holds an entry that is not a skill name, with the rule
+// that says so, before anything looks the entry up or prints it in a graph or a resolution error: such an
+// entry can carry escape sequences, bidi overrides or a look-alike of another name. --force does not
+// change this: no skill can have that name.
+func (s *Skill) checkNames() error {
+	var lines []string
+	for _, d := range s.Diags {
+		if d.Rule == "depends-on-invalid-name" || d.Rule == "depends-on-type" {
+			lines = append(lines, fmt.Sprintf("  %s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return clierr.WithHint(fmt.Errorf("%s: depends-on names that are not skill names; nothing was resolved:\n%s", s.Name, strings.Join(lines, "\n")),
+		"a depends-on entry is a skill name of a-z, 0-9 and '-'; ask the skill's author to fix it")
+}
+
+// Read reads a located folder's SKILL.md. A mismatch between the declared name and the folder's is the
+// validator's name-dir-mismatch error, reported in Diags.
+func Read(l *Located) (*Skill, error) {
+	f := l.Folder
+	md := f.File("SKILL.md")
+	if md == nil {
+		md = f.File("skill.md")
+	}
+	if md == nil || md.Mode == snapshot.Symlink {
+		return nil, clierr.WithHint(fmt.Errorf("%s: %w", l.Origin, errNotSkill), "point the source at a folder that holds a SKILL.md")
+	}
+	dir := ""
+	if l.Origin.Path != "" {
+		dir = path.Base(l.Origin.Path)
+	}
+	if l.Origin.Kind == Local {
+		dir = filepath.Base(l.Origin.Dir)
+	}
+	sk, diags := manifest.Check(manifest.Input{File: path.Join(dir, md.Path), Dir: dir, Data: md.Data, Files: f.Paths()}, manifest.Mode{})
+	name := dir
+	if sk != nil && manifest.ValidName(sk.Name) {
+		name = sk.Name
+	}
+	if name == "" || !manifest.ValidName(name) {
+		return nil, fmt.Errorf("%s: cannot tell the skill's name: its SKILL.md has no valid name and its folder name %q is not one", l.Origin, dir)
+	}
+	out := &Skill{Located: l, Name: name, Manifest: sk, Diags: diags}
+	if err := out.checkNames(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Resolution is the closed set of skills some sources need.
+type Resolution struct {
+	Skills    map[string]*Skill // by name
+	Roots     []string          // requested: the sources, then related skills with withRelated
+	Graph     *resolve.Graph    // for Order (install order, cycles and missing names with their chains)
+	Suggested []string          // related skills of the requested ones, not resolved
+}
+
+// Resolve locates the sources and walks everything they depend on (see resolve.Walk for the rules).
+// Missing names and cycles are in the graph, not errors, so deps can draw them; Order reports them.
+func (r *Resolver) Resolve(ctx context.Context, raws []string, withRelated bool) (*Resolution, error) {
+	locs, err := r.LocateAll(ctx, raws)
+	if err != nil {
+		return nil, err
+	}
+	a := &adapter{r: r, ctx: ctx, skills: map[string]*Skill{}, cands: map[string]registry.Candidate{}}
+	var roots []resolve.Skill
+	for _, l := range locs {
+		sk, err := Read(l)
+		if err != nil {
+			return nil, err
+		}
+		roots = append(roots, a.add(sk))
+	}
+	w, err := resolve.Walk(a, roots, resolve.WalkOptions{WithRelated: withRelated})
+	if err != nil {
+		return nil, a.explain(err)
+	}
+	res := &Resolution{Skills: map[string]*Skill{}, Roots: w.Roots, Graph: w.Graph, Suggested: w.Suggested}
+	for _, n := range w.Names {
+		sk := a.skills[w.Found[n].ID]
+		if sk.Folder == nil { // found unfetched: only an ambiguity leaves one so, and that is an error
+			return nil, fmt.Errorf("%s: internal error: resolved without its files", n)
+		}
+		res.Skills[n] = sk
+	}
+	for _, n := range w.Roots {
+		res.Skills[n].Requested = true
+	}
+	return res, nil
+}
+
+// adapter is the world as resolve.Walk sees it.
+type adapter struct {
+	r      *Resolver
+	ctx    context.Context
+	skills map[string]*Skill             // by origin key
+	cands  map[string]registry.Candidate // registry candidates by origin key, for messages
+}
+
+func (a *adapter) add(sk *Skill) resolve.Skill {
+	k := sk.Origin.Key()
+	if prev, ok := a.skills[k]; ok && prev.Folder != nil {
+		sk = prev
+	}
+	a.skills[k] = sk
+	return resolve.Skill{Name: sk.Name, ID: k, Home: sk.Origin.home()}
+}
+
+// unfetched stands for a candidate that is not worth fetching yet: one of several, which the walk
+// reports as ambiguous without reading them.
+func (a *adapter) unfetched(name string, o Origin) resolve.Skill {
+	k := o.Key()
+	if _, ok := a.skills[k]; !ok {
+		a.skills[k] = &Skill{Located: &Located{Origin: o, Source: name, Label: name}, Name: name}
+	}
+	return resolve.Skill{Name: a.skills[k].Name, ID: k, Home: o.home()}
+}
+
+func (a *adapter) Required(s resolve.Skill) ([]string, []string, error) {
+	sk := a.skills[s.ID]
+	if sk == nil {
+		return nil, nil, fmt.Errorf("%s: internal error: unknown skill", s.ID)
+	}
+	if sk.Folder == nil {
+		f, err := a.r.Load(a.ctx, sk.Origin)
+		if err != nil {
+			return nil, nil, err
+		}
+		read, err := Read(&Located{Origin: sk.Origin, Folder: f, Source: sk.Source, Label: sk.Label})
+		if err != nil {
+			return nil, nil, err
+		}
+		*sk = *read
+	}
+	return sk.Deps(), sk.Related(), nil
+}
+
+func (a *adapter) Candidates(place resolve.Place, asks []resolve.Ask) ([][]resolve.Candidate, error) {
+	switch place {
+	case resolve.Sibling:
+		return a.siblings(asks)
+	case resolve.SameRepo:
+		return a.sameRepo(asks)
+	case resolve.Registries:
+		return a.registries(asks)
+	}
+	return a.bundled(asks)
+}
+
+// siblings: a folder of the name beside the asking skill, in its repository at its commit or on disk.
+// One fetch per repository and commit for the whole level.
+func (a *adapter) siblings(asks []resolve.Ask) ([][]resolve.Candidate, error) {
+	out := make([][]resolve.Candidate, len(asks))
+	type at struct{ repo, commit string }
+	want := map[at]map[string][]int{} // repo@commit -> sibling path -> asks
+	var order []at
+	for i, ask := range asks {
+		o := a.skills[ask.By.ID].Origin
+		switch o.Kind {
+		case Git:
+			k := at{o.Repo, o.Commit}
+			if want[k] == nil {
+				want[k] = map[string][]int{}
+				order = append(order, k)
+			}
+			p := path.Join(path.Dir(o.Path), ask.Name)
+			want[k][p] = append(want[k][p], i)
+		case Local:
+			dir := filepath.Join(filepath.Dir(o.Dir), ask.Name)
+			if !hasSkillMD(dir) {
+				continue
+			}
+			f, err := a.r.readLocal(dir)
+			if err != nil {
+				return nil, err
+			}
+			sk, err := Read(&Located{Origin: Origin{Kind: Local, Dir: dir}, Folder: f, Source: ask.Name, Label: ask.Name})
+			if err != nil {
+				return nil, err
+			}
+			out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+		}
+	}
+	for _, k := range order {
+		paths := sortedKeys(want[k])
+		got, _, err := a.r.git.Fetch(a.ctx, k.repo, k.commit, paths)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range paths {
+			f := got[p]
+			if f == nil || (f.File("SKILL.md") == nil && f.File("skill.md") == nil) {
+				continue
+			}
+			for _, i := range want[k][p] {
+				sk, err := Read(&Located{Origin: Origin{Kind: Git, Repo: k.repo, Commit: k.commit, Path: p}, Folder: f, Source: asks[i].Name, Label: asks[i].Name})
+				if err != nil {
+					return nil, err
+				}
+				out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+			}
+		}
+	}
+	return out, nil
+}
+
+// sameRepo: the skill folders of that name elsewhere in the asking skill's repository at its commit, from
+// a listing of its trees. A unique one is fetched (one batch per repository and commit); several are
+// returned unfetched, for the walk to report.
+func (a *adapter) sameRepo(asks []resolve.Ask) ([][]resolve.Candidate, error) {
+	out := make([][]resolve.Candidate, len(asks))
+	type fetch struct {
+		at   []int
+		path string
+	}
+	batches := map[string][]fetch{}
+	var order []string
+	for i, ask := range asks {
+		o := a.skills[ask.By.ID].Origin
+		if o.Kind != Git {
+			continue
+		}
+		all, err := a.r.git.Skills(a.ctx, o.Repo, o.Commit)
+		if err != nil {
+			return nil, err
+		}
+		sibling := path.Join(path.Dir(o.Path), ask.Name)
+		var found []string
+		for _, c := range all {
+			if path.Base(c) == ask.Name && c != sibling {
+				found = append(found, c)
+			}
+		}
+		slices.Sort(found)
+		if len(found) > 1 {
+			for _, p := range found {
+				out[i] = append(out[i], resolve.Candidate{Skill: a.unfetched(ask.Name, Origin{Kind: Git, Repo: o.Repo, Commit: o.Commit, Path: p})})
+			}
+			continue
+		}
+		if len(found) == 1 {
+			k := o.Repo + "\x00" + o.Commit
+			if _, ok := batches[k]; !ok {
+				order = append(order, k)
+			}
+			batches[k] = append(batches[k], fetch{[]int{i}, found[0]})
+		}
+	}
+	for _, k := range order {
+		repo, commit, _ := strings.Cut(k, "\x00")
+		var paths []string
+		for _, f := range batches[k] {
+			paths = append(paths, f.path)
+		}
+		got, _, err := a.r.git.Fetch(a.ctx, repo, commit, paths)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range batches[k] {
+			folder := got[f.path]
+			if folder == nil {
+				continue
+			}
+			for _, i := range f.at {
+				sk, err := Read(&Located{Origin: Origin{Kind: Git, Repo: repo, Commit: commit, Path: f.path}, Folder: folder, Source: asks[i].Name, Label: asks[i].Name})
+				if err != nil {
+					return nil, err
+				}
+				out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+			}
+		}
+	}
+	return out, nil
+}
+
+// registries: the configured registries in order; each answer is the first registry that has the name,
+// ranked by its position. The bundled registry answers at its own place, last.
+func (a *adapter) registries(asks []resolve.Ask) ([][]resolve.Candidate, error) {
+	out := make([][]resolve.Candidate, len(asks))
+	regs, err := a.r.registries()
+	if err != nil {
+		return nil, err
+	}
+	rank := map[string]int{}
+	for i, n := range regs.Names() {
+		rank[n] = i
+	}
+	for i, ask := range asks {
+		cands, err := regs.Lookup(a.ctx, ask.Name, "", "")
+		if err != nil {
+			return nil, err
+		}
+		var configured []registry.Candidate
+		for _, c := range cands {
+			if !c.Builtin() {
+				configured = append(configured, c)
+			}
+		}
+		if len(configured) > 1 {
+			for _, c := range configured {
+				o := candidateOrigin(c)
+				a.cands[o.Key()] = c
+				out[i] = append(out[i], resolve.Candidate{Skill: a.unfetched(ask.Name, o), Rank: rank[c.Registry]})
+			}
+			continue
+		}
+		for _, c := range configured {
+			l, err := a.r.candidate(a.ctx, c, ask.Name)
+			if err != nil {
+				return nil, err
+			}
+			sk, err := Read(l)
+			if err != nil {
+				return nil, err
+			}
+			a.cands[sk.Origin.Key()] = c
+			out[i] = []resolve.Candidate{{Skill: a.add(sk), Rank: rank[c.Registry]}}
+		}
+	}
+	return out, nil
+}
+
+// bundled: the skill of that name bundled with skillctl.
+func (a *adapter) bundled(asks []resolve.Ask) ([][]resolve.Candidate, error) {
+	out := make([][]resolve.Candidate, len(asks))
+	for i, ask := range asks {
+		f, ok := a.r.builtin.Folder(ask.Name)
+		if !ok {
+			continue
+		}
+		sk, err := Read(&Located{Origin: Origin{Kind: Builtin, Path: ask.Name}, Folder: f, Source: ask.Name, Registry: registry.BuiltinName, Label: ask.Name})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+	}
+	return out, nil
+}
+
+// explain turns the walk's errors into messages with the commands that fix them.
+func (a *adapter) explain(err error) error {
+	var amb *resolve.AmbiguousError
+	var con *resolve.ConflictError
+	switch {
+	case errors.As(err, &amb):
+		name := amb.Chain[len(amb.Chain)-1]
+		by := strings.Join(amb.Chain[:len(amb.Chain)-1], " -> ")
+		switch amb.Place {
+		case resolve.Registries:
+			var cands []registry.Candidate
+			for _, c := range amb.Candidates {
+				cands = append(cands, a.cands[c.ID])
+			}
+			return fmt.Errorf("%s -> %w", by, registry.Ambiguous(name, cands))
+		case resolve.SameRepo:
+			var paths, hints []string
+			var o Origin
+			for _, c := range amb.Candidates {
+				o = a.skills[c.ID].Origin
+				paths = append(paths, o.Path)
+				hints = append(hints, "skillctl install "+o.Repo+"//"+o.Path+"#"+o.Commit)
+			}
+			return clierr.WithHint(fmt.Errorf("%s -> %s: ambiguous: %d folders of that name in %s@%s: %s",
+				by, name, len(paths), o.Repo, Short(o.Commit), strings.Join(paths, ", ")), hints...)
+		}
+	case errors.As(err, &con):
+		first, second := a.skills[con.First.ID], a.skills[con.Second.ID]
+		return clierr.WithHint(fmt.Errorf("%s: two different skills of that name are needed:\n  %s (for %s)\n  %s (for %s)",
+			con.Name, first.Origin, first.Source, second.Origin, second.Source),
+			"install one of them alone, or fix the depends-on that names the other")
+	}
+	return err
+}
