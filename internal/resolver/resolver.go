@@ -239,6 +239,9 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 		cands, err = regs.LookupAll(ctx, name, author)
 	}
 	if err != nil {
+		if strings.HasPrefix(err.Error(), "registry ") {
+			return nil, err // its subject is the registry already
+		}
 		return nil, fmt.Errorf("%s: %w", raw, err)
 	}
 	var configured, builtin []registry.Candidate
@@ -254,11 +257,7 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 	}
 	switch len(configured) {
 	case 0:
-		hints := []string{"skillctl search " + name}
-		if reg == "" || reg == registry.BuiltinName {
-			hints = append(hints, "bundled skills: "+strings.Join(r.builtin.Names(), ", "))
-		}
-		hints = append(hints, "install from a repository with a URL, e.g. skillctl install https://github.com/OWNER/REPO/tree/main/skills/"+name)
+		hints := []string{"skillctl search " + name, "skillctl registry add NAME URL"}
 		where := "any registry (" + strings.Join(regs.Names(), ", ") + ")"
 		if reg != "" {
 			where = "registry " + reg
