@@ -61,8 +61,8 @@ func TestLimits(t *testing.T) {
 	}{
 		{"file too large, filtered by server", gittest.FaultNone, [2]string{}, Limits{MaxFileSize: 1 << 20}, "huge", "huge/data.bin: file is larger than the 1 MiB limit", 64 << 10},
 		{"file too large, stopped mid-stream", gittest.FaultNone, [2]string{"uploadpackfilter.blob:limit.allow", "false"}, Limits{MaxFileSize: 1 << 20}, "huge", "huge: a file is larger than the 1 MiB limit", hugeSize / 4},
-		{"total too large", gittest.FaultNone, [2]string{}, Limits{MaxTotalBytes: 1 << 20}, "huge", "huge/data.bin: file is larger than the 1 MiB limit", 64 << 10},
-		{"total too large, many files", gittest.FaultNone, [2]string{}, Limits{MaxTotalBytes: 2000}, "distinct", "distinct: files total more than", 64 << 10},
+		{"total too large", gittest.FaultNone, [2]string{}, Limits{MaxTotalSize: 1 << 20}, "huge", "huge/data.bin: file is larger than the 1 MiB limit", 64 << 10},
+		{"total too large, many files", gittest.FaultNone, [2]string{}, Limits{MaxTotalSize: 2000}, "distinct", "distinct: files total more than", 64 << 10},
 		{"too many files", gittest.FaultNone, [2]string{}, Limits{MaxFiles: 100}, "many", "many: more than 100 files", 64 << 10},
 		{"too many objects offered", gittest.FaultNone, [2]string{}, Limits{MaxFiles: 100}, "distinct", "distinct: too many files", 64 << 10},
 	}

@@ -48,7 +48,7 @@ func (s *Session) newFetcher(commit string) (*fetcher, error) {
 		return nil, fmt.Errorf("%s: not a full commit hash", commit)
 	}
 	return &fetcher{
-		s: s, lim: s.r.Limits.withDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: s.st,
+		s: s, lim: s.r.Limits.WithDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: s.st,
 		full: packResult{oversize: map[plumbing.Hash]int64{}},
 	}, nil
 }
@@ -142,13 +142,13 @@ func notOurRef(msg string) (plumbing.Hash, bool) {
 }
 
 // fileCap is the largest single file a fetch can accept: one file cannot exceed the total either.
-func (f *fetcher) fileCap() int64 { return min(f.lim.MaxFileSize, f.lim.MaxTotalBytes) }
+func (f *fetcher) fileCap() int64 { return min(f.lim.MaxFileSize, f.lim.MaxTotalSize) }
 
 var errRetryStrategy = errors.New("strategy changed")
 
 // walkPolicy is for requests that bring trees only, or a whole commit.
 func (f *fetcher) treePolicy() (packPolicy, int64) {
-	big := 10 * f.lim.MaxTotalBytes
+	big := 10 * f.lim.MaxTotalSize
 	return packPolicy{maxBlob: f.lim.MaxFileSize, maxOther: max(f.lim.MaxFileSize, 16<<20), maxInflated: big}, big
 }
 
@@ -369,10 +369,10 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			pol: packPolicy{
 				maxBlob:     fileCap,
 				maxOther:    treeSlack,
-				maxInflated: lim.MaxTotalBytes + treeSlack, // exact totals are checked by assemble
+				maxInflated: lim.MaxTotalSize + treeSlack, // exact totals are checked by assemble
 				maxObjects:  2*lim.MaxFiles + 64,
 			},
-			budget: lim.MaxTotalBytes + lim.MaxTotalBytes/8 + treeSlack,
+			budget: lim.MaxTotalSize + lim.MaxTotalSize/8 + treeSlack,
 		}
 		if !f.s.noBlobLimit {
 			fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
@@ -492,8 +492,8 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		if *files > f.lim.MaxFiles {
 			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d files", f.lim.MaxFiles)}
 		}
-		if *total > f.lim.MaxTotalBytes {
-			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("files total more than the %s limit", humanBytes(f.lim.MaxTotalBytes))}
+		if *total > f.lim.MaxTotalSize {
+			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("files total more than the %s limit", humanBytes(f.lim.MaxTotalSize))}
 		}
 		mode := snapshot.Regular
 		switch e.Mode {

@@ -18,7 +18,7 @@ import (
 // paths one level per request for all paths together, then every blob in one request. A path that is
 // absent, not a regular file, under an unsafe name, or larger than maxFile is left out of the answer
 // rather than failing the rest. All blobs together may not exceed maxTotal bytes (0: r.Limits'
-// MaxTotalBytes), enforced while the pack streams in (*LimitError past it), so a caller can set its
+// MaxTotalSize), enforced while the pack streams in (*LimitError past it), so a caller can set its
 // budget and fall back when it is spent. The blobs are not written to the object cache: the caller keeps
 // what it derives from them.
 func ReadFiles(ctx context.Context, r Remote, commit string, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
@@ -114,7 +114,7 @@ func (f *fetcher) readFiles(ctx context.Context, files []string, maxFile, maxTot
 		maxFile = f.lim.MaxFileSize
 	}
 	if maxTotal <= 0 {
-		maxTotal = f.lim.MaxTotalBytes
+		maxTotal = f.lim.MaxTotalSize
 	}
 	var paths []string
 	seen := map[string]bool{}

@@ -57,7 +57,7 @@ func TestReadFiles(t *testing.T) {
 }
 
 // A file over maxFile is left out. Named by hash it is not filtered by the server, so it costs its
-// bytes on the wire (bounded by MaxTotalBytes), but it never reaches the answer.
+// bytes on the wire (bounded by MaxTotalSize), but it never reaches the answer.
 func TestReadFilesOversize(t *testing.T) {
 	fx := newFixture(t, "acme/skills")
 	got, err := ReadFiles(context.Background(), fx.remote("acme/skills"), fx.commit, []string{"skills/decoy/blob.txt", "skills/decoy/SKILL.md"}, 64<<10, 0)

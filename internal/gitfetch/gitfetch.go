@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
@@ -47,33 +48,17 @@ func envTimeout() time.Duration {
 	return DefaultTimeout
 }
 
-// Limits cap what one Fetch accepts. They are enforced while the pack streams in, so an oversize blob is
-// refused by the server's filter or cut off mid-stream, never downloaded whole first. Zero fields take the
-// defaults below.
-type Limits struct {
-	MaxFileSize   int64 // bytes of one file
-	MaxTotalBytes int64 // bytes of all files of all folders of one Fetch
-	MaxFiles      int   // files of all folders of one Fetch
-}
+// Limits cap what one Fetch accepts (for a Fetch of several folders: all of them together). They are
+// enforced while the pack streams in, so an oversize blob is refused by the server's filter or cut off
+// mid-stream, never downloaded whole first. Zero fields take the defaults. The type and the defaults live
+// in internal/limits, so a fetch, a local read and an install share one set.
+type Limits = limits.Limits
 
 const (
-	DefaultMaxFileSize   = 10 << 20
-	DefaultMaxTotalBytes = 100 << 20
-	DefaultMaxFiles      = 5000
+	DefaultMaxFileSize   = limits.DefaultMaxFileSize
+	DefaultMaxTotalBytes = limits.DefaultMaxTotalSize
+	DefaultMaxFiles      = limits.DefaultMaxFiles
 )
-
-func (l Limits) withDefaults() Limits {
-	if l.MaxFileSize <= 0 {
-		l.MaxFileSize = DefaultMaxFileSize
-	}
-	if l.MaxTotalBytes <= 0 {
-		l.MaxTotalBytes = DefaultMaxTotalBytes
-	}
-	if l.MaxFiles <= 0 {
-		l.MaxFiles = DefaultMaxFiles
-	}
-	return l
-}
 
 // NotFoundError is a path that does not exist (or is not a folder, for Fetch) in the commit.
 type NotFoundError struct {

@@ -36,7 +36,7 @@ func newLocalWire(s *Session, u *url.URL) (*localWire, error) {
 		return nil, &RemoteError{URL: s.r.URL, Err: err}
 	}
 	st := filesystem.NewStorage(osfs.New(dir), cache.NewObjectLRU(8<<20))
-	w := &localWire{url: s.r.URL, st: st, lim: s.r.Limits.withDefaults()}
+	w := &localWire{url: s.r.URL, st: st, lim: s.r.Limits.WithDefaults()}
 	s.st.local = w.object
 	return w, nil
 }
@@ -81,7 +81,7 @@ func (w *localWire) object(h plumbing.Hash) (object, bool) {
 	}
 	limit := max(w.lim.MaxFileSize, 16<<20)
 	if o.Type() == plumbing.BlobObject {
-		limit = min(w.lim.MaxFileSize, w.lim.MaxTotalBytes)
+		limit = min(w.lim.MaxFileSize, w.lim.MaxTotalSize)
 	}
 	if o.Size() < 0 || o.Size() > limit {
 		return object{}, false

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -486,42 +487,7 @@ func Write(path string, l *Lock) error {
 	return WriteFileAtomic(path, l.Marshal(), 0o644)
 }
 
-// WriteFileAtomic writes data to path through a synced temporary file in the same folder and a rename.
+// WriteFileAtomic writes data to path durably and atomically; see atomicfile.Write, its one home.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	_ = d.Sync() // best effort: some file systems refuse to sync a directory
-	return nil
+	return atomicfile.Write(path, data, perm)
 }

@@ -168,7 +168,7 @@ func parsePlugin(i int, msg json.RawMessage, root string) Plugin {
 		return p
 	}
 	p.Ref, p.SHA = obj.Ref, strings.ToLower(obj.SHA)
-	if p.SHA != "" && !isHex40(p.SHA) {
+	if p.SHA != "" && !source.IsCommit(p.SHA) {
 		p.Problem = fmt.Sprintf("sha %q is not a 40-hex commit", obj.SHA)
 		return p
 	}
@@ -233,18 +233,6 @@ func relPath(p string) (string, bool) {
 		return "", true
 	}
 	return c, snapshot.ValidPath(c)
-}
-
-func isHex40(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // marketplaceEntries indexes a marketplace from its file and its own repository alone: the skill folders

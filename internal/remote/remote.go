@@ -22,7 +22,7 @@ import (
 type Session struct {
 	io     *streams.IO
 	cache  *gitfetch.Cache
-	limits gitfetch.Limits
+	limits limits.Limits
 	pool   *gitfetch.Pool // one gitfetch session per repository: capabilities, refs and objects asked once
 
 	mu      sync.Mutex
@@ -34,7 +34,7 @@ type Session struct {
 // only gets slower) and returns a session whose fetches are capped by lim.
 func New(io *streams.IO, lim limits.Limits) *Session {
 	lim = lim.WithDefaults()
-	s := &Session{io: io, limits: gitfetch.Limits{MaxFileSize: lim.MaxFileSize, MaxTotalBytes: lim.MaxTotalSize, MaxFiles: lim.MaxFiles}, refs: map[string]map[string]string{}, listing: map[string][]string{}}
+	s := &Session{io: io, limits: lim, refs: map[string]map[string]string{}, listing: map[string][]string{}}
 	if dir := gitfetch.DefaultCacheDir(); dir != "" {
 		c, err := gitfetch.OpenCache(dir)
 		if err != nil {
