@@ -1,7 +1,6 @@
 package install
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -9,27 +8,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/report"
-	"github.com/skillctl/skillctl/internal/resolver"
 )
-
-// resolution is what the resolver found, in install order (dependencies first).
-type resolution struct {
-	*resolver.Resolution
-	order []string
-}
-
-// resolveSources resolves raws and orders them; a cycle or a missing skill fails here, with its chain.
-func resolveSources(ctx context.Context, r *resolver.Resolver, raws []string, withRelated bool) (*resolution, error) {
-	res, err := r.Resolve(ctx, raws, withRelated)
-	if err != nil {
-		return nil, err
-	}
-	order, err := res.Graph.Order(res.Roots...)
-	if err != nil {
-		return nil, err
-	}
-	return &resolution{Resolution: res, order: order}, nil
-}
 
 // checkSkills refuses, all at once, the skills that may not be installed: over the caps or unsafe, blocked
 // by their marketplace's security report, or invalid (unless forced).

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
-	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/resolver"
+	"github.com/skillctl/skillctl/internal/review"
 	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -26,7 +25,7 @@ type Options struct {
 	WithRelated bool
 	JSON        bool
 	Limits      Limits
-	Review      ReviewOptions
+	Review      review.Options
 	IO          *streams.IO // progress, notes and the review's question; nil for none
 }
 
@@ -88,48 +87,25 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 		return Report{}, err
 	}
 	warnDiagnostics(opts.IO, res)
-	risks, err := review(ctx, opts.IO, opts.Review, res, res.order)
-	if err != nil {
-		return Report{}, err
-	}
 
-	rep := Report{Target: t}
-	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
-		c := &change{write: map[string]*snapshot.Folder{}, lock: lock, force: opts.Force, notes: opts.IO.NoteWriter()}
-		before := lock.Marshal()
-		for _, name := range res.order {
-			n := res.Skills[name]
-			entry := lockEntry(t, n)
-			prev := lock.Find(t.Rel, name)
-			action, err := decide(t, name, entry, prev, opts.Force)
-			if err != nil {
-				return nil, err
-			}
-			if prev != nil && prev.Requested {
-				entry.Requested = true // a skill once asked for stays asked for
-			}
-			entry.Placements = mergePlacements(t, prev)
-			in := installedEntry(entry, action, n.Folder)
-			in.Risks = risks[name]
-			rep.Installed = append(rep.Installed, in)
-			if action != "unchanged" {
-				c.write[name] = n.Folder
-			}
-			lock.Put(entry)
-		}
-		if opts.Frozen && string(before) != string(lock.Marshal()) {
-			return nil, frozenError(t, rep.Installed)
-		}
-		rep.Suggested = res.Suggested
-		if rep.Suggested == nil {
-			rep.Suggested = []string{}
-		}
-		return c, nil
-	})
+	rep := Report{Target: t, DryRun: opts.DryRun, Suggested: nonNil(res.Suggested)}
+	var risks map[string][]risk.Finding
+	err = pipeline{target: t, dryRun: opts.DryRun,
+		plan: func(lock *lockfile.Lock) (*change, error) {
+			rep.Installed = nil
+			return planInstall(t, res, lock, opts, &rep)
+		},
+		review: func(*change) (err error) {
+			risks, err = review.Run(ctx, opts.IO, opts.Review, reviewItems(res, res.order))
+			return err
+		},
+	}.run(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	rep.DryRun = opts.DryRun
+	for i := range rep.Installed {
+		rep.Installed[i].Risks = risks[rep.Installed[i].Name]
+	}
 	return rep, nil
 }
 
@@ -145,78 +121,6 @@ func frozenError(t Target, ins []Installed) error {
 	}
 	return clierr.WithHint(fmt.Errorf("%s: would change with --frozen: %s", filepath.Base(t.Lock), strings.Join(names, ", ")),
 		"run the same command without --frozen to update the lock, and commit it")
-}
-
-// lockEntry is a resolved skill as the lock records it.
-func lockEntry(t Target, n *resolver.Skill) lockfile.Skill {
-	e := lockfile.Skill{Name: n.Name, Dir: t.Rel, Source: n.Source, Hash: n.Folder.Hash(), Requested: n.Requested}
-	o := n.Origin
-	switch o.Kind {
-	case resolver.Git:
-		e.Repo, e.Ref, e.Commit, e.Path, e.Tree = o.Repo, o.Ref, o.Commit, o.Path, n.Folder.Tree
-	case resolver.Builtin:
-		e.Registry, e.Path = registry.BuiltinName, o.Path
-	case resolver.Local:
-		e.Path = t.relative(o.Dir)
-		e.Registry = "local"
-	}
-	e.Dependencies = append([]string(nil), n.Deps()...)
-	sort.Strings(e.Dependencies)
-	return e
-}
-
-// sameOrigin reports whether two lock entries come from the same place (any commit of it).
-func sameOrigin(a, b *lockfile.Skill) bool {
-	return a.Repo == b.Repo && a.Registry == b.Registry && a.Path == b.Path
-}
-
-// decide compares what is about to be installed with what the target and lock hold, and refuses to
-// overwrite anything skillctl did not put there or that the user has edited, unless forced.
-func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, force bool) (string, error) {
-	dir := filepath.Join(t.Dir, name)
-	onDisk := exists(dir)
-	switch {
-	case prev == nil && !onDisk:
-		return "install", nil
-	case prev == nil && onDisk:
-		if force {
-			return "replace", nil
-		}
-		return "", foreignFolder(t, name, "install")
-	}
-	if !sameOrigin(prev, &next) && !force {
-		return "", clierr.WithHint(fmt.Errorf("%s: already installed from %s", name, describeEntry(prev)),
-			"skillctl remove "+name+"  # then install again", "or replace it with --force")
-	}
-	if onDisk {
-		cur, err := readInstalled(dir)
-		if err != nil && !force {
-			return "", clierr.WithHint(fmt.Errorf("%s: cannot read the installed copy to check it for local edits: %v", name, err),
-				"skillctl verify", "or replace it anyway with --force")
-		}
-		if err == nil && cur.Hash() != prev.Hash && !force {
-			return "", clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
-				"skillctl verify  # to see which files changed", "or discard the edits with --force")
-		}
-		if err == nil && cur.Hash() == next.Hash {
-			return "unchanged", nil
-		}
-	}
-	if onDisk {
-		return "replace", nil
-	}
-	return "install", nil
-}
-
-func describeEntry(e *lockfile.Skill) string {
-	switch {
-	case e.Repo != "":
-		return fmt.Sprintf("%s (%s)", e.Repo, e.Path)
-	case e.Registry == "local":
-		return e.Path
-	default:
-		return e.Registry
-	}
 }
 
 // installedEntry is a lock entry as the install report shows it; f is the folder written or kept.

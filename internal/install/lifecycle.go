@@ -2,19 +2,16 @@ package install
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/snapshot"
-	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
@@ -66,52 +63,6 @@ func placementsOf(t Target, e lockfile.Skill) []PlacementListed {
 // ListOptions are the list command's flags.
 type ListOptions struct {
 	Target TargetOptions
-}
-
-// entryOrigin turns a lock entry back into the place its files come from. A cloned lock may name any
-// folder or repository of this machine: lockfile's Reads refuses those outside the project.
-func entryOrigin(t Target, e lockfile.Skill) (resolver.Origin, error) {
-	reads, err := e.Reads(filepath.Dir(t.Lock))
-	if err != nil {
-		return resolver.Origin{}, err
-	}
-	switch {
-	case e.Repo != "":
-		return resolver.Origin{Kind: resolver.Git, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path}, nil
-	case e.Registry == "local":
-		return resolver.Origin{Kind: resolver.Local, Dir: reads}, nil
-	default:
-		return resolver.Origin{Kind: resolver.Builtin, Path: e.Path}, nil
-	}
-}
-
-// stateOf compares one lock entry with the disk; the folder read is returned for callers that diff it.
-func stateOf(t Target, e lockfile.Skill) (string, *snapshot.Folder) {
-	dir := filepath.Join(t.Dir, e.Name)
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return StateMissing, nil
-	}
-	if !fi.IsDir() {
-		return StateModified, nil // something else sits where the skill belongs: never replaced silently
-	}
-	f, err := readInstalled(dir)
-	if err != nil || f.Hash() != e.Hash {
-		return StateModified, f
-	}
-	return StateOK, f
-}
-
-// untracked lists folders in the target that the lock does not know.
-func untracked(t Target, lock *lockfile.Lock) []string {
-	ents, _ := os.ReadDir(t.Dir)
-	var out []string
-	for _, e := range ents {
-		if e.IsDir() && !isHidden(e.Name()) && lock.Find(t.Rel, e.Name()) == nil {
-			out = append(out, e.Name())
-		}
-	}
-	return out
 }
 
 func list(t Target, lock *lockfile.Lock) []Listed {
@@ -317,65 +268,10 @@ func Remove(ctx context.Context, opts RemoveOptions) ([]string, error) {
 		return nil, clierr.Usage(err)
 	}
 	var removed []string
-	err = withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
-		gone := map[string]bool{}
-		for _, n := range opts.Names {
-			e := lock.Find(t.Rel, n)
-			if e == nil {
-				for _, p := range lock.PlacedIn(t.Rel) {
-					if p.Name == n {
-						return nil, clierr.WithHint(fmt.Errorf("%s: stored in %s and only placed in %s", n, p.Dir, t.Rel),
-							"pass the --agent list you installed it with, to remove it from every agent's folder")
-					}
-				}
-				if exists(filepath.Join(t.Dir, n)) {
-					return nil, foreignFolder(t, n, "remove")
-				}
-				return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
-			}
-			gone[n] = true
-		}
-		for _, e := range lock.In(t.Rel) {
-			if gone[e.Name] {
-				continue
-			}
-			for _, d := range e.Dependencies {
-				if gone[d] {
-					return nil, clierr.WithHint(fmt.Errorf("%s: needed by %s", d, e.Name), "remove both: skillctl remove "+d+" "+e.Name)
-				}
-			}
-		}
-		if opts.Prune {
-			for changed := true; changed; {
-				changed = false
-				needed := map[string]bool{}
-				for _, e := range lock.In(t.Rel) {
-					if !gone[e.Name] {
-						for _, d := range e.Dependencies {
-							needed[d] = true
-						}
-					}
-				}
-				for _, e := range lock.In(t.Rel) {
-					if !gone[e.Name] && !e.Requested && !needed[e.Name] {
-						gone[e.Name] = true
-						changed = true
-					}
-				}
-			}
-		}
-		for _, e := range lock.In(t.Rel) {
-			if !gone[e.Name] {
-				continue
-			}
-			if st, _ := stateOf(t, e); st == StateModified && !opts.Force {
-				return nil, clierr.WithHint(fmt.Errorf("%s: has local edits; not deleting them", e.Name), "skillctl verify  # to see which files changed", "or remove it anyway with --force")
-			}
-			removed = append(removed, e.Name)
-			lock.Remove(t.Rel, e.Name)
-		}
-		return &change{remove: removed, force: opts.Force}, nil
-	})
+	err = pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
+		removed = nil
+		return planRemove(t, lock, opts, &removed)
+	}}.run(ctx)
 	return nonNil(removed), err
 }
 
@@ -431,64 +327,14 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 }
 
 func fromLock(ctx context.Context, r *resolver.Resolver, t Target, opts Options) (Report, error) {
-	rep := Report{Target: t}
+	rep := Report{Target: t, Suggested: []string{}, DryRun: opts.DryRun}
 	opts.IO.StartProgress("restoring skills from " + filepath.Base(t.Lock))
-	err := withTarget(ctx, t, opts.DryRun, func(lock *lockfile.Lock) (*change, error) {
-		c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
-		var errs []error
-		for _, e := range lock.In(t.Rel) {
-			for _, d := range e.Dependencies {
-				if lock.Find(t.Rel, d) == nil {
-					errs = append(errs, fmt.Errorf("%s: depends on %s, which the lock does not list", e.Name, d))
-				}
-			}
-			st, disk := stateOf(t, e)
-			if st == StateOK {
-				rep.Installed = append(rep.Installed, installedEntry(e, "unchanged", disk))
-				continue
-			}
-			if st == StateModified && !opts.Force {
-				errs = append(errs, clierr.WithHint(fmt.Errorf("%s: has local edits; not overwriting them", e.Name), "or discard them with --force"))
-				continue
-			}
-			o, err := entryOrigin(t, e)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			opts.IO.Note(fmt.Sprintf("%s: restoring from %s", e.Name, o))
-			if p := sourceMismatch(e); p != "" {
-				opts.IO.Warn(e.Name, p)
-			}
-			f, err := r.Load(ctx, o)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
-				continue
-			}
-			if f.Hash() != e.Hash {
-				errs = append(errs, clierr.WithHint(fmt.Errorf("%s: content hash mismatch: the lock says %s, %s has %s", e.Name, e.Hash, o, f.Hash()),
-					"the lock was edited or the source was rewritten; reinstall the skill from a source you trust"))
-				continue
-			}
-			if err := checkFolder(e.Name, f, opts.Limits); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			c.write[e.Name] = f
-			action := "install"
-			if st == StateModified {
-				action = "replace"
-			}
-			rep.Installed = append(rep.Installed, installedEntry(e, action, f))
-		}
-		if err := errors.Join(errs...); err != nil {
-			return nil, err
-		}
-		return c, nil
-	})
-	opts.IO.StopProgress()
-	rep.Suggested = []string{}
-	rep.DryRun = opts.DryRun
+	defer opts.IO.StopProgress()
+	loaded := map[string]*snapshot.Folder{} // planned twice, fetched once
+	err := pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
+		rep.Installed = nil
+		return planFromLock(ctx, r, t, lock, opts, &rep, loaded)
+	}}.run(ctx)
 	return rep, err
 }
 
@@ -514,18 +360,4 @@ func InstalledNames(o TargetOptions) []string {
 		out = append(out, e.Name)
 	}
 	return out
-}
-
-// sourceMismatch reports a lock entry whose source text names another repository than the one it is
-// fetched from. The source is what people read in a diff; the repository is what is installed, so a
-// hand-edited lock must not be able to show one and install the other.
-func sourceMismatch(e lockfile.Skill) string {
-	if e.Repo == "" {
-		return ""
-	}
-	s, err := source.Parse(e.Source)
-	if err != nil || s.Kind != source.Git || strings.TrimSuffix(s.Repo, ".git") == strings.TrimSuffix(e.Repo, ".git") {
-		return ""
-	}
-	return fmt.Sprintf("the lock says source %s but installs from %s", e.Source, e.Repo)
 }

@@ -3,12 +3,10 @@ package install
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
@@ -18,6 +16,17 @@ import (
 // any interrupted change, then applies the change edit returns (unless dryRun or the change is empty).
 // edit may change the lock it is given; that lock is what gets written.
 func withTarget(ctx context.Context, t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error)) error {
+	return underLock(ctx, t, dryRun, true, edit)
+}
+
+// readTarget is withTarget that never applies anything: the pipeline's plan step, and list and verify.
+// With dryRun the lock file is read without taking the file lock or recovering, so a dry run changes
+// nothing at all.
+func readTarget(ctx context.Context, t Target, dryRun bool, read func(*lockfile.Lock) error) error {
+	return underLock(ctx, t, dryRun, false, func(l *lockfile.Lock) (*change, error) { return nil, read(l) })
+}
+
+func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*lockfile.Lock) (*change, error)) error {
 	if dryRun {
 		lock, err := readLock(t)
 		if err != nil {
@@ -46,7 +55,7 @@ func withTarget(ctx context.Context, t Target, dryRun bool, edit func(*lockfile.
 	}
 	before := lock.Marshal()
 	c, err := edit(lock)
-	if err != nil || c == nil {
+	if err != nil || c == nil || !write {
 		return err
 	}
 	c.lock = lock
@@ -106,15 +115,6 @@ func checkTargetDir(d string) error {
 	}
 	return nil
 }
-
-// table aligns columns for human output.
-type table struct{ tw *tabwriter.Writer }
-
-func newTable(w io.Writer) *table { return &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)} }
-
-func (t *table) row(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
-
-func (t *table) flush() { t.tw.Flush() }
 
 // checkTargetPath refuses a target inside the project that is reached through a symbolic link: a cloned
 // repository can hold one (.claude -> ~/elsewhere) that would send an install outside the project.

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
@@ -118,7 +119,7 @@ func apply(ctx context.Context, t Target, c change) error {
 	lockBytes := c.lock.Marshal()
 	j := journal{Write: names, Remove: append([]string(nil), c.remove...), Entries: entriesHash(c.lock, t.Rel), Place: c.place}
 	jb, _ := json.Marshal(j)
-	if err := lockfile.WriteFileAtomic(filepath.Join(stage, "journal"), jb, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(stage, "journal"), jb, 0o644); err != nil {
 		return fmt.Errorf("%s: %w", t.Dir, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -161,7 +162,7 @@ func writeLock(path string, data []byte) error {
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 		return fmt.Errorf("%s: is a symbolic link; skillctl writes only a regular lock file", path)
 	}
-	return lockfile.WriteFileAtomic(path, data, 0o644)
+	return atomicfile.Write(path, data, 0o644)
 }
 
 func moveAside(dir, stage, name string) error {

@@ -1,4 +1,8 @@
-package install
+// Package review shows what deserves a person's look in skills about to be written (executables, hidden
+// text, pipe-to-shell lines, the hosts linked to) and asks, refuses or proceeds as the user chose. It is
+// the pipeline's review step: it makes no network call, runs nothing, and is called with no file lock held,
+// so a question may wait for its answer without blocking another skillctl run.
+package review
 
 import (
 	"context"
@@ -7,13 +11,13 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
-	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/risk"
+	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/streams"
 )
 
-// ReviewOptions decide what happens when a skill about to land carries something risky.
-type ReviewOptions struct {
+// Options decide what happens when a skill about to land carries something risky.
+type Options struct {
 	Yes       bool // proceed without asking (the summary is still printed)
 	DenyRisky bool // refuse instead
 }
@@ -21,19 +25,25 @@ type ReviewOptions struct {
 // maxShown bounds the findings printed per skill; the rest are counted.
 const maxShown = 12
 
-// review scans every skill about to be written (the bundled ones ship with the binary and are trusted),
+// Item is one skill about to be written.
+type Item struct {
+	Name    string
+	Folder  *snapshot.Folder
+	Trusted bool // bundled with skillctl: shipped with the binary, not reviewed
+}
+
+// Run scans every skill about to be written (the bundled ones ship with the binary and are trusted),
 // notes what a person should look at, and asks (when the streams are a terminal), refuses or proceeds as
-// the options say. It makes no
-// network call and runs nothing.
-func review(ctx context.Context, io *streams.IO, ro ReviewOptions, res *resolution, names []string) (map[string][]risk.Finding, error) {
+// the options say. It returns the findings by skill name.
+func Run(ctx context.Context, io *streams.IO, ro Options, items []Item) (map[string][]risk.Finding, error) {
 	found := map[string][]risk.Finding{}
 	risky := 0
-	for _, name := range names {
-		n := res.Skills[name]
-		if n.Origin.Kind == resolver.Builtin {
+	for _, it := range items {
+		name := it.Name
+		if it.Trusted {
 			continue
 		}
-		fs := risk.Scan(n.Folder)
+		fs := risk.Scan(it.Folder)
 		if len(fs) == 0 {
 			continue
 		}

@@ -1,0 +1,215 @@
+package install
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/resolver"
+	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/source"
+)
+
+// The lock's bookkeeping: how a resolved skill is recorded, how an entry leads back to its files, and how
+// an entry compares with what is on disk and with what is about to replace it.
+
+// lockEntry is a resolved skill as the lock records it.
+func lockEntry(t Target, n *resolver.Skill) lockfile.Skill {
+	e := lockfile.Skill{Name: n.Name, Dir: t.Rel, Source: n.Source, Hash: n.Folder.Hash(), Requested: n.Requested}
+	o := n.Origin
+	switch o.Kind {
+	case resolver.Git:
+		e.Repo, e.Ref, e.Commit, e.Path, e.Tree = o.Repo, o.Ref, o.Commit, o.Path, n.Folder.Tree
+	case resolver.Builtin:
+		e.Registry, e.Path = registry.BuiltinName, o.Path
+	case resolver.Local:
+		e.Path = t.relative(o.Dir)
+		e.Registry = "local"
+	}
+	e.Dependencies = append([]string(nil), n.Deps()...)
+	sort.Strings(e.Dependencies)
+	return e
+}
+
+// sameOrigin reports whether two lock entries come from the same place (any commit of it).
+func sameOrigin(a, b *lockfile.Skill) bool {
+	return a.Repo == b.Repo && a.Registry == b.Registry && a.Path == b.Path
+}
+
+// decide compares what is about to be installed with what the target and lock hold, and refuses to
+// overwrite anything skillctl did not put there or that the user has edited, unless forced.
+func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, force bool) (string, error) {
+	dir := filepath.Join(t.Dir, name)
+	onDisk := exists(dir)
+	switch {
+	case prev == nil && !onDisk:
+		return "install", nil
+	case prev == nil && onDisk:
+		if force {
+			return "replace", nil
+		}
+		return "", foreignFolder(t, name, "install")
+	}
+	if !sameOrigin(prev, &next) && !force {
+		return "", clierr.WithHint(fmt.Errorf("%s: already installed from %s", name, describeEntry(prev)),
+			"skillctl remove "+name+"  # then install again", "or replace it with --force")
+	}
+	if onDisk {
+		cur, err := readInstalled(dir)
+		if err != nil && !force {
+			return "", clierr.WithHint(fmt.Errorf("%s: cannot read the installed copy to check it for local edits: %v", name, err),
+				"skillctl verify", "or replace it anyway with --force")
+		}
+		if err == nil && cur.Hash() != prev.Hash && !force {
+			return "", clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
+				"skillctl verify  # to see which files changed", "or discard the edits with --force")
+		}
+		if err == nil && cur.Hash() == next.Hash {
+			return "unchanged", nil
+		}
+	}
+	if onDisk {
+		return "replace", nil
+	}
+	return "install", nil
+}
+
+func describeEntry(e *lockfile.Skill) string {
+	switch {
+	case e.Repo != "":
+		return fmt.Sprintf("%s (%s)", e.Repo, e.Path)
+	case e.Registry == "local":
+		return e.Path
+	default:
+		return e.Registry
+	}
+}
+
+// entryOrigin turns a lock entry back into the place its files come from. A cloned lock may name any
+// folder or repository of this machine: lockfile's Reads refuses those outside the project.
+func entryOrigin(t Target, e lockfile.Skill) (resolver.Origin, error) {
+	reads, err := e.Reads(filepath.Dir(t.Lock))
+	if err != nil {
+		return resolver.Origin{}, err
+	}
+	switch {
+	case e.Repo != "":
+		return resolver.Origin{Kind: resolver.Git, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path}, nil
+	case e.Registry == "local":
+		return resolver.Origin{Kind: resolver.Local, Dir: reads}, nil
+	default:
+		return resolver.Origin{Kind: resolver.Builtin, Path: e.Path}, nil
+	}
+}
+
+// stateOf compares one lock entry with the disk; the folder read is returned for callers that diff it.
+func stateOf(t Target, e lockfile.Skill) (string, *snapshot.Folder) {
+	dir := filepath.Join(t.Dir, e.Name)
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return StateMissing, nil
+	}
+	if !fi.IsDir() {
+		return StateModified, nil // something else sits where the skill belongs: never replaced silently
+	}
+	f, err := readInstalled(dir)
+	if err != nil || f.Hash() != e.Hash {
+		return StateModified, f
+	}
+	return StateOK, f
+}
+
+// untracked lists folders in the target that the lock does not know.
+func untracked(t Target, lock *lockfile.Lock) []string {
+	ents, _ := os.ReadDir(t.Dir)
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && !isHidden(e.Name()) && lock.Find(t.Rel, e.Name()) == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// sourceMismatch reports a lock entry whose source text names another repository than the one it is
+// fetched from. The source is what people read in a diff; the repository is what is installed, so a
+// hand-edited lock must not be able to show one and install the other.
+func sourceMismatch(e lockfile.Skill) string {
+	if e.Repo == "" {
+		return ""
+	}
+	s, err := source.Parse(e.Source)
+	if err != nil || s.Kind != source.Git || strings.TrimSuffix(s.Repo, ".git") == strings.TrimSuffix(e.Repo, ".git") {
+		return ""
+	}
+	return fmt.Sprintf("the lock says source %s but installs from %s", e.Source, e.Repo)
+}
+
+// updateSpec is the source an update re-resolves for a requested skill: the place the lock pins (the
+// same repository and folder, following the same ref; the same local folder; the same bundled skill),
+// not the text the user once typed. That text may be a bare name that resolved through a registry or as
+// a related skill, or a path relative to another working folder; re-reading it could silently move the
+// skill to another source.
+//
+// A cloned lock may name a folder or repository anywhere on this machine: lockfile's Reads refuses those
+// outside the project, so an update never copies them in.
+func updateSpec(t Target, e lockfile.Skill) (string, error) {
+	reads, err := e.Reads(filepath.Dir(t.Lock))
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case e.Repo != "":
+		ref := e.Ref
+		for _, p := range []string{"refs/heads/", "refs/tags/"} {
+			ref = strings.TrimPrefix(ref, p)
+		}
+		if ref == "" {
+			ref = e.Commit
+		}
+		spec := e.Repo
+		if e.Path != "" {
+			spec += "//" + e.Path
+		}
+		return spec + "#" + ref, nil
+	case e.Registry == "local":
+		return reads, nil
+	case e.Registry != "":
+		return e.Path + "@" + e.Registry, nil
+	}
+	return e.Source, nil
+}
+
+func joinTarget(t Target, name string) string { return t.Dir + "/" + name }
+
+// updateSources checks the names asked for and returns the sources update re-resolves: every requested
+// skill's, or those of the names given.
+func updateSources(t Target, lock *lockfile.Lock, names []string) ([]string, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		e := lock.Find(t.Rel, n)
+		if e == nil {
+			return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
+		}
+		if !e.Requested {
+			return nil, clierr.WithHint(fmt.Errorf("%s: installed as a dependency; it updates with the skill that needs it", n), "update that skill, or run 'skillctl update' for all")
+		}
+		want[n] = true
+	}
+	var raw []string
+	for _, e := range lock.In(t.Rel) {
+		if e.Requested && (len(want) == 0 || want[e.Name]) {
+			spec, err := updateSpec(t, e)
+			if err != nil {
+				return nil, err
+			}
+			raw = append(raw, spec)
+		}
+	}
+	return raw, nil
+}

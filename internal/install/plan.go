@@ -1,0 +1,249 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/resolver"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// The plan step of each command: from what was resolved, the lock and the disk, the folders to write and
+// remove and the lock as it will be, with the rows the command reports. Planning writes nothing; it is
+// repeated under the file lock before applying (see pipeline).
+
+// planInstall plans writing the resolved skills into t, refusing to overwrite what skillctl did not put
+// there or what was edited since (unless forced). The report's rows are appended to rep.
+func planInstall(t Target, res *resolution, lock *lockfile.Lock, opts Options, rep *Report) (*change, error) {
+	c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
+	before := lock.Marshal()
+	for _, name := range res.order {
+		n := res.Skills[name]
+		entry := lockEntry(t, n)
+		prev := lock.Find(t.Rel, name)
+		action, err := decide(t, name, entry, prev, opts.Force)
+		if err != nil {
+			return nil, err
+		}
+		if prev != nil && prev.Requested {
+			entry.Requested = true // a skill once asked for stays asked for
+		}
+		entry.Placements = mergePlacements(t, prev)
+		rep.Installed = append(rep.Installed, installedEntry(entry, action, n.Folder))
+		if action != "unchanged" {
+			c.write[name] = n.Folder
+		}
+		lock.Put(entry)
+	}
+	if opts.Frozen && string(before) != string(lock.Marshal()) {
+		return nil, frozenError(t, rep.Installed)
+	}
+	return c, nil
+}
+
+// planRemove plans deleting the named skills and their lock entries (with Prune, the dependencies nothing
+// else needs too). A skill another one needs, or one with local edits (unless forced), is refused.
+func planRemove(t Target, lock *lockfile.Lock, opts RemoveOptions, removed *[]string) (*change, error) {
+	gone := map[string]bool{}
+	for _, n := range opts.Names {
+		e := lock.Find(t.Rel, n)
+		if e == nil {
+			for _, p := range lock.PlacedIn(t.Rel) {
+				if p.Name == n {
+					return nil, clierr.WithHint(fmt.Errorf("%s: stored in %s and only placed in %s", n, p.Dir, t.Rel),
+						"pass the --agent list you installed it with, to remove it from every agent's folder")
+				}
+			}
+			if exists(filepath.Join(t.Dir, n)) {
+				return nil, foreignFolder(t, n, "remove")
+			}
+			return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
+		}
+		gone[n] = true
+	}
+	for _, e := range lock.In(t.Rel) {
+		if gone[e.Name] {
+			continue
+		}
+		for _, d := range e.Dependencies {
+			if gone[d] {
+				return nil, clierr.WithHint(fmt.Errorf("%s: needed by %s", d, e.Name), "remove both: skillctl remove "+d+" "+e.Name)
+			}
+		}
+	}
+	if opts.Prune {
+		for changed := true; changed; {
+			changed = false
+			needed := map[string]bool{}
+			for _, e := range lock.In(t.Rel) {
+				if !gone[e.Name] {
+					for _, d := range e.Dependencies {
+						needed[d] = true
+					}
+				}
+			}
+			for _, e := range lock.In(t.Rel) {
+				if !gone[e.Name] && !e.Requested && !needed[e.Name] {
+					gone[e.Name] = true
+					changed = true
+				}
+			}
+		}
+	}
+	for _, e := range lock.In(t.Rel) {
+		if !gone[e.Name] {
+			continue
+		}
+		if st, _ := stateOf(t, e); st == StateModified && !opts.Force {
+			return nil, clierr.WithHint(fmt.Errorf("%s: has local edits; not deleting them", e.Name), "skillctl verify  # to see which files changed", "or remove it anyway with --force")
+		}
+		*removed = append(*removed, e.Name)
+		lock.Remove(t.Rel, e.Name)
+	}
+	return &change{remove: *removed, force: opts.Force}, nil
+}
+
+// planFromLock plans restoring what the lock records for t: the same commits, checked against the same
+// content hashes. Skills on disk that match are left alone; loaded remembers fetched folders between the
+// two planning passes.
+func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *lockfile.Lock, opts Options, rep *Report, loaded map[string]*snapshot.Folder) (*change, error) {
+	c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
+	var errs []error
+	for _, e := range lock.In(t.Rel) {
+		for _, d := range e.Dependencies {
+			if lock.Find(t.Rel, d) == nil {
+				errs = append(errs, fmt.Errorf("%s: depends on %s, which the lock does not list", e.Name, d))
+			}
+		}
+		st, disk := stateOf(t, e)
+		if st == StateOK {
+			rep.Installed = append(rep.Installed, installedEntry(e, "unchanged", disk))
+			continue
+		}
+		if st == StateModified && !opts.Force {
+			errs = append(errs, clierr.WithHint(fmt.Errorf("%s: has local edits; not overwriting them", e.Name), "or discard them with --force"))
+			continue
+		}
+		o, err := entryOrigin(t, e)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		opts.IO.Note(fmt.Sprintf("%s: restoring from %s", e.Name, o))
+		if p := sourceMismatch(e); p != "" {
+			opts.IO.Warn(e.Name, p)
+		}
+		f := loaded[o.Key()+" "+e.Hash]
+		if f == nil {
+			var err error
+			if f, err = r.Load(ctx, o); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+				continue
+			}
+			loaded[o.Key()+" "+e.Hash] = f
+		}
+		if f.Hash() != e.Hash {
+			errs = append(errs, clierr.WithHint(fmt.Errorf("%s: content hash mismatch: the lock says %s, %s has %s", e.Name, e.Hash, o, f.Hash()),
+				"the lock was edited or the source was rewritten; reinstall the skill from a source you trust"))
+			continue
+		}
+		if err := checkFolder(e.Name, f, opts.Limits); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c.write[e.Name] = f
+		action := "install"
+		if st == StateModified {
+			action = "replace"
+		}
+		rep.Installed = append(rep.Installed, installedEntry(e, action, f))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// planUpdate plans moving t to what was resolved: changed folders written, new dependencies added, the
+// ones no longer needed reported (or, with Prune, removed). Local edits are not overwritten unless forced.
+func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptions, plan *[]Updated) (*change, error) {
+	c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
+	for _, name := range res.order {
+		n := res.Skills[name]
+		next := lockEntry(t, n)
+		prev := lock.Find(t.Rel, name)
+		u := Updated{Name: name, ToCommit: next.Commit, ToHash: next.Hash}
+		switch {
+		case prev == nil:
+			u.Action = "add"
+			if exists(joinTarget(t, name)) && !opts.Force {
+				return nil, foreignFolder(t, name, "dependency")
+			}
+			c.write[name] = n.Folder
+		default:
+			u.FromCommit, u.FromHash = prev.Commit, prev.Hash
+			if !sameOrigin(prev, &next) && !opts.Force {
+				return nil, clierr.WithHint(fmt.Errorf("%s: would now come from %s, not from %s as installed", name, describeEntry(&next), describeEntry(prev)),
+					"skillctl remove "+name+"  # then install the one you want", "or accept the new source with --force")
+			}
+			next.Requested = prev.Requested
+			next.Source = prev.Source
+			if prev.Hash == next.Hash {
+				u.Action = "unchanged"
+				switch st, _ := stateOf(t, *prev); st {
+				case StateMissing:
+					u.Action = "restore"
+					c.write[name] = n.Folder
+				case StateModified:
+					u.Edited = true
+				}
+			} else {
+				if st, _ := stateOf(t, *prev); st == StateModified && !opts.Force {
+					return nil, clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
+						"skillctl verify  # to see which files changed", "or discard the edits with --force")
+				}
+				u.Action = "update"
+				c.write[name] = n.Folder
+			}
+		}
+		next.Placements = mergePlacements(t, prev)
+		lock.Put(next)
+		*plan = append(*plan, u)
+	}
+	// Dependencies nothing requested needs any more.
+	needed := map[string]bool{}
+	var mark func(string)
+	mark = func(name string) {
+		if needed[name] {
+			return
+		}
+		needed[name] = true
+		if e := lock.Find(t.Rel, name); e != nil {
+			for _, d := range e.Dependencies {
+				mark(d)
+			}
+		}
+	}
+	for _, e := range lock.In(t.Rel) {
+		if e.Requested {
+			mark(e.Name)
+		}
+	}
+	for _, e := range lock.In(t.Rel) {
+		if needed[e.Name] {
+			continue
+		}
+		u := Updated{Name: e.Name, Action: "stale", FromCommit: e.Commit, FromHash: e.Hash}
+		if opts.Prune {
+			u.Action = "remove"
+			lock.Remove(t.Rel, e.Name)
+			c.remove = append(c.remove, e.Name)
+		}
+		*plan = append(*plan, u)
+	}
+	return c, nil
+}
