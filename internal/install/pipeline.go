@@ -1,7 +1,6 @@
 package install
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -19,9 +18,9 @@ import (
 //	plan     from the lock and the disk, under the target's file lock          pipeline.plan
 //	review   what is about to be written, with no lock held: a question may   pipeline.review
 //	         wait for its answer without blocking another run
-//	apply    under the lock again, after planning again and finding the same  apply (txn.go)
-//	         plan; the folders are staged, renamed into place, and the lock
-//	         file written last (the commit point)
+//	apply    under the lock again, after planning again and finding nothing   apply (txn.go)
+//	         the review did not see; the folders are staged, renamed into
+//	         place, and the lock file written last (the commit point)
 //
 // A dry run stops after the review.
 
@@ -88,20 +87,19 @@ func (p pipeline) run(ctx context.Context) error {
 		if c != nil {
 			c.lock = lock
 		}
-		if !c.same(planned) {
+		if !c.within(planned) {
 			return nil, clierr.WithHint(errMoved, "run the command again")
 		}
 		return c, nil
 	})
 }
 
-// same reports whether two plans write the same folders, remove the same ones and leave the same lock.
-func (c *change) same(d *change) bool {
+// within reports whether plan c does nothing the reviewed plan d did not: every folder it writes is one d
+// writes, with the same content, and every folder it removes is one d removes. The lock's other entries
+// may have changed meanwhile (another run installed something else): those are not what was reviewed.
+func (c *change) within(d *change) bool {
 	if c == nil || d == nil {
-		return c == d
-	}
-	if len(c.write) != len(d.write) || !slices.Equal(c.remove, d.remove) {
-		return false
+		return c == nil
 	}
 	for n, f := range c.write {
 		g, ok := d.write[n]
@@ -109,7 +107,12 @@ func (c *change) same(d *change) bool {
 			return false
 		}
 	}
-	return bytes.Equal(c.lock.Marshal(), d.lock.Marshal())
+	for _, n := range c.remove {
+		if !slices.Contains(d.remove, n) {
+			return false
+		}
+	}
+	return true
 }
 
 // reviewItems lists the resolved skills named, as the review sees them.
