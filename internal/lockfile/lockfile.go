@@ -227,7 +227,7 @@ func (s *Skill) check() error {
 		return errors.New("a skill from a repository must record its commit")
 	case s.Repo == "" && s.Registry == "" && s.Commit != "":
 		return errors.New("a commit without a repository")
-	case strings.Contains(s.Repo, "@"):
+	case strings.Contains(s.Repo, "@") && !sshLogin(s.Repo):
 		return fmt.Errorf("repo %q carries user information; credentials never belong in a lock", s.Repo)
 	}
 	for _, d := range s.Dependencies {
@@ -254,6 +254,21 @@ func (s *Skill) check() error {
 		seen[p.Dir] = true
 	}
 	return nil
+}
+
+// sshUser is the shape of a login name in an ssh:// remote (git, deploy, a user's name).
+var sshUser = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// sshLogin reports whether repo's only user information is an SSH login name, which installs over SSH
+// record (ssh://git@host/owner/repo.git): a name says who logs in, never a secret. A password, or user
+// information in any other scheme, is still refused.
+func sshLogin(repo string) bool {
+	u, err := url.Parse(repo)
+	if err != nil || u.Scheme != "ssh" || u.User == nil || strings.Contains(u.Host, "@") {
+		return false
+	}
+	_, hasPassword := u.User.Password()
+	return !hasPassword && sshUser.MatchString(u.User.Username()) && strings.Count(repo, "@") == 1
 }
 
 // validDir accepts "." , a clean relative path that stays inside the project, or a clean absolute path

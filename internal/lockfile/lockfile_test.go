@@ -64,6 +64,8 @@ func TestParseErrors(t *testing.T) {
 		{"absolute path", strings.Replace(valid, `"path": "skills/b"`, `"path": "/etc"`, 1), "invalid path"},
 		{"bad name", strings.Replace(valid, `"name": "b"`, `"name": "../b"`, 1), "invalid name"},
 		{"token in repo", strings.Replace(valid, `"repo": "https://`, `"repo": "https://tok@`, 1), "credentials"},
+		{"password in an ssh repo", strings.Replace(valid, `"repo": "https://github.com/`, `"repo": "ssh://git:pw@github.com/`, 1), "credentials"},
+		{"two users in an ssh repo", strings.Replace(valid, `"repo": "https://github.com/`, `"repo": "ssh://a@b@github.com/`, 1), "credentials"},
 		{"duplicate", strings.Replace(valid, `"name": "b"`, `"name": "a"`, 1), "listed twice"},
 		{"too large", strings.Repeat(" ", MaxSize+1), "too large"},
 		{"NUL", strings.Replace(valid, `"name": "b"`, "\"name\": \"b\x00\"", 1), "NUL byte"},
@@ -272,5 +274,17 @@ func TestReads(t *testing.T) {
 		if (tc.problem == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.problem) {
 			t.Errorf("%s %s: %v, want %q", tc.s.Name, tc.s.Repo, err, tc.problem)
 		}
+	}
+}
+
+// An install over SSH records its login name (ssh://git@host/...), and the lock it wrote must read back.
+func TestSSHLoginInRepo(t *testing.T) {
+	valid := string(sample().Marshal())
+	data := strings.Replace(valid, `"repo": "https://github.com/`, `"repo": "ssh://git@github.com/`, 1)
+	if data == valid {
+		t.Fatal("sample has no https repo to rewrite")
+	}
+	if _, err := Parse("skills.lock", []byte(data)); err != nil {
+		t.Fatalf("Parse of an ssh:// repo with a login name: %v", err)
 	}
 }
