@@ -22,11 +22,11 @@ func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
 	}
 	f.StringVar(&t.Dir, "dir", "", dir)
 	f.StringSliceVar(&t.Agents, "agent", nil, agent)
-	f.BoolVar(&t.Global, "global", false, "use the agents' user-level folders instead of the project's")
+	f.BoolVar(&t.Global, "global", false, "the agents' user-level folders, recorded in your own lock in the config folder, instead of the project's")
 	if cmd.Name() == "install" {
 		f.BoolVar(&t.Copy, "copy", false, "put real copies in the other agents' folders instead of links")
 	}
-	f.StringVar(&t.Lock, "lock", "", "lock file (default skills.lock in the current folder)")
+	f.StringVar(&t.Lock, "lock", "", "lock file (default: skills.lock at the project root, found from the current folder)")
 	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(append(install.AgentNames(), "detected"), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("dir")
 }

@@ -212,7 +212,11 @@ func printList(w io.Writer, t install.Target, rows []install.Listed, asJSON bool
 		return writeJSON(w, rows)
 	}
 	if len(rows) == 0 {
-		fmt.Fprintf(w, "no skills installed in %s\n", esc(t.Dir))
+		if t.HasLock() {
+			fmt.Fprintf(w, "no skills installed in %s, and %s records none for it\n", esc(t.Dir), esc(t.Lock))
+		} else {
+			fmt.Fprintf(w, "no skills installed in %s, and no lock file at %s\n", esc(t.Dir), esc(t.Lock))
+		}
 		return nil
 	}
 	tw := newTable(w)
@@ -271,7 +275,7 @@ func printVerify(w io.Writer, out []install.Verified, asJSON bool) error {
 				fmt.Fprintf(w, "  problem: %s\n", esc(p))
 			}
 		}
-		fmt.Fprintf(w, "%d skills verified, %d with differences\n", len(out), bad)
+		fmt.Fprintf(w, "%d %s verified, %d with differences\n", len(out), plural(len(out), "skill", "skills"), bad)
 	}
 	if bad > 0 {
 		return clierr.ErrFindings

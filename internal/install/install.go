@@ -76,6 +76,9 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, clierr.Usage(err)
 	}
+	if err := t.checkRecordable(); err != nil {
+		return Report{}, err
+	}
 	r := resolver.New(opts.IO, opts.Limits)
 	opts.IO.StartProgress("resolving and fetching skills")
 	res, err := resolveSources(ctx, r, opts.Sources, opts.WithRelated)

@@ -144,7 +144,9 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 	}
 	r := resolver.New(opts.IO, Limits{})
 	var out []Verified
+	total := 0
 	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
+		total = len(lock.Skills)
 		for _, e := range lock.In(t.Rel) {
 			v := Verified{Name: e.Name}
 			var disk *snapshot.Folder
@@ -206,6 +208,10 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 		}
 		return nil, nil
 	})
+	if err == nil && len(out) == 0 {
+		// Nothing checked is not a pass: a CI step run from the wrong folder must fail.
+		err = nothingRecorded(t, total, "nothing to verify")
+	}
 	if out == nil {
 		out = []Verified{}
 	}
@@ -275,6 +281,25 @@ func Remove(ctx context.Context, opts RemoveOptions) ([]string, error) {
 	return nonNil(removed), err
 }
 
+// nothingRecorded is the error of a command that found no lock entries for its target to act on: it says
+// which lock and folder it looked at, since the usual cause is running from outside the project or with
+// the wrong --dir or --agent. A lock that exists and records no skill at all is a project with nothing
+// installed (everything was removed): that is no error, and nil is returned.
+func nothingRecorded(t Target, total int, what string) error {
+	if exists(t.Lock) && total == 0 {
+		return nil
+	}
+	if !exists(t.Lock) {
+		return clierr.WithHint(fmt.Errorf("%s: no lock file at %s", what, t.Lock),
+			"run it inside the project (at or below the folder holding skills.lock), or name the lock with --lock")
+	}
+	return clierr.WithHint(fmt.Errorf("%s: %s records no skills in %s", what, t.Lock, t.Dir),
+		"pass the --dir or --agent the skills were installed with; skillctl list --json shows what is installed")
+}
+
+// HasLock reports whether the target's lock file exists, so an empty listing can say which is missing.
+func (t Target) HasLock() bool { return exists(t.Lock) }
+
 // FromLock installs exactly what the lock records: the same commits, checked against the same content
 // hashes, like `npm ci`. Skills already on disk and matching are left alone; objects come from the cache
 // when they are there, so it works offline once a machine has fetched them. With no target flags it
@@ -305,7 +330,7 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 				opts.IO.Note(e.Dir+": not restored: the lock names a folder outside the project", "skillctl install --dir "+e.Dir+"  # if you trust this lock")
 				continue
 			}
-			targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock})
+			targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock, Base: t.Base})
 		}
 	}
 	if len(targets) == 0 && len(lock.Skills) > 0 {

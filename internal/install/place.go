@@ -22,7 +22,7 @@ import (
 
 // storeOf is the target a skill placed in t is stored in (its Dir, with t's lock).
 func (t Target) storeOf(e lockfile.Skill) Target {
-	return Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock}
+	return Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock, Base: t.Base}
 }
 
 // placeOp is one placement a change creates (Mode set) or deletes (Mode "").

@@ -14,6 +14,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/project"
 )
 
 // AgentNames lists the --agent values, for completion and help; the table lives in internal/agents.
@@ -23,18 +24,45 @@ func AgentNames() []string { return agents.Names() }
 type TargetOptions struct {
 	Dir    string   // explicit folder; wins over Agents
 	Agents []string // --agent values: names, comma-separated lists, or "detected"; default "claude"
-	Global bool     // the agents' user-level folders instead of the project's
+	Global bool     // the agents' user-level folders, recorded in the user's global lock
 	Copy   bool     // place real copies in the other agents' folders instead of links
-	Lock   string   // lock file; default skills.lock in the current folder
+	Lock   string   // lock file; default skills.lock at the project root (project.Find)
 }
 
 // Target is a resolved install location.
 type Target struct {
 	Dir   string // absolute folder that holds one folder per skill
-	Rel   string // Dir as recorded in the lock: relative to the lock's folder when inside it, else absolute
+	Rel   string // Dir as recorded in the lock: relative to Base; absolute only when outside it (see Outside)
 	Lock  string // absolute path of the lock file
+	Base  string // the folder the lock's paths are relative to: the lock's own, or home for the global lock
 	Links []Link // the other chosen agents' folders, where each skill is linked (or copied)
 	Copy  bool   // copies instead of links
+}
+
+// Outside reports whether Dir lies outside the folder the lock records paths against. Such a target can
+// be read and restored when an older lock names it, but no new skill is recorded there: a lock never
+// records an absolute folder, which would not survive a clone.
+func (t Target) Outside() bool { return filepath.IsAbs(filepath.FromSlash(t.Rel)) }
+
+// checkRecordable refuses to record new skills in a target outside the folder the lock records paths
+// against (see Outside), with the flags that would work.
+func (t Target) checkRecordable() error {
+	out := t.Dir
+	if !t.Outside() {
+		out = ""
+		for _, l := range t.Links {
+			if filepath.IsAbs(filepath.FromSlash(l.Rel)) {
+				out = l.Dir
+				break
+			}
+		}
+		if out == "" {
+			return nil
+		}
+	}
+	return clierr.WithHint(clierr.Usage(fmt.Errorf("%s: outside %s, so %s cannot record it (a lock records no absolute folder)", out, t.base(), t.Lock)),
+		"keep a lock beside that folder: add --lock "+filepath.Join(out, project.LockName),
+		"or install for an agent in every project with --agent NAME --global")
 }
 
 // Link is one other folder a skill is placed in.
@@ -43,21 +71,38 @@ type Link struct {
 	Rel string // as the lock records it
 }
 
-// ResolveTarget applies the flag rules: --dir, else --agent (with --global), else .claude/skills.
+// ResolveTarget applies the flag rules: --dir, else --agent (with --global), else the default agent's
+// folder. The lock is --lock, else with --global the user's global lock, else skills.lock at the project
+// root found from the current folder (so every command works from any subfolder). Agents' project
+// folders are relative to the lock's folder; --dir and --lock, as typed, to the current folder.
 func ResolveTarget(o TargetOptions) (Target, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
 		return Target{}, err
 	}
+	if o.Dir != "" && o.Global {
+		return Target{}, fmt.Errorf("--global chooses an agent's user folder; it cannot be combined with --dir")
+	}
 	lock := o.Lock
-	if lock == "" {
-		lock = "skills.lock"
-	}
-	if !filepath.IsAbs(lock) {
+	switch {
+	case lock != "" && !filepath.IsAbs(lock):
 		lock = filepath.Join(cwd, lock)
+	case lock == "" && o.Global:
+		if lock, err = project.GlobalLock(); err != nil {
+			return Target{}, fmt.Errorf("--global: %v", err)
+		}
+	case lock == "":
+		root, _, err := project.Find(cwd)
+		if err != nil {
+			return Target{}, err
+		}
+		lock = filepath.Join(root, project.LockName)
 	}
+	lock = filepath.Clean(lock)
+	base := filepath.Dir(lock)
 	dir := o.Dir
 	var links []string
+	agentsBase := cwd // where --dir, as typed, is relative to
 	if dir == "" {
 		env, envErr := agents.FromOS()
 		chosen, err := agents.Choose(o.Agents, env, agents.DirExists)
@@ -75,18 +120,22 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		for _, l := range plan.Links {
 			links = append(links, filepath.FromSlash(l))
 		}
-	} else if o.Global {
-		return Target{}, fmt.Errorf("--global chooses an agent's user folder; it cannot be combined with --dir")
+		agentsBase = base // an agent's project folder is at the project root
+		if o.Global {
+			if base, err = project.Home(); err != nil {
+				return Target{}, fmt.Errorf("--global: %v", err)
+			}
+		}
 	}
 	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(cwd, dir)
+		dir = filepath.Join(agentsBase, dir)
 	}
 	dir = filepath.Clean(dir)
-	t := Target{Dir: dir, Lock: lock, Copy: o.Copy}
+	t := Target{Dir: dir, Lock: lock, Base: base, Copy: o.Copy}
 	t.Rel = t.relative(dir)
 	for _, l := range links {
 		if !filepath.IsAbs(l) {
-			l = filepath.Join(cwd, l)
+			l = filepath.Join(agentsBase, l)
 		}
 		l = filepath.Clean(l)
 		t.Links = append(t.Links, Link{Dir: l, Rel: t.relative(l)})
@@ -97,7 +146,7 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 // relative is how the lock records a path: relative to the lock's folder when inside it, else absolute,
 // so a project moved or cloned elsewhere keeps working.
 func (t Target) relative(p string) string {
-	if r, err := filepath.Rel(filepath.Dir(t.Lock), p); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+	if r, err := filepath.Rel(t.base(), p); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(p)
@@ -108,13 +157,26 @@ func (t Target) absolute(p string) string {
 	if filepath.IsAbs(p) {
 		return filepath.Clean(p)
 	}
-	return filepath.Join(filepath.Dir(t.Lock), filepath.FromSlash(p))
+	return filepath.Join(t.base(), filepath.FromSlash(p))
+}
+
+// base is Base, defaulting to the lock's folder.
+func (t Target) base() string {
+	if t.Base != "" {
+		return t.Base
+	}
+	return filepath.Dir(t.Lock)
 }
 
 // shared reports whether t lies outside its lock's project (a --global folder such as ~/.claude/skills):
 // every project of the user installs there, each recording its own skills in its own lock, so a folder
 // this lock does not record may belong to another project.
-func (t Target) shared() bool { return filepath.IsAbs(filepath.FromSlash(t.Rel)) }
+//
+// The global lock's folders (Base is home, not the lock's folder) are shared in the same way: other tools
+// and older locks may have put skills there.
+func (t Target) shared() bool {
+	return filepath.IsAbs(filepath.FromSlash(t.Rel)) || t.Base != "" && t.Base != filepath.Dir(t.Lock)
+}
 
 // foreignFolder is the refusal for a folder in t that t's lock does not record: in a shared folder it may
 // be another project's skill, which this project must never be told to delete or take over.

@@ -55,11 +55,19 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 	// The sources come from the lock, read without the file lock: resolving is network work, and the plan
 	// step reads the lock again under the file lock.
 	var raw []string
+	recorded, total := 0, 0
 	if err := readTarget(ctx, t, true, func(lock *lockfile.Lock) (err error) {
+		recorded, total = len(lock.In(t.Rel)), len(lock.Skills)
 		raw, err = updateSources(t, lock, opts.Names)
 		return err
 	}); err != nil {
 		return nil, 0, err
+	}
+	if opts.Check && recorded == 0 {
+		// Like verify: nothing checked is no "up to date", or a CI step in the wrong folder would pass.
+		if err := nothingRecorded(t, total, "nothing to check"); err != nil {
+			return nil, 0, err
+		}
 	}
 	if len(raw) == 0 {
 		return []Updated{}, 0, nil

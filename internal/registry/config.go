@@ -13,6 +13,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/project"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
@@ -70,9 +71,10 @@ func UserConfigFile() string {
 	return filepath.Join(dir, "registries.json")
 }
 
-// ProjectConfigFile is the project's registries file under the current folder.
+// ProjectConfigFile is the project's registries file, under the project root found from the current
+// folder (see project.Find), so a subfolder of the project uses the project's registries.
 func ProjectConfigFile() string {
-	wd, err := os.Getwd()
+	wd, _, err := project.Root()
 	if err != nil {
 		wd = "."
 	}
