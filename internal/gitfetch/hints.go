@@ -20,7 +20,7 @@ func (e *RemoteError) Hints() []string {
 		return nil
 	case errors.As(e.Err, &se) && (se.code == http.StatusUnauthorized || se.code == http.StatusForbidden || se.code == http.StatusNotFound):
 		return []string{
-			"check the URL; a private repository on github.com needs a token in GITHUB_TOKEN (or GH_TOKEN)",
+			"check the URL; a private repository needs a token: SKILLCTL_TOKEN_<HOST>, or GITHUB_TOKEN for github.com",
 		}
 	case errors.As(e.Err, &se):
 		return []string{"the server failed; try again later"}
