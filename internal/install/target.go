@@ -183,8 +183,8 @@ func (t Target) shared() bool {
 func foreignFolder(t Target, name, what string) error {
 	dir := filepath.Join(t.Dir, name)
 	if t.shared() {
-		return clierr.WithHint(fmt.Errorf("%s: not recorded in this project's %s; %s is shared by every project, and another one may have installed it",
-			name, filepath.Base(t.Lock), t.Dir),
+		return clierr.WithHint(fmt.Errorf("%s: not recorded in %s; %s is shared by every project, and another one (or another tool) may have installed it",
+			name, t.Lock, t.Dir),
 			"run the command in the project whose "+filepath.Base(t.Lock)+" records "+name+", or install into this project's own folder (without --global)")
 	}
 	switch what {
