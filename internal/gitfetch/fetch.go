@@ -199,31 +199,40 @@ func (f *fetcher) resolve(ctx context.Context, paths []string) (map[string]treeE
 		if !needCommit && len(need) == 0 {
 			return out, nil
 		}
-		if f.gotAll || round > maxDepth+2 {
-			return nil, &RemoteError{URL: f.s.w.where(), Err: errors.New("server did not send the objects asked for")}
-		}
-		if err := f.s.ready(ctx); err != nil {
-			return nil, err
-		}
-		var err error
-		pol, budget := f.treePolicy()
-		switch {
-		case f.s.strat != stratTreeWalk:
-			err = f.fetchAllTrees(ctx)
-		case needCommit:
-			err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget})
-		default:
-			wants := make([]plumbing.Hash, 0, len(need))
-			for h := range need {
-				wants = append(wants, h)
-			}
-			sort.Slice(wants, func(i, j int) bool { return wants[i].String() < wants[j].String() })
-			err = f.request(ctx, fetchReq{wants: wants, filter: packp.FilterTreeDepth(0), pol: pol, budget: budget})
-		}
-		if err != nil && !errors.Is(err, errRetryStrategy) {
+		if err := f.fetchMissing(ctx, round, needCommit, need); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// fetchMissing asks for what one round of a path walk lacked: the commit and its root tree, or the trees
+// it named, all in one request; a server past its strategy is retried by the caller's next round.
+func (f *fetcher) fetchMissing(ctx context.Context, round int, needCommit bool, need map[plumbing.Hash]bool) error {
+	if f.gotAll || round > maxDepth+2 {
+		return &RemoteError{URL: f.s.w.where(), Err: errors.New("server did not send the objects asked for")}
+	}
+	if err := f.s.ready(ctx); err != nil {
+		return err
+	}
+	var err error
+	pol, budget := f.treePolicy()
+	switch {
+	case f.s.strat != stratTreeWalk:
+		err = f.fetchAllTrees(ctx)
+	case needCommit:
+		err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget})
+	default:
+		wants := make([]plumbing.Hash, 0, len(need))
+		for h := range need {
+			wants = append(wants, h)
+		}
+		sort.Slice(wants, func(i, j int) bool { return wants[i].String() < wants[j].String() })
+		err = f.request(ctx, fetchReq{wants: wants, filter: packp.FilterTreeDepth(0), pol: pol, budget: budget})
+	}
+	if err != nil && !errors.Is(err, errRetryStrategy) {
+		return err
+	}
+	return nil
 }
 
 // walk follows p from the commit through the store. It returns the entry p names (a root path gives a

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
@@ -214,28 +213,7 @@ func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]t
 		if !needCommit && len(need) == 0 {
 			return out, nil
 		}
-		if f.gotAll || round > maxDepth+2 {
-			return nil, &RemoteError{URL: f.s.w.where(), Err: errors.New("server did not send the objects asked for")}
-		}
-		if err := f.s.ready(ctx); err != nil {
-			return nil, err
-		}
-		var err error
-		pol, budget := f.treePolicy()
-		switch {
-		case f.s.strat != stratTreeWalk:
-			err = f.fetchAllTrees(ctx)
-		case needCommit:
-			err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget})
-		default:
-			wants := make([]plumbing.Hash, 0, len(need))
-			for h := range need {
-				wants = append(wants, h)
-			}
-			sort.Slice(wants, func(i, j int) bool { return wants[i].String() < wants[j].String() })
-			err = f.request(ctx, fetchReq{wants: wants, filter: packp.FilterTreeDepth(0), pol: pol, budget: budget})
-		}
-		if err != nil && !errors.Is(err, errRetryStrategy) {
+		if err := f.fetchMissing(ctx, round, needCommit, need); err != nil {
 			return nil, err
 		}
 	}
