@@ -86,8 +86,8 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
-// Skill is one lock entry's audit.
-type Skill struct {
+// SkillAudit is one lock entry's audit.
+type SkillAudit struct {
 	Name     string         `json:"name"`
 	Folder   string         `json:"folder"` // as displayed
 	Source   string         `json:"source"` // as the lock records it
@@ -100,8 +100,8 @@ type Skill struct {
 
 // Result is a whole audit, skills in lock order.
 type Result struct {
-	Lock   string  `json:"lock"`
-	Skills []Skill `json:"skills"`
+	Lock   string       `json:"lock"`
+	Skills []SkillAudit `json:"skills"`
 }
 
 // Count tallies the findings by level.
@@ -142,7 +142,7 @@ func Run(lockPath string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Lock: lockPath, Skills: []Skill{}}
+	res := &Result{Lock: lockPath, Skills: []SkillAudit{}}
 	for _, e := range lock.Skills {
 		res.Skills = append(res.Skills, auditOne(root, shown, e))
 	}
@@ -156,13 +156,13 @@ var limits = localfs.Limits{
 	MaxFiles:     gitfetch.DefaultMaxFiles,
 }
 
-func auditOne(root, shown string, e lockfile.Skill) Skill {
+func auditOne(root, shown string, e lockfile.Entry) SkillAudit {
 	dir := filepath.FromSlash(e.Dir)
 	abs, disp := filepath.Join(dir, e.Name), filepath.Join(dir, e.Name)
 	if !filepath.IsAbs(dir) {
 		abs, disp = filepath.Join(root, abs), filepath.Join(shown, disp)
 	}
-	s := Skill{Name: e.Name, Folder: disp, Source: e.Source, LockHash: e.Hash, Findings: []Finding{}}
+	s := SkillAudit{Name: e.Name, Folder: disp, Source: e.Source, LockHash: e.Hash, Findings: []Finding{}}
 	add := func(l Level, src, rule, file string, line, col int, format string, args ...any) {
 		s.Findings = append(s.Findings, Finding{Level: l, Source: src, Rule: rule, File: file, Line: line, Column: col,
 			Message: fmt.Sprintf(format, args...)})

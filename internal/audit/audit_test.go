@@ -43,7 +43,7 @@ func project(t *testing.T, skills map[string]map[string]string) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lock.Put(lockfile.Skill{Name: name, Dir: "sk", Source: "./src/" + name, Registry: "local", Path: "src/" + name, Hash: f.Hash(), Requested: true})
+		lock.Put(lockfile.Entry{Name: name, Dir: "sk", Source: "./src/" + name, Registry: "local", Path: "src/" + name, Hash: f.Hash(), Requested: true})
 	}
 	if err := lockfile.Write(filepath.Join(root, "skills.lock"), lock); err != nil {
 		t.Fatal(err)
@@ -51,7 +51,7 @@ func project(t *testing.T, skills map[string]map[string]string) string {
 	return root
 }
 
-func find(s Skill, rule string) *Finding {
+func find(s SkillAudit, rule string) *Finding {
 	for i := range s.Findings {
 		if s.Findings[i].Rule == rule {
 			return &s.Findings[i]
@@ -84,7 +84,7 @@ func TestRun(t *testing.T) {
 	if len(res.Skills) != 3 {
 		t.Fatalf("%d skills", len(res.Skills))
 	}
-	by := map[string]Skill{}
+	by := map[string]SkillAudit{}
 	for _, s := range res.Skills {
 		by[s.Name] = s
 	}

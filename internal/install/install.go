@@ -127,7 +127,7 @@ func frozenError(t Target, ins []Installed) error {
 }
 
 // installedEntry is a lock entry as the install report shows it; f is the folder written or kept.
-func installedEntry(e lockfile.Skill, action string, f *snapshot.Folder) Installed {
+func installedEntry(e lockfile.Entry, action string, f *snapshot.Folder) Installed {
 	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
 		Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action,
 		Files: len(f.Files), Bytes: f.Size(), Placements: e.Placements}

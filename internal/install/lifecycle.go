@@ -52,7 +52,7 @@ type PlacementListed struct {
 }
 
 // placementsOf reports the state of each of e's placements.
-func placementsOf(t Target, e lockfile.Skill) []PlacementListed {
+func placementsOf(t Target, e lockfile.Entry) []PlacementListed {
 	var out []PlacementListed
 	for _, p := range e.Placements {
 		out = append(out, PlacementListed{Dir: p.Dir, Mode: p.Mode, State: placementState(t, e, p)})
@@ -222,7 +222,7 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 func (v Verified) Clean() bool { return v.State == StateOK && len(v.Problems) == 0 }
 
 // placementProblem says what is wrong with a placement, naming where a broken link points.
-func placementProblem(t Target, e lockfile.Skill, p lockfile.Placement, st string) string {
+func placementProblem(t Target, e lockfile.Entry, p lockfile.Placement, st string) string {
 	at := filepath.Join(t.absolute(p.Dir), e.Name)
 	want := filepath.Join(t.Dir, e.Name)
 	switch {

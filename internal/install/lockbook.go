@@ -19,8 +19,8 @@ import (
 // an entry compares with what is on disk and with what is about to replace it.
 
 // lockEntry is a resolved skill as the lock records it.
-func lockEntry(t Target, n *resolver.Skill) lockfile.Skill {
-	e := lockfile.Skill{Name: n.Name, Dir: t.Rel, Source: n.Source, Hash: n.Folder.Hash(), Requested: n.Requested}
+func lockEntry(t Target, n *resolver.Resolved) lockfile.Entry {
+	e := lockfile.Entry{Name: n.Name, Dir: t.Rel, Source: n.Source, Hash: n.Folder.Hash(), Requested: n.Requested}
 	o := n.Origin
 	switch o.Kind {
 	case resolver.Git:
@@ -37,13 +37,13 @@ func lockEntry(t Target, n *resolver.Skill) lockfile.Skill {
 }
 
 // sameOrigin reports whether two lock entries come from the same place (any commit of it).
-func sameOrigin(a, b *lockfile.Skill) bool {
+func sameOrigin(a, b *lockfile.Entry) bool {
 	return a.Repo == b.Repo && a.Registry == b.Registry && a.Path == b.Path
 }
 
 // decide compares what is about to be installed with what the target and lock hold, and refuses to
 // overwrite anything skillctl did not put there or that the user has edited, unless forced.
-func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, force bool) (string, error) {
+func decide(t Target, name string, next lockfile.Entry, prev *lockfile.Entry, force bool) (string, error) {
 	dir := filepath.Join(t.Dir, name)
 	onDisk := exists(dir)
 	switch {
@@ -79,7 +79,7 @@ func decide(t Target, name string, next lockfile.Skill, prev *lockfile.Skill, fo
 	return "install", nil
 }
 
-func describeEntry(e *lockfile.Skill) string {
+func describeEntry(e *lockfile.Entry) string {
 	switch {
 	case e.Repo != "":
 		return fmt.Sprintf("%s (%s)", e.Repo, e.Path)
@@ -92,7 +92,7 @@ func describeEntry(e *lockfile.Skill) string {
 
 // entryOrigin turns a lock entry back into the place its files come from. A cloned lock may name any
 // folder or repository of this machine: lockfile's Reads refuses those outside the project.
-func entryOrigin(t Target, e lockfile.Skill) (resolver.Origin, error) {
+func entryOrigin(t Target, e lockfile.Entry) (resolver.Origin, error) {
 	reads, err := e.Reads(filepath.Dir(t.Lock))
 	if err != nil {
 		return resolver.Origin{}, err
@@ -108,7 +108,7 @@ func entryOrigin(t Target, e lockfile.Skill) (resolver.Origin, error) {
 }
 
 // stateOf compares one lock entry with the disk; the folder read is returned for callers that diff it.
-func stateOf(t Target, e lockfile.Skill) (string, *snapshot.Folder) {
+func stateOf(t Target, e lockfile.Entry) (string, *snapshot.Folder) {
 	dir := filepath.Join(t.Dir, e.Name)
 	fi, err := os.Lstat(dir)
 	if err != nil {
@@ -139,7 +139,7 @@ func untracked(t Target, lock *lockfile.Lock) []string {
 // sourceMismatch reports a lock entry whose source text names another repository than the one it is
 // fetched from. The source is what people read in a diff; the repository is what is installed, so a
 // hand-edited lock must not be able to show one and install the other.
-func sourceMismatch(e lockfile.Skill) string {
+func sourceMismatch(e lockfile.Entry) string {
 	if e.Repo == "" {
 		return ""
 	}
@@ -158,7 +158,7 @@ func sourceMismatch(e lockfile.Skill) string {
 //
 // A cloned lock may name a folder or repository anywhere on this machine: lockfile's Reads refuses those
 // outside the project, so an update never copies them in.
-func updateSpec(t Target, e lockfile.Skill) (string, error) {
+func updateSpec(t Target, e lockfile.Entry) (string, error) {
 	reads, err := e.Reads(filepath.Dir(t.Lock))
 	if err != nil {
 		return "", err

@@ -21,7 +21,7 @@ import (
 // right without code of their own, inside the same crash-safe transaction as the skills' folders.
 
 // storeOf is the target a skill placed in t is stored in (its Dir, with t's lock).
-func (t Target) storeOf(e lockfile.Skill) Target {
+func (t Target) storeOf(e lockfile.Entry) Target {
 	return Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock, Base: t.Base}
 }
 
@@ -67,7 +67,7 @@ const (
 )
 
 // placementState compares one recorded placement with the disk.
-func placementState(t Target, e lockfile.Skill, p lockfile.Placement) string {
+func placementState(t Target, e lockfile.Entry, p lockfile.Placement) string {
 	at := filepath.Join(t.absolute(p.Dir), e.Name)
 	store := filepath.Join(t.Dir, e.Name)
 	if _, err := os.Readlink(at); err == nil {
@@ -156,7 +156,7 @@ func placementOps(t Target, before, after *lockfile.Lock, written map[string]*sn
 	return ops, nil
 }
 
-func placementMode(e *lockfile.Skill, dir string) string {
+func placementMode(e *lockfile.Entry, dir string) string {
 	for _, p := range e.Placements {
 		if p.Dir == dir {
 			return p.Mode
@@ -165,7 +165,7 @@ func placementMode(e *lockfile.Skill, dir string) string {
 	return ""
 }
 
-func hasPlacement(e *lockfile.Skill, dir string) bool {
+func hasPlacement(e *lockfile.Entry, dir string) bool {
 	for _, p := range e.Placements {
 		if p.Dir == dir {
 			return true
@@ -185,7 +185,7 @@ func checkPlacementDir(t Target, dir string) error {
 
 // mergePlacements is what an install records for a skill: the placements it had (keeping their modes, so
 // an update or a reinstall never turns a copy into a link) and one for every chosen folder it lacked.
-func mergePlacements(t Target, prev *lockfile.Skill) []lockfile.Placement {
+func mergePlacements(t Target, prev *lockfile.Entry) []lockfile.Placement {
 	var out []lockfile.Placement
 	if prev != nil {
 		out = append(out, prev.Placements...)

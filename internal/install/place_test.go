@@ -14,7 +14,7 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-func placed(e lockfile.Skill, ps ...lockfile.Placement) lockfile.Skill {
+func placed(e lockfile.Entry, ps ...lockfile.Placement) lockfile.Entry {
 	e.Placements = ps
 	return e
 }
@@ -69,12 +69,12 @@ func TestPlacementsInterruptedAtEveryStep(t *testing.T) {
 	for stop := 1; ; stop++ {
 		dir := t.TempDir()
 		tg := Target{Dir: filepath.Join(dir, "sk"), Rel: "sk", Lock: filepath.Join(dir, "skills.lock")}
-		before := &lockfile.Lock{Skills: []lockfile.Skill{placed(entry("a", oldA), link("old"), copyIn("cp"))}}
+		before := &lockfile.Lock{Skills: []lockfile.Entry{placed(entry("a", oldA), link("old"), copyIn("cp"))}}
 		if err := runChange(t, tg, &lockfile.Lock{}, before, map[string]*snapshot.Folder{"a": oldA}, nil); err != nil {
 			t.Fatal(err)
 		}
 		checkPlacements(t, tg, before, []string{"old", "ln", "cp"}, "setup")
-		after := &lockfile.Lock{Skills: []lockfile.Skill{
+		after := &lockfile.Lock{Skills: []lockfile.Entry{
 			placed(entry("a", newA), link("ln"), copyIn("cp")),
 			placed(entry("b", newB), link("ln")),
 		}}
@@ -133,7 +133,7 @@ func TestLinkFallback(t *testing.T) {
 	dir := t.TempDir()
 	tg := Target{Dir: filepath.Join(dir, "sk"), Rel: "sk", Lock: filepath.Join(dir, "skills.lock")}
 	a := folder("a v1")
-	after := &lockfile.Lock{Skills: []lockfile.Skill{placed(entry("a", a), link("other agent"))}}
+	after := &lockfile.Lock{Skills: []lockfile.Entry{placed(entry("a", a), link("other agent"))}}
 	var notes bytes.Buffer
 	if err := runChange(t, tg, &lockfile.Lock{}, after, map[string]*snapshot.Folder{"a": a}, &notes); err != nil {
 		t.Fatal(err)
@@ -162,11 +162,11 @@ func TestPlacementConflicts(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "ln", "a"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	after := &lockfile.Lock{Skills: []lockfile.Skill{placed(entry("a", a), link("ln"))}}
+	after := &lockfile.Lock{Skills: []lockfile.Entry{placed(entry("a", a), link("ln"))}}
 	if _, err := placementOps(tg, &lockfile.Lock{}, after, map[string]*snapshot.Folder{"a": a}, false); err == nil || !strings.Contains(err.Error(), "was not placed by skillctl") {
 		t.Fatalf("foreign folder: %v", err)
 	}
-	if err := runChange(t, tg, &lockfile.Lock{}, &lockfile.Lock{Skills: []lockfile.Skill{entry("a", a)}}, map[string]*snapshot.Folder{"a": a}, nil); err != nil {
+	if err := runChange(t, tg, &lockfile.Lock{}, &lockfile.Lock{Skills: []lockfile.Entry{entry("a", a)}}, map[string]*snapshot.Folder{"a": a}, nil); err != nil {
 		t.Fatal(err)
 	}
 	ops, err := placementOps(tg, &lockfile.Lock{}, after, nil, true)

@@ -16,8 +16,8 @@ func folder(content string) *snapshot.Folder {
 	return &snapshot.Folder{Files: []snapshot.File{{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte(content)}}}
 }
 
-func entry(name string, f *snapshot.Folder) lockfile.Skill {
-	return lockfile.Skill{Name: name, Dir: "sk", Source: name, Registry: "builtin", Path: name, Hash: f.Hash()}
+func entry(name string, f *snapshot.Folder) lockfile.Entry {
+	return lockfile.Entry{Name: name, Dir: "sk", Source: name, Registry: "builtin", Path: name, Hash: f.Hash()}
 }
 
 // errCrash stands for the process dying at a step: apply returns at once, leaving what a crash leaves.
@@ -31,11 +31,11 @@ func TestApplyInterruptedAtEveryStep(t *testing.T) {
 		dir := t.TempDir()
 		tg := Target{Dir: filepath.Join(dir, "sk"), Rel: "sk", Lock: filepath.Join(dir, "skills.lock")}
 		// Before: a v1 installed and locked.
-		before := &lockfile.Lock{Skills: []lockfile.Skill{entry("a", oldA)}}
+		before := &lockfile.Lock{Skills: []lockfile.Entry{entry("a", oldA)}}
 		if err := apply(context.Background(), tg, change{write: map[string]*snapshot.Folder{"a": oldA}, lock: before}); err != nil {
 			t.Fatal(err)
 		}
-		after := &lockfile.Lock{Skills: []lockfile.Skill{entry("a", newA), entry("b", newB)}}
+		after := &lockfile.Lock{Skills: []lockfile.Entry{entry("a", newA), entry("b", newB)}}
 		steps := 0
 		afterStep = func(string) {
 			steps++
@@ -143,12 +143,12 @@ func TestRecoverAfterAnotherTargetChangedTheLock(t *testing.T) {
 	a := Target{Dir: filepath.Join(dir, "a"), Rel: "a", Lock: lock}
 	b := Target{Dir: filepath.Join(dir, "b"), Rel: "b", Lock: lock}
 	v1, v2, other := folder("x v1"), folder("x v2"), folder("y")
-	entryIn := func(rel, name string, f *snapshot.Folder) lockfile.Skill {
+	entryIn := func(rel, name string, f *snapshot.Folder) lockfile.Entry {
 		e := entry(name, f)
 		e.Dir = rel
 		return e
 	}
-	l := &lockfile.Lock{Skills: []lockfile.Skill{entryIn("a", "x", v1)}}
+	l := &lockfile.Lock{Skills: []lockfile.Entry{entryIn("a", "x", v1)}}
 	if err := apply(context.Background(), a, change{write: map[string]*snapshot.Folder{"x": v1}, lock: l}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestRecoverAfterAnotherTargetChangedTheLock(t *testing.T) {
 	}
 	func() {
 		defer func() { recover() }()
-		l2 := &lockfile.Lock{Skills: []lockfile.Skill{entryIn("a", "x", v2)}}
+		l2 := &lockfile.Lock{Skills: []lockfile.Entry{entryIn("a", "x", v2)}}
 		apply(context.Background(), a, change{write: map[string]*snapshot.Folder{"x": v2}, lock: l2})
 	}()
 	afterStep = func(string) {}

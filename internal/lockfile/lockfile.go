@@ -39,12 +39,12 @@ const maxField = 4096
 // Lock is the whole file.
 type Lock struct {
 	Version int     `json:"version"`
-	Skills  []Skill `json:"skills"`
+	Skills  []Entry `json:"skills"`
 }
 
-// Skill is one installed skill. Dir is the target folder relative to the lock's folder, slash-separated;
+// Entry is one installed skill. Dir is the target folder relative to the lock's folder, slash-separated;
 // the skill lives at Dir/Name.
-type Skill struct {
+type Entry struct {
 	Name         string      `json:"name"`
 	Dir          string      `json:"dir"`
 	Source       string      `json:"source"`
@@ -190,7 +190,7 @@ func checkKeys(data []byte) error {
 	}
 }
 
-func (s *Skill) check() error {
+func (s *Entry) check() error {
 	// Every field is machine-written and printed: a control or format character (an escape sequence, a
 	// bidi override, a zero-width space) or invalid UTF-8 can only come from an edit meant to mislead.
 	for _, f := range []struct{ field, v string }{
@@ -304,7 +304,7 @@ func lineOf(data []byte, off int64, err error) int {
 // absolute path, or a path through a symlink the project carries), and restoring from it would copy that
 // folder into the project, so the folder must lie inside root and be reached through real folders only;
 // anything else is refused with a hint to install the skill again from the folder, named by the user.
-func (s *Skill) LocalDir(root string) (string, error) {
+func (s *Entry) LocalDir(root string) (string, error) {
 	if s.Registry != "local" {
 		return "", fmt.Errorf("%s: not a local skill", s.Name)
 	}
@@ -332,7 +332,7 @@ func (s *Skill) LocalDir(root string) (string, error) {
 // allowed: a local entry's folder (LocalDir); a repository on this machine (file://) only inside the
 // project, by the same rule, since fetching it copies this machine's files as surely as a folder does;
 // any other repository as it is recorded. list shows this, so what is shown is what will be read.
-func (s *Skill) Reads(root string) (string, error) {
+func (s *Entry) Reads(root string) (string, error) {
 	switch {
 	case s.Registry == "local":
 		return s.LocalDir(root)
@@ -395,9 +395,9 @@ func (l *Lock) Normalize() {
 // Marshal is the canonical encoding: normalized, two-space indented, ending in a newline.
 func (l *Lock) Marshal() []byte {
 	c := *l
-	c.Skills = append([]Skill(nil), l.Skills...)
+	c.Skills = append([]Entry(nil), l.Skills...)
 	if c.Skills == nil {
-		c.Skills = []Skill{}
+		c.Skills = []Entry{}
 	}
 	c.Normalize()
 	var buf bytes.Buffer
@@ -409,7 +409,7 @@ func (l *Lock) Marshal() []byte {
 }
 
 // Find returns the entry for name installed in dir, or nil.
-func (l *Lock) Find(dir, name string) *Skill {
+func (l *Lock) Find(dir, name string) *Entry {
 	for i := range l.Skills {
 		if l.Skills[i].Dir == dir && l.Skills[i].Name == name {
 			return &l.Skills[i]
@@ -419,7 +419,7 @@ func (l *Lock) Find(dir, name string) *Skill {
 }
 
 // Put adds or replaces the entry for s.Dir/s.Name.
-func (l *Lock) Put(s Skill) {
+func (l *Lock) Put(s Entry) {
 	if e := l.Find(s.Dir, s.Name); e != nil {
 		*e = s
 		return
@@ -439,8 +439,8 @@ func (l *Lock) Remove(dir, name string) bool {
 }
 
 // PlacedIn returns the entries with a placement in dir (stored elsewhere), sorted by name.
-func (l *Lock) PlacedIn(dir string) []Skill {
-	var out []Skill
+func (l *Lock) PlacedIn(dir string) []Entry {
+	var out []Entry
 	for _, s := range l.Skills {
 		for _, p := range s.Placements {
 			if p.Dir == dir {
@@ -453,8 +453,8 @@ func (l *Lock) PlacedIn(dir string) []Skill {
 }
 
 // In returns the entries installed in dir, sorted by name.
-func (l *Lock) In(dir string) []Skill {
-	var out []Skill
+func (l *Lock) In(dir string) []Entry {
+	var out []Entry
 	for _, s := range l.Skills {
 		if s.Dir == dir {
 			out = append(out, s)

@@ -14,7 +14,7 @@ const h64 = "sha256-000000000000000000000000000000000000000000000000000000000000
 const c40 = "0123456789abcdef0123456789abcdef01234567"
 
 func sample() *Lock {
-	return &Lock{Skills: []Skill{
+	return &Lock{Skills: []Entry{
 		{Name: "b", Dir: ".claude/skills", Source: "https://github.com/o/r/tree/main/skills/b", Repo: "https://github.com/o/r.git", Ref: "refs/heads/main", Commit: c40, Path: "skills/b", Tree: c40, Hash: h64, Dependencies: []string{"z", "a"}, Requested: true},
 		{Name: "a", Dir: ".claude/skills", Source: "a", Registry: "builtin", Path: "a", Hash: h64,
 			Placements: []Placement{{Dir: ".windsurf/skills", Mode: ModeCopy}, {Dir: ".agents/skills", Mode: ModeLink}}},
@@ -170,7 +170,7 @@ func TestLocalDir(t *testing.T) {
 		{path: "vendor/linked", want: filepath.Join(root, "vendor", "linked"), problem: "symbolic link"},
 		{path: "alias/sub", want: filepath.Join(root, "alias", "sub"), problem: "symbolic link"},
 	} {
-		s := Skill{Name: "x", Dir: ".claude/skills", Source: tc.path, Registry: "local", Path: tc.path, Hash: h64}
+		s := Entry{Name: "x", Dir: ".claude/skills", Source: tc.path, Registry: "local", Path: tc.path, Hash: h64}
 		got, err := s.LocalDir(root)
 		if got != tc.want {
 			t.Errorf("%s: dir %q, want %q", tc.path, got, tc.want)
@@ -184,7 +184,7 @@ func TestLocalDir(t *testing.T) {
 			}
 		}
 	}
-	git := Skill{Name: "g", Repo: "https://x/y.git", Commit: c40, Hash: h64}
+	git := Entry{Name: "g", Repo: "https://x/y.git", Commit: c40, Hash: h64}
 	if _, err := git.LocalDir(root); err == nil {
 		t.Error("LocalDir of a git entry succeeded")
 	}
@@ -192,11 +192,11 @@ func TestLocalDir(t *testing.T) {
 
 func TestPutRemoveIn(t *testing.T) {
 	l := sample()
-	l.Put(Skill{Name: "a", Dir: ".claude/skills", Source: "x", Hash: h64})
+	l.Put(Entry{Name: "a", Dir: ".claude/skills", Source: "x", Hash: h64})
 	if l.Find(".claude/skills", "a").Source != "x" || len(l.Skills) != 2 {
 		t.Fatalf("Put did not replace: %+v", l.Skills)
 	}
-	l.Put(Skill{Name: "a", Dir: ".agents/skills", Source: "y", Hash: h64})
+	l.Put(Entry{Name: "a", Dir: ".agents/skills", Source: "y", Hash: h64})
 	if len(l.In(".claude/skills")) != 2 || len(l.In(".agents/skills")) != 1 {
 		t.Fatalf("In: %+v", l.Skills)
 	}
@@ -251,20 +251,20 @@ func TestReads(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, "vendor", "repo.git"), 0o755)
 	os.Symlink(outside, filepath.Join(root, "linked"))
 	for _, tc := range []struct {
-		s       Skill
+		s       Entry
 		want    string
 		problem string
 	}{
-		{s: Skill{Name: "g", Repo: "https://h/o/r.git", Commit: c40}, want: "https://h/o/r.git"},
-		{s: Skill{Name: "s", Repo: "ssh://git@h/o/r.git", Commit: c40}, want: "ssh://git@h/o/r.git"},
-		{s: Skill{Name: "b", Registry: "builtin", Path: "b"}, want: "builtin"},
-		{s: Skill{Name: "l", Registry: "local", Path: "vendor/repo.git"}, want: filepath.Join(root, "vendor", "repo.git")},
-		{s: Skill{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "repo.git")), Commit: c40}, want: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "repo.git"))},
-		{s: Skill{Name: "f", Repo: "file:///etc", Commit: c40}, want: "file:///etc", problem: "on this machine, outside the project"},
-		{s: Skill{Name: "f", Repo: "FILE://" + filepath.ToSlash(outside) + "/x.git", Commit: c40}, problem: "outside the project"},
-		{s: Skill{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "..", "..")) + "/x.git", Commit: c40}, problem: "outside the project"},
-		{s: Skill{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "linked", "x.git")), Commit: c40}, problem: "symbolic link inside the project"},
-		{s: Skill{Name: "f", Repo: "file://host/share/x.git", Commit: c40}, problem: "not a folder of this machine"},
+		{s: Entry{Name: "g", Repo: "https://h/o/r.git", Commit: c40}, want: "https://h/o/r.git"},
+		{s: Entry{Name: "s", Repo: "ssh://git@h/o/r.git", Commit: c40}, want: "ssh://git@h/o/r.git"},
+		{s: Entry{Name: "b", Registry: "builtin", Path: "b"}, want: "builtin"},
+		{s: Entry{Name: "l", Registry: "local", Path: "vendor/repo.git"}, want: filepath.Join(root, "vendor", "repo.git")},
+		{s: Entry{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "repo.git")), Commit: c40}, want: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "repo.git"))},
+		{s: Entry{Name: "f", Repo: "file:///etc", Commit: c40}, want: "file:///etc", problem: "on this machine, outside the project"},
+		{s: Entry{Name: "f", Repo: "FILE://" + filepath.ToSlash(outside) + "/x.git", Commit: c40}, problem: "outside the project"},
+		{s: Entry{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "vendor", "..", "..")) + "/x.git", Commit: c40}, problem: "outside the project"},
+		{s: Entry{Name: "f", Repo: "file://" + filepath.ToSlash(filepath.Join(root, "linked", "x.git")), Commit: c40}, problem: "symbolic link inside the project"},
+		{s: Entry{Name: "f", Repo: "file://host/share/x.git", Commit: c40}, problem: "not a folder of this machine"},
 	} {
 		tc.s.Dir, tc.s.Source, tc.s.Hash = ".claude/skills", "x", h64
 		got, err := tc.s.Reads(root)

@@ -10,14 +10,14 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/depgraph"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/resolve"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// Skill is a located folder read as a skill.
-type Skill struct {
+// Resolved is a located folder read as a skill.
+type Resolved struct {
 	*Located
 	Name      string // the installed name: the one SKILL.md declares when valid, else the folder's
 	Manifest  *manifest.Skill
@@ -26,7 +26,7 @@ type Skill struct {
 }
 
 // Deps are the names the skill depends on.
-func (s *Skill) Deps() []string {
+func (s *Resolved) Deps() []string {
 	if s.Manifest == nil {
 		return nil
 	}
@@ -35,7 +35,7 @@ func (s *Skill) Deps() []string {
 
 // Related are the names the skill suggests that are skill names; the rest (warned about by the
 // validator) are never looked up or printed.
-func (s *Skill) Related() []string {
+func (s *Resolved) Related() []string {
 	if s.Manifest == nil {
 		return nil
 	}
@@ -52,7 +52,7 @@ func (s *Skill) Related() []string {
 // that says so, before anything looks the entry up or prints it in a graph or a resolution error: such an
 // entry can carry escape sequences, bidi overrides or a look-alike of another name. --force does not
 // change this: no skill can have that name.
-func (s *Skill) checkNames() error {
+func (s *Resolved) checkNames() error {
 	var lines []string
 	for _, d := range s.Diags {
 		if d.Rule == "depends-on-invalid-name" || d.Rule == "depends-on-type" {
@@ -68,7 +68,7 @@ func (s *Skill) checkNames() error {
 
 // Read reads a located folder's SKILL.md. A mismatch between the declared name and the folder's is the
 // validator's name-dir-mismatch error, reported in Diags.
-func Read(l *Located) (*Skill, error) {
+func Read(l *Located) (*Resolved, error) {
 	f := l.Folder
 	md := f.File("SKILL.md")
 	if md == nil {
@@ -92,7 +92,7 @@ func Read(l *Located) (*Skill, error) {
 	if name == "" || !manifest.ValidName(name) {
 		return nil, fmt.Errorf("%s: cannot tell the skill's name: its SKILL.md has no valid name and its folder name %q is not one", l.Origin, dir)
 	}
-	out := &Skill{Located: l, Name: name, Manifest: sk, Diags: diags}
+	out := &Resolved{Located: l, Name: name, Manifest: sk, Diags: diags}
 	if err := out.checkNames(); err != nil {
 		return nil, err
 	}
@@ -101,21 +101,21 @@ func Read(l *Located) (*Skill, error) {
 
 // Resolution is the closed set of skills some sources need.
 type Resolution struct {
-	Skills    map[string]*Skill // by name
-	Roots     []string          // requested: the sources, then related skills with withRelated
-	Graph     *resolve.Graph    // for Order (install order, cycles and missing names with their chains)
-	Suggested []string          // related skills of the requested ones, not resolved
+	Skills    map[string]*Resolved // by name
+	Roots     []string             // requested: the sources, then related skills with withRelated
+	Graph     *depgraph.Graph      // for Order (install order, cycles and missing names with their chains)
+	Suggested []string             // related skills of the requested ones, not resolved
 }
 
-// Resolve locates the sources and walks everything they depend on (see resolve.Walk for the rules).
+// Resolve locates the sources and walks everything they depend on (see depgraph.Walk for the rules).
 // Missing names and cycles are in the graph, not errors, so deps can draw them; Order reports them.
 func (r *Resolver) Resolve(ctx context.Context, raws []string, withRelated bool) (*Resolution, error) {
 	locs, err := r.LocateAll(ctx, raws)
 	if err != nil {
 		return nil, err
 	}
-	a := &adapter{r: r, ctx: ctx, skills: map[string]*Skill{}, cands: map[string]registry.Candidate{}}
-	var roots []resolve.Skill
+	a := &adapter{r: r, ctx: ctx, skills: map[string]*Resolved{}, cands: map[string]registry.Candidate{}}
+	var roots []depgraph.Node
 	for _, l := range locs {
 		sk, err := Read(l)
 		if err != nil {
@@ -123,11 +123,11 @@ func (r *Resolver) Resolve(ctx context.Context, raws []string, withRelated bool)
 		}
 		roots = append(roots, a.add(sk))
 	}
-	w, err := resolve.Walk(a, roots, resolve.WalkOptions{WithRelated: withRelated})
+	w, err := depgraph.Walk(a, roots, depgraph.WalkOptions{WithRelated: withRelated})
 	if err != nil {
 		return nil, a.explain(err)
 	}
-	res := &Resolution{Skills: map[string]*Skill{}, Roots: w.Roots, Graph: w.Graph, Suggested: w.Suggested}
+	res := &Resolution{Skills: map[string]*Resolved{}, Roots: w.Roots, Graph: w.Graph, Suggested: w.Suggested}
 	for _, n := range w.Names {
 		sk := a.skills[w.Found[n].ID]
 		if sk.Folder == nil { // found unfetched: only an ambiguity leaves one so, and that is an error
@@ -141,34 +141,34 @@ func (r *Resolver) Resolve(ctx context.Context, raws []string, withRelated bool)
 	return res, nil
 }
 
-// adapter is the world as resolve.Walk sees it.
+// adapter is the world as depgraph.Walk sees it.
 type adapter struct {
 	r      *Resolver
 	ctx    context.Context
-	skills map[string]*Skill             // by origin key
+	skills map[string]*Resolved          // by origin key
 	cands  map[string]registry.Candidate // registry candidates by origin key, for messages
 }
 
-func (a *adapter) add(sk *Skill) resolve.Skill {
+func (a *adapter) add(sk *Resolved) depgraph.Node {
 	k := sk.Origin.Key()
 	if prev, ok := a.skills[k]; ok && prev.Folder != nil {
 		sk = prev
 	}
 	a.skills[k] = sk
-	return resolve.Skill{Name: sk.Name, ID: k, Home: sk.Origin.home()}
+	return depgraph.Node{Name: sk.Name, ID: k, Home: sk.Origin.home()}
 }
 
 // unfetched stands for a candidate that is not worth fetching yet: one of several, which the walk
 // reports as ambiguous without reading them.
-func (a *adapter) unfetched(name string, o Origin) resolve.Skill {
+func (a *adapter) unfetched(name string, o Origin) depgraph.Node {
 	k := o.Key()
 	if _, ok := a.skills[k]; !ok {
-		a.skills[k] = &Skill{Located: &Located{Origin: o, Source: name, Label: name}, Name: name}
+		a.skills[k] = &Resolved{Located: &Located{Origin: o, Source: name, Label: name}, Name: name}
 	}
-	return resolve.Skill{Name: a.skills[k].Name, ID: k, Home: o.home()}
+	return depgraph.Node{Name: a.skills[k].Name, ID: k, Home: o.home()}
 }
 
-func (a *adapter) Required(s resolve.Skill) ([]string, []string, error) {
+func (a *adapter) Required(s depgraph.Node) ([]string, []string, error) {
 	sk := a.skills[s.ID]
 	if sk == nil {
 		return nil, nil, fmt.Errorf("%s: internal error: unknown skill", s.ID)
@@ -187,13 +187,13 @@ func (a *adapter) Required(s resolve.Skill) ([]string, []string, error) {
 	return sk.Deps(), sk.Related(), nil
 }
 
-func (a *adapter) Candidates(place resolve.Place, asks []resolve.Ask) ([][]resolve.Candidate, error) {
+func (a *adapter) Candidates(place depgraph.Place, asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
 	switch place {
-	case resolve.Sibling:
+	case depgraph.Sibling:
 		return a.siblings(asks)
-	case resolve.SameRepo:
+	case depgraph.SameRepo:
 		return a.sameRepo(asks)
-	case resolve.Registries:
+	case depgraph.Registries:
 		return a.registries(asks)
 	}
 	return a.bundled(asks)
@@ -201,8 +201,8 @@ func (a *adapter) Candidates(place resolve.Place, asks []resolve.Ask) ([][]resol
 
 // siblings: a folder of the name beside the asking skill, in its repository at its commit or on disk.
 // One fetch per repository and commit for the whole level.
-func (a *adapter) siblings(asks []resolve.Ask) ([][]resolve.Candidate, error) {
-	out := make([][]resolve.Candidate, len(asks))
+func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
+	out := make([][]depgraph.Candidate, len(asks))
 	type at struct{ repo, commit string }
 	want := map[at]map[string][]int{} // repo@commit -> sibling path -> asks
 	var order []at
@@ -230,7 +230,7 @@ func (a *adapter) siblings(asks []resolve.Ask) ([][]resolve.Candidate, error) {
 			if err != nil {
 				return nil, err
 			}
-			out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+			out[i] = []depgraph.Candidate{{Skill: a.add(sk)}}
 		}
 	}
 	for _, k := range order {
@@ -249,7 +249,7 @@ func (a *adapter) siblings(asks []resolve.Ask) ([][]resolve.Candidate, error) {
 				if err != nil {
 					return nil, err
 				}
-				out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+				out[i] = []depgraph.Candidate{{Skill: a.add(sk)}}
 			}
 		}
 	}
@@ -259,8 +259,8 @@ func (a *adapter) siblings(asks []resolve.Ask) ([][]resolve.Candidate, error) {
 // sameRepo: the skill folders of that name elsewhere in the asking skill's repository at its commit, from
 // a listing of its trees. A unique one is fetched (one batch per repository and commit); several are
 // returned unfetched, for the walk to report.
-func (a *adapter) sameRepo(asks []resolve.Ask) ([][]resolve.Candidate, error) {
-	out := make([][]resolve.Candidate, len(asks))
+func (a *adapter) sameRepo(asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
+	out := make([][]depgraph.Candidate, len(asks))
 	type fetch struct {
 		at   []int
 		path string
@@ -286,7 +286,7 @@ func (a *adapter) sameRepo(asks []resolve.Ask) ([][]resolve.Candidate, error) {
 		slices.Sort(found)
 		if len(found) > 1 {
 			for _, p := range found {
-				out[i] = append(out[i], resolve.Candidate{Skill: a.unfetched(ask.Name, Origin{Kind: Git, Repo: o.Repo, Commit: o.Commit, Path: p})})
+				out[i] = append(out[i], depgraph.Candidate{Skill: a.unfetched(ask.Name, Origin{Kind: Git, Repo: o.Repo, Commit: o.Commit, Path: p})})
 			}
 			continue
 		}
@@ -318,7 +318,7 @@ func (a *adapter) sameRepo(asks []resolve.Ask) ([][]resolve.Candidate, error) {
 				if err != nil {
 					return nil, err
 				}
-				out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+				out[i] = []depgraph.Candidate{{Skill: a.add(sk)}}
 			}
 		}
 	}
@@ -327,8 +327,8 @@ func (a *adapter) sameRepo(asks []resolve.Ask) ([][]resolve.Candidate, error) {
 
 // registries: the configured registries in order; each answer is the first registry that has the name,
 // ranked by its position. The bundled registry answers at its own place, last.
-func (a *adapter) registries(asks []resolve.Ask) ([][]resolve.Candidate, error) {
-	out := make([][]resolve.Candidate, len(asks))
+func (a *adapter) registries(asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
+	out := make([][]depgraph.Candidate, len(asks))
 	regs, err := a.r.registries()
 	if err != nil {
 		return nil, err
@@ -352,7 +352,7 @@ func (a *adapter) registries(asks []resolve.Ask) ([][]resolve.Candidate, error) 
 			for _, c := range configured {
 				o := candidateOrigin(c)
 				a.cands[o.Key()] = c
-				out[i] = append(out[i], resolve.Candidate{Skill: a.unfetched(ask.Name, o), Rank: rank[c.Registry]})
+				out[i] = append(out[i], depgraph.Candidate{Skill: a.unfetched(ask.Name, o), Rank: rank[c.Registry]})
 			}
 			continue
 		}
@@ -366,15 +366,15 @@ func (a *adapter) registries(asks []resolve.Ask) ([][]resolve.Candidate, error) 
 				return nil, err
 			}
 			a.cands[sk.Origin.Key()] = c
-			out[i] = []resolve.Candidate{{Skill: a.add(sk), Rank: rank[c.Registry]}}
+			out[i] = []depgraph.Candidate{{Skill: a.add(sk), Rank: rank[c.Registry]}}
 		}
 	}
 	return out, nil
 }
 
 // bundled: the skill of that name bundled with skillctl.
-func (a *adapter) bundled(asks []resolve.Ask) ([][]resolve.Candidate, error) {
-	out := make([][]resolve.Candidate, len(asks))
+func (a *adapter) bundled(asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
+	out := make([][]depgraph.Candidate, len(asks))
 	for i, ask := range asks {
 		f, ok := a.r.builtin.Folder(ask.Name)
 		if !ok {
@@ -384,27 +384,27 @@ func (a *adapter) bundled(asks []resolve.Ask) ([][]resolve.Candidate, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = []resolve.Candidate{{Skill: a.add(sk)}}
+		out[i] = []depgraph.Candidate{{Skill: a.add(sk)}}
 	}
 	return out, nil
 }
 
 // explain turns the walk's errors into messages with the commands that fix them.
 func (a *adapter) explain(err error) error {
-	var amb *resolve.AmbiguousError
-	var con *resolve.ConflictError
+	var amb *depgraph.AmbiguousError
+	var con *depgraph.ConflictError
 	switch {
 	case errors.As(err, &amb):
 		name := amb.Chain[len(amb.Chain)-1]
 		by := strings.Join(amb.Chain[:len(amb.Chain)-1], " -> ")
 		switch amb.Place {
-		case resolve.Registries:
+		case depgraph.Registries:
 			var cands []registry.Candidate
 			for _, c := range amb.Candidates {
 				cands = append(cands, a.cands[c.ID])
 			}
 			return fmt.Errorf("%s -> %w", by, registry.Ambiguous(name, cands))
-		case resolve.SameRepo:
+		case depgraph.SameRepo:
 			var paths, hints []string
 			var o Origin
 			for _, c := range amb.Candidates {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/depgraph"
 	"github.com/skillctl/skillctl/internal/manifest"
-	"github.com/skillctl/skillctl/internal/resolve"
 )
 
 // setChecks adds the findings that need every skill of the run: depends-on cycles among them (errors:
@@ -26,7 +26,7 @@ func setChecks(results []Result, strict bool) {
 	if strict {
 		sev = manifest.Error
 	}
-	g := resolve.New()
+	g := depgraph.New()
 	for i := range results {
 		r := &results[i]
 		self := strings.TrimSpace(r.Name)

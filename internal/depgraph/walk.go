@@ -1,4 +1,4 @@
-package resolve
+package depgraph
 
 import (
 	"fmt"
@@ -42,8 +42,8 @@ func (p Place) String() string {
 	return "the bundled skills"
 }
 
-// Skill is a skill as the walk sees it.
-type Skill struct {
+// Node is a skill as the walk sees it.
+type Node struct {
 	Name string
 	ID   string // where its files come from (REPO@COMMIT:PATH, a folder, builtin:NAME); same name, other ID: a conflict
 	Home string // where its dependencies are looked for, as "not found in HOME" says it
@@ -52,20 +52,20 @@ type Skill struct {
 // Ask is a depends-on (or, with WithRelated, related-skills) name and the skill that named it.
 type Ask struct {
 	Name string
-	By   Skill
+	By   Node
 }
 
 // Candidate is a skill an ask may resolve to at one place. Within a place the lowest Rank wins; two
 // candidates at that rank are ambiguous.
 type Candidate struct {
-	Skill Skill
+	Skill Node
 	Rank  int
 }
 
 // Reqs is what the walk needs from the world.
 type Reqs interface {
 	// Required returns the names s depends on and the names it suggests, each in declared order.
-	Required(s Skill) (deps, related []string, err error)
+	Required(s Node) (deps, related []string, err error)
 	// Candidates returns, for each ask in order, the skills of that name at place. It is called once per
 	// place and level with every ask still open, so an adapter can batch its requests.
 	Candidates(place Place, asks []Ask) ([][]Candidate, error)
@@ -80,16 +80,16 @@ type WalkOptions struct {
 // Walked is the closed set of skills a walk found.
 type Walked struct {
 	Graph     *Graph
-	Found     map[string]Skill // by name
-	Names     []string         // found names in the order they were found
-	Roots     []string         // requested: the roots, then related skills found with WithRelated
-	Suggested []string         // related-skills of requested skills that were not found, sorted
+	Found     map[string]Node // by name
+	Names     []string        // found names in the order they were found
+	Roots     []string        // requested: the roots, then related skills found with WithRelated
+	Suggested []string        // related-skills of requested skills that were not found, sorted
 }
 
 // ConflictError is two different skills of one name, both needed.
 type ConflictError struct {
 	Name          string
-	First, Second Skill
+	First, Second Node
 	Chain         []string // how the second was reached; the first was found earlier
 }
 
@@ -101,7 +101,7 @@ func (e *ConflictError) Error() string {
 type AmbiguousError struct {
 	Chain      []string // from a requested skill to the ambiguous name
 	Place      Place
-	Candidates []Skill
+	Candidates []Node
 }
 
 func (e *AmbiguousError) Error() string {
@@ -125,12 +125,12 @@ func (e *DepthError) Error() string {
 // Walk resolves roots and everything they need through reqs. Missing names and cycles are not errors here:
 // they are recorded in the returned graph, whose Order reports them with their chains (deps draws them
 // first). A conflict, an ambiguity, a chain over the depth limit or an error from reqs ends the walk.
-func Walk(reqs Reqs, roots []Skill, opts WalkOptions) (*Walked, error) {
+func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	limit := opts.MaxDepth
 	if limit <= 0 {
 		limit = MaxDepth
 	}
-	w := &Walked{Graph: New(), Found: map[string]Skill{}}
+	w := &Walked{Graph: New(), Found: map[string]Node{}}
 	parent := map[string]string{} // name -> the name that first asked for it
 	depth := map[string]int{}
 	required := map[string][]string{}
@@ -147,7 +147,7 @@ func Walk(reqs Reqs, roots []Skill, opts WalkOptions) (*Walked, error) {
 		}
 		return c
 	}
-	add := func(s Skill, d int) (bool, error) {
+	add := func(s Node, d int) (bool, error) {
 		if prev, ok := w.Found[s.Name]; ok {
 			if prev.ID != s.ID {
 				return false, &ConflictError{Name: s.Name, First: prev, Second: s, Chain: chain(s.Name)}
@@ -239,7 +239,7 @@ func Walk(reqs Reqs, roots []Skill, opts WalkOptions) (*Walked, error) {
 					continue
 				case 1:
 				default:
-					skills := make([]Skill, len(best))
+					skills := make([]Node, len(best))
 					for j, c := range best {
 						skills[j] = c.Skill
 					}

@@ -1,7 +1,7 @@
-// Package resolve is the pure dependency graph of skills: install order, cycles and missing names with the
+// Package depgraph is the pure dependency graph of skills: install order, cycles and missing names with the
 // chain that led to them. It knows names and edges only, never git, files or YAML, so every rule is tested
 // from text cases.
-package resolve
+package depgraph
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package resolve
+package depgraph
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ type fakeWorld struct {
 }
 
 type fakeSkill struct {
-	skill         Skill
+	skill         Node
 	deps, related []string
 }
 
@@ -34,7 +34,7 @@ type fakeCand struct {
 	fail bool
 }
 
-func (f *fakeWorld) Required(s Skill) ([]string, []string, error) {
+func (f *fakeWorld) Required(s Node) ([]string, []string, error) {
 	k, ok := f.skills[s.ID]
 	if !ok {
 		return nil, nil, fmt.Errorf("no skill %s", s.ID)
@@ -131,7 +131,7 @@ func readWalkCases(text string) ([]walkCase, error) {
 			if len(words) < 3 || len(words) > 4 {
 				return nil, fmt.Errorf("line %d: want skill ID NAME [@HOME]: DEPS", n)
 			}
-			s := Skill{ID: words[1], Name: words[2]}
+			s := Node{ID: words[1], Name: words[2]}
 			if len(words) == 4 {
 				s.Home = strings.TrimPrefix(words[3], "@")
 			}
@@ -214,7 +214,7 @@ func TestWalk(t *testing.T) {
 			for _, ch := range c.checks {
 				w := c.world
 				w.calls = map[Place]int{}
-				var roots []Skill
+				var roots []Node
 				for _, id := range ch.roots {
 					k, ok := w.skills[id]
 					if !ok {
@@ -264,7 +264,7 @@ type chainWorld struct {
 	calls int
 }
 
-func (c *chainWorld) Required(s Skill) ([]string, []string, error) {
+func (c *chainWorld) Required(s Node) ([]string, []string, error) {
 	i, _ := strconv.Atoi(strings.TrimPrefix(s.Name, "s"))
 	if i+1 < c.n {
 		return []string{fmt.Sprintf("s%d", i+1)}, nil, nil
@@ -277,7 +277,7 @@ func (c *chainWorld) Candidates(place Place, asks []Ask) ([][]Candidate, error) 
 	out := make([][]Candidate, len(asks))
 	if place == Sibling {
 		for i, a := range asks {
-			out[i] = []Candidate{{Skill: Skill{Name: a.Name, ID: a.Name}}}
+			out[i] = []Candidate{{Skill: Node{Name: a.Name, ID: a.Name}}}
 		}
 	}
 	return out, nil
@@ -288,7 +288,7 @@ func (c *chainWorld) Candidates(place Place, asks []Ask) ([][]Candidate, error) 
 func TestWalkDepthLimit(t *testing.T) {
 	w := &chainWorld{n: 1000}
 	start := time.Now()
-	_, err := Walk(w, []Skill{{Name: "s0", ID: "s0"}}, WalkOptions{})
+	_, err := Walk(w, []Node{{Name: "s0", ID: "s0"}}, WalkOptions{})
 	var de *DepthError
 	if !errors.As(err, &de) {
 		t.Fatalf("err = %v, want a DepthError", err)
@@ -304,7 +304,7 @@ func TestWalkDepthLimit(t *testing.T) {
 	}
 	// Exactly MaxDepth deep is accepted.
 	ok := &chainWorld{n: MaxDepth}
-	got, err := Walk(ok, []Skill{{Name: "s0", ID: "s0"}}, WalkOptions{})
+	got, err := Walk(ok, []Node{{Name: "s0", ID: "s0"}}, WalkOptions{})
 	if err != nil || len(got.Names) != MaxDepth {
 		t.Fatalf("a chain of %d: %v, %d found", MaxDepth, err, len(got.Names))
 	}
@@ -317,11 +317,11 @@ func TestWalkBatchesLevels(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		n := fmt.Sprintf("d%d", i)
 		deps = append(deps, n)
-		w.skills[n] = fakeSkill{skill: Skill{Name: n, ID: n}}
+		w.skills[n] = fakeSkill{skill: Node{Name: n, ID: n}}
 		w.at[Sibling][n] = []fakeCand{{ids: []string{n}, rank: []int{0}}}
 	}
-	w.skills["root"] = fakeSkill{skill: Skill{Name: "root", ID: "root"}, deps: deps}
-	got, err := Walk(w, []Skill{w.skills["root"].skill}, WalkOptions{})
+	w.skills["root"] = fakeSkill{skill: Node{Name: "root", ID: "root"}, deps: deps}
+	got, err := Walk(w, []Node{w.skills["root"].skill}, WalkOptions{})
 	if err != nil || len(got.Names) != 51 {
 		t.Fatalf("%v, %d found", err, len(got.Names))
 	}
