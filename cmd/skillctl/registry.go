@@ -6,7 +6,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/resolver"
+	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -73,7 +73,7 @@ func newRegistryListCmd(ios *streams.IO) *cobra.Command {
 		Example: "  skillctl registry list\n  skillctl registry list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := resolver.New(ios, limits.Default).Registries()
+			s, err := registry.Load(remote.New(ios, limits.Default))
 			if err != nil {
 				return err
 			}

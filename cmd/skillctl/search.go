@@ -8,7 +8,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/resolver"
+	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -33,7 +33,7 @@ With no match, search exits 1 (with --json it prints [] and exits 0).`,
 			defer cancel()
 			defer ios.StopProgress()
 			ios.StartProgress("searching registries")
-			s, err := resolver.New(ios, limits.Default).Registries()
+			s, err := registry.Load(remote.New(ios, limits.Default))
 			if err != nil {
 				return err
 			}

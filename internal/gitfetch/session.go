@@ -13,7 +13,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 
 	"github.com/skillctl/skillctl/internal/snapshot"
-	"github.com/skillctl/skillctl/internal/source"
 )
 
 // Session is one command's conversation with one repository. It learns the server's protocol and
@@ -299,23 +298,4 @@ func (e *TipsOnlyError) Error() string {
 
 func (e *TipsOnlyError) Hints() []string {
 	return []string{"name the branch or tag that points at the commit, or ask the server's owner to set uploadpack.allowReachableSHA1InWant"}
-}
-
-// Resolve pins a git source to the ref and commit it names now (see source.Source.ResolveRef), asking
-// the server only for the refs that could match. When none does, the branches and tags are listed once
-// more so the error can say what the repository has.
-func (s *Session) Resolve(ctx context.Context, src *source.Source) (ref, commit string, err error) {
-	refs, err := s.Refs(ctx, src.RefPrefixes()...)
-	if err != nil {
-		return "", "", err
-	}
-	ref, commit, err = src.ResolveRef(refs)
-	if err == nil {
-		return ref, commit, nil
-	}
-	all, lerr := s.Refs(ctx)
-	if lerr != nil {
-		return "", "", err
-	}
-	return src.ResolveRef(all)
 }

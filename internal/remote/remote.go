@@ -14,7 +14,6 @@ import (
 	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/snapshot"
-	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
 )
 
@@ -26,7 +25,6 @@ type Session struct {
 	pool   *gitfetch.Pool // one gitfetch session per repository: capabilities, refs and objects asked once
 
 	mu      sync.Mutex
-	refs    map[string]map[string]string
 	listing map[string][]string
 }
 
@@ -34,7 +32,7 @@ type Session struct {
 // only gets slower) and returns a session whose fetches are capped by lim.
 func New(io *streams.IO, lim limits.Limits) *Session {
 	lim = lim.WithDefaults()
-	s := &Session{io: io, limits: lim, refs: map[string]map[string]string{}, listing: map[string][]string{}}
+	s := &Session{io: io, limits: lim, listing: map[string][]string{}}
 	if dir := gitfetch.DefaultCacheDir(); dir != "" {
 		c, err := gitfetch.OpenCache(dir)
 		if err != nil {
@@ -56,36 +54,14 @@ func (s *Session) Cache() *gitfetch.Cache { return s.cache }
 // git is the run's gitfetch session with repo (see gitfetch.Pool for where a token may go).
 func (s *Session) git(repo string) (*gitfetch.Session, error) { return s.pool.Session(repo) }
 
-// Resolve pins src to the ref and commit it names now, asking the server only for the refs that could
-// match (gitfetch.Session.Resolve: one ls-refs by prefix under protocol v2).
-func (s *Session) Resolve(ctx context.Context, src *source.Source) (ref, commit string, err error) {
-	g, err := s.git(src.Repo)
-	if err != nil {
-		return "", "", err
-	}
-	return g.Resolve(ctx, src)
-}
-
-// ListRefs returns repo's refs, asking the server once per run.
-func (s *Session) ListRefs(ctx context.Context, repo string) (map[string]string, error) {
-	s.mu.Lock()
-	r, ok := s.refs[repo]
-	s.mu.Unlock()
-	if ok {
-		return r, nil
-	}
+// ListRefs returns repo's refs under prefixes (all branches, tags and HEAD when none are given): full
+// ref name → commit. The run's gitfetch session with repo asks the server once per set of prefixes.
+func (s *Session) ListRefs(ctx context.Context, repo string, prefixes ...string) (map[string]string, error) {
 	g, err := s.git(repo)
 	if err != nil {
 		return nil, err
 	}
-	r, err = g.Refs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.refs[repo] = r
-	s.mu.Unlock()
-	return r, nil
+	return g.Refs(ctx, prefixes...)
 }
 
 // Fetch fetches every path of one repo@commit in one batch. Paths that do not exist are returned in

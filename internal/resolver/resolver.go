@@ -4,8 +4,9 @@
 // verify, registry) asks one Resolver, which holds the run's one git session (object cache, ref memo,
 // fetch notes) and its registries, so no two commands can read a source differently.
 //
-// The dependency walk's rules live in the pure package resolve; this package adapts the world to it
-// (walk.go) and does the fetching.
+// The dependency walk's rules live in the pure package depgraph; this package adapts the world to it
+// (walk.go). What it reads of the world (refs, folders at commits, registry lookups, the bundled skills)
+// comes through World (world.go), so its tests run against a fake.
 package resolver
 
 import (
@@ -30,43 +31,47 @@ import (
 
 // Resolver resolves sources for one run. It is not safe for concurrent use.
 type Resolver struct {
-	io      *streams.IO
-	limits  limits.Limits
-	git     *remote.Session
-	builtin *registry.Builtin
-	regs    *registry.Set
+	limits limits.Limits
+	world  World
+	names  Names // loaded on first use
 }
 
 // New returns a resolver whose fetches and local reads are capped by lim (zero fields: the defaults) and
-// whose notes go to io.
+// whose notes go to io: one git session for the run, the configured registries and the bundled skills.
 func New(io *streams.IO, lim limits.Limits) *Resolver {
 	lim = lim.WithDefaults()
-	return &Resolver{io: io, limits: lim, git: remote.New(io, lim), builtin: registry.NewBuiltin()}
+	git := remote.New(io, lim)
+	return NewWorld(World{
+		Git:     git,
+		Bundled: registry.NewBuiltin(),
+		Names: func() (Names, error) {
+			s, err := registry.Load(git)
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		},
+	}, lim)
+}
+
+// NewWorld returns a resolver that reads w: New's world, or a test's fake.
+func NewWorld(w World, lim limits.Limits) *Resolver {
+	return &Resolver{limits: lim.WithDefaults(), world: w}
 }
 
 // Limits are the caps this resolver fetches with.
 func (r *Resolver) Limits() limits.Limits { return r.limits }
 
-// Registries loads the configured registries once per run, on first use, so a run that never looks a
-// name up never reads the configuration.
-func (r *Resolver) Registries() (*registry.Set, error) {
-	if r.regs == nil {
-		s, err := registry.Load(r.git)
+// registries loads the registries once per run, on first use. A failure needs a way out.
+func (r *Resolver) registries() (Names, error) {
+	if r.names == nil {
+		s, err := r.world.Names()
 		if err != nil {
-			return nil, err
+			return nil, clierr.WithHint(err, "see 'skillctl registry list', or fix the file it names")
 		}
-		r.regs = s
+		r.names = s
 	}
-	return r.regs, nil
-}
-
-// registries is Registries for a lookup, whose failure needs a way out.
-func (r *Resolver) registries() (*registry.Set, error) {
-	s, err := r.Registries()
-	if err != nil {
-		return nil, clierr.WithHint(err, "see 'skillctl registry list', or fix the file it names")
-	}
-	return s, nil
+	return r.names, nil
 }
 
 // Located is a folder a source named, in memory, and how it was found.
@@ -154,7 +159,7 @@ func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, er
 			paths[i] = w.o.Path
 		}
 		repo, commit := b[0].o.Repo, b[0].o.Commit
-		got, missing, err := r.git.Fetch(ctx, repo, commit, paths)
+		got, missing, err := r.world.Git.Fetch(ctx, repo, commit, paths)
 		if err != nil {
 			return nil, err
 		}
@@ -208,17 +213,28 @@ func (r *Resolver) readLocal(dir string) (*snapshot.Folder, error) {
 	return localfs.Read(dir, r.limits)
 }
 
-// pin resolves a git source to the commit it names now (under protocol v2 one ls-refs for the refs that
-// could match; none when the source names a commit).
+// pin resolves a git source to the commit it names now: one listing of the refs that could match (one
+// ls-refs by prefix under protocol v2), none when the source names a commit. When no ref matches, every
+// branch and tag is listed once more so the error can say what the repository has.
 func (r *Resolver) pin(ctx context.Context, s *source.Source) (Origin, error) {
 	o := Origin{Kind: Git, Repo: s.Repo}
 	if source.IsCommit(s.Ref) && len(s.TreeRest) == 0 {
 		o.Commit, o.Path = strings.ToLower(s.Ref), s.Path
 		return o, nil
 	}
-	ref, commit, err := r.git.Resolve(ctx, s)
+	refs, err := r.world.Git.ListRefs(ctx, s.Repo, s.RefPrefixes()...)
 	if err != nil {
 		return o, err
+	}
+	ref, commit, err := s.ResolveRef(refs)
+	if err != nil {
+		all, lerr := r.world.Git.ListRefs(ctx, s.Repo)
+		if lerr != nil {
+			return o, err
+		}
+		if ref, commit, err = s.ResolveRef(all); err != nil {
+			return o, err
+		}
 	}
 	o.Ref, o.Commit, o.Path = ref, commit, s.Path
 	return o, nil
@@ -321,7 +337,7 @@ func (r *Resolver) candidate(ctx context.Context, c registry.Candidate, src stri
 func (r *Resolver) Load(ctx context.Context, o Origin) (*snapshot.Folder, error) {
 	switch o.Kind {
 	case Builtin:
-		f, ok := r.builtin.Folder(o.Path)
+		f, ok := r.world.Bundled.Folder(o.Path)
 		if !ok {
 			return nil, fmt.Errorf("%s: no bundled skill of that name in this skillctl", o.Path)
 		}
@@ -329,7 +345,7 @@ func (r *Resolver) Load(ctx context.Context, o Origin) (*snapshot.Folder, error)
 	case Local:
 		return r.readLocal(o.Dir)
 	}
-	got, missing, err := r.git.Fetch(ctx, o.Repo, o.Commit, []string{o.Path})
+	got, missing, err := r.world.Git.Fetch(ctx, o.Repo, o.Commit, []string{o.Path})
 	if err != nil {
 		return nil, err
 	}

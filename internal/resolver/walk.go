@@ -235,7 +235,7 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 	}
 	for _, k := range order {
 		paths := sortedKeys(want[k])
-		got, _, err := a.r.git.Fetch(a.ctx, k.repo, k.commit, paths)
+		got, _, err := a.r.world.Git.Fetch(a.ctx, k.repo, k.commit, paths)
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +272,7 @@ func (a *adapter) sameRepo(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 		if o.Kind != Git {
 			continue
 		}
-		all, err := a.r.git.Skills(a.ctx, o.Repo, o.Commit)
+		all, err := a.r.world.Git.Skills(a.ctx, o.Repo, o.Commit)
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +304,7 @@ func (a *adapter) sameRepo(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 		for _, f := range batches[k] {
 			paths = append(paths, f.path)
 		}
-		got, _, err := a.r.git.Fetch(a.ctx, repo, commit, paths)
+		got, _, err := a.r.world.Git.Fetch(a.ctx, repo, commit, paths)
 		if err != nil {
 			return nil, err
 		}
@@ -376,7 +376,7 @@ func (a *adapter) registries(asks []depgraph.Ask) ([][]depgraph.Candidate, error
 func (a *adapter) bundled(asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
 	out := make([][]depgraph.Candidate, len(asks))
 	for i, ask := range asks {
-		f, ok := a.r.builtin.Folder(ask.Name)
+		f, ok := a.r.world.Bundled.Folder(ask.Name)
 		if !ok {
 			continue
 		}

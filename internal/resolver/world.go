@@ -1,0 +1,40 @@
+package resolver
+
+import (
+	"context"
+
+	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// Transport is what the resolver asks of git servers. remote.Session is the real one; the resolver's tests give
+// a fake that serves refs and trees from a text case, so every rule of resolution is tested offline.
+type Transport interface {
+	// ListRefs returns full ref name → commit for the refs under prefixes (all when none are given).
+	ListRefs(ctx context.Context, repo string, prefixes ...string) (map[string]string, error)
+	// Fetch returns the folders of repo@commit; a path that is not there is in missing, not an error.
+	Fetch(ctx context.Context, repo, commit string, paths []string) (found map[string]*snapshot.Folder, missing []string, err error)
+	// Skills lists the folders of repo@commit that hold a skill file, "" for the root.
+	Skills(ctx context.Context, repo, commit string) ([]string, error)
+}
+
+// Names is what the resolver asks of the registries. *registry.Set is the real one.
+type Names interface {
+	Names() []string // the configured registries, in the order they answer
+	Lookup(ctx context.Context, name, author, reg string) ([]registry.Candidate, error)
+	LookupAll(ctx context.Context, name, author string) ([]registry.Candidate, error)
+}
+
+// Bundled is the skills shipped inside skillctl. *registry.Builtin is the real one.
+type Bundled interface {
+	Folder(name string) (*snapshot.Folder, bool)
+}
+
+// World is everything a resolver reads besides folders on this machine.
+type World struct {
+	Git     Transport
+	Bundled Bundled
+	// Names loads the registries; it is called once, on the first name lookup, so a run that never
+	// looks a name up never reads the configuration.
+	Names func() (Names, error)
+}
