@@ -173,7 +173,11 @@ func (s Source) String() string {
 		if s.Path != "" {
 			out += "//" + pathEscape(s.Path)
 		}
-		if s.Ref != "" {
+		switch {
+		case s.Ref == "":
+		case isSCP(s.Repo):
+			out += "#" + s.Ref // parseSCP takes everything after the first '#' as typed
+		default:
 			out += "#" + (&url.URL{Fragment: s.Ref}).EscapedFragment()
 		}
 		return out

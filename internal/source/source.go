@@ -185,8 +185,10 @@ func isLocal(s string) bool {
 		strings.HasPrefix(s, "/") || strings.HasPrefix(s, "~/")
 }
 
-// isSCP matches git's scp-like syntax, USER@HOST:PATH.
+// isSCP matches git's scp-like syntax, USER@HOST:PATH[#REF]: the '@' and ':' must come before the '#', so
+// an '@' or ':' inside a ref ("aa#v@1:2") does not make a name look like an SSH remote.
 func isSCP(s string) bool {
+	s, _, _ = strings.Cut(s, "#")
 	at := strings.Index(s, "@")
 	colon := strings.Index(s, ":")
 	slash := strings.Index(s, "/")
