@@ -30,6 +30,8 @@ NAME@REGISTRY and AUTHOR/NAME are looked up in the registries.
 When the folder holds a marketplace skill-report.json, info shows its security audit
 (risk level, summary, findings, whether it is blocked) and whether it describes these
 exact files: its content_hash against SKILL.md and its tree_hash against the others.
+The risk row is the verdict over that report and skillctl's own review, the one
+install shows before writing, --deny-risky refuses (medium or high) and audit reports.
 A stale report is shown, not refused; a blocked one makes install refuse the skill
 unless --force.`,
 		Example: `  skillctl info python-async-patterns
@@ -119,6 +121,22 @@ func printInfo(w io.Writer, in *resolver.Info, color bool) {
 		}
 		fmt.Fprintf(tw, "  %s\t%d%s\n", esc(f.Path), f.Size, note)
 	}
+	// The one risk verdict (risk.Judge): what install's review would say, and --deny-risky refuse.
+	v := in.Verdict
+	level := v.Level.String()
+	switch v.Level {
+	case risk.High:
+		level = paint("31", level)
+	case risk.Medium:
+		level = paint("33", level)
+	}
+	if sum := v.Summary(); sum != "" {
+		level += ": " + esc(sum)
+	}
+	if v.Risky() {
+		level += " (install asks; --deny-risky refuses)"
+	}
+	row("risk", level)
 	if r := in.Report; r != nil {
 		risk := esc(r.Risk)
 		if risk == "" {

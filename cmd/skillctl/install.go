@@ -68,9 +68,10 @@ exactly what skills.lock records.
 
 Before writing, install lists what deserves a look in skills from outside the
 binary: executables and scripts, hidden HTML comments and invisible or
-bidirectional Unicode in Markdown, curl|sh lines, and the hosts linked to. On a
-terminal it asks; otherwise (or with --yes) it proceeds after printing the
-summary; --deny-risky refuses.
+bidirectional Unicode in Markdown, curl|sh lines, the hosts linked to, and what a
+marketplace's skill-report.json in the folder rates; info and audit judge the same
+way. When the verdict is medium or high it asks on a terminal; otherwise (or with
+--yes) it proceeds after printing the summary; --deny-risky refuses.
 
 With several --agent values (a comma-separated list, or the flag repeated; 'detected'
 for every agent installed here), each skill is stored once: in .agents/skills when one
@@ -108,7 +109,7 @@ need a privilege, a junction or a copy is made and said on stderr).`,
 	f.BoolVar(&opts.WithRelated, "with-related", false, "also install the requested skills' related-skills")
 	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "install without asking when a skill carries scripts or hidden text (the summary is still printed)")
-	f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse skills that carry scripts, hidden text or pipe-to-shell lines")
+	f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse skills whose risk is medium or high: scripts, hidden text, pipe-to-shell lines, a marketplace's rating")
 	return cmd
 }
 

@@ -167,7 +167,7 @@ error, 3 when it could not tell (a source could not be reached or read).`
 		f.BoolVar(&opts.Force, "force", false, "overwrite local edits and install invalid skills")
 		f.BoolVar(&opts.DryRun, "dry-run", false, "show what would change, commit to commit, and write nothing")
 		f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "update without asking when new content carries scripts or hidden text (the summary is still printed)")
-		f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse updates that bring scripts, hidden text or pipe-to-shell lines")
+		f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse updates whose risk is medium or high: scripts, hidden text, pipe-to-shell lines, a marketplace's rating")
 	}
 	return cmd
 }

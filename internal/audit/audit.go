@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/localfs"
@@ -26,51 +25,28 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// Level ranks a finding; --level names the lowest that fails the run.
-type Level int
+// Level ranks a finding; --level names the lowest that fails the run. It is the risk verdict's scale
+// (risk.Level), so a level means the same here, in install's review and in info.
+type Level = risk.Level
 
 const (
-	Low Level = iota + 1
-	Medium
-	High
+	Low    = risk.Low
+	Medium = risk.Medium
+	High   = risk.High
 )
 
 // Levels are the level names, lowest first.
-var Levels = []string{"low", "medium", "high"}
-
-func (l Level) String() string {
-	if l >= Low && l <= High {
-		return Levels[l-1]
-	}
-	return "unknown"
-}
-
-// MarshalText makes a Level read as its name in JSON.
-func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
-
-// UnmarshalText reads a level name, so a JSON report reads back.
-func (l *Level) UnmarshalText(b []byte) error {
-	v, err := ParseLevel(string(b))
-	*l = v
-	return err
-}
+var Levels = risk.Levels
 
 // ParseLevel reads a level name.
-func ParseLevel(s string) (Level, error) {
-	for i, n := range Levels {
-		if s == n {
-			return Level(i + 1), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown level %q (want low, medium or high)", s)
-}
+func ParseLevel(s string) (Level, error) { return risk.ParseLevel(s) }
 
 // Sources of findings.
 const (
-	SourceLock        = "lock"        // the installed files against the lock
-	SourceValidate    = "validate"    // SKILL.md against the spec and marketplace rules
-	SourceReview      = "review"      // the content review (package risk)
-	SourceMarketplace = "marketplace" // the marketplace's skill-report.json
+	SourceLock        = "lock"                 // the installed files against the lock
+	SourceValidate    = "validate"             // SKILL.md against the spec and marketplace rules
+	SourceReview      = risk.SourceReview      // the content review (package risk)
+	SourceMarketplace = risk.SourceMarketplace // the marketplace's skill-report.json
 )
 
 // Finding is one thing the audit reports. File is the path as displayed (the lock's folder joined with
@@ -214,58 +190,15 @@ func auditOne(root, shown string, e lockfile.Entry) SkillAudit {
 		}
 	}
 
-	// The content review.
-	for _, f := range risk.Scan(folder) {
-		add(ReviewLevel(f.Kind), SourceReview, f.Kind, file(f.Path), f.Line, 0, "%s", f.Detail)
-	}
-
-	// The marketplace's report, when the folder carries one.
+	// The risk verdict: the content review and the marketplace's report, judged once (risk.Judge), as
+	// install's review and info judge them.
 	r, err := report.Check(folder)
-	switch {
-	case err != nil:
-		add(Low, SourceMarketplace, "marketplace-report-unreadable", file(report.FileName), 0, 0, "the marketplace's report cannot be read: %v", err)
-	case r != nil:
-		s.Report = r
-		rf := file(report.FileName)
-		if r.Blocked {
-			add(High, SourceMarketplace, "marketplace-blocked", rf, 0, 0, "the marketplace blocked this skill%s", suffix(r.Summary))
-		}
-		if l, ok := MarketplaceLevel(r.Risk); ok && l >= Medium {
-			add(l, SourceMarketplace, "marketplace-risk", rf, 0, 0, "the marketplace rates this skill's risk %s%s", r.Risk, suffix(r.Summary))
-		}
-		for _, mf := range r.Findings {
-			l, ok := MarketplaceLevel(mf.Severity)
-			if !ok {
-				l = Medium // a severity the report does not explain is not waved through
-			}
-			where, line := rf, 0
-			if mf.File != "" && snapshot.ValidPath(mf.File) {
-				where, line = file(mf.File), mf.Line
-			}
-			msg := mf.Title
-			if mf.Description != "" {
-				msg = strings.TrimSpace(msg + ": " + mf.Description)
-			}
-			sev := mf.Severity
-			if sev == "" {
-				sev = "unrated"
-			}
-			add(l, SourceMarketplace, "marketplace-finding", where, line, 0, "marketplace audit (%s): %s", sev, msg)
-		}
-		if !r.Current() {
-			add(Low, SourceMarketplace, "marketplace-report-stale", rf, 0, 0,
-				"the marketplace's report records hashes of other files (content %s, tree %s): it audited another version", r.Content, r.Tree)
-		}
+	s.Report = r
+	for _, x := range risk.Judge(risk.Scan(folder), r, err).Reasons {
+		add(x.Level, x.Source, x.Rule, file(x.Path), x.Line, 0, "%s", x.Message)
 	}
 	sortFindings(s.Findings)
 	return s
-}
-
-func suffix(summary string) string {
-	if summary == "" {
-		return ""
-	}
-	return ": " + summary
 }
 
 func short(h string) string {
@@ -273,33 +206,6 @@ func short(h string) string {
 		return h[:19] + "…"
 	}
 	return h
-}
-
-// ReviewLevel ranks a content-review finding. What runs a server's bytes unseen or hides text from a
-// reviewer is high; code that can run and comments an agent reads but a reader does not see are medium;
-// links are low (where the skill sends its reader).
-func ReviewLevel(kind string) Level {
-	switch kind {
-	case risk.KindPipeToShell, risk.KindBidi, risk.KindInvisible:
-		return High
-	case risk.KindExecutable, risk.KindHiddenComment:
-		return Medium
-	}
-	return Low
-}
-
-// MarketplaceLevel maps a marketplace's severity or risk word to a level; ok is false for a word it does
-// not know. Words that mean no risk map to Low.
-func MarketplaceLevel(s string) (Level, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "critical", "high", "severe", "dangerous":
-		return High, true
-	case "medium", "moderate", "warning", "warn":
-		return Medium, true
-	case "low", "info", "informational", "note", "none", "safe", "minimal":
-		return Low, true
-	}
-	return 0, false
 }
 
 func sortFindings(fs []Finding) {

@@ -185,17 +185,6 @@ func TestLevels(t *testing.T) {
 	if _, err := ParseLevel("severe"); err == nil {
 		t.Error("an unknown level parsed")
 	}
-	if ReviewLevel("pipe-to-shell") != High || ReviewLevel("executable") != Medium || ReviewLevel("external-link") != Low {
-		t.Error("review levels")
-	}
-	for in, want := range map[string]Level{"Critical": High, "moderate": Medium, "info": Low} {
-		if l, ok := MarketplaceLevel(in); !ok || l != want {
-			t.Errorf("%s: %v %v", in, l, ok)
-		}
-	}
-	if _, ok := MarketplaceLevel("weird"); ok {
-		t.Error("an unknown severity mapped")
-	}
 	seen := map[string]bool{}
 	for _, r := range Rules() {
 		if seen[r.ID] {

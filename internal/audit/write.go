@@ -128,7 +128,7 @@ func Rules() []sarif.Rule {
 		{risk.KindHiddenComment, "an HTML comment in Markdown: read by the agent, hidden when rendered"},
 		{risk.KindExternalLink, "the first link to each external host"},
 	} {
-		out = append(out, sarif.Rule{ID: k.kind, Short: k.short, Help: k.short + ". From skillctl's content review.", Level: sarifLevel(ReviewLevel(k.kind))})
+		out = append(out, sarif.Rule{ID: k.kind, Short: k.short, Help: k.short + ". From skillctl's content review.", Level: sarifLevel(risk.KindLevel(k.kind))})
 	}
 	return out
 }

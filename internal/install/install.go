@@ -47,6 +47,7 @@ type Installed struct {
 	Files        int                  `json:"files"`
 	Bytes        int64                `json:"bytes"`
 	Risks        []risk.Finding       `json:"risks,omitempty"`
+	Risk         *risk.Verdict        `json:"risk,omitempty"`       // the verdict over Risks and the marketplace's report
 	Placements   []lockfile.Placement `json:"placements,omitempty"` // the other agents' folders it is linked or copied into
 }
 
@@ -92,7 +93,7 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 	warnDiagnostics(opts.IO, res)
 
 	rep := Report{Target: t, DryRun: opts.DryRun, Suggested: nonNil(res.Suggested)}
-	var risks map[string][]risk.Finding
+	var risks map[string]review.Judged
 	err = pipeline{target: t, dryRun: opts.DryRun,
 		plan: func(lock *lockfile.Lock) (*change, error) {
 			rep.Installed = nil
@@ -107,7 +108,9 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 		return Report{}, err
 	}
 	for i := range rep.Installed {
-		rep.Installed[i].Risks = risks[rep.Installed[i].Name]
+		if j, ok := risks[rep.Installed[i].Name]; ok {
+			rep.Installed[i].Risks, rep.Installed[i].Risk = j.Findings, &j.Verdict
+		}
 	}
 	return rep, nil
 }

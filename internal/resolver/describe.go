@@ -39,6 +39,9 @@ type Info struct {
 	Bytes  int64          `json:"bytes"`
 	Report *report.Report `json:"report"`
 	Risks  []risk.Finding `json:"risks"`
+	// Verdict is risk.Judge over Risks and Report: the one verdict install's review, --deny-risky and
+	// audit give this skill.
+	Verdict risk.Verdict `json:"verdict"`
 }
 
 // FileInfo is one file of a skill.
@@ -101,5 +104,6 @@ func Describe(fd *Located) *Info {
 	if in.Risks == nil {
 		in.Risks = []risk.Finding{}
 	}
+	in.Verdict = risk.Judge(in.Risks, r, err)
 	return in
 }

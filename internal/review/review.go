@@ -1,5 +1,5 @@
 // Package review shows what deserves a person's look in skills about to be written (executables, hidden
-// text, pipe-to-shell lines, the hosts linked to) and asks, refuses or proceeds as the user chose. It is
+// text, pipe-to-shell lines, the hosts linked to, what the marketplace's report says: risk.Judge's verdict) and asks, refuses or proceeds as the user chose. It is
 // the pipeline's review step: it makes no network call, runs nothing, and is called with no file lock held,
 // so a question may wait for its answer without blocking another skillctl run.
 package review
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/report"
 	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -32,27 +33,32 @@ type Item struct {
 	Trusted bool // bundled with skillctl: shipped with the binary, not reviewed
 }
 
-// Run scans every skill about to be written (the bundled ones ship with the binary and are trusted),
-// notes what a person should look at, and asks (when the streams are a terminal), refuses or proceeds as
-// the options say. It returns the findings by skill name.
-func Run(ctx context.Context, io *streams.IO, ro Options, items []Item) (map[string][]risk.Finding, error) {
-	found := map[string][]risk.Finding{}
+// Judged is one skill's review: what the content scan found, and the risk verdict over those findings
+// and the marketplace's report (risk.Judge, the verdict info and audit show too).
+type Judged struct {
+	Findings []risk.Finding
+	Verdict  risk.Verdict
+}
+
+// Run judges every skill about to be written (the bundled ones ship with the binary and are trusted),
+// notes what a person should look at, and, when a verdict is risky, asks (when the streams are a
+// terminal), refuses (--deny-risky) or proceeds as the options say. It returns the judgements by skill
+// name.
+func Run(ctx context.Context, io *streams.IO, ro Options, items []Item) (map[string]Judged, error) {
+	found := map[string]Judged{}
 	risky := 0
 	for _, it := range items {
-		name := it.Name
 		if it.Trusted {
 			continue
 		}
 		fs := risk.Scan(it.Folder)
-		if len(fs) == 0 {
+		rep, err := report.Check(it.Folder)
+		v := risk.Judge(fs, rep, err)
+		if len(v.Reasons) == 0 {
 			continue
 		}
-		found[name] = fs
-		for _, f := range fs {
-			if f.Risky() {
-				risky++
-			}
-		}
+		found[it.Name] = Judged{Findings: fs, Verdict: v}
+		risky += v.Count(risk.Medium)
 	}
 	if len(found) == 0 {
 		return found, nil
@@ -64,18 +70,18 @@ func Run(ctx context.Context, io *streams.IO, ro Options, items []Item) (map[str
 	sort.Strings(keys)
 	var lines []string
 	for _, name := range keys {
-		fs := found[name]
-		lines = append(lines, fmt.Sprintf("  %s: %s", name, summarize(fs)))
+		v := found[name].Verdict
+		lines = append(lines, fmt.Sprintf("  %s: risk %s: %s", name, v.Level, v.Summary()))
 		shown := 0
-		for _, f := range fs {
-			if f.Kind == risk.KindExternalLink {
+		for _, r := range v.Reasons {
+			if r.Rule == risk.KindExternalLink {
 				continue
 			}
 			if shown == maxShown {
 				lines = append(lines, "    ... and more")
 				break
 			}
-			lines = append(lines, "    "+f.String())
+			lines = append(lines, "    "+reasonLine(r))
 			shown++
 		}
 	}
@@ -86,7 +92,7 @@ func Run(ctx context.Context, io *streams.IO, ro Options, items []Item) (map[str
 	}
 	switch {
 	case ro.DenyRisky:
-		return nil, clierr.WithHint(fmt.Errorf("%s: refused by --deny-risky: %d findings above", strings.Join(keys, ", "), risky), "read the files listed, then run again without --deny-risky if you trust them")
+		return nil, clierr.WithHint(fmt.Errorf("%s: refused by --deny-risky: %d findings above", strings.Join(riskyNames(found, keys), ", "), risky), "read the files listed, then run again without --deny-risky if you trust them")
 	case ro.Yes || !io.Interactive():
 		return found, nil
 	}
@@ -100,22 +106,22 @@ func Run(ctx context.Context, io *streams.IO, ro Options, items []Item) (map[str
 	return nil, clierr.WithHint(fmt.Errorf("install: cancelled"), "pass --yes to install without being asked")
 }
 
-// summarize counts findings by kind in one line: "2 executable, 1 pipe-to-shell, hosts: a.com, b.org".
-func summarize(fs []risk.Finding) string {
-	counts := risk.Count(fs)
-	var kinds []string
-	for k := range counts {
-		if k != risk.KindExternalLink {
-			kinds = append(kinds, k)
+// riskyNames are the skills --deny-risky refuses, not those with only links or notes.
+func riskyNames(found map[string]Judged, keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if found[k].Verdict.Risky() {
+			out = append(out, k)
 		}
 	}
-	sort.Strings(kinds)
-	var parts []string
-	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", counts[k], k))
+	return out
+}
+
+// reasonLine is one reason as FILE[:LINE]: RULE: MESSAGE (streams escapes the line when printing it).
+func reasonLine(r risk.Reason) string {
+	loc := r.Path
+	if r.Line > 0 {
+		loc += fmt.Sprintf(":%d", r.Line)
 	}
-	if hosts := risk.Hosts(fs); len(hosts) > 0 {
-		parts = append(parts, "links to "+strings.Join(hosts, ", "))
-	}
-	return strings.Join(parts, "; ")
+	return fmt.Sprintf("%s: %s: %s", loc, r.Rule, r.Message)
 }

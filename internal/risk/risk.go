@@ -54,9 +54,6 @@ func (f Finding) String() string {
 	return fmt.Sprintf("%s: %s: %s", printable(f.Path), f.Kind, f.Detail)
 }
 
-// Risky reports whether the finding is one --deny-risky refuses: every kind but external-link.
-func (f Finding) Risky() bool { return f.Kind != KindExternalLink }
-
 // maxPerFile bounds the findings of one kind in one file, so a hostile file cannot flood the output;
 // the rest are counted in one last finding.
 const maxPerFile = 10

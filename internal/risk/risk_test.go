@@ -142,9 +142,9 @@ func TestHostsAndRisky(t *testing.T) {
 		t.Errorf("Hosts = %s", h)
 	}
 	var risky []string
-	for _, f := range fs {
-		if f.Risky() {
-			risky = append(risky, f.Kind)
+	for _, r := range Judge(fs, nil, nil).Reasons {
+		if r.Level >= Medium {
+			risky = append(risky, r.Rule)
 		}
 	}
 	if fmt.Sprint(risky) != "[executable]" {
