@@ -8,6 +8,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/project"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -29,6 +30,18 @@ func Init(opts InitOptions) (string, error) {
 		parent = "."
 	}
 	dir := filepath.Join(parent, opts.Name)
+	// The same path check as every other write: a cloned project's skills -> /elsewhere is not written through.
+	root, _, err := project.Find(".")
+	if err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(parent)
+	if err != nil {
+		return "", err
+	}
+	if err := localfs.CheckWrite(root, abs); err != nil {
+		return "", err
+	}
 	if exists(dir) {
 		return "", clierr.WithHint(fmt.Errorf("%s: already exists", dir), "choose another name or --dir")
 	}

@@ -98,7 +98,7 @@ func placementOps(t Target, before, after *lockfile.Lock, written map[string]*sn
 		prev := before.Find(t.Rel, e.Name)
 		for _, p := range e.Placements {
 			op := placeOp{Dir: t.absolute(p.Dir), Name: e.Name, Mode: p.Mode, Store: filepath.Join(t.Dir, e.Name), Entry: p.Dir}
-			if err := checkPlacementDir(t, op.Dir); err != nil {
+			if err := t.checkFolder(op.Dir); err != nil {
 				return nil, err
 			}
 			st := placementState(t, e, p)
@@ -138,6 +138,10 @@ func placementOps(t Target, before, after *lockfile.Lock, written map[string]*sn
 				continue
 			}
 			op := placeOp{Dir: t.absolute(p.Dir), Name: e.Name, Store: filepath.Join(t.Dir, e.Name), Entry: p.Dir}
+			// Deleting is writing: through a linked agent folder it would delete the skill out there.
+			if err := t.checkFolder(op.Dir); err != nil {
+				return nil, err
+			}
 			if !exists(op.path()) {
 				continue
 			}
@@ -172,15 +176,6 @@ func hasPlacement(e *lockfile.Entry, dir string) bool {
 		}
 	}
 	return false
-}
-
-// checkPlacementDir refuses a placement folder that is a symlink or reached through one inside the
-// project, as the target folder itself is refused: writing through it would leave the project.
-func checkPlacementDir(t Target, dir string) error {
-	if err := checkTargetDir(dir); err != nil {
-		return err
-	}
-	return checkTargetPath(Target{Dir: dir, Lock: t.Lock})
 }
 
 // mergePlacements is what an install records for a skill: the placements it had (keeping their modes, so
@@ -316,7 +311,10 @@ func stagePlacements(t Target, stage string, c *change) error {
 func stageSlot(stage, kind string, i int) string { return filepath.Join(stage, kind, fmt.Sprint(i)) }
 
 // applyPlacement moves whatever is at the placement's path into stage/pold/i, then makes the placement.
-func applyPlacement(stage string, i int, op placeOp) error {
+func applyPlacement(t Target, stage string, i int, op placeOp) error {
+	if err := t.checkFolder(op.Dir); err != nil {
+		return err
+	}
 	if exists(op.path()) {
 		if err := os.Rename(op.path(), stageSlot(stage, "pold", i)); err != nil {
 			return err
@@ -330,7 +328,10 @@ func applyPlacement(stage string, i int, op placeOp) error {
 
 // rollbackPlacement undoes applyPlacement: what is at the path now is ours exactly when the old entry was
 // moved aside, or when nothing was there before.
-func rollbackPlacement(stage string, i int, op placeOp) error {
+func rollbackPlacement(t Target, stage string, i int, op placeOp) error {
+	if err := t.checkFolder(op.Dir); err != nil {
+		return err
+	}
 	old := stageSlot(stage, "pold", i)
 	switch {
 	case exists(old):
@@ -347,7 +348,10 @@ func rollbackPlacement(stage string, i int, op placeOp) error {
 }
 
 // forwardPlacement finishes applyPlacement after the lock was written.
-func forwardPlacement(stage string, i int, op placeOp) error {
+func forwardPlacement(t Target, stage string, i int, op placeOp) error {
+	if err := t.checkFolder(op.Dir); err != nil {
+		return err
+	}
 	old := stageSlot(stage, "pold", i)
 	if op.Existed && !exists(old) && exists(op.path()) {
 		if err := os.Rename(op.path(), old); err != nil {
@@ -373,7 +377,7 @@ func checkJournalPlacement(t Target, op placeOp) string {
 		return fmt.Sprintf("the journal names the placement mode %q", op.Mode)
 	case !filepath.IsAbs(op.Dir) || filepath.Clean(op.Store) != filepath.Join(t.Dir, op.Name):
 		return fmt.Sprintf("the journal places %q from %q, not from the target", op.Dir, op.Store)
-	case localfs.Inside(root, t.Dir) && (!localfs.Inside(root, op.Dir) || checkPlacementDir(t, op.Dir) != nil):
+	case localfs.Inside(root, t.Dir) && (!localfs.Inside(root, op.Dir) || t.checkFolder(op.Dir) != nil):
 		return fmt.Sprintf("the journal places into %q, outside the project's real folders", op.Dir)
 	}
 	return ""

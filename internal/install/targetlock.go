@@ -2,13 +2,12 @@ package install
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
 )
 
@@ -35,10 +34,7 @@ func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*loc
 		_, err = edit(lock)
 		return err
 	}
-	if err := checkTargetDir(t.Dir); err != nil {
-		return err
-	}
-	if err := checkTargetPath(t); err != nil {
+	if err := t.checkFolder(t.Dir); err != nil {
 		return err
 	}
 	unlock, err := lockTarget(t)
@@ -87,12 +83,11 @@ func lockTarget(t Target) (func(), error) {
 	return lockDirs(dirs...)
 }
 
-// readLock loads the lock, refusing a symlinked target folder as well: writing through it would put
-// files outside the place the user named.
+// readLock loads the lock, refusing a target folder checkFolder refuses as well: writing through it would
+// put files outside the place the user named.
 func readLock(t Target) (*lockfile.Lock, error) {
-	if fi, err := os.Lstat(t.Dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return nil, clierr.WithHint(fmt.Errorf("%s: the target folder is a symbolic link; skillctl installs only into a real folder", t.Dir),
-			"replace the link with a folder, or pass the real path with --dir")
+	if err := t.checkFolder(t.Dir); err != nil {
+		return nil, err
 	}
 	l, err := lockfile.Read(t.Lock)
 	if err != nil {
@@ -101,44 +96,12 @@ func readLock(t Target) (*lockfile.Lock, error) {
 	return l, nil
 }
 
-// checkTargetDir refuses a target that is a symlink or not a folder. A missing target is fine: it is
-// created only when there is something to write, so a failed command leaves no empty folder behind.
-func checkTargetDir(d string) error {
-	if fi, err := os.Lstat(d); err == nil {
-		if fi.Mode()&os.ModeSymlink != 0 {
-			return clierr.WithHint(fmt.Errorf("%s: the target folder is a symbolic link; skillctl installs only into a real folder", d),
-				"replace the link with a folder, or pass the real path with --dir")
-		}
-		if !fi.IsDir() {
-			return fmt.Errorf("%s: not a folder", d)
-		}
-	}
-	return nil
-}
-
-// checkTargetPath refuses a target inside the project that is reached through a symbolic link: a cloned
-// repository can hold one (.claude -> ~/elsewhere) that would send an install outside the project.
-// Folders above the project root belong to the user and may be links (/tmp is one on macOS).
-func checkTargetPath(t Target) error {
-	root := filepath.Dir(t.Lock)
-	rel, err := filepath.Rel(root, t.Dir)
-	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil
-	}
-	p := root
-	for _, el := range strings.Split(rel, string(filepath.Separator)) {
-		p = filepath.Join(p, el)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return nil // missing from here on: created as real folders when there is something to write
-		}
-		if fi.Mode()&os.ModeSymlink != 0 {
-			return clierr.WithHint(fmt.Errorf("%s: a symbolic link on the way to the target %s; skillctl writes only through real folders of the project", p, t.Dir),
-				"replace the link with a folder, or pass the real path with --dir")
-		}
-		if !fi.IsDir() {
-			return fmt.Errorf("%s: not a folder", p)
-		}
-	}
-	return nil
+// checkFolder is the one path check before a change writes into or deletes from dir, t's own folder or an
+// agent's folder it places skills in (localfs.CheckWrite): inside the project, no folder from the project
+// root down to dir may be a symbolic link, so a cloned repository's link (.claude -> ~/elsewhere, .cursor
+// -> /shared) can never send a write or a delete outside; outside it, dir itself must be a real folder.
+// Every writer and deleter asks it: planning, apply, rollback, roll-forward, and the placements of every
+// mode. Folders above the project root belong to the user and may be links.
+func (t Target) checkFolder(dir string) error {
+	return localfs.CheckWrite(filepath.Dir(t.Lock), dir)
 }

@@ -73,6 +73,9 @@ func sha(b []byte) string {
 
 // apply performs c on t. The caller holds t's file lock.
 func apply(ctx context.Context, t Target, c change) error {
+	if err := t.checkFolder(t.Dir); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
 		return fmt.Errorf("%s: %w", t.Dir, err)
 	}
@@ -145,7 +148,7 @@ func apply(ctx context.Context, t Target, c change) error {
 		afterStep("moved")
 	}
 	for i, op := range j.Place {
-		if err := applyPlacement(stage, i, op); err != nil {
+		if err := applyPlacement(t, stage, i, op); err != nil {
 			return rollbackAfter(t, stage, fmt.Errorf("%s: %w", op.path(), err))
 		}
 		afterStep("placed")
@@ -159,8 +162,8 @@ func apply(ctx context.Context, t Target, c change) error {
 }
 
 func writeLock(path string, data []byte) error {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return fmt.Errorf("%s: is a symbolic link; skillctl writes only a regular lock file", path)
+	if err := localfs.CheckProjectPath(filepath.Dir(path), path); err != nil {
+		return err
 	}
 	return atomicfile.Write(path, data, 0o644)
 }
@@ -246,7 +249,7 @@ func rollback(t Target, stage string) error {
 	}
 	var errs []error
 	for i := len(j.Place) - 1; i >= 0; i-- {
-		if err := rollbackPlacement(stage, i, j.Place[i]); err != nil {
+		if err := rollbackPlacement(t, stage, i, j.Place[i]); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -298,7 +301,7 @@ func rollForward(t Target, stage string, j journal) error {
 		}
 	}
 	for i, op := range j.Place {
-		if err := forwardPlacement(stage, i, op); err != nil {
+		if err := forwardPlacement(t, stage, i, op); err != nil {
 			return fmt.Errorf("%s: %w", op.path(), err)
 		}
 	}
@@ -307,6 +310,9 @@ func rollForward(t Target, stage string, j journal) error {
 
 // recoverStages finishes or undoes what an interrupted run left in t. The caller holds the file lock.
 func recoverStages(t Target) error {
+	if err := t.checkFolder(t.Dir); err != nil {
+		return err
+	}
 	ents, err := os.ReadDir(t.Dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -153,11 +153,40 @@ func relInside(root, p string) (string, bool) {
 	return rel, true
 }
 
-// CheckProjectPath is the rule for writing p, a file or folder of the project rooted at root, and for
-// reading a folder the project names (a local skill): p must lie inside root, and no component from root
-// down to p that exists may be a symbolic link, nor anything but a folder on the way. A missing component
-// ends the check: what is missing is created as a real folder when written.
+// CheckProjectPath is the rule for writing or deleting p, a file or folder of the project rooted at root,
+// and for reading a folder the project names (a local skill): p must lie inside root, and no component from
+// root down to p that exists may be a symbolic link, nor anything but a folder on the way. A missing
+// component ends the check: what is missing is created as a real folder when written.
 func CheckProjectPath(root, p string) error {
+	return checkPath(root, p, true)
+}
+
+// CheckWrite is the one path check before skillctl writes into or deletes from dir, a folder it manages
+// for the project rooted at root (a target, an agent's folder for placements, a stage's parent, the parent
+// of a new skill): every command and recovery calls it, through install's Target.checkFolder or directly.
+// Inside the project it is CheckProjectPath, and dir itself must be a folder (or missing). A folder outside
+// the project was named by the user (--dir, --global, an agent's user-level folder): its parents are the
+// user's own and may be links (/tmp is one on macOS), but dir itself must be a real folder, so a link put
+// in its place is never written through.
+//
+// Entries inside dir (a skill's folder, a placement, a stage) are renamed or deleted as entries: a link
+// among them is moved or deleted itself, never followed (os.Rename and os.RemoveAll do not follow a last
+// component), so checking dir is enough.
+func CheckWrite(root, dir string) error {
+	inside := Inside(root, dir)
+	if !inside {
+		root = filepath.Dir(filepath.Clean(dir))
+	}
+	if err := checkPath(root, dir, inside); err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(dir); err == nil && !fi.IsDir() {
+		return &ProjectError{Path: dir, Problem: "is not a folder"}
+	}
+	return nil
+}
+
+func checkPath(root, p string, project bool) error {
 	rel, ok := relInside(root, p)
 	if !ok {
 		return clierr.WithHint(&ProjectError{Path: p, Problem: "is outside the project " + textsafe.Escape(root)},
@@ -178,7 +207,11 @@ func CheckProjectPath(root, p string) error {
 			return err
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
-			return clierr.WithHint(&ProjectError{Path: cur, Problem: "is a symbolic link inside the project; skillctl does not write or read a project's files through one"},
+			if !project {
+				return clierr.WithHint(&ProjectError{Path: cur, Problem: "is a symbolic link; skillctl writes into and deletes from only a real folder"},
+					"replace the link with a folder, or pass the real path with --dir")
+			}
+			return clierr.WithHint(&ProjectError{Path: cur, Problem: "is a symbolic link inside the project; skillctl does not write, delete or read a project's files through one"},
 				"replace the link with a real folder or file (it may point outside the project), then run the command again")
 		}
 		if i < len(els)-1 && !fi.IsDir() {

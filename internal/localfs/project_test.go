@@ -134,3 +134,34 @@ func TestInside(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWrite: the one check before a write or a delete refuses a folder reached through a link inside
+// the project, and outside it (a folder the user named) only a folder that is itself a link or a file.
+func TestCheckWrite(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	os.MkdirAll(filepath.Join(root, ".claude", "skills"), 0o755)
+	os.MkdirAll(filepath.Join(outside, "real", "skills"), 0o755)
+	os.WriteFile(filepath.Join(root, "file"), nil, 0o644)
+	os.Symlink(outside, filepath.Join(root, ".cursor"))
+	os.Symlink(filepath.Join(outside, "real"), filepath.Join(outside, "linked"))
+	for _, tc := range []struct {
+		dir     string
+		problem string
+	}{
+		{filepath.Join(root, ".claude", "skills"), ""},
+		{filepath.Join(root, ".new", "skills"), ""},
+		{filepath.Join(root, ".cursor", "skills"), "symbolic link inside the project"},
+		{filepath.Join(root, ".cursor"), "symbolic link inside the project"},
+		{filepath.Join(root, "file"), "is not a folder"},
+		{filepath.Join(outside, "real", "skills"), ""},
+		{filepath.Join(outside, "linked", "skills"), ""}, // the user's own parents may be links
+		{filepath.Join(outside, "linked"), "is a symbolic link; skillctl writes into and deletes from only a real folder"},
+		{filepath.Join(outside, "missing"), ""},
+	} {
+		err := CheckWrite(root, tc.dir)
+		if (tc.problem == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.problem) {
+			t.Errorf("%s: %v, want %q", tc.dir, err, tc.problem)
+		}
+	}
+}
