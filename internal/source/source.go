@@ -331,6 +331,10 @@ func parseURL(s, scheme string) (Source, error) {
 	if strings.ContainsAny(s, " \t") {
 		return Source{}, refuse(s, "contains a space")
 	}
+	if strings.Contains(hostPart(s), "%") {
+		// url.Parse decodes a host's escapes, so "%2F" or "%24" would put '/' or '$' into Repo unchecked.
+		return Source{}, refuse(s, "percent-encoding in the host")
+	}
 	switch scheme {
 	case "http", "https", "file":
 	case "ssh", "git+ssh", "ssh+git":
@@ -599,7 +603,10 @@ func parseSCP(s string) (Source, error) {
 	if strings.HasPrefix(repoPath, "/") {
 		lead = "/"
 	}
-	src := Source{Kind: Git, Raw: s, Host: strings.ToLower(host), Repo: user + "@" + strings.ToLower(host) + ":" + lead + strings.Join(segs, "/")}
+	// The checks read the path decoded, but git reads an SSH path as typed ("a%20b" is a folder of that
+	// name), so Repo keeps it so; it round-trips through String and names what git would fetch.
+	typed := strings.FieldsFunc(repoPath, func(r rune) bool { return r == '/' })
+	src := Source{Kind: Git, Raw: s, Host: strings.ToLower(host), Repo: user + "@" + strings.ToLower(host) + ":" + lead + strings.Join(typed, "/")}
 	if folder != "" {
 		fs, prob := decodeSegments(folder)
 		if prob != "" {

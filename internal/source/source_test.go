@@ -153,6 +153,9 @@ func TestParseRefuses(t *testing.T) {
 		{"PDF Skill", "space"},
 		{"pdf@", "registry"},
 		{"a@b@c", "registry"},
+		{"http://%25/0", "percent-encoding in the host"}, // once a Repo that url.Parse refuses
+		{"https://a%2Fb%24/o/r", "percent-encoding in the host"},
+		{"ssh://git@h%2fx/o/r", "percent-encoding in the host"},
 		{"aa#000000@0:0", "not a skill name"}, // once an index out of range in parseSCP
 		{"aaaaa#000@0:0", "not a skill name"},
 	}
@@ -333,6 +336,7 @@ func FuzzParse(f *testing.F) {
 		"https://github.com/o/r/tree/main/a%2F..%2Fb", "https://tok@github.com/o/r", "git@github.com:o/r.git",
 		"https://gitlab.com/g/r/-/tree/main/s", "http://127.0.0.1:1/o/r/tree/feature/x/s",
 		"ssh://git@127.0.0.1:2222/srv/r.git//skills/x#v1", "git@github.com:o/r.git//skills/x#main",
+		"git@h:a%20b//x%20y#r#s",
 	} {
 		f.Add(s)
 	}
@@ -402,10 +406,15 @@ func TestParseSSH(t *testing.T) {
 		"ssh://example.com/o/r":                           {"ssh://example.com/o/r", "", ""},
 		"git@github.com:o/r.git//skills/x#main":           {"git@github.com:o/r.git", "skills/x", "main"},
 		"deploy@git.example.com:/srv/r.git":               {"deploy@git.example.com:/srv/r.git", "", ""},
+		"git@h:a%20b//x%20y#r":                            {"git@h:a%20b", "x y", "r"}, // git reads an SSH path as typed
+		"git@h:a%23b/":                                    {"git@h:a%23b", "", ""},
 	} {
 		s, err := Parse(in)
 		if err != nil || s.Kind != Git || s.Repo != want[0] || s.Path != want[1] || s.Ref != want[2] {
 			t.Errorf("Parse(%q) = %q %q %q, %v; want %q", in, s.Repo, s.Path, s.Ref, err, want)
+		}
+		if again, err := Parse(s.String()); err != nil || again.Repo != s.Repo || again.Path != s.Path || again.Ref != s.Ref {
+			t.Errorf("String() %q of %q parses to %q %q %q, %v", s.String(), in, again.Repo, again.Path, again.Ref, err)
 		}
 	}
 }
