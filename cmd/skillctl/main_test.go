@@ -158,10 +158,12 @@ func server(ts *testscript.TestScript) *gittest.Server {
 }
 
 // gitserver start | stop | restart | reset | shape github|v0|nofilter|tipsonly | auth USER PASS|off |
-// fault NAME [COUNT] | fetches N | requests N | maxbytes N
+// fault NAME [COUNT] | fetches N | requests N | maxbytes N | https
 //
 // start serves $WORK/.repos on 127.0.0.1 and sets $GITSERVER to its URL; fetches and requests assert the
-// count of upload-pack rounds (or of all HTTP requests) since start or the last reset.
+// count of upload-pack rounds (or of all HTTP requests) since start or the last reset. https serves the
+// same repositories over https at every host name (https://ANY.HOST/OWNER/REPO) through a CONNECT proxy:
+// it sets HTTPS_PROXY and SSL_CERT_FILE and clears NO_PROXY, so no request leaves the machine.
 func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: gitserver start|stop|restart|reset|fault NAME|fetches N|requests N")
@@ -182,6 +184,15 @@ func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(s.Restart())
 	case "reset":
 		s.ResetStats()
+	case "https":
+		f, err := s.StartFront(ts.MkAbs(".front"))
+		ts.Check(err)
+		ts.Defer(f.Close)
+		ts.Setenv("HTTPS_PROXY", f.ProxyURL)
+		ts.Setenv("https_proxy", "")
+		ts.Setenv("NO_PROXY", "")
+		ts.Setenv("no_proxy", "")
+		ts.Setenv("SSL_CERT_FILE", f.CAFile)
 	case "auth":
 		if len(args) == 2 && args[1] == "off" {
 			s.SetAuth("", "")

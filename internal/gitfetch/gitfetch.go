@@ -139,14 +139,3 @@ func cleanPath(p string) string {
 	}
 	return p
 }
-
-// WithEnvToken sets r's credentials from the first credential source that has one for r's host (see
-// TokenVar and the list in auth.go: a per-host variable, GITHUB_TOKEN/GH_TOKEN for github.com,
-// GH_ENTERPRISE_TOKEN for GH_HOST, GITLAB_TOKEN for gitlab.com, netrc), over https or to a loopback
-// address only. A token is never sent where it was not meant to go, and only as basic auth, never in a
-// URL, an argument, a log line or the cache.
-func (r Remote) WithEnvToken() Remote {
-	c := credentialsFor(r.URL)
-	r.Username, r.Password, r.authFrom, r.authTried = c.user, c.pass, c.from, c.tried
-	return r
-}

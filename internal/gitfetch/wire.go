@@ -82,20 +82,6 @@ func newHTTPWire(s *Session, u *url.URL) (*httpWire, error) {
 	}, nil
 }
 
-// sameOrigin compares scheme, host and port, with default ports made explicit.
-func sameOrigin(a, b *url.URL) bool {
-	port := func(u *url.URL) string {
-		if p := u.Port(); p != "" {
-			return p
-		}
-		if strings.EqualFold(u.Scheme, "https") {
-			return "443"
-		}
-		return "80"
-	}
-	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
-}
-
 func (w *httpWire) where() string { return w.base }
 
 func (w *httpWire) close() { w.client.CloseIdleConnections() }
@@ -204,12 +190,8 @@ func (w *httpWire) do(ctx context.Context, method, u string, body []byte, conten
 	r := &w.s.r
 	if errors.As(err, &ae) && ae.Code == http.StatusUnauthorized && r.Password == "" && !w.helperAsked {
 		w.helperAsked = true
-		if pu, perr := url.Parse(w.base); perr == nil && (pu.Scheme == "https" || loopback(pu.Hostname())) {
-			r.authTried = append(r.authTried, "git credential fill")
-			if user, pass, ok := gitCredential(ctx, pu); ok {
-				r.Username, r.Password, r.authFrom = user, pass, "git credential fill"
-				return w.do1(ctx, method, u, body, contentType, v2, max)
-			}
+		if r.withHelperCredential(ctx, w.base) {
+			return w.do1(ctx, method, u, body, contentType, v2, max)
 		}
 		ae.Tried = r.authTried
 	}
