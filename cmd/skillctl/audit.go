@@ -2,16 +2,20 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/audit"
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/install"
 	"github.com/spf13/cobra"
 )
 
 type auditOptions struct {
-	Lock, Format, Level string
+	Target        install.TargetOptions // --global and --lock: the same lock every command reads
+	Format, Level string
+	JSON          bool // --format json
 }
 
 func newAuditCmd() *cobra.Command {
@@ -32,20 +36,26 @@ func newAuditCmd() *cobra.Command {
                it was made for these files). skillctl fetches no report from a registry:
                none it knows publishes one outside the folder.
 
+The lock is the one every command reads: skills.lock at the project root (found from
+the current folder), --global for your own, or --lock. Installed folders are read
+without size caps, as verify reads them: they were checked when installed.
+
 Nothing is fetched, written or run. Exit status 1 when a finding is at or above
 --level (default high), 0 otherwise, 2 on a usage error.`,
 		Example: `  skillctl audit                          # fails on high findings
   skillctl audit --level medium           # fails on medium ones too
-  skillctl audit --format json | jq '.skills[] | select(.state != "ok")'
-  skillctl audit --format sarif > audit.sarif   # for code scanning upload`,
+  skillctl audit --json | jq '.skills[] | select(.state != "ok")'
+  skillctl audit --format sarif > audit.sarif   # for code scanning upload
+  skillctl audit --global                 # the skills installed with --global`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAudit(cmd, opts)
 		},
 	}
+	addLockFlags(cmd, &opts.Target)
 	f := cmd.Flags()
-	f.StringVar(&opts.Lock, "lock", "skills.lock", "the lock file whose skills are audited")
 	f.StringVar(&opts.Format, "format", "text", "output format: "+strings.Join(audit.Formats, ", "))
+	f.BoolVar(&opts.JSON, "json", false, "print the audit as JSON (the same as --format json)")
 	f.StringVar(&opts.Level, "level", "high", "exit 1 when a finding is at or above this level: "+strings.Join(audit.Levels, ", "))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(audit.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions(audit.Levels, cobra.ShellCompDirectiveNoFileComp))
@@ -53,6 +63,12 @@ Nothing is fetched, written or run. Exit status 1 when a finding is at or above
 }
 
 func runAudit(cmd *cobra.Command, opts auditOptions) error {
+	if opts.JSON {
+		if cmd.Flags().Changed("format") && opts.Format != "json" {
+			return clierr.WithHint(clierr.Usage(fmt.Errorf("--json: it is --format json, not --format %s", opts.Format)), "pass one of them")
+		}
+		opts.Format = "json"
+	}
 	if !slices.Contains(audit.Formats, opts.Format) {
 		return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format "+strings.Join(audit.Formats, ", "))
 	}
@@ -60,9 +76,20 @@ func runAudit(cmd *cobra.Command, opts auditOptions) error {
 	if err != nil {
 		return clierr.WithHint(clierr.Usage(fmt.Errorf("--level: %w", err)), "use --level "+strings.Join(audit.Levels, ", "))
 	}
-	res, err := audit.Run(opts.Lock)
+	t, err := install.ResolveTarget(opts.Target)
 	if err != nil {
-		return clierr.WithHint(err, "run skillctl audit where skills.lock is, or name it with --lock")
+		return clierr.Usage(err)
+	}
+	if err := t.NeedLock("nothing to audit"); err != nil {
+		return err
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	res, err := audit.Run(t.Lock, t.Base, cwd)
+	if err != nil {
+		return err
 	}
 	if err := audit.Write(cmd.OutOrStdout(), opts.Format, res, min, versionString()); err != nil {
 		return err

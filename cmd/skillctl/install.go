@@ -22,13 +22,20 @@ func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
 	}
 	f.StringVar(&t.Dir, "dir", "", dir)
 	f.StringSliceVar(&t.Agents, "agent", nil, agent)
-	f.BoolVar(&t.Global, "global", false, "the agents' user-level folders, recorded in your own lock in the config folder, instead of the project's")
 	if cmd.Name() == "install" {
 		f.BoolVar(&t.Copy, "copy", false, "put real copies in the other agents' folders instead of links")
 	}
-	f.StringVar(&t.Lock, "lock", "", "lock file (default: skills.lock at the project root, found from the current folder)")
+	addLockFlags(cmd, t)
 	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(append(install.AgentNames(), "detected"), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagDirname("dir")
+}
+
+// addLockFlags binds the flags that choose the lock (and so the project or the user's global skills):
+// every command that reads installed skills has them, audit included (see install.ResolveTarget).
+func addLockFlags(cmd *cobra.Command, t *install.TargetOptions) {
+	f := cmd.Flags()
+	f.BoolVar(&t.Global, "global", false, "the agents' user-level folders, recorded in your own lock in the config folder, instead of the project's")
+	f.StringVar(&t.Lock, "lock", "", "lock file (default: skills.lock at the project root, found from the current folder)")
 }
 
 func addLimitFlags(cmd *cobra.Command, l *limits.Limits) {

@@ -76,40 +76,75 @@ func newRemoveCmd(ios *streams.IO) *cobra.Command {
 		Short:   "Remove installed skills and their lock entries",
 		Long: `Remove deletes skills and their skills.lock entries in one atomic step. A skill that
 another installed skill depends on is refused (remove both, or the dependent first).
-With --prune, dependencies that nothing else needs are removed as well.`,
+With --prune, dependencies that nothing else needs are removed as well; with --prune
+and no NAME, only they are (as skillctl prune). An orphan with local edits is kept
+and reported, not deleted, unless --force.
+
+With no --dir and no --agent, a skill is removed from the folder skills.lock stores
+it in, and from every agent's folder it is placed in.`,
 		Example: `  skillctl remove python-fastapi-patterns
-  skillctl remove python-fastapi-patterns --prune`,
-		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: completeInstalled(func() install.TargetOptions { return opts.Target }),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Names = args
-			removed, err := install.Remove(cmd.Context(), opts)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(ios.Stdout(), struct {
-					Removed []string `json:"removed"`
-					DryRun  bool     `json:"dry_run,omitempty"`
-				}{removed, opts.DryRun})
-			}
-			verb := "removed"
-			if opts.DryRun {
-				verb = "would remove"
-			}
-			for _, n := range removed {
-				fmt.Fprintf(ios.Stdout(), "%s %s\n", verb, esc(n))
+  skillctl remove python-fastapi-patterns --prune
+  skillctl remove --prune                 # only the dependencies nothing needs`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && !opts.Prune {
+				return fmt.Errorf("name the skills to remove, or pass --prune to remove only what nothing needs")
 			}
 			return nil
 		},
+		ValidArgsFunction: completeInstalled(func() install.TargetOptions { return opts.Target }),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Names = args
+			return runRemove(cmd, ios, opts, asJSON)
+		},
 	}
+	addRemoveFlags(cmd, &opts, &asJSON)
+	cmd.Flags().BoolVar(&opts.Prune, "prune", false, "also remove dependencies nothing else needs")
+	return cmd
+}
+
+func newPruneCmd(ios *streams.IO) *cobra.Command {
+	var opts install.RemoveOptions
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove the dependencies no installed skill needs any more",
+		Long: `Prune removes every skill that came as a dependency and that no skill you asked for
+needs any more (after a remove without --prune, or an update that dropped a
+dependency), with its skills.lock entry and its placements, in one atomic step.
+An orphan with local edits is kept and reported, and what it needs stays with it;
+--force removes it too. It is 'skillctl remove --prune' with no NAME.`,
+		Example: `  skillctl prune --dry-run
+  skillctl prune
+  skillctl prune --global`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Prune = true
+			return runRemove(cmd, ios, opts, asJSON)
+		},
+	}
+	addRemoveFlags(cmd, &opts, &asJSON)
+	return cmd
+}
+
+// addRemoveFlags binds the flags remove and prune share.
+func addRemoveFlags(cmd *cobra.Command, opts *install.RemoveOptions, asJSON *bool) {
 	addTargetFlags(cmd, &opts.Target)
 	f := cmd.Flags()
-	f.BoolVar(&opts.Prune, "prune", false, "also remove dependencies nothing else needs")
 	f.BoolVar(&opts.Force, "force", false, "remove skills even if they have local edits")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print what would be removed and change nothing")
-	f.BoolVar(&asJSON, "json", false, "print {\"removed\": [...]} as JSON")
-	return cmd
+	f.BoolVar(asJSON, "json", false, "print {\"removed\": [...], \"kept\": [{name, reason}]} as JSON")
+}
+
+func runRemove(cmd *cobra.Command, ios *streams.IO, opts install.RemoveOptions, asJSON bool) error {
+	rep, err := install.Remove(cmd.Context(), opts)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(ios.Stdout(), rep)
+	}
+	printRemoved(ios.Stdout(), rep)
+	return nil
 }
 
 func newUpdateCmd(ios *streams.IO, check bool) *cobra.Command {
@@ -248,6 +283,22 @@ func printList(w io.Writer, t install.Target, rows []install.Listed, asJSON bool
 	return tw.flush()
 }
 
+func printRemoved(w io.Writer, rep install.Removed) {
+	verb := "removed"
+	if rep.DryRun {
+		verb = "would remove"
+	}
+	for _, n := range rep.Removed {
+		fmt.Fprintf(w, "%s %s\n", verb, esc(n))
+	}
+	for _, k := range rep.Kept {
+		fmt.Fprintf(w, "kept %s: %s (--force removes it)\n", esc(k.Name), k.Reason)
+	}
+	if len(rep.Removed) == 0 && len(rep.Kept) == 0 {
+		fmt.Fprintln(w, "nothing to remove")
+	}
+}
+
 func printVerify(w io.Writer, out []install.Verified, asJSON bool) error {
 	bad := 0
 	for _, v := range out {
@@ -297,6 +348,9 @@ func printUpdates(w io.Writer, plan []install.Updated, pending int, dryRun bool)
 			if u.FromCommit == u.ToCommit {
 				what = "content changed"
 			}
+			if u.Edited {
+				what += " (modified locally: updating needs --force, which discards the edits)"
+			}
 		case "add", "unchanged", "restore":
 			what = dash(short(u.ToCommit))
 			if u.Edited {
@@ -304,6 +358,9 @@ func printUpdates(w io.Writer, plan []install.Updated, pending int, dryRun bool)
 			}
 		case "stale":
 			what = "(remove it with --prune)"
+			if u.Kept != "" {
+				what = "(--prune keeps it: " + u.Kept + "; --prune --force removes it)"
+			}
 		}
 		tw.row(verbs[u.Action], u.Name, what)
 	}

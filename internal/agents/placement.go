@@ -120,3 +120,45 @@ func overlaps(a, b []string) bool {
 	}
 	return false
 }
+
+// Recorded is Choose for a project (or a user) that names no agent: it turns the folders a lock records
+// back into the agents whose folders they are, so a new skill goes where the recorded ones are. folders
+// come in order of preference, stores first (Place makes the first agent's folder the store when no
+// chosen agent reads the shared one); in the user scope they are absolute. Each folder maps to the agent
+// whose own folder it is and that reads the fewest others, so Place gives it a placement of its own
+// again: Place(Recorded(folders of Place(x))) is Place(x) (TestRecordedRoundTrip holds that for every
+// pair and triple of agents). A folder that is no agent's own (a --dir target) adds no agent; none left
+// means nil, and the caller falls back to the default agent.
+func Recorded(folders []string, global bool, env Env) []Agent {
+	var out []Agent
+	seen := map[string]bool{}
+	for _, f := range folders {
+		var best Agent
+		found := false
+		for _, a := range table {
+			own := a.Project
+			if global {
+				own, _ = a.GlobalDir(env)
+			}
+			if own == "" || own != f {
+				continue
+			}
+			n := len(a.ReadsProject())
+			if global {
+				n = len(a.ReadsGlobal(env))
+			}
+			bn := len(best.ReadsProject())
+			if global {
+				bn = len(best.ReadsGlobal(env))
+			}
+			if !found || n < bn || n == bn && a.Name == Shared {
+				best, found = a, true
+			}
+		}
+		if found && !seen[best.Name] {
+			seen[best.Name] = true
+			out = append(out, best)
+		}
+	}
+	return out
+}

@@ -84,3 +84,51 @@ func TestPlace(t *testing.T) {
 		t.Errorf("claude+replit in a project: %v %v", p, err)
 	}
 }
+
+// TestRecordedRoundTrip: the folders Place chose for any pair of agents (in either order) or triple (in one
+// order, to keep it fast), read back by Recorded, place a new skill in exactly the same folders, in both
+// scopes.
+func TestRecordedRoundTrip(t *testing.T) {
+	env := Env{GOOS: "linux", Home: "/h"}
+	all := All()
+	check := func(chosen []Agent, global bool) {
+		p, err := Place(chosen, global, env)
+		if err != nil {
+			return // an agent without a user folder: nothing to record
+		}
+		back := Recorded(append([]string{p.Store}, p.Links...), global, env)
+		q, err := Place(back, global, env)
+		if err != nil || q.Store != p.Store || strings.Join(q.Links, " ") != strings.Join(p.Links, " ") {
+			var names []string
+			for _, a := range chosen {
+				names = append(names, a.Name)
+			}
+			t.Errorf("global=%v %s: Place gave %q %q; from the record %q %q (%v)", global, names, p.Store, p.Links, q.Store, q.Links, err)
+		}
+	}
+	for _, global := range []bool{false, true} {
+		for i := range all {
+			check([]Agent{all[i]}, global)
+			for j := range all {
+				if j == i {
+					continue
+				}
+				check([]Agent{all[i], all[j]}, global)
+				for k := j + 1; k < len(all) && i < j; k++ {
+					check([]Agent{all[i], all[j], all[k]}, global)
+				}
+			}
+		}
+	}
+	if got := Recorded([]string{"sk", "vendor/skills"}, false, env); got != nil {
+		t.Errorf("folders no agent owns: %v", got)
+	}
+	// The four agents: the shared folder is the store, and the three others get links again.
+	var four []Agent
+	for _, n := range []string{"claude", "cursor", "windsurf", "goose"} {
+		a, _ := Lookup(n)
+		four = append(four, a)
+	}
+	check(four, false)
+	check(four, true)
+}

@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/manifest"
@@ -102,56 +101,57 @@ func (r *Result) AtLeast(min Level) int {
 	return n
 }
 
-// Run audits every skill the lock at lockPath records. Paths are displayed under the lock's folder as
-// given (lockPath "skills.lock" shows ".claude/skills/x/SKILL.md"). A missing or unreadable lock is an
-// error; anything wrong with a skill is a finding on it.
-func Run(lockPath string) (*Result, error) {
+// Run audits every skill the lock at lockPath records. The lock's folders are relative to base: the
+// project root for a project's lock, the home folder for the global lock (install.ResolveTarget finds both,
+// as for every command). Paths are displayed relative to shown (the current folder) when they lie below
+// it, else absolute. A missing or unreadable lock is an error; anything wrong with a skill is a finding on
+// it.
+func Run(lockPath, base, shown string) (*Result, error) {
 	if _, err := os.Lstat(lockPath); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: no such lock file", lockPath)
+		return nil, fmt.Errorf("%s: no such lock file", display(shown, lockPath))
 	}
 	lock, err := lockfile.Read(lockPath)
 	if err != nil {
 		return nil, err
 	}
-	shown := filepath.Dir(lockPath)
-	root, err := filepath.Abs(shown)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Lock: lockPath, Skills: []SkillAudit{}}
+	res := &Result{Lock: display(shown, lockPath), Skills: []SkillAudit{}}
 	for _, e := range lock.Skills {
-		res.Skills = append(res.Skills, auditOne(root, shown, e))
+		res.Skills = append(res.Skills, auditOne(filepath.Dir(lockPath), base, shown, e))
 	}
 	return res, nil
 }
 
-// limits are the installer's caps: an installed folder larger than an install accepts is refused.
-var limits = localfs.Limits{
-	MaxFileSize:  gitfetch.DefaultMaxFileSize,
-	MaxTotalSize: gitfetch.DefaultMaxTotalBytes,
-	MaxFiles:     gitfetch.DefaultMaxFiles,
+// display is p as a report shows it: relative to shown when below it, so a report made at the project root
+// names the files as the project's own (SARIF wants that), else absolute.
+func display(shown, p string) string {
+	if r, err := filepath.Rel(shown, p); err == nil && localfs.Inside(shown, p) {
+		return r
+	}
+	return p
 }
 
-func auditOne(root, shown string, e lockfile.Entry) SkillAudit {
-	dir := filepath.FromSlash(e.Dir)
-	abs, disp := filepath.Join(dir, e.Name), filepath.Join(dir, e.Name)
-	if !filepath.IsAbs(dir) {
-		abs, disp = filepath.Join(root, abs), filepath.Join(shown, disp)
+// auditOne audits one entry whose folder is relative to base; root is the lock's folder, whose real
+// folders a skill inside it must be reached through.
+func auditOne(root, base, shown string, e lockfile.Entry) SkillAudit {
+	abs := filepath.Join(filepath.FromSlash(e.Dir), e.Name)
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(base, abs)
 	}
+	disp := display(shown, abs)
 	s := SkillAudit{Name: e.Name, Folder: disp, Source: e.Source, LockHash: e.Hash, Findings: []Finding{}}
 	add := func(l Level, src, rule, file string, line, col int, format string, args ...any) {
 		s.Findings = append(s.Findings, Finding{Level: l, Source: src, Rule: rule, File: file, Line: line, Column: col,
 			Message: fmt.Sprintf(format, args...)})
 	}
 	// A folder the lock places inside the project is read only through real folders, as install writes it.
-	if !filepath.IsAbs(dir) {
+	if localfs.Inside(root, abs) {
 		if err := localfs.CheckProjectPath(root, abs); err != nil {
 			s.State = "refused"
 			add(High, SourceLock, "folder-refused", disp, 0, 0, "not read: %v", err)
 			return s
 		}
 	}
-	folder, err := localfs.Read(abs, limits)
+	folder, err := localfs.ReadInstalled(abs)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		s.State = "missing"

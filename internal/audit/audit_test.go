@@ -77,11 +77,11 @@ func TestRun(t *testing.T) {
 	if err := os.Symlink(filepath.Join(root, "real"), filepath.Join(root, "sk", "linked")); err != nil {
 		t.Skip("symlink:", err)
 	}
-	res, err := Run("skills.lock")
+	res, err := Run(filepath.Join(root, "skills.lock"), root, root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Skills) != 3 {
+	if len(res.Skills) != 3 || res.Lock != "skills.lock" {
 		t.Fatalf("%d skills", len(res.Skills))
 	}
 	by := map[string]SkillAudit{}
@@ -165,13 +165,49 @@ func TestRun(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
-	t.Chdir(t.TempDir())
-	if _, err := Run("skills.lock"); err == nil || err.Error() != "skills.lock: no such lock file" {
+	dir := t.TempDir()
+	lock := filepath.Join(dir, "skills.lock")
+	if _, err := Run(lock, dir, dir); err == nil || err.Error() != "skills.lock: no such lock file" {
 		t.Errorf("missing lock: %v", err)
 	}
-	write(t, ".", map[string]string{"skills.lock": "{not json"})
-	if _, err := Run("skills.lock"); err == nil {
+	write(t, dir, map[string]string{"skills.lock": "{not json"})
+	if _, err := Run(lock, dir, dir); err == nil {
 		t.Error("a broken lock was accepted")
+	}
+}
+
+// TestRunBase: the global lock's folders are relative to home, not to the lock's own folder, and a path
+// outside the folder shown from is displayed whole.
+func TestRunBase(t *testing.T) {
+	root := t.TempDir()
+	home := filepath.Join(root, "home")
+	dir := filepath.Join(home, ".claude", "skills", "g")
+	write(t, dir, map[string]string{"SKILL.md": md("g", "# G\n")})
+	f, err := localfs.Read(dir, localfs.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(root, "config", "global", "skills.lock")
+	lock := &lockfile.Lock{Version: lockfile.Version}
+	lock.Put(lockfile.Entry{Name: "g", Dir: ".claude/skills", Source: "./g", Registry: "local", Path: "g", Hash: f.Hash(), Requested: true})
+	if err := os.MkdirAll(filepath.Dir(lockPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := lockfile.Write(lockPath, lock); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ shown, folder, lock string }{
+		{home, filepath.Join(".claude", "skills", "g"), lockPath},
+		{filepath.Join(root, "elsewhere"), dir, lockPath},
+		{root, filepath.Join("home", ".claude", "skills", "g"), filepath.Join("config", "global", "skills.lock")},
+	} {
+		res, err := Run(lockPath, home, c.shown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := res.Skills[0]; s.State != "ok" || s.Folder != c.folder || res.Lock != c.lock {
+			t.Errorf("shown from %s: state %s, folder %s, lock %s; want ok, %s, %s", c.shown, s.State, s.Folder, res.Lock, c.folder, c.lock)
+		}
 	}
 }
 

@@ -14,10 +14,9 @@ func readFolder(dir string, lim Limits) (*snapshot.Folder, error) {
 	return localfs.Read(dir, lim.WithDefaults())
 }
 
-// readInstalled reads a skill folder skillctl wrote, to hash it against the lock. The install caps do not
-// apply: the folder was checked when it was written, perhaps with caps the user raised, and a cap hit
-// here would make an intact skill look edited (and let an edited one be overwritten without --force).
-func readInstalled(dir string) (*snapshot.Folder, error) { return localfs.Read(dir, localfs.Limits{}) }
+// readInstalled reads a skill folder skillctl wrote, to hash it against the lock (localfs.ReadInstalled: no
+// caps, as for every command that compares an installed folder with the lock).
+func readInstalled(dir string) (*snapshot.Folder, error) { return localfs.ReadInstalled(dir) }
 
 // isHidden reports whether a target entry belongs to skillctl's own bookkeeping (staging folders).
 func isHidden(name string) bool { return strings.HasPrefix(name, ".") }

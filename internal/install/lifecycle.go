@@ -256,29 +256,44 @@ func diffFolders(a, b *snapshot.Folder) (added, removed, changed []string) {
 	return
 }
 
-// RemoveOptions are the remove command's flags.
+// RemoveOptions are the remove and prune commands' flags.
 type RemoveOptions struct {
 	Target TargetOptions
-	Names  []string
+	Names  []string // none: only the orphans (Prune must be set)
 	Prune  bool
 	Force  bool
 	DryRun bool
 }
 
+// Removed is what remove and prune did (or, with DryRun, would do); its JSON shape is part of the CLI's
+// interface.
+type Removed struct {
+	Removed []string `json:"removed"`
+	Kept    []Kept   `json:"kept,omitempty"` // orphans --prune left in place, and why
+	DryRun  bool     `json:"dry_run,omitempty"`
+}
+
 // Remove deletes installed skills and their lock entries in one atomic step. A skill another installed
-// skill depends on is refused; with Prune, dependencies nothing else needs go too.
-// It returns the names removed (or, with DryRun, that would be).
-func Remove(ctx context.Context, opts RemoveOptions) ([]string, error) {
+// skill depends on is refused; with Prune, the orphans go too (see orphans), and with Prune and no names
+// only they do. With no --dir and no --agent the named skills are removed from the folder the lock stores
+// them in, with every placement it records.
+func Remove(ctx context.Context, opts RemoveOptions) (Removed, error) {
+	rep := Removed{Removed: []string{}, DryRun: opts.DryRun}
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
-		return nil, clierr.Usage(err)
+		return rep, clierr.Usage(err)
 	}
-	var removed []string
+	if opts.Target.Dir == "" && len(opts.Target.Agents) == 0 {
+		if l, err := lockfile.Read(t.Lock); err == nil {
+			t = t.storing(l, opts.Names)
+		}
+	}
 	err = pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
-		removed = nil
-		return planRemove(t, lock, opts, &removed)
+		rep.Removed, rep.Kept = nil, nil
+		return planRemove(t, lock, opts, &rep)
 	}}.run(ctx)
-	return nonNil(removed), err
+	rep.Removed = nonNil(rep.Removed)
+	return rep, err
 }
 
 // nothingRecorded is the error of a command that found no lock entries for its target to act on: it says
@@ -297,13 +312,23 @@ func nothingRecorded(t Target, total int, what string) error {
 		"pass the --dir or --agent the skills were installed with; skillctl list --json shows what is installed")
 }
 
+// NeedLock is nil when the target's lock file exists, else the error of a command with nothing to act on
+// (what names it, as "nothing to audit"): the same words for every command run outside a project.
+func (t Target) NeedLock(what string) error {
+	if exists(t.Lock) {
+		return nil
+	}
+	return nothingRecorded(t, 0, what)
+}
+
 // HasLock reports whether the target's lock file exists, so an empty listing can say which is missing.
 func (t Target) HasLock() bool { return exists(t.Lock) }
 
 // FromLock installs exactly what the lock records: the same commits, checked against the same content
 // hashes, like `npm ci`. Skills already on disk and matching are left alone; objects come from the cache
-// when they are there, so it works offline once a machine has fetched them. With no target flags it
-// restores every folder the lock names; with them, only that target.
+// when they are there, so it works offline once a machine has fetched them. With no --dir and no --agent
+// it restores every folder the lock names (the global lock's with --global), with their placements; with
+// them, only that target.
 func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	t, err := ResolveTarget(opts.Target)
 	if err != nil {
@@ -317,7 +342,7 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 		return nil, clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
 	}
 	targets := []Target{t}
-	if opts.Target.Dir == "" && len(opts.Target.Agents) == 0 && !opts.Target.Global {
+	if opts.Target.Dir == "" && len(opts.Target.Agents) == 0 {
 		targets = nil
 		seen := map[string]bool{}
 		for _, e := range lock.Skills {

@@ -45,9 +45,10 @@ func planInstall(t Target, res *resolution, lock *lockfile.Lock, opts Options, r
 	return c, nil
 }
 
-// planRemove plans deleting the named skills and their lock entries (with Prune, the dependencies nothing
-// else needs too). A skill another one needs, or one with local edits (unless forced), is refused.
-func planRemove(t Target, lock *lockfile.Lock, opts RemoveOptions, removed *[]string) (*change, error) {
+// planRemove plans deleting the named skills and their lock entries (with Prune, the orphans too: see
+// orphans, whose kept ones are appended to rep). A skill another one needs, or a named one with local
+// edits (unless forced), is refused.
+func planRemove(t Target, lock *lockfile.Lock, opts RemoveOptions, rep *Removed) (*change, error) {
 	gone := map[string]bool{}
 	for _, n := range opts.Names {
 		e := lock.Find(t.Rel, n)
@@ -55,7 +56,8 @@ func planRemove(t Target, lock *lockfile.Lock, opts RemoveOptions, removed *[]st
 			for _, p := range lock.PlacedIn(t.Rel) {
 				if p.Name == n {
 					return nil, clierr.WithHint(fmt.Errorf("%s: stored in %s and only placed in %s", n, p.Dir, t.Rel),
-						"pass the --agent list you installed it with, to remove it from every agent's folder")
+						"pass the --agent list you installed it with, to remove it from every agent's folder",
+						"or name no --agent: skillctl remove "+n+" removes it wherever the lock stores it")
 				}
 			}
 			if exists(filepath.Join(t.Dir, n)) {
@@ -76,23 +78,11 @@ func planRemove(t Target, lock *lockfile.Lock, opts RemoveOptions, removed *[]st
 		}
 	}
 	if opts.Prune {
-		for changed := true; changed; {
-			changed = false
-			needed := map[string]bool{}
-			for _, e := range lock.In(t.Rel) {
-				if !gone[e.Name] {
-					for _, d := range e.Dependencies {
-						needed[d] = true
-					}
-				}
-			}
-			for _, e := range lock.In(t.Rel) {
-				if !gone[e.Name] && !e.Requested && !needed[e.Name] {
-					gone[e.Name] = true
-					changed = true
-				}
-			}
+		prune, kept := orphans(t, lock, gone, opts.Force)
+		for _, n := range prune {
+			gone[n] = true
 		}
+		rep.Kept = append(rep.Kept, kept...)
 	}
 	for _, e := range lock.In(t.Rel) {
 		if !gone[e.Name] {
@@ -101,10 +91,80 @@ func planRemove(t Target, lock *lockfile.Lock, opts RemoveOptions, removed *[]st
 		if st, _ := stateOf(t, e); st == StateModified && !opts.Force {
 			return nil, clierr.WithHint(fmt.Errorf("%s: has local edits; not deleting them", e.Name), "skillctl verify  # to see which files changed", "or remove it anyway with --force")
 		}
-		*removed = append(*removed, e.Name)
+		rep.Removed = append(rep.Removed, e.Name)
 		lock.Remove(t.Rel, e.Name)
 	}
-	return &change{remove: *removed, force: opts.Force}, nil
+	return &change{remove: rep.Removed, force: opts.Force}, nil
+}
+
+// Kept is an orphan that pruning leaves in place, and why.
+type Kept struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+// orphans is the one prune rule, for remove --prune, prune and update --prune: the skills of t that no
+// requested skill needs any more (none reaches them through dependencies), once the names in gone are
+// gone. An orphan with local edits is kept and reported, not deleted, unless force: it may hold the only
+// copy of someone's work, and one such orphan does not block pruning the rest. What a kept orphan depends
+// on is kept with it, so the lock never records a dependency it does not list.
+func orphans(t Target, lock *lockfile.Lock, gone map[string]bool, force bool) (prune []string, kept []Kept) {
+	ents := lock.In(t.Rel)
+	byName := map[string]lockfile.Entry{}
+	for _, e := range ents {
+		byName[e.Name] = e
+	}
+	live := map[string]bool{}   // reached from a requested skill that stays
+	keep := map[string]string{} // an orphan kept, and why
+	var walk func(name string, mark func(string) bool)
+	walk = func(name string, mark func(string) bool) {
+		e, ok := byName[name]
+		if !ok || gone[name] || !mark(name) {
+			return
+		}
+		for _, d := range e.Dependencies {
+			walk(d, mark)
+		}
+	}
+	for _, e := range ents {
+		if e.Requested {
+			walk(e.Name, func(n string) bool {
+				if live[n] {
+					return false
+				}
+				live[n] = true
+				return true
+			})
+		}
+	}
+	for _, e := range ents {
+		if force || live[e.Name] || gone[e.Name] || keep[e.Name] != "" {
+			continue
+		}
+		if st, _ := stateOf(t, e); st != StateModified {
+			continue
+		}
+		keep[e.Name] = "has local edits"
+		for _, d := range e.Dependencies {
+			walk(d, func(n string) bool {
+				if live[n] || keep[n] != "" {
+					return false
+				}
+				keep[n] = "needed by " + e.Name + ", which is kept"
+				return true
+			})
+		}
+	}
+	for _, e := range ents {
+		switch {
+		case live[e.Name] || gone[e.Name]:
+		case keep[e.Name] != "":
+			kept = append(kept, Kept{Name: e.Name, Reason: keep[e.Name]})
+		default:
+			prune = append(prune, e.Name)
+		}
+	}
+	return prune, kept
 }
 
 // planFromLock plans restoring what the lock records for t: the same commits, checked against the same
@@ -202,46 +262,40 @@ func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptio
 					u.Edited = true
 				}
 			} else {
-				if st, _ := stateOf(t, *prev); st == StateModified && !opts.Force {
-					return nil, clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
-						"skillctl verify  # to see which files changed", "or discard the edits with --force")
-				}
 				u.Action = "update"
 				c.write[name] = n.Folder
+				if st, _ := stateOf(t, *prev); st == StateModified && !opts.Force {
+					if !opts.DryRun {
+						return nil, clierr.WithHint(fmt.Errorf("%s: has local edits (its files differ from skills.lock); not overwriting them", name),
+							"skillctl verify  # to see which files changed", "or discard the edits with --force")
+					}
+					// A dry run (and check) shows the plan: this update exists, and applying it needs --force.
+					u.Edited = true
+				}
 			}
 		}
 		next.Placements = mergePlacements(t, prev)
+		if t.Remembered && prev != nil {
+			next.Placements = prev.Placements // an update moves a skill's commit, never the agents it is placed for
+		}
 		lock.Put(next)
 		*plan = append(*plan, u)
 	}
-	// Dependencies nothing requested needs any more.
-	needed := map[string]bool{}
-	var mark func(string)
-	mark = func(name string) {
-		if needed[name] {
-			return
-		}
-		needed[name] = true
-		if e := lock.Find(t.Rel, name); e != nil {
-			for _, d := range e.Dependencies {
-				mark(d)
-			}
-		}
+	// Dependencies nothing requested needs any more: reported, or with Prune removed (one with local edits
+	// is kept and reported, as remove --prune does).
+	prune, kept := orphans(t, lock, nil, opts.Force)
+	for _, k := range kept {
+		e := lock.Find(t.Rel, k.Name)
+		*plan = append(*plan, Updated{Name: k.Name, Action: "stale", FromCommit: e.Commit, FromHash: e.Hash,
+			Edited: k.Reason == "has local edits", Kept: k.Reason})
 	}
-	for _, e := range lock.In(t.Rel) {
-		if e.Requested {
-			mark(e.Name)
-		}
-	}
-	for _, e := range lock.In(t.Rel) {
-		if needed[e.Name] {
-			continue
-		}
-		u := Updated{Name: e.Name, Action: "stale", FromCommit: e.Commit, FromHash: e.Hash}
+	for _, n := range prune {
+		e := lock.Find(t.Rel, n)
+		u := Updated{Name: n, Action: "stale", FromCommit: e.Commit, FromHash: e.Hash}
 		if opts.Prune {
 			u.Action = "remove"
-			lock.Remove(t.Rel, e.Name)
-			c.remove = append(c.remove, e.Name)
+			lock.Remove(t.Rel, n)
+			c.remove = append(c.remove, n)
 		}
 		*plan = append(*plan, u)
 	}

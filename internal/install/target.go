@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/project"
 )
 
@@ -23,7 +25,7 @@ func AgentNames() []string { return agents.Names() }
 // TargetOptions choose where skills go and which lock records them.
 type TargetOptions struct {
 	Dir    string   // explicit folder; wins over Agents
-	Agents []string // --agent values: names, comma-separated lists, or "detected"; default "claude"
+	Agents []string // --agent values: names, comma-separated lists, or "detected"; none: the lock's (see ResolveTarget)
 	Global bool     // the agents' user-level folders, recorded in the user's global lock
 	Copy   bool     // place real copies in the other agents' folders instead of links
 	Lock   string   // lock file; default skills.lock at the project root (project.Find)
@@ -37,6 +39,9 @@ type Target struct {
 	Base  string // the folder the lock's paths are relative to: the lock's own, or home for the global lock
 	Links []Link // the other chosen agents' folders, where each skill is linked (or copied)
 	Copy  bool   // copies instead of links
+	// Remembered says the agents came from the lock (no --dir, no --agent): an update keeps each skill's
+	// own placements instead of widening them to the project's whole set.
+	Remembered bool
 }
 
 // Outside reports whether Dir lies outside the folder the lock records paths against. Such a target can
@@ -71,10 +76,18 @@ type Link struct {
 	Rel string // as the lock records it
 }
 
-// ResolveTarget applies the flag rules: --dir, else --agent (with --global), else the default agent's
-// folder. The lock is --lock, else with --global the user's global lock, else skills.lock at the project
-// root found from the current folder (so every command works from any subfolder). Agents' project
-// folders are relative to the lock's folder; --dir and --lock, as typed, to the current folder.
+// ResolveTarget is the one owner of where a command acts: the project root, the global lock and its base
+// folder, and the agent set. It applies the flag rules: --dir, else --agent (with --global), else the
+// agents the lock remembers, else the default agent's folder. The lock is --lock, else with --global the
+// user's global lock, else skills.lock at the project root found from the current folder (so every command
+// works from any subfolder). Agents' project folders are relative to the lock's folder; --dir and --lock,
+// as typed, to the current folder.
+//
+// The agent set is part of the project's state, and the lock already records it: every skill's folder and
+// placements. With no --dir and no --agent, the agents are those whose folders the lock's skills are
+// stored or placed in (rememberedAgents), so after `install A --agent claude,cursor` a plain `install B`
+// goes to the same folders and `remove A` needs no flag. --agent chooses the set for that command; the
+// skills it installs are recorded with it, and so join the set the next command remembers.
 func ResolveTarget(o TargetOptions) (Target, error) {
 	cwd, err := os.Getwd()
 	if err != nil {
@@ -103,14 +116,27 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 	dir := o.Dir
 	var links []string
 	agentsBase := cwd // where --dir, as typed, is relative to
+	remembered := false
 	if dir == "" {
-		env, envErr := agents.FromOS()
-		chosen, err := agents.Choose(o.Agents, env, agents.DirExists)
-		if err != nil {
-			return Target{}, fmt.Errorf("--agent: %w", err)
+		agentsBase = base // an agent's project folder is at the project root
+		if o.Global {
+			if base, err = project.Home(); err != nil {
+				return Target{}, fmt.Errorf("--global: %v", err)
+			}
 		}
+		env, envErr := agents.FromOS()
 		if o.Global && envErr != nil {
 			return Target{}, fmt.Errorf("--global: %v", envErr)
+		}
+		var chosen []agents.Agent
+		if len(o.Agents) == 0 {
+			chosen = rememberedAgents(lock, base, o.Global, env)
+			remembered = chosen != nil
+		}
+		if chosen == nil {
+			if chosen, err = agents.Choose(o.Agents, env, agents.DirExists); err != nil {
+				return Target{}, fmt.Errorf("--agent: %w", err)
+			}
 		}
 		plan, err := agents.Place(chosen, o.Global, env)
 		if err != nil {
@@ -120,18 +146,12 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		for _, l := range plan.Links {
 			links = append(links, filepath.FromSlash(l))
 		}
-		agentsBase = base // an agent's project folder is at the project root
-		if o.Global {
-			if base, err = project.Home(); err != nil {
-				return Target{}, fmt.Errorf("--global: %v", err)
-			}
-		}
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(agentsBase, dir)
 	}
 	dir = filepath.Clean(dir)
-	t := Target{Dir: dir, Lock: lock, Base: base, Copy: o.Copy}
+	t := Target{Dir: dir, Lock: lock, Base: base, Copy: o.Copy, Remembered: remembered}
 	t.Rel = t.relative(dir)
 	for _, l := range links {
 		if !filepath.IsAbs(l) {
@@ -141,6 +161,74 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		t.Links = append(t.Links, Link{Dir: l, Rel: t.relative(l)})
 	}
 	return t, nil
+}
+
+// rememberedAgents is the agent set the lock at lockPath records (see ResolveTarget): the agents whose
+// folders its skills are stored in (the folder most skills are stored in first, since Place makes the
+// first agent's folder the store) or placed in. Folders are relative to base in the lock; in the user
+// scope agents.Recorded compares absolute ones. nil when the lock records no agent's folder (nothing
+// installed, or only --dir targets) or cannot be read: the command reads it again and says what is wrong.
+func rememberedAgents(lockPath, base string, global bool, env agents.Env) []agents.Agent {
+	l, err := lockfile.Read(lockPath)
+	if err != nil {
+		return nil
+	}
+	folder := func(rel string) string {
+		if global {
+			return filepath.Join(base, filepath.FromSlash(rel))
+		}
+		return rel
+	}
+	count := map[string]int{}
+	var stores, placed []string
+	for _, e := range l.Skills {
+		if filepath.IsAbs(filepath.FromSlash(e.Dir)) {
+			continue // read and restored when named, never chosen for new skills (see Target.Outside)
+		}
+		if count[e.Dir] == 0 {
+			stores = append(stores, e.Dir)
+		}
+		count[e.Dir]++
+		for _, p := range e.Placements {
+			placed = append(placed, folder(p.Dir))
+		}
+	}
+	sort.SliceStable(stores, func(i, j int) bool {
+		if count[stores[i]] != count[stores[j]] {
+			return count[stores[i]] > count[stores[j]]
+		}
+		return stores[i] < stores[j]
+	})
+	for i, s := range stores {
+		stores[i] = folder(s)
+	}
+	return agents.Recorded(append(stores, placed...), global, env)
+}
+
+// storing is t, or, when every name the lock records outside t is stored in one other folder, that folder:
+// a command that names installed skills acts where the lock says they are. Names the lock does not know,
+// or stores in several folders, leave t as it is, for the plan to report.
+func (t Target) storing(l *lockfile.Lock, names []string) Target {
+	var other *lockfile.Entry
+	for _, n := range names {
+		if l.Find(t.Rel, n) != nil {
+			return t
+		}
+		var found []*lockfile.Entry
+		for i := range l.Skills {
+			if l.Skills[i].Name == n {
+				found = append(found, &l.Skills[i])
+			}
+		}
+		if len(found) != 1 || other != nil && found[0].Dir != other.Dir {
+			return t
+		}
+		other = found[0]
+	}
+	if other == nil {
+		return t
+	}
+	return t.storeOf(*other)
 }
 
 // relative is how the lock records a path: relative to the lock's folder when inside it, else absolute,

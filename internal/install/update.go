@@ -27,12 +27,16 @@ type UpdateOptions struct {
 // Updated is one line of an update plan; its JSON shape is part of the CLI's interface.
 type Updated struct {
 	Name       string `json:"name"`
-	Action     string `json:"action"` // update, add, unchanged, stale, remove
+	Action     string `json:"action"` // update, add, restore, unchanged, stale, remove
 	FromCommit string `json:"from_commit,omitempty"`
 	ToCommit   string `json:"to_commit,omitempty"`
 	FromHash   string `json:"from_hash,omitempty"`
 	ToHash     string `json:"to_hash,omitempty"`
-	Edited     bool   `json:"edited,omitempty"` // unchanged upstream, edited locally: the edits are kept
+	// Edited: the installed files differ from the lock. With action unchanged the edits are kept; with
+	// update (a dry run or check) applying it needs --force, which discards them; with stale, see Kept.
+	Edited bool `json:"edited,omitempty"`
+	// Kept says why --prune leaves a stale skill in place: it has local edits, or a kept one needs it.
+	Kept string `json:"kept,omitempty"`
 }
 
 // Update re-resolves each requested skill's source (its ref moves; a commit-pinned source does not),
@@ -50,6 +54,11 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 	}
 	if opts.Check {
 		opts.DryRun = true
+	}
+	if len(opts.Names) > 0 && opts.Target.Dir == "" && len(opts.Target.Agents) == 0 {
+		if l, err := lockfile.Read(t.Lock); err == nil {
+			t = t.storing(l, opts.Names)
+		}
 	}
 	r := resolver.New(opts.IO, opts.Limits)
 	// The sources come from the lock, read without the file lock: resolving is network work, and the plan

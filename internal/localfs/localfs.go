@@ -90,6 +90,13 @@ func Read(dir string, lim Limits) (*snapshot.Folder, error) {
 	return f, nil
 }
 
+// ReadInstalled reads a skill folder skillctl installed, to compare it with the lock: the one rule for
+// every command that does (install's checks for local edits, list, verify, audit). No cap applies: the
+// folder was checked against the caps when it was written, perhaps with caps the user raised, and a cap hit
+// here would make an intact skill look edited (verify and audit would disagree about it, and an install
+// could overwrite an edited one without --force).
+func ReadInstalled(dir string) (*snapshot.Folder, error) { return Read(dir, Limits{}) }
+
 // Write creates dir and writes f into it. dir must not exist, so nothing is ever written through a link
 // that was already there; files are synced so a rename that follows publishes complete contents.
 func Write(dir string, f *snapshot.Folder) error {
