@@ -21,7 +21,6 @@ import (
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/report"
 	"github.com/skillctl/skillctl/internal/risk"
-	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
 // Level ranks a finding; --level names the lowest that fails the run. It is the risk verdict's scale
@@ -173,15 +172,11 @@ func auditOne(root, base, shown string, e lockfile.Entry) SkillAudit {
 	file := func(p string) string { return filepath.Join(disp, filepath.FromSlash(p)) }
 
 	// Validation, as skillctl validate would judge this one skill.
-	md := folder.File("SKILL.md")
-	if md == nil {
-		md = folder.File("skill.md")
-	}
-	if md == nil || md.Mode == snapshot.Symlink {
+	rd := manifest.ReadFolder(manifest.FolderInput{Folder: folder, Dir: e.Name, Show: disp}, manifest.Mode{})
+	if rd.Err != nil {
 		add(Medium, SourceValidate, "skill-md-missing", disp, 0, 0, "the folder has no SKILL.md (a regular file): it is not a skill an agent can load")
 	} else {
-		_, diags := manifest.Check(manifest.Input{File: file(md.Path), Dir: e.Name, Data: md.Data, Files: folder.Paths()}, manifest.Mode{})
-		for _, d := range diags {
+		for _, d := range rd.Diags {
 			l := Low
 			if d.Severity == manifest.Error {
 				l = Medium

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -94,7 +95,7 @@ func (s *Session) SkillFiles(ctx context.Context, commit string, maxFile, maxTot
 	}
 	paths := make([]string, 0, 2*len(dirs))
 	for _, d := range dirs {
-		paths = append(paths, path.Join(d, "SKILL.md"), path.Join(d, "skill.md"))
+		paths = append(paths, path.Join(d, manifest.FileName), path.Join(d, manifest.LowerFileName))
 	}
 	files, err = f.readFiles(ctx, paths, maxFile, maxTotal)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -175,6 +176,7 @@ func (f *fetcher) skillDirs() ([]string, plumbing.Hash, error) {
 		if visited += len(entries); visited > maxListEntries {
 			return plumbing.ZeroHash, &LimitError{Path: orRoot(dir), Problem: fmt.Sprintf("the repository has more than %d files and folders to list", maxListEntries)}
 		}
+		var skillFiles map[string]uint32 // the entries spelled as a skill file, by name: their modes
 		for _, e := range entries {
 			if entryProblem(e) != "" {
 				continue
@@ -183,9 +185,16 @@ func (f *fetcher) skillDirs() ([]string, plumbing.Hash, error) {
 				if m, err := visit(e.Hash, path.Join(dir, e.Name), depth+1); err != nil || !m.IsZero() {
 					return m, err
 				}
-			} else if (e.Name == "SKILL.md" || e.Name == "skill.md") && e.Mode != modeLink {
-				dirs = append(dirs, dir)
+			} else if manifest.IsFileName(e.Name) {
+				if skillFiles == nil {
+					skillFiles = map[string]uint32{}
+				}
+				skillFiles[e.Name] = e.Mode
 			}
+		}
+		// manifest's case rule picks the file by name; a link there is no skill.
+		if name := manifest.SkillFile(func(n string) bool { _, ok := skillFiles[n]; return ok }); name != "" && skillFiles[name] != modeLink {
+			dirs = append(dirs, dir)
 		}
 		return plumbing.ZeroHash, nil
 	}
@@ -193,12 +202,5 @@ func (f *fetcher) skillDirs() ([]string, plumbing.Hash, error) {
 	if !m.IsZero() || err != nil {
 		return nil, m, err
 	}
-	// A folder with both SKILL.md and skill.md is listed once.
-	out := dirs[:0]
-	for i, d := range dirs {
-		if i == 0 || d != dirs[i-1] {
-			out = append(out, d)
-		}
-	}
-	return out, plumbing.ZeroHash, nil
+	return dirs, plumbing.ZeroHash, nil
 }

@@ -165,15 +165,14 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 				}
 			}
 			if disk != nil {
-				if md := disk.File("SKILL.md"); md != nil {
-					_, diags := manifest.Check(manifest.Input{File: e.Name + "/SKILL.md", Dir: e.Name, Data: md.Data, Files: disk.Paths()}, manifest.Mode{})
-					for _, d := range diags {
-						if d.Severity == manifest.Error {
-							v.Problems = append(v.Problems, fmt.Sprintf("%s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
-						}
+				rd := manifest.ReadFolder(manifest.FolderInput{Folder: disk, Dir: e.Name, Show: e.Name}, manifest.Mode{})
+				if rd.Err != nil {
+					v.Problems = append(v.Problems, rd.Err.Error())
+				}
+				for _, d := range rd.Diags {
+					if d.Severity == manifest.Error {
+						v.Problems = append(v.Problems, fmt.Sprintf("%s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
 					}
-				} else {
-					v.Problems = append(v.Problems, "no SKILL.md")
 				}
 			}
 			for _, d := range e.Dependencies {

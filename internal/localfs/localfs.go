@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/skillctl/skillctl/internal/limits"
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -143,4 +144,21 @@ func Write(dir string, f *snapshot.Folder) error {
 		}
 	}
 	return nil
+}
+
+// SkillFile names the skill file of the folder dir by manifest's case rule ("" when it has none), from
+// one listing of the folder: probing a name would make a case-insensitive disk answer for any spelling.
+// It reads no file, so it is the cheap question to ask before Read.
+func SkillFile(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	names := make(map[string]bool, 2)
+	for _, e := range entries {
+		if !e.IsDir() && manifest.IsFileName(e.Name()) {
+			names[e.Name()] = true
+		}
+	}
+	return manifest.SkillFile(func(n string) bool { return names[n] })
 }

@@ -8,6 +8,7 @@ import (
 	"path"
 	"sort"
 
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/skills"
 )
@@ -42,8 +43,8 @@ func (b *Builtin) Folder(name string) (*snapshot.Folder, bool) {
 	if !snapshot.ValidPath(name) || path.Dir(name) != "." {
 		return nil, false
 	}
-	if _, err := fs.Stat(b.fsys, path.Join(name, "SKILL.md")); err != nil {
-		return nil, false
+	if _, err := fs.Stat(b.fsys, path.Join(name, manifest.FileName)); err != nil {
+		return nil, false // every bundled skill spells it SKILL.md (a test holds that)
 	}
 	f := &snapshot.Folder{}
 	err := fs.WalkDir(b.fsys, name, func(p string, d fs.DirEntry, err error) error {

@@ -101,11 +101,8 @@ func (s *Set) listSkills(ctx context.Context, repo, commit string) (*skillList, 
 // name names the entries at from their SKILL.md files in l.
 func (l *skillList) name(es []Entry, at []int) {
 	for _, i := range at {
-		data, ok := l.files[path.Join(es[i].Path, "SKILL.md")]
-		if !ok {
-			data = l.files[path.Join(es[i].Path, "skill.md")]
-		}
-		if data != nil {
+		file := manifest.SkillFile(func(n string) bool { _, ok := l.files[path.Join(es[i].Path, n)]; return ok })
+		if data := l.files[path.Join(es[i].Path, file)]; file != "" && data != nil {
 			nameFromHead(&es[i], data)
 		}
 	}
@@ -149,7 +146,7 @@ func (s *Set) readHeads(ctx context.Context, repo, commit string, es []Entry, at
 	}
 	files := make([]string, 0, 2*len(at))
 	for _, i := range at {
-		files = append(files, path.Join(es[i].Path, "SKILL.md"), path.Join(es[i].Path, "skill.md"))
+		files = append(files, path.Join(es[i].Path, manifest.FileName), path.Join(es[i].Path, manifest.LowerFileName))
 	}
 	got, err := s.git.ReadFiles(ctx, repo, commit, files, maxHead, budget)
 	if err != nil {

@@ -124,7 +124,7 @@ func (s *Set) builtinIndex() *Index {
 	for _, n := range s.builtin.Names() {
 		e := Entry{Name: n, Path: n}
 		if f, ok := s.builtin.Folder(n); ok {
-			if md := f.File("SKILL.md"); md != nil {
+			if md := f.File(manifest.SkillFileOf(f)); md != nil {
 				nameFromHead(&e, md.Data)
 			}
 		}
@@ -147,6 +147,7 @@ func localIndex(r *Registry) (*Index, error) {
 	}
 	idx := &Index{Registry: r.Name, Dir: root}
 	n := 0
+	picked := "\x00" // the folder whose skill file was seen last
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // an unreadable corner does not spoil the rest
@@ -162,14 +163,20 @@ func localIndex(r *Registry) (*Index, error) {
 			}
 			return nil
 		}
-		if (d.Name() != "SKILL.md" && d.Name() != "skill.md") || !d.Type().IsRegular() {
+		if !manifest.IsFileName(d.Name()) {
 			return nil
 		}
 		dir := path.Dir(rel)
 		if dir == "." {
 			dir = ""
 		}
-		if len(idx.Entries) > 0 && idx.Entries[len(idx.Entries)-1].Path == dir {
+		// WalkDir lists a folder in byte order, so SKILL.md comes before skill.md: the first spelling seen
+		// is the one manifest's case rule picks, and a folder whose pick is not a regular file is no skill.
+		if dir == picked {
+			return nil
+		}
+		picked = dir
+		if !d.Type().IsRegular() {
 			return nil
 		}
 		e := layoutEntry(dir, filepath.Base(root))

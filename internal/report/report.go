@@ -30,6 +30,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -193,10 +194,7 @@ func (r *Report) Verify(f *snapshot.Folder) {
 	r.Content, r.Tree, r.TreeScheme = Absent, Absent, ""
 	if r.ContentHash != "" {
 		r.Content = Stale
-		md := f.File("SKILL.md")
-		if md == nil {
-			md = f.File("skill.md")
-		}
+		md := f.File(manifest.SkillFileOf(f))
 		if md != nil && sum(md.Data) == r.ContentHash {
 			r.Content = Matches
 		}
@@ -256,7 +254,7 @@ func TreeHash(f *snapshot.Folder, s Scheme) string {
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	var lines []string
 	for _, fl := range files {
-		if fl.Path == FileName || (!s.WithSkillMD && (fl.Path == "SKILL.md" || fl.Path == "skill.md")) {
+		if fl.Path == FileName || (!s.WithSkillMD && manifest.IsFileName(fl.Path)) {
 			continue
 		}
 		var mode string

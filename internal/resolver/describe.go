@@ -64,25 +64,22 @@ func Describe(fd *Located) *Info {
 	for _, fl := range f.Files {
 		in.Files = append(in.Files, FileInfo{Path: fl.Path, Mode: fl.Mode.String(), Size: len(fl.Data)})
 	}
-	md := f.File("SKILL.md")
-	if md == nil {
-		md = f.File("skill.md")
+	dir := path.Base(o.Path)
+	if o.Dir != "" {
+		dir = filepath.Base(o.Dir)
 	}
-	if md == nil {
-		in.Problems = append(in.Problems, "SKILL.md: missing")
+	if o.Path == "" && o.Dir == "" {
+		dir = ""
+	}
+	rd := manifest.ReadFolder(manifest.FolderInput{Folder: f, Dir: dir}, manifest.Mode{})
+	if rd.Err != nil {
+		in.Problems = append(in.Problems, rd.Err.Error())
 	} else {
-		dir := path.Base(o.Path)
-		if o.Dir != "" {
-			dir = filepath.Base(o.Dir)
-		}
-		if o.Path == "" && o.Dir == "" {
-			dir = ""
-		}
-		sk, diags := manifest.Check(manifest.Input{File: "SKILL.md", Dir: dir, Data: md.Data, Files: f.Paths()}, manifest.Mode{})
-		in.Valid = manifest.Valid(diags)
-		for _, d := range diags {
+		sk := rd.Skill
+		in.Valid = rd.Valid()
+		for _, d := range rd.Diags {
 			if d.Severity == manifest.Error {
-				in.Problems = append(in.Problems, fmt.Sprintf("SKILL.md:%d:%d: %s [%s]", d.Line, d.Column, d.Message, d.Rule))
+				in.Problems = append(in.Problems, fmt.Sprintf("%s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
 			}
 		}
 		if sk != nil {

@@ -11,7 +11,6 @@ package resolver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -22,6 +21,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/localfs"
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -135,9 +135,9 @@ func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, er
 				}
 				return nil, clierr.WithHint(fmt.Errorf("%s: %s", raw, problem), "a local source is the path of a folder that holds a SKILL.md")
 			}
-			if !hasSkillMD(dir) {
+			if localfs.SkillFile(dir) == "" {
 				// Checked before reading: `skillctl install /` must not walk the disk to say no.
-				return nil, clierr.WithHint(fmt.Errorf("%s: not a skill: no SKILL.md in that folder", raw), "point the source at a folder that holds a SKILL.md")
+				return nil, clierr.WithHint(fmt.Errorf("%s: %w", raw, manifest.ErrNoSkillFile), "point the source at a folder that holds a SKILL.md")
 			}
 			f, err := r.readLocal(dir)
 			if err != nil {
@@ -190,15 +190,6 @@ func ExpandHome(dir string) string {
 		return a
 	}
 	return dir
-}
-
-func hasSkillMD(dir string) bool {
-	for _, n := range []string{"SKILL.md", "skill.md"} {
-		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
-			return true
-		}
-	}
-	return false
 }
 
 // readLocal reads a folder from disk with the same caps as a fetch.
@@ -364,5 +355,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
-
-var errNotSkill = errors.New("not a skill: no SKILL.md in that folder")

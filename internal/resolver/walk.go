@@ -11,9 +11,9 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/depgraph"
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
 // Resolved is a located folder read as a skill.
@@ -69,14 +69,6 @@ func (s *Resolved) checkNames() error {
 // Read reads a located folder's SKILL.md. A mismatch between the declared name and the folder's is the
 // validator's name-dir-mismatch error, reported in Diags.
 func Read(l *Located) (*Resolved, error) {
-	f := l.Folder
-	md := f.File("SKILL.md")
-	if md == nil {
-		md = f.File("skill.md")
-	}
-	if md == nil || md.Mode == snapshot.Symlink {
-		return nil, clierr.WithHint(fmt.Errorf("%s: %w", l.Origin, errNotSkill), "point the source at a folder that holds a SKILL.md")
-	}
 	dir := ""
 	if l.Origin.Path != "" {
 		dir = path.Base(l.Origin.Path)
@@ -84,7 +76,11 @@ func Read(l *Located) (*Resolved, error) {
 	if l.Origin.Kind == Local {
 		dir = filepath.Base(l.Origin.Dir)
 	}
-	sk, diags := manifest.Check(manifest.Input{File: path.Join(dir, md.Path), Dir: dir, Data: md.Data, Files: f.Paths()}, manifest.Mode{})
+	rd := manifest.ReadFolder(manifest.FolderInput{Folder: l.Folder, Dir: dir, Show: dir}, manifest.Mode{})
+	if rd.Err != nil {
+		return nil, clierr.WithHint(fmt.Errorf("%s: %w", l.Origin, rd.Err), "point the source at a folder that holds a SKILL.md")
+	}
+	sk, diags := rd.Skill, rd.Diags
 	name := dir
 	if sk != nil && manifest.ValidName(sk.Name) {
 		name = sk.Name
@@ -219,7 +215,7 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 			want[k][p] = append(want[k][p], i)
 		case Local:
 			dir := filepath.Join(filepath.Dir(o.Dir), ask.Name)
-			if !hasSkillMD(dir) {
+			if localfs.SkillFile(dir) == "" {
 				continue
 			}
 			f, err := a.r.readLocal(dir)
@@ -241,7 +237,7 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 		}
 		for _, p := range paths {
 			f := got[p]
-			if f == nil || (f.File("SKILL.md") == nil && f.File("skill.md") == nil) {
+			if f == nil || manifest.SkillFileOf(f) == "" {
 				continue
 			}
 			for _, i := range want[k][p] {

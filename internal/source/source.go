@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -413,7 +414,7 @@ func parseTreeURL(s string, u *url.URL, host string, segs []string, i int) (Sour
 	}
 	rest := segs[i+1:]
 	if segs[i] == "blob" {
-		if len(rest) < 2 || !strings.EqualFold(rest[len(rest)-1], "SKILL.md") {
+		if len(rest) < 2 || !manifest.IsFileName(rest[len(rest)-1]) {
 			e := refuse(s, "a blob URL must point at a SKILL.md")
 			e.Hint = "use the folder's tree URL: https://HOST/OWNER/REPO/tree/REF/PATH\n" + AcceptedForms
 			return Source{}, e

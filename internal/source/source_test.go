@@ -137,6 +137,7 @@ func TestParseRefuses(t *testing.T) {
 		{"https://github.com/o/r/tree/", "no ref"},
 		{"https://github.com/o/r/tree/-upload-pack=x/a", "cannot start with '-'"},
 		{"https://github.com/o/r/blob/main/a/README.md", "SKILL.md"},
+		{"https://github.com/o/r/blob/main/a/Skill.md", "SKILL.md"}, // manifest's case rule: no other spelling
 		{"https://github.com/o/r/pulls", "repository or a tree URL"},
 		{"https://github.com/o/r?x=1", "query"},
 		{"https://git.example.com/x/y.git#", "empty ref"},

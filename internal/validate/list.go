@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"sort"
 	"sync"
+
+	"github.com/skillctl/skillctl/internal/manifest"
 )
 
 // listing is one tree's files as sorted slash paths relative to its root, and the type of each
@@ -73,7 +75,7 @@ func list(root string, jobs int) (listing, error) {
 					return
 				}
 				files = append(files, child)
-				if isSkillFile(name) {
+				if manifest.IsFileName(name) {
 					skills[child] = typ
 				}
 			})

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"syscall"
 	"testing"
+
+	"github.com/skillctl/skillctl/internal/manifest"
 )
 
 // list sees what filepath.WalkDir sees: every file, symlinks as files (never followed), .git and
@@ -42,7 +44,7 @@ func TestListMatchesWalkDir(t *testing.T) {
 			return nil
 		}
 		want = append(want, rel)
-		if isSkillFile(d.Name()) {
+		if manifest.IsFileName(d.Name()) {
 			wantTypes[rel] = d.Type()
 		}
 		return nil

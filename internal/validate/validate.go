@@ -16,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -212,8 +213,6 @@ type skillDir struct {
 	typeKnown      bool
 }
 
-func isSkillFile(name string) bool { return name == "SKILL.md" || name == "skill.md" }
-
 // discover turns one PATH into skill folders. A tree is listed without following symlinked folders, so
 // a link cannot loop or lead outside it; .git and node_modules are skipped, other hidden folders are not
 // (marketplaces keep skills under .curated/).
@@ -226,7 +225,7 @@ func discover(p string) ([]skillDir, error) {
 		return nil, err
 	}
 	if !info.IsDir() {
-		if !isSkillFile(filepath.Base(p)) {
+		if !manifest.IsFileName(filepath.Base(p)) {
 			return nil, fmt.Errorf("%s: not a SKILL.md file or a folder", p)
 		}
 		dir := filepath.Dir(p)
@@ -249,13 +248,17 @@ func discover(p string) ([]skillDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The SKILL.md of each folder, SKILL.md preferred to skill.md.
+	// The skill file of each folder, by manifest's case rule.
 	best := map[string]string{}
 	for rel := range l.skillFiles {
 		dir := path2dir(rel)
-		if prev, ok := best[dir]; !ok || strings.HasSuffix(prev, "skill.md") {
-			best[dir] = rel
+		if _, ok := best[dir]; ok {
+			continue
 		}
+		best[dir] = path.Join(dir, manifest.SkillFile(func(n string) bool {
+			_, ok := l.skillFiles[path.Join(dir, n)]
+			return ok
+		}))
 	}
 	if len(best) == 0 {
 		return nil, fmt.Errorf("%s: no skill found (a skill is a folder holding SKILL.md)", p)
@@ -309,11 +312,15 @@ func checkOne(s skillDir, mode manifest.Mode, buf []byte) (Result, []byte) {
 		return r, buf
 	}
 	// The listing's type saves a stat for the usual regular file; anything else (a symlink, a type the
-	// listing could not tell) is stat'ed first, so a FIFO is never opened.
+	// listing could not tell) is stat'ed first, so a FIFO is never opened. A link is not followed: the
+	// skill reader never reads one (manifest.ErrNotRegular), so validate must not pass it either.
 	if !s.typeKnown || !s.mode.IsRegular() {
-		info, err := os.Stat(s.file)
+		info, err := os.Lstat(s.file)
 		if err != nil {
 			return finding("unreadable-file", "SKILL.md cannot be read: %s", errText(err))
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			return finding("not-regular-file", "SKILL.md is a link, and skillctl never follows one into a skill: replace it with the file")
 		}
 		if !info.Mode().IsRegular() {
 			return finding("not-regular-file", "SKILL.md is not a regular file: replace it with one")
