@@ -23,6 +23,8 @@ contains TERM (case-insensitive; '' lists them all), with the registry, the fold
 the description where it is known. Indexing a git registry reads its trees only, never
 its files, and is cached by commit: a second search of an unchanged registry costs one
 request for its refs. Descriptions of a few matches are fetched and cached too.
+A registry that cannot be read (and has no cached index) is left out with a warning;
+the install column then names each match's registry, since a bare name would be refused.
 
 With no match, search exits 1 (with --json it prints [] and exits 0).`,
 		Example: `  skillctl search async

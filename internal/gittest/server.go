@@ -136,7 +136,8 @@ type Server struct {
 	authUser  string // with authPass: every request must carry these as basic auth
 	authPass  string
 	pullRefs  int
-	repoMu    sync.Mutex // serialises repository building
+	down      map[string]bool // OWNER/REPO that answer 503, as a host that is down does, while the rest serve
+	repoMu    sync.Mutex      // serialises repository building
 
 	requests atomic.Int64
 	bytesOut atomic.Int64
@@ -242,6 +243,28 @@ func (s *Server) SetFaultCount(f Fault, n int) {
 	s.fault, s.faultLeft = f, n
 }
 
+// SetDown makes every request for the repository OWNER/REPO (with or without .git) fail with 503 while
+// down is true, and serve again when it is false: one registry of several unreachable, the others not.
+func (s *Server) SetDown(repo string, down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down == nil {
+		s.down = map[string]bool{}
+	}
+	s.down[strings.TrimSuffix(strings.Trim(repo, "/"), ".git")] = down
+}
+
+// isDown reports whether the request is for a repository SetDown took down.
+func (s *Server) isDown(p string) bool {
+	segs := strings.SplitN(strings.TrimPrefix(p, "/"), "/", 3)
+	if len(segs) < 2 {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.down[segs[0]+"/"+strings.TrimSuffix(segs[1], ".git")]
+}
+
 // SetShape changes how the server behaves from the next request on.
 func (s *Server) SetShape(sh Shape) {
 	s.mu.Lock()
@@ -312,6 +335,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			http.Error(cw, "authentication required", http.StatusUnauthorized)
 			return
 		}
+	}
+	if s.isDown(r.URL.Path) {
+		http.Error(cw, "service unavailable", http.StatusServiceUnavailable)
+		return
 	}
 	switch fault {
 	case FaultUnavailable:

@@ -108,6 +108,14 @@ func (s *Set) Index(ctx context.Context, name string) (*Index, error) {
 		idx, err = localIndex(r)
 	default:
 		idx, err = s.gitIndex(ctx, r)
+		if err != nil && ctx.Err() == nil {
+			// A registry that cannot be read now is still consulted through the index an earlier run
+			// built of it: the lookup stays a question about the same names, not about who answered.
+			if cached, ok := s.lastIndex(r); ok {
+				s.note("registry %s: could not be read (%v); using its index cached at commit %s", name, err, short(cached.Commit))
+				idx, err = cached, nil
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -241,6 +249,7 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry) (*Index, error) {
 		// that through different refs, so the ref is this registry's own, never the cached one.
 		// (Entries from other repositories carry their own pins and are not touched.)
 		cached.Registry, cached.key, cached.Repo, cached.Ref = r.Name, idx.key, r.repo, ref
+		s.rememberIndex(r, cached)
 		return cached, nil
 	}
 	mpath := path.Join(base, ".claude-plugin/marketplace.json")
@@ -279,6 +288,7 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry) (*Index, error) {
 	}
 	sortEntries(idx.Entries)
 	s.writeIndex(idx)
+	s.rememberIndex(r, idx)
 	return idx, nil
 }
 
@@ -346,6 +356,61 @@ func (s *Set) writeIndex(idx *Index) {
 	if err != nil {
 		s.note("registry %s: index not cached: %v", idx.Registry, err)
 	}
+}
+
+// lastPath is where the cache key of the index last read for the registry at r.URL is kept. It is keyed
+// by the URL as configured (repository, ref and folder), so two registries of one repository on
+// different branches never stand in for each other.
+func (s *Set) lastPath(r *Registry) string {
+	h := sha256.Sum256([]byte(indexFormat + "\x00" + r.URL))
+	return filepath.Join(s.git.Cache().Dir(), "registry-index", "last", hex.EncodeToString(h[:16]))
+}
+
+// rememberIndex records idx as the registry's last index, for lastIndex when it cannot be read. Failing
+// costs the fallback only, so it is silent; an unchanged record is not rewritten.
+func (s *Set) rememberIndex(r *Registry, idx *Index) {
+	if s.git.Cache() == nil || idx.key == "" {
+		return
+	}
+	p := s.lastPath(r)
+	if old, err := os.ReadFile(p); err == nil && string(old) == idx.key {
+		return
+	}
+	_ = writeFileAtomic(p, []byte(idx.key))
+}
+
+// lastIndex is the index last read for the registry, from the cache: what it listed at that commit.
+func (s *Set) lastIndex(r *Registry) (*Index, bool) {
+	if s.git.Cache() == nil {
+		return nil, false
+	}
+	key, err := os.ReadFile(s.lastPath(r))
+	if err != nil || !validKey(string(key)) {
+		return nil, false
+	}
+	idx, ok := s.readIndex(string(key))
+	if !ok {
+		return nil, false
+	}
+	idx.Registry, idx.key, idx.Repo = r.Name, string(key), r.repo
+	return idx, true
+}
+
+// validKey reports whether key has cacheKey's shape (HASH/COMMIT.json), so a damaged record never names
+// a file outside the index cache.
+func validKey(key string) bool {
+	dir, file, ok := strings.Cut(filepath.ToSlash(key), "/")
+	commit, isJSON := strings.CutSuffix(file, ".json")
+	return ok && isJSON && len(dir) == 32 && isHex(dir) && source.IsCommit(commit)
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func writeFileAtomic(p string, data []byte) error {

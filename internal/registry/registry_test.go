@@ -2,6 +2,8 @@ package registry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -254,5 +256,83 @@ func TestLookup(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Fetches != 0 {
 		t.Errorf("warm lookup fetched %d times", st.Fetches)
+	}
+}
+
+// TestLookupUnreachable: a name lookup that cannot read a registry that could hold the name fails, naming
+// it, instead of answering from another registry; a registry already shadowed by an earlier answer does not
+// matter to Lookup, and every registry matters to LookupAll. Search's Listed skips it.
+func TestLookupUnreachable(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SKILLCTL_CACHE_DIR", filepath.Join(dir, "cache"))
+	md := func(n string) string { return "---\nname: " + n + "\ndescription: d of " + n + ". Use it.\n---\n" }
+	if err := gittest.WriteFiles(filepath.Join(dir, "up"), map[string]string{"skills/x/SKILL.md": md("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "down"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		order []string // registries in lookup order
+		call  string   // lookup (Lookup), all (LookupAll), listed (Listed)
+		name  string
+		reg   string
+		want  string // the registries found, or "unreachable: REGS found: REGS"
+	}{
+		{[]string{"down", "up"}, "lookup", "x", "", "unreachable: [down] found: [up]"},
+		{[]string{"down", "up"}, "all", "x", "", "unreachable: [down] found: [up]"},
+		{[]string{"down", "up"}, "lookup", "x", "up", "[up]"},
+		{[]string{"down", "up"}, "listed", "x", "", "[up]"},
+		{[]string{"up", "down"}, "lookup", "x", "", "[up]"},
+		{[]string{"up", "down"}, "all", "x", "", "unreachable: [down] found: [up]"},
+		{[]string{"up", "down"}, "lookup", "nothing", "", "unreachable: [down] found: []"},
+		{[]string{"up", "down"}, "lookup", "python-async-patterns", "", "unreachable: [down] found: [builtin]"},
+	} {
+		user := filepath.Join(dir, fmt.Sprint("case", i), "registries.json")
+		for _, n := range tc.order {
+			if _, err := Add(user, n, filepath.Join(dir, n)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.Remove(filepath.Join(dir, "down")) // configured, then gone: it cannot be read
+		s, err := LoadFiles(user, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []Candidate
+		switch tc.call {
+		case "lookup":
+			got, err = s.Lookup(context.Background(), tc.name, "", tc.reg)
+		case "all":
+			got, err = s.LookupAll(context.Background(), tc.name, "")
+		case "listed":
+			got, err = s.Listed(context.Background(), tc.name)
+		}
+		regs := func(cs []Candidate) []string {
+			out := []string{}
+			for _, c := range cs {
+				out = append(out, c.Registry)
+			}
+			return out
+		}
+		var ue *UnreachableError
+		var res string
+		switch {
+		case errors.As(err, &ue):
+			res = fmt.Sprintf("unreachable: %v found: %v", ue.Registries, regs(ue.Found))
+			if !strings.Contains(err.Error(), "registry down could not be read") || len(clierr.Hints(err)) == 0 {
+				t.Errorf("%v %s %s: error %q, hints %q", tc.order, tc.call, tc.name, err, clierr.Hints(err))
+			}
+		case err != nil:
+			res = "error: " + err.Error()
+		default:
+			res = fmt.Sprint(regs(got))
+		}
+		if res != tc.want {
+			t.Errorf("%v %s %s@%s = %s, want %s", tc.order, tc.call, tc.name, tc.reg, res, tc.want)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "down"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

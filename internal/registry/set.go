@@ -16,11 +16,12 @@ import (
 // Set is the configured registries in lookup order: project, then user, then the bundled one. It
 // remembers indexes for its lifetime and asks for refs and trees through the run's one git session.
 type Set struct {
-	regs     []Registry // without builtin
-	builtin  *Builtin
-	git      *remote.Session
-	indexes  map[string]*Index
-	expanded map[string][]Candidate // external plugins fetched this run, by registry and plugin name
+	regs       []Registry // without builtin
+	builtin    *Builtin
+	git        *remote.Session
+	indexes    map[string]*Index
+	expanded   map[string][]Candidate // external plugins fetched this run, by registry and plugin name
+	unsearched []string               // registries Search could not read this run
 }
 
 // Candidate is one skill a lookup or search found.
@@ -137,28 +138,56 @@ func (s *Set) note(format string, args ...any) { s.git.IO().Note(fmt.Sprintf(for
 // Lookup finds skills called name (and by author when author != "") in registry reg ("" = all, in
 // order). It returns every candidate from the first registry that has any, so an earlier registry shadows
 // a later one; two candidates from that registry are an ambiguity the caller reports with Ambiguous. No
-// candidate is not an error. A registry that cannot be read is skipped with a note when others
-// are searched, and is the error when nothing is found.
+// candidate is not an error.
+//
+// A name must not depend on which servers answered: a registry that cannot be read (and has no cached
+// index, see Index) fails the lookup with an *UnreachableError whenever it could change the answer, that
+// is, when no registry before it has the name. It is never skipped in favour of a later registry's skill
+// of that name (dependency confusion).
 //
 // A marketplace plugin in another repository is fetched here, and only here: asked for by its name, it
 // answers with its one skill (or an error listing its skills); as AUTHOR in AUTHOR/NAME, with its skill
 // called name. A name the marketplace renamed is looked up under its new name, with a note.
 func (s *Set) Lookup(ctx context.Context, name, author, reg string) ([]Candidate, error) {
-	return s.lookup(ctx, name, author, reg, false, true)
+	return s.lookup(ctx, name, author, reg, false, true, true)
 }
 
-// LookupAll is Lookup across every registry, for telling a user that a name exists in several.
+// LookupAll is Lookup across every registry, for telling a user that a name exists in several. Every
+// registry could make the name ambiguous, so any that cannot be read fails it (*UnreachableError).
 func (s *Set) LookupAll(ctx context.Context, name, author string) ([]Candidate, error) {
-	return s.lookup(ctx, name, author, "", true, true)
+	return s.lookup(ctx, name, author, "", true, true, true)
 }
 
 // Listed is LookupAll from the indexes alone: an external plugin is a candidate under its own name and
-// is not fetched. Search uses it to tell which install command picks each match.
+// is not fetched, and a registry that cannot be read is skipped (Search has warned about it). Search
+// uses it to tell which install command picks each match.
 func (s *Set) Listed(ctx context.Context, name string) ([]Candidate, error) {
-	return s.lookup(ctx, name, "", "", true, false)
+	return s.lookup(ctx, name, "", "", true, false, false)
 }
 
-func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand bool) ([]Candidate, error) {
+// UnreachableError is a name lookup that could not consult every registry that could hold the name.
+type UnreachableError struct {
+	Name       string      // as looked up: NAME or AUTHOR/NAME
+	Registries []string    // the registries that could not be read, in lookup order
+	Found      []Candidate // what the registries that were read have under that name
+	Errs       []error     // why each could not be read, in the order of Registries
+}
+
+func (e *UnreachableError) Error() string {
+	if len(e.Registries) == 1 {
+		return fmt.Sprintf("%s: registry %s could not be read, so %s may name a skill there: %v", e.Name, e.Registries[0], e.Name, e.Errs[0])
+	}
+	var why []string
+	for i, r := range e.Registries {
+		why = append(why, fmt.Sprintf("%s: %v", r, e.Errs[i]))
+	}
+	return fmt.Sprintf("%s: registries %s could not be read, so %s may name a skill there: %s",
+		e.Name, strings.Join(e.Registries, ", "), e.Name, strings.Join(why, "; "))
+}
+
+func (e *UnreachableError) Unwrap() []error { return e.Errs }
+
+func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand, strict bool) ([]Candidate, error) {
 	names := s.Names()
 	if reg != "" {
 		if _, err := s.find(reg); err != nil {
@@ -167,54 +196,106 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand 
 		names = []string{reg}
 	}
 	var out []Candidate
-	var failed []error
+	var failed, unreadErrs []error
+	var unread []string
 	for _, rn := range names {
-		idx, err := s.Index(ctx, rn)
-		if err != nil {
-			if reg != "" {
-				return nil, err
-			}
-			s.note("registry %s: %v; skipping it", rn, err)
-			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
-			continue
-		}
-		got, err := s.match(ctx, idx, name, author, expand)
-		if err == nil && len(got) == 0 {
-			// A plugin the marketplace renamed: its old name (or old AUTHOR) finds it under the new one.
-			old := name
-			if author != "" {
-				old = author
-			}
-			if nw, ok := idx.Renames[old]; ok {
-				switch {
-				case nw == "":
-					s.note("registry %s: plugin %s was withdrawn from the marketplace", rn, old)
-				case author == "":
-					s.note("registry %s: plugin %s is now called %s", rn, old, nw)
-					got, err = s.match(ctx, idx, nw, "", expand)
-				default:
-					s.note("registry %s: plugin %s is now called %s", rn, old, nw)
-					got, err = s.match(ctx, idx, name, nw, expand)
-				}
-			}
-		}
+		got, err := s.lookupIn(ctx, rn, name, author, expand)
 		if err != nil {
 			var pe *pluginError
-			if errors.As(err, &pe) {
+			switch {
+			case errors.As(err, &pe):
 				return nil, pe.err // an answer about the plugin asked for, not a failure to skip
+			case reg != "":
+				return nil, err
+			case !strict:
+				s.note("registry %s: %v; skipping it", rn, err)
+			default:
+				unread, unreadErrs = append(unread, rn), append(unreadErrs, err)
 			}
-			failed = append(failed, err)
+			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
 			continue
 		}
 		out = append(out, got...)
 		if len(got) > 0 && !all {
-			break
+			break // an earlier registry answered: the ones after it cannot change that
 		}
+	}
+	if len(unread) > 0 {
+		q := name
+		if author != "" {
+			q = author + "/" + name
+		}
+		ue := &UnreachableError{Name: q, Registries: unread, Found: out, Errs: unreadErrs}
+		return nil, clierr.WithHint(ue, s.unreachableHints(ctx, ue)...)
 	}
 	if len(out) == 0 && len(failed) > 0 {
 		return nil, errors.Join(failed...)
 	}
 	return out, nil
+}
+
+// unreachableHints: the command that picks each skill found where the registries were read, asking only
+// its registry; then waiting for the others.
+func (s *Set) unreachableHints(ctx context.Context, e *UnreachableError) []string {
+	var hints []string
+	for _, c := range e.Found {
+		hints = append(hints, "skillctl install "+shellWord(s.qualified(ctx, c))+"   # only "+c.Registry+" is asked")
+	}
+	which := e.Registries[0]
+	if len(e.Registries) > 1 {
+		which = strings.Join(e.Registries, " and ")
+	}
+	lead := "try"
+	if len(hints) > 0 {
+		lead = "or try"
+	}
+	return append(hints, lead+" again once "+which+" can be reached; an index of it cached by an earlier run also counts")
+}
+
+// qualified is a source that picks c by asking its registry only: NAME@REGISTRY when the registry has
+// one skill of that name, else the exact folder.
+func (s *Set) qualified(ctx context.Context, c Candidate) string {
+	if idx, err := s.Index(ctx, c.Registry); err == nil {
+		n := 0
+		for _, e := range idx.Entries {
+			if e.Name == c.Name {
+				n++
+			}
+		}
+		if n == 1 {
+			return c.Name + "@" + c.Registry
+		}
+	}
+	return exactSource(c)
+}
+
+// lookupIn is one registry's candidates for name, following the marketplace's renames.
+func (s *Set) lookupIn(ctx context.Context, rn, name, author string, expand bool) ([]Candidate, error) {
+	idx, err := s.Index(ctx, rn)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.match(ctx, idx, name, author, expand)
+	if err == nil && len(got) == 0 {
+		// A plugin the marketplace renamed: its old name (or old AUTHOR) finds it under the new one.
+		old := name
+		if author != "" {
+			old = author
+		}
+		if nw, ok := idx.Renames[old]; ok {
+			switch {
+			case nw == "":
+				s.note("registry %s: plugin %s was withdrawn from the marketplace", rn, old)
+			case author == "":
+				s.note("registry %s: plugin %s is now called %s", rn, old, nw)
+				got, err = s.match(ctx, idx, nw, "", expand)
+			default:
+				s.note("registry %s: plugin %s is now called %s", rn, old, nw)
+				got, err = s.match(ctx, idx, name, nw, expand)
+			}
+		}
+	}
+	return got, err
 }
 
 // pluginError carries pluginAnswer's error through lookup, which returns it as it is.
@@ -269,7 +350,10 @@ func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 	for _, rn := range s.Names() {
 		idx, err := s.Index(ctx, rn)
 		if err != nil {
-			s.note("registry %s: %v; skipping it", rn, err)
+			// Search may go on without it, but says so: its skills are missing from the results, and a
+			// bare name install would be refused until it can be read.
+			s.git.IO().Warn("registry "+rn, fmt.Sprintf("not searched: it could not be read (%v)", err))
+			s.unsearched = append(s.unsearched, rn)
 			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
 			continue
 		}
@@ -344,7 +428,16 @@ func exactSource(c Candidate) string {
 }
 
 // InstallSources gives each search match the shortest source that installs it (see installCommands).
+// When Search could not read a registry, a name alone would be refused (see Lookup), so each match is
+// given the source that asks its registry only.
 func (s *Set) InstallSources(ctx context.Context, found []Candidate) []string {
+	if len(s.unsearched) > 0 {
+		out := make([]string, len(found))
+		for i, c := range found {
+			out[i] = s.qualified(ctx, c)
+		}
+		return out
+	}
 	return installCommands(found, func(name string) []Candidate {
 		all, err := s.Listed(ctx, name) // the indexes were just built: no fetch
 		if err != nil {

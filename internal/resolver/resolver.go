@@ -11,6 +11,7 @@ package resolver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -110,7 +111,11 @@ func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, er
 		}
 		if s.Kind == source.Git && s.Shorthand && s.Author != "" {
 			// OWNER/REPO and AUTHOR/NAME look alike: a configured registry's AUTHOR/NAME wins.
-			if l := r.authorName(ctx, s, raw); l != nil {
+			l, err := r.authorName(ctx, s, raw)
+			if err != nil {
+				return nil, err
+			}
+			if l != nil {
 				out[i] = l
 				continue
 			}
@@ -246,8 +251,9 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 		cands, err = regs.LookupAll(ctx, name, author)
 	}
 	if err != nil {
-		if strings.HasPrefix(err.Error(), "registry ") {
-			return nil, err // its subject is the registry already
+		var ue *registry.UnreachableError
+		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "registry ") {
+			return nil, err // its subject is the name, or the registry, already
 		}
 		return nil, fmt.Errorf("%s: %w", raw, err)
 	}
@@ -277,15 +283,20 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 }
 
 // authorName tries a two-part shorthand as AUTHOR/NAME in the configured registries (not the bundled
-// one). Any failure means "not a registry skill": the caller goes on with OWNER/REPO on github.com.
-func (r *Resolver) authorName(ctx context.Context, s source.Source, raw string) *Located {
+// one). A failure to find one means "not a registry skill": the caller goes on with OWNER/REPO on
+// github.com. A registry that could not be read is an error, not that: the name might be its skill.
+func (r *Resolver) authorName(ctx context.Context, s source.Source, raw string) (*Located, error) {
 	regs, err := r.registries()
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	cands, err := regs.LookupAll(ctx, s.Name, s.Author)
-	if err != nil {
-		return nil
+	var ue *registry.UnreachableError
+	switch {
+	case errors.As(err, &ue):
+		return nil, clierr.WithHint(ue, append(clierr.Hints(err), "or, for the GitHub repository of that name: skillctl install "+s.Repo)...)
+	case err != nil:
+		return nil, nil
 	}
 	var configured []registry.Candidate
 	for _, c := range cands {
@@ -294,13 +305,13 @@ func (r *Resolver) authorName(ctx context.Context, s source.Source, raw string) 
 		}
 	}
 	if len(configured) != 1 {
-		return nil
+		return nil, nil
 	}
 	l, err := r.candidate(ctx, configured[0], raw)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	return l
+	return l, nil
 }
 
 // origin is where a registry's candidate lives.

@@ -336,6 +336,10 @@ func (a *adapter) registries(asks []depgraph.Ask) ([][]depgraph.Candidate, error
 	for i, ask := range asks {
 		cands, err := regs.Lookup(a.ctx, ask.Name, "", "")
 		if err != nil {
+			var ue *registry.UnreachableError
+			if errors.As(err, &ue) {
+				return nil, fmt.Errorf("%s -> %w", ask.By.Name, err) // which skill's depends-on asked
+			}
 			return nil, err
 		}
 		var configured []registry.Candidate
