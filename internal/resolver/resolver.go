@@ -123,8 +123,12 @@ func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, er
 		switch s.Kind {
 		case source.Git:
 			o, err := r.pin(ctx, &s)
+			var se *source.Error
+			if err != nil && !errors.As(err, &se) { // a source.Error names the source already
+				err = fmt.Errorf("%s: %w", raw, err)
+			}
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", raw, err)
+				return nil, err
 			}
 			k := o.Repo + "@" + o.Commit
 			if _, ok := batches[k]; !ok {
