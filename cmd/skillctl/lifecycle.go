@@ -24,7 +24,10 @@ asked for it or it came as a dependency, and its state:
   ok         the files match skills.lock
   modified   the files differ from skills.lock (edited locally)
   missing    in skills.lock but not on disk
-  untracked  on disk but not in skills.lock`,
+  untracked  on disk but not in skills.lock
+
+With no --dir and no --agent it lists every folder skills.lock names, each under
+its own heading when there are several.`,
 		Example: `  skillctl list
   skillctl list --agent codex --json`,
 		Args: cobra.NoArgs,
@@ -48,7 +51,8 @@ func newVerifyCmd(ios *streams.IO) *cobra.Command {
 		Use:   "verify",
 		Short: "Check installed skills against the lock's content hashes",
 		Long: `Verify recomputes every installed skill's content hash, compares it with skills.lock,
-names the files added, removed or changed, and validates each SKILL.md again.
+names the files added, removed or changed, and validates each SKILL.md again, in
+every folder skills.lock names (or the one --dir or --agent names).
 Exit status 1 when anything differs.`,
 		Example: `  skillctl verify
   skillctl verify --json | jq '.[] | select(.state != "ok")'`,
@@ -157,8 +161,10 @@ func newUpdateCmd(ios *streams.IO, check bool) *cobra.Command {
 		Long: `Update re-resolves each requested skill's source: a branch or tag moves to its newest
 commit, a source pinned by commit stays. Only folders whose content changed are
 fetched and replaced; new dependencies are added; dependencies no longer needed are
-reported, and removed with --prune. A skill with local edits is not overwritten
-unless --force.`,
+reported, and removed with --prune (one with local edits is kept and reported). A
+skill with local edits is not overwritten unless --force; --dry-run shows such an
+update, marked as needing --force. With no --dir and no --agent it covers every
+folder skills.lock names.`,
 		Example: `  skillctl update
   skillctl update python-async-patterns --dry-run
   skillctl update --prune`,
@@ -187,8 +193,9 @@ unless --force.`,
 		cmd.Use = "check [NAME...]"
 		cmd.Short = "Report available updates; exit 1 when there are any (for CI)"
 		cmd.Long = `Check is 'update --dry-run' for CI and bots: it prints what update would change.
-Exit status: 0 when everything is current, 1 when an update exists, 2 on a usage
-error, 3 when it could not tell (a source could not be reached or read).`
+Exit status: 0 when everything is current, 1 when an update exists (also for a
+skill edited locally, shown as modified: applying that update needs --force), 2 on
+a usage error, 3 when it could not tell (a source could not be reached or read).`
 		cmd.Example = `  skillctl check
   skillctl check --json`
 		cmd.RunE = undecidedOnFailure(cmd.RunE)
@@ -254,6 +261,30 @@ func printList(w io.Writer, t install.Target, rows []install.Listed, asJSON bool
 		}
 		return nil
 	}
+	// Rows come folder by folder; with several folders, each is named above its own table.
+	var dirs []string
+	byDir := map[string][]install.Listed{}
+	for _, r := range rows {
+		if _, ok := byDir[r.Dir]; !ok {
+			dirs = append(dirs, r.Dir)
+		}
+		byDir[r.Dir] = append(byDir[r.Dir], r)
+	}
+	for i, d := range dirs {
+		if len(dirs) > 1 {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "in %s:\n", esc(d))
+		}
+		if err := printListTable(w, byDir[d]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printListTable(w io.Writer, rows []install.Listed) error {
 	tw := newTable(w)
 	tw.row("NAME", "STATE", "KIND", "REF", "COMMIT", "SOURCE")
 	for _, r := range rows {

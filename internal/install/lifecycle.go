@@ -27,6 +27,7 @@ const (
 // Listed is one row of `skillctl list`; its JSON shape is part of the CLI's interface.
 type Listed struct {
 	Name      string `json:"name"`
+	Dir       string `json:"dir"` // the folder listed, as the lock records it
 	Source    string `json:"source"`
 	Ref       string `json:"ref"`
 	Commit    string `json:"commit"`
@@ -65,11 +66,13 @@ type ListOptions struct {
 	Target TargetOptions
 }
 
-func list(t Target, lock *lockfile.Lock) []Listed {
+// list is one folder's rows, sorted by name; with placed, the skills stored elsewhere and only placed in
+// it too (when the flags name it: listing every folder of the lock shows them under their own).
+func list(t Target, lock *lockfile.Lock, placed bool) []Listed {
 	rows := []Listed{}
 	for _, e := range lock.In(t.Rel) {
 		st, _ := stateOf(t, e)
-		row := Listed{Name: e.Name, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)}
+		row := Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)}
 		if e.Repo != "" || e.Registry == "local" {
 			reads, err := e.Reads(filepath.Dir(t.Lock))
 			if e.Repo != "" && e.Path != "" {
@@ -85,31 +88,37 @@ func list(t Target, lock *lockfile.Lock) []Listed {
 	for _, e := range lock.PlacedIn(t.Rel) {
 		// Stored in another agent's folder and placed here: shown with the placement's state.
 		for _, p := range e.Placements {
-			if p.Dir == t.Rel {
-				rows = append(rows, Listed{Name: e.Name, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested,
+			if placed && p.Dir == t.Rel {
+				rows = append(rows, Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested,
 					State: placementState(t.storeOf(e), e, p), StoredIn: e.Dir, Mode: p.Mode})
 			}
 		}
 	}
 	for _, n := range untracked(t, lock) {
-		rows = append(rows, Listed{Name: n, State: StateUntracked})
+		rows = append(rows, Listed{Name: n, Dir: t.Rel, State: StateUntracked})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	return rows
 }
 
-// List returns the installed skills of the target and their state, sorted by name.
+// List returns the installed skills of the target (every folder of the lock when the flags name none, see
+// resolveTargets) and their state, folder by folder, sorted by name.
 func List(ctx context.Context, opts ListOptions) (Target, []Listed, error) {
-	t, err := ResolveTarget(opts.Target)
+	t, targets, err := resolveTargets(opts.Target)
 	if err != nil {
 		return t, nil, clierr.Usage(err)
 	}
-	var rows []Listed
-	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
-		rows = list(t, lock)
-		return nil, nil
-	})
-	return t, rows, err
+	rows := []Listed{}
+	for _, tt := range targets {
+		err = withTarget(ctx, tt, !exists(tt.Dir), func(lock *lockfile.Lock) (*change, error) {
+			rows = append(rows, list(tt, lock, opts.Target.named())...)
+			return nil, nil
+		})
+		if err != nil {
+			return t, nil, err
+		}
+	}
+	return t, rows, nil
 }
 
 func dash(s string) string {
@@ -128,6 +137,7 @@ type VerifyOptions struct {
 // Verified is one skill's verification result; its JSON shape is part of the CLI's interface.
 type Verified struct {
 	Name     string   `json:"name"`
+	Dir      string   `json:"dir"` // the folder verified, as the lock records it
 	State    string   `json:"state"`
 	Added    []string `json:"added,omitempty"`
 	Removed  []string `json:"removed,omitempty"`
@@ -136,78 +146,27 @@ type Verified struct {
 }
 
 // Verify recomputes every installed skill's content hash against the lock, names the files that differ
-// (by comparing with the pinned original, from the cache when it is there) and re-validates SKILL.md.
+// (by comparing with the pinned original, from the cache when it is there) and re-validates SKILL.md, in
+// the target (every folder of the lock when the flags name none, see resolveTargets).
 func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
-	t, err := ResolveTarget(opts.Target)
+	t, targets, err := resolveTargets(opts.Target)
 	if err != nil {
 		return nil, clierr.Usage(err)
 	}
 	r := resolver.New(opts.IO, Limits{})
 	var out []Verified
 	total := 0
-	err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
-		total = len(lock.Skills)
-		for _, e := range lock.In(t.Rel) {
-			v := Verified{Name: e.Name}
-			var disk *snapshot.Folder
-			v.State, disk = stateOf(t, e)
-			if v.State == StateModified && disk == nil {
-				v.Problems = append(v.Problems, "not a readable folder")
-			}
-			if v.State == StateModified && disk != nil {
-				o, err := entryOrigin(t, e)
-				if err != nil {
-					v.Problems = append(v.Problems, err.Error())
-				} else if orig, err := r.Load(ctx, o); err == nil && orig.Hash() == e.Hash {
-					v.Added, v.Removed, v.Changed = diffFolders(orig, disk)
-				} else {
-					v.Problems = append(v.Problems, "the pinned original could not be loaded to name the changed files")
-				}
-			}
-			if disk != nil {
-				rd := manifest.ReadFolder(manifest.FolderInput{Folder: disk, Dir: e.Name, Show: e.Name}, manifest.Mode{})
-				if rd.Err != nil {
-					v.Problems = append(v.Problems, rd.Err.Error())
-				}
-				for _, d := range rd.Diags {
-					if d.Severity == manifest.Error {
-						v.Problems = append(v.Problems, fmt.Sprintf("%s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
-					}
-				}
-			}
-			for _, d := range e.Dependencies {
-				if lock.Find(t.Rel, d) == nil {
-					v.Problems = append(v.Problems, fmt.Sprintf("depends on %s, which the lock does not list", d))
-				}
-			}
-			for _, p := range e.Placements {
-				if st := placementState(t, e, p); st != PlaceOK {
-					v.Problems = append(v.Problems, placementProblem(t, e, p, st))
-				}
-			}
-			if p := sourceMismatch(e); p != "" {
-				v.Problems = append(v.Problems, p)
-			}
-			out = append(out, v)
+	for _, t := range targets {
+		err = withTarget(ctx, t, !exists(t.Dir), func(lock *lockfile.Lock) (*change, error) {
+			total = len(lock.Skills)
+			out = append(out, verifyIn(ctx, r, t, lock, opts.Target.named())...)
+			return nil, nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		for _, e := range lock.PlacedIn(t.Rel) {
-			// Stored elsewhere and placed here: what this folder holds is the placement.
-			st := t.storeOf(e)
-			for _, p := range e.Placements {
-				if p.Dir != t.Rel {
-					continue
-				}
-				v := Verified{Name: e.Name}
-				v.State, _ = stateOf(st, e) // a link is only as good as the copy it points to
-				if ps := placementState(st, e, p); ps != PlaceOK {
-					v.Problems = append(v.Problems, placementProblem(st, e, p, ps))
-				}
-				out = append(out, v)
-			}
-		}
-		return nil, nil
-	})
-	if err == nil && len(out) == 0 {
+	}
+	if len(out) == 0 {
 		// Nothing checked is not a pass: a CI step run from the wrong folder must fail.
 		err = nothingRecorded(t, total, "nothing to verify")
 	}
@@ -215,6 +174,70 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 		out = []Verified{}
 	}
 	return out, err
+}
+
+// verifyIn verifies one folder's skills; with placed, those stored elsewhere and only placed in it too.
+func verifyIn(ctx context.Context, r *resolver.Resolver, t Target, lock *lockfile.Lock, placed bool) []Verified {
+	var out []Verified
+	for _, e := range lock.In(t.Rel) {
+		v := Verified{Name: e.Name, Dir: t.Rel}
+		var disk *snapshot.Folder
+		v.State, disk = stateOf(t, e)
+		if v.State == StateModified && disk == nil {
+			v.Problems = append(v.Problems, "not a readable folder")
+		}
+		if v.State == StateModified && disk != nil {
+			o, err := entryOrigin(t, e)
+			if err != nil {
+				v.Problems = append(v.Problems, err.Error())
+			} else if orig, err := r.Load(ctx, o); err == nil && orig.Hash() == e.Hash {
+				v.Added, v.Removed, v.Changed = diffFolders(orig, disk)
+			} else {
+				v.Problems = append(v.Problems, "the pinned original could not be loaded to name the changed files")
+			}
+		}
+		if disk != nil {
+			rd := manifest.ReadFolder(manifest.FolderInput{Folder: disk, Dir: e.Name, Show: e.Name}, manifest.Mode{})
+			if rd.Err != nil {
+				v.Problems = append(v.Problems, rd.Err.Error())
+			}
+			for _, d := range rd.Diags {
+				if d.Severity == manifest.Error {
+					v.Problems = append(v.Problems, fmt.Sprintf("%s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
+				}
+			}
+		}
+		for _, d := range e.Dependencies {
+			if lock.Find(t.Rel, d) == nil {
+				v.Problems = append(v.Problems, fmt.Sprintf("depends on %s, which the lock does not list", d))
+			}
+		}
+		for _, p := range e.Placements {
+			if st := placementState(t, e, p); st != PlaceOK {
+				v.Problems = append(v.Problems, placementProblem(t, e, p, st))
+			}
+		}
+		if p := sourceMismatch(e); p != "" {
+			v.Problems = append(v.Problems, p)
+		}
+		out = append(out, v)
+	}
+	for _, e := range lock.PlacedIn(t.Rel) {
+		// Stored elsewhere and placed here: what this folder holds is the placement.
+		st := t.storeOf(e)
+		for _, p := range e.Placements {
+			if !placed || p.Dir != t.Rel {
+				continue
+			}
+			v := Verified{Name: e.Name, Dir: t.Rel}
+			v.State, _ = stateOf(st, e) // a link is only as good as the copy it points to
+			if ps := placementState(st, e, p); ps != PlaceOK {
+				v.Problems = append(v.Problems, placementProblem(st, e, p, ps))
+			}
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // Clean reports whether the skill matches the lock and has no problems.
@@ -274,25 +297,35 @@ type Removed struct {
 
 // Remove deletes installed skills and their lock entries in one atomic step. A skill another installed
 // skill depends on is refused; with Prune, the orphans go too (see orphans), and with Prune and no names
-// only they do. With no --dir and no --agent the named skills are removed from the folder the lock stores
-// them in, with every placement it records.
+// only they do, in every folder of the lock when the flags name none. With no --dir and no --agent the
+// named skills are removed from the folder the lock stores them in, with every placement it records.
 func Remove(ctx context.Context, opts RemoveOptions) (Removed, error) {
 	rep := Removed{Removed: []string{}, DryRun: opts.DryRun}
-	t, err := ResolveTarget(opts.Target)
+	t, targets, err := resolveTargets(opts.Target)
 	if err != nil {
 		return rep, clierr.Usage(err)
 	}
-	if opts.Target.Dir == "" && len(opts.Target.Agents) == 0 {
+	if len(opts.Names) > 0 && !opts.Target.named() {
+		targets = []Target{t}
 		if l, err := lockfile.Read(t.Lock); err == nil {
-			t = t.storing(l, opts.Names)
+			targets = []Target{t.storing(l, opts.Names)}
 		}
 	}
-	err = pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
-		rep.Removed, rep.Kept = nil, nil
-		return planRemove(t, lock, opts, &rep)
-	}}.run(ctx)
-	rep.Removed = nonNil(rep.Removed)
-	return rep, err
+	for _, t := range targets {
+		if t.Outside() && !opts.Target.named() {
+			continue // a folder outside the project is changed only when named (see FromLock)
+		}
+		var one Removed
+		err = pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
+			one = Removed{}
+			return planRemove(t, lock, opts, &one)
+		}}.run(ctx)
+		if err != nil {
+			return rep, err
+		}
+		rep.Removed, rep.Kept = append(rep.Removed, one.Removed...), append(rep.Kept, one.Kept...)
+	}
+	return rep, nil
 }
 
 // nothingRecorded is the error of a command that found no lock entries for its target to act on: it says
@@ -329,7 +362,7 @@ func (t Target) HasLock() bool { return exists(t.Lock) }
 // it restores every folder the lock names (the global lock's with --global), with their placements; with
 // them, only that target.
 func FromLock(ctx context.Context, opts Options) ([]Report, error) {
-	t, err := ResolveTarget(opts.Target)
+	t, all, err := resolveTargets(opts.Target)
 	if err != nil {
 		return nil, clierr.Usage(err)
 	}
@@ -340,22 +373,14 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	if !exists(t.Lock) {
 		return nil, clierr.WithHint(fmt.Errorf("%s: no lock file to install from", t.Lock), "install a skill first: skillctl install SOURCE")
 	}
-	targets := []Target{t}
-	if opts.Target.Dir == "" && len(opts.Target.Agents) == 0 {
-		targets = nil
-		seen := map[string]bool{}
-		for _, e := range lock.Skills {
-			if seen[e.Dir] {
-				continue
-			}
-			seen[e.Dir] = true
-			if filepath.IsAbs(e.Dir) {
-				// A lock can arrive with a cloned project: restoring without asking stays inside it.
-				opts.IO.Note(e.Dir+": not restored: the lock names a folder outside the project", "skillctl install --dir "+e.Dir+"  # if you trust this lock")
-				continue
-			}
-			targets = append(targets, Target{Dir: t.absolute(e.Dir), Rel: e.Dir, Lock: t.Lock, Base: t.Base})
+	var targets []Target
+	for _, tt := range all {
+		if tt.Outside() && !opts.Target.named() {
+			// A lock can arrive with a cloned project: restoring without asking stays inside it.
+			opts.IO.Note(tt.Rel+": not restored: the lock names a folder outside the project", "skillctl install --dir "+tt.Rel+"  # if you trust this lock")
+			continue
 		}
+		targets = append(targets, tt)
 	}
 	if len(targets) == 0 && len(lock.Skills) > 0 {
 		return nil, clierr.WithHint(fmt.Errorf("%s: every folder it names is outside the project; nothing restored", filepath.Base(t.Lock)), "skillctl install --dir DIR  # for a folder you trust, as listed above")

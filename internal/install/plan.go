@@ -275,9 +275,6 @@ func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptio
 			}
 		}
 		next.Placements = mergePlacements(t, prev)
-		if t.Remembered && prev != nil {
-			next.Placements = prev.Placements // an update moves a skill's commit, never the agents it is placed for
-		}
 		lock.Put(next)
 		*plan = append(*plan, u)
 	}

@@ -39,9 +39,6 @@ type Target struct {
 	Base  string // the folder the lock's paths are relative to: the lock's own, or home for the global lock
 	Links []Link // the other chosen agents' folders, where each skill is linked (or copied)
 	Copy  bool   // copies instead of links
-	// Remembered says the agents came from the lock (no --dir, no --agent): an update keeps each skill's
-	// own placements instead of widening them to the project's whole set.
-	Remembered bool
 }
 
 // Outside reports whether Dir lies outside the folder the lock records paths against. Such a target can
@@ -116,7 +113,6 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 	dir := o.Dir
 	var links []string
 	agentsBase := cwd // where --dir, as typed, is relative to
-	remembered := false
 	if dir == "" {
 		agentsBase = base // an agent's project folder is at the project root
 		if o.Global {
@@ -131,7 +127,6 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		var chosen []agents.Agent
 		if len(o.Agents) == 0 {
 			chosen = rememberedAgents(lock, base, o.Global, env)
-			remembered = chosen != nil
 		}
 		if chosen == nil {
 			if chosen, err = agents.Choose(o.Agents, env, agents.DirExists); err != nil {
@@ -151,7 +146,7 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		dir = filepath.Join(agentsBase, dir)
 	}
 	dir = filepath.Clean(dir)
-	t := Target{Dir: dir, Lock: lock, Base: base, Copy: o.Copy, Remembered: remembered}
+	t := Target{Dir: dir, Lock: lock, Base: base, Copy: o.Copy}
 	t.Rel = t.relative(dir)
 	for _, l := range links {
 		if !filepath.IsAbs(l) {
@@ -161,6 +156,38 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		t.Links = append(t.Links, Link{Dir: l, Rel: t.relative(l)})
 	}
 	return t, nil
+}
+
+// named reports whether the flags name a target (--dir or --agent); with neither, the lock decides.
+func (o TargetOptions) named() bool { return o.Dir != "" || len(o.Agents) > 0 }
+
+// resolveTargets is where a command that reads or changes what is installed acts (list, verify, check,
+// update, install from the lock): the target the flags name, or, with no --dir and no --agent, every
+// folder the lock stores skills in, in the lock's order, so nothing it records is left out (audit reads the
+// whole lock too). When the lock records none, it is ResolveTarget's (the remembered or default agents'
+// folder). Each folder's placements come from the lock's entries; folders outside the base (an older
+// lock's absolute ones, see Outside) are included, and commands that write skip them.
+func resolveTargets(o TargetOptions) (Target, []Target, error) {
+	t, err := ResolveTarget(o)
+	if err != nil || o.named() {
+		return t, []Target{t}, err
+	}
+	l, err := lockfile.Read(t.Lock)
+	if err != nil {
+		return t, []Target{t}, nil // the command reads the lock again and says what is wrong with it
+	}
+	var out []Target
+	seen := map[string]bool{}
+	for _, e := range l.Skills {
+		if !seen[e.Dir] {
+			seen[e.Dir] = true
+			out = append(out, t.storeOf(e))
+		}
+	}
+	if len(out) == 0 {
+		out = []Target{t}
+	}
+	return t, out, nil
 }
 
 // rememberedAgents is the agent set the lock at lockPath records (see ResolveTarget): the agents whose

@@ -27,6 +27,7 @@ type UpdateOptions struct {
 // Updated is one line of an update plan; its JSON shape is part of the CLI's interface.
 type Updated struct {
 	Name       string `json:"name"`
+	Dir        string `json:"dir"`    // the folder, as the lock records it
 	Action     string `json:"action"` // update, add, restore, unchanged, stale, remove
 	FromCommit string `json:"from_commit,omitempty"`
 	ToCommit   string `json:"to_commit,omitempty"`
@@ -48,29 +49,33 @@ type Updated struct {
 // are reported, not pending: only --prune removes them, so counting them would keep check failing after
 // every update).
 func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
-	t, err := ResolveTarget(opts.Target)
+	t, targets, err := resolveTargets(opts.Target)
 	if err != nil {
 		return nil, 0, clierr.Usage(err)
 	}
 	if opts.Check {
 		opts.DryRun = true
 	}
-	if len(opts.Names) > 0 && opts.Target.Dir == "" && len(opts.Target.Agents) == 0 {
+	if len(opts.Names) > 0 && !opts.Target.named() {
+		targets = []Target{t}
 		if l, err := lockfile.Read(t.Lock); err == nil {
-			t = t.storing(l, opts.Names)
+			targets = []Target{t.storing(l, opts.Names)}
 		}
 	}
 	r := resolver.New(opts.IO, opts.Limits)
-	// The sources come from the lock, read without the file lock: resolving is network work, and the plan
-	// step reads the lock again under the file lock.
-	var raw []string
+	plan := []Updated{}
 	recorded, total := 0, 0
-	if err := readTarget(ctx, t, true, func(lock *lockfile.Lock) (err error) {
-		recorded, total = len(lock.In(t.Rel)), len(lock.Skills)
-		raw, err = updateSources(t, lock, opts.Names)
-		return err
-	}); err != nil {
-		return nil, 0, err
+	for _, t := range targets {
+		if t.Outside() && !opts.Target.named() {
+			// As a restore: a folder outside the project is changed only when named.
+			opts.IO.Note(t.Rel+": not updated: the lock names a folder outside the project", "skillctl update --dir "+t.Rel+"  # if you trust this lock")
+			continue
+		}
+		p, n, all, err := updateIn(ctx, r, t, opts)
+		if err != nil {
+			return nil, 0, err
+		}
+		plan, recorded, total = append(plan, p...), recorded+n, all
 	}
 	if opts.Check && recorded == 0 {
 		// Like verify: nothing checked is no "up to date", or a CI step in the wrong folder would pass.
@@ -78,19 +83,40 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 			return nil, 0, err
 		}
 	}
+	sort.SliceStable(plan, func(i, j int) bool { return plan[i].Name < plan[j].Name })
+	pending := 0
+	for _, u := range plan {
+		if u.Action != "unchanged" && u.Action != "stale" {
+			pending++
+		}
+	}
+	return plan, pending, nil
+}
+
+// updateIn is Update in one folder: its plan, how many skills the lock records there, and in all.
+func updateIn(ctx context.Context, r *resolver.Resolver, t Target, opts UpdateOptions) (plan []Updated, recorded, total int, err error) {
+	// The sources come from the lock, read without the file lock: resolving is network work, and the plan
+	// step reads the lock again under the file lock.
+	var raw []string
+	if err := readTarget(ctx, t, true, func(lock *lockfile.Lock) (err error) {
+		recorded, total = len(lock.In(t.Rel)), len(lock.Skills)
+		raw, err = updateSources(t, lock, opts.Names)
+		return err
+	}); err != nil {
+		return nil, 0, 0, err
+	}
 	if len(raw) == 0 {
-		return []Updated{}, 0, nil
+		return nil, recorded, total, nil
 	}
 	opts.IO.StartProgress("checking for updates")
 	res, err := resolveSources(ctx, r, raw, false)
 	opts.IO.StopProgress()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := checkSkills(res, opts.Force, opts.Limits); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	var plan []Updated
 	p := pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
 		plan = nil
 		return planUpdate(t, res, lock, opts, &plan)
@@ -107,17 +133,10 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 		}
 	}
 	if err := p.run(ctx); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	sort.SliceStable(plan, func(i, j int) bool { return plan[i].Name < plan[j].Name })
-	pending := 0
-	for _, u := range plan {
-		if u.Action != "unchanged" && u.Action != "stale" {
-			pending++
-		}
+	for i := range plan {
+		plan[i].Dir = t.Rel
 	}
-	if plan == nil {
-		plan = []Updated{}
-	}
-	return plan, pending, nil
+	return plan, recorded, total, nil
 }
