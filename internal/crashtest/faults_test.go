@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/skillctl/skillctl/internal/gittest"
+	"github.com/skillctl/skillctl/internal/source"
 )
 
 // baseProject is a project with skills a and b installed from repo's main branch, and c and d available.
@@ -29,16 +30,17 @@ func TestServerFaults(t *testing.T) {
 	s := startServer(t)
 	p := baseProject(t, s, "acme/faults")
 	url := treeURL(s, "acme/faults", "main", "skills/c")
+	repo := source.Canonical(s.RepoURL("acme/faults")) // messages name a repository in its one spelling
 	for _, tc := range []struct {
 		name  string
 		fault gittest.Fault
 		count int
 		want  string // on stderr; "" means the install succeeds after a retry
 	}{
-		{"drop", gittest.FaultDropMidPack, 0, "fetch " + s.RepoURL("acme/faults")},
-		{"garbage", gittest.FaultGarbage, 0, "fetch " + s.RepoURL("acme/faults")},
-		{"unavailable", gittest.FaultUnavailable, 0, s.RepoURL("acme/faults")},
-		{"unauthorized", gittest.FaultUnauthorized, 0, s.RepoURL("acme/faults")},
+		{"drop", gittest.FaultDropMidPack, 0, "fetch " + repo},
+		{"garbage", gittest.FaultGarbage, 0, "fetch " + repo},
+		{"unavailable", gittest.FaultUnavailable, 0, repo},
+		{"unauthorized", gittest.FaultUnauthorized, 0, repo},
 		{"drop once", gittest.FaultDropMidPack, 1, ""},
 		{"unavailable once", gittest.FaultUnavailable, 1, ""},
 	} {
@@ -91,7 +93,7 @@ func TestServerStall(t *testing.T) {
 	if r.took > 30*time.Second {
 		t.Errorf("SKILLCTL_TIMEOUT=2s was not honoured: the install took %v", r.took)
 	}
-	if r.code != 1 || !strings.Contains(r.stderr, s.RepoURL("acme/stall")) {
+	if r.code != 1 || !strings.Contains(r.stderr, source.Canonical(s.RepoURL("acme/stall"))) {
 		t.Errorf("want a clean error naming the repository, got %s", r)
 	}
 	if after := p.snapshot("skills"); after != before {

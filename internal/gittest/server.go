@@ -509,7 +509,11 @@ func (s *Server) refuseNonTips(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	repo := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), "/git-upload-pack")
-	tips, err := s.gitBare(filepath.Join(s.root, filepath.FromSlash(repo)), "for-each-ref", "--format=%(objectname)")
+	dir := filepath.Join(s.root, filepath.FromSlash(repo))
+	if _, err := os.Stat(dir); err != nil {
+		dir += ".git" // OWNER/REPO is served from OWNER/REPO.git, as git http-backend does
+	}
+	tips, err := s.gitBare(dir, "for-each-ref", "--format=%(objectname)")
 	if err != nil {
 		http.Error(w, "no such repository", http.StatusNotFound)
 		return true

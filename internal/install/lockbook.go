@@ -36,9 +36,13 @@ func lockEntry(t Target, n *resolver.Resolved) lockfile.Entry {
 	return e
 }
 
-// sameOrigin reports whether two lock entries come from the same place (any commit of it).
+// sameOrigin reports whether two lock entries come from the same place (any commit of it): one folder of
+// one repository however its address is spelled (source.SameRepo), one local folder or one bundled skill.
 func sameOrigin(a, b *lockfile.Entry) bool {
-	return a.Repo == b.Repo && a.Registry == b.Registry && a.Path == b.Path
+	if a.Repo != "" || b.Repo != "" {
+		return source.SameRepo(a.Repo, b.Repo) && a.Path == b.Path
+	}
+	return a.Registry == b.Registry && a.Path == b.Path
 }
 
 // decide compares what is about to be installed with what the target and lock hold, and refuses to
@@ -99,7 +103,8 @@ func entryOrigin(t Target, e lockfile.Entry) (resolver.Origin, error) {
 	}
 	switch {
 	case e.Repo != "":
-		return resolver.Origin{Kind: resolver.Git, Repo: e.Repo, Ref: e.Ref, Commit: e.Commit, Path: e.Path}, nil
+		// A lock written before repositories had one spelling reads back in it.
+		return resolver.Origin{Kind: resolver.Git, Repo: source.Canonical(e.Repo), Ref: e.Ref, Commit: e.Commit, Path: e.Path}, nil
 	case e.Registry == "local":
 		return resolver.Origin{Kind: resolver.Local, Dir: reads}, nil
 	default:
@@ -144,7 +149,7 @@ func sourceMismatch(e lockfile.Entry) string {
 		return ""
 	}
 	s, err := source.Parse(e.Source)
-	if err != nil || s.Kind != source.Git || strings.TrimSuffix(s.Repo, ".git") == strings.TrimSuffix(e.Repo, ".git") {
+	if err != nil || s.Kind != source.Git || source.SameRepo(s.Repo, e.Repo) {
 		return ""
 	}
 	return fmt.Sprintf("the lock says source %s but installs from %s", e.Source, e.Repo)

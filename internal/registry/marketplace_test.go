@@ -18,7 +18,7 @@ func TestParseMarketplaceIndexFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Plugin{
-		{Name: "a", Description: "Does A.", Category: "database", Author: "Acme", Repo: "https://git.example.com/o/a.git",
+		{Name: "a", Description: "Does A.", Category: "database", Author: "Acme", Repo: "https://git.example.com/o/a",
 			Path: "plugins/a", SHA: "0123456789abcdef0123456789abcdef01234567"},
 		{Name: "b", Author: "Bob", Path: "b"},
 		{Name: "c", Repo: "", Problem: `url path "../up" is not a relative path`},

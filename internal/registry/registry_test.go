@@ -53,9 +53,9 @@ func TestParseMarketplace(t *testing.T) {
 	want := []Plugin{
 		{Name: "a", Description: "A", Path: "plugins/a"},
 		{Name: "b", Path: "plugins/b"},
-		{Name: "c", Repo: "https://github.com/o/r.git", Ref: "v1"},
-		{Name: "d", Repo: "https://git.example.com/x/d.git", SHA: "abcdef0123456789abcdef0123456789abcdef01"},
-		{Name: "e", Repo: "https://github.com/o/mono.git", Path: "tools/e", Skills: []string{"skills/one"}},
+		{Name: "c", Repo: "https://github.com/o/r", Ref: "v1"},
+		{Name: "d", Repo: "https://git.example.com/x/d", SHA: "abcdef0123456789abcdef0123456789abcdef01"},
+		{Name: "e", Repo: "https://github.com/o/mono", Path: "tools/e", Skills: []string{"skills/one"}},
 		{Name: "f", Problem: `source "../escape" is not a relative path inside the repository`},
 		{Name: "g", Problem: `source type "npm" is not supported (github, url, git-subdir or a relative path)`},
 		{Name: "h", Problem: `git-subdir path "/abs" is not a relative path`},
@@ -130,7 +130,7 @@ func TestConfig(t *testing.T) {
 		t.Errorf("Names = %s", got)
 	}
 	r, _ := s.find("team")
-	if r.Scope != ScopeProject || r.repo != "https://git.example.com/team.git" || r.ref != "stable" {
+	if r.Scope != ScopeProject || r.repo != "https://git.example.com/team" || r.ref != "stable" {
 		t.Errorf("team = %+v", r)
 	}
 	for _, bad := range []struct{ name, url, want string }{

@@ -326,7 +326,7 @@ func candidateOrigin(c registry.Candidate) Origin {
 	case c.Dir != "":
 		return Origin{Kind: Local, Dir: c.Dir, Path: c.Path}
 	}
-	return Origin{Kind: Git, Repo: c.Repo, Ref: c.Ref, Commit: c.Commit, Path: c.Path}
+	return Origin{Kind: Git, Repo: source.Canonical(c.Repo), Ref: c.Ref, Commit: c.Commit, Path: c.Path}
 }
 
 // candidate fetches a registry's answer.

@@ -160,7 +160,10 @@ func (s Source) String() string {
 			return out
 		}
 		if s.Shorthand {
-			out := strings.TrimSuffix(strings.TrimPrefix(s.Repo, "https://github.com/"), ".git")
+			out := strings.TrimPrefix(s.Repo, "https://github.com/")
+			if s.Author != "" {
+				out = s.Author + "/" + s.Name // as typed: the registry reading keeps its case
+			}
 			if s.Path != "" {
 				out += "/" + s.Path
 			}

@@ -57,7 +57,7 @@ type Source struct {
 	Raw  string
 
 	// Git.
-	Repo string // clone URL: SCHEME://HOST/OWNER/REPO.git for tree URLs and shorthands; as given for git URLs
+	Repo string // clone URL, in its Canonical form
 	Host string // lowercased host[:port], for auth decisions: only "github.com" gets GITHUB_TOKEN
 	// Ref is a branch, tag or 40-hex commit as written; "" is the remote's default branch. For tree URLs it
 	// is a first guess (the first segment after tree/) until ResolveRef splits TreeRest against real refs.
@@ -152,8 +152,17 @@ func isBidi(r rune) bool {
 		(r >= 0x2066 && r <= 0x2069) || r == 0xfeff || (r >= 0x200b && r <= 0x200d)
 }
 
-// Parse parses a source as typed. It never touches the network or the disk.
+// Parse parses a source as typed. It never touches the network or the disk. A Git source's Repo is in
+// its Canonical form.
 func Parse(s string) (Source, error) {
+	src, err := parse(s)
+	if err == nil && src.Kind == Git {
+		src.Repo = Canonical(src.Repo)
+	}
+	return src, err
+}
+
+func parse(s string) (Source, error) {
 	if s == "" {
 		return Source{}, refuse(s, "empty")
 	}

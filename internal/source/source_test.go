@@ -18,45 +18,47 @@ func TestParseAccepts(t *testing.T) {
 		str  string // String(); "" means the input itself
 	}{
 		{"https://github.com/o/r/tree/main/skills/x",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Ref: "main", Path: "skills/x", TreeRest: []string{"main", "skills", "x"}}, ""},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Ref: "main", Path: "skills/x", TreeRest: []string{"main", "skills", "x"}}, ""},
 		{"https://github.com/o/r/tree/main/skills/x/",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Ref: "main", Path: "skills/x", TreeRest: []string{"main", "skills", "x"}},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Ref: "main", Path: "skills/x", TreeRest: []string{"main", "skills", "x"}},
 			"https://github.com/o/r/tree/main/skills/x"},
 		{"https://GitHub.COM/o/r/tree/main",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Ref: "main", TreeRest: []string{"main"}},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Ref: "main", TreeRest: []string{"main"}},
 			"https://github.com/o/r/tree/main"},
 		{"http://github.com/o/r/tree/v1/a", // github.com is always fetched over https
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Ref: "v1", Path: "a", TreeRest: []string{"v1", "a"}},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Ref: "v1", Path: "a", TreeRest: []string{"v1", "a"}},
 			"https://github.com/o/r/tree/v1/a"},
 		{"https://github.com/o/r/blob/main/skills/x/SKILL.md",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Ref: "main", Path: "skills/x", TreeRest: []string{"main", "skills", "x"}},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Ref: "main", Path: "skills/x", TreeRest: []string{"main", "skills", "x"}},
 			"https://github.com/o/r/tree/main/skills/x"},
 		{"https://github.com/o/r/tree/feature%2Fx/a%20b/%E6%8A%80",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Ref: "feature", Path: "x/a b/技", TreeRest: []string{"feature", "x", "a b", "技"}},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Ref: "feature", Path: "x/a b/技", TreeRest: []string{"feature", "x", "a b", "技"}},
 			"https://github.com/o/r/tree/feature/x/a%20b/%E6%8A%80"},
 		{"http://127.0.0.1:8080/o/r/tree/main/s",
-			Source{Kind: Git, Repo: "http://127.0.0.1:8080/o/r.git", Host: "127.0.0.1:8080", Ref: "main", Path: "s", TreeRest: []string{"main", "s"}}, ""},
+			Source{Kind: Git, Repo: "http://127.0.0.1:8080/o/r", Host: "127.0.0.1:8080", Ref: "main", Path: "s", TreeRest: []string{"main", "s"}}, ""},
 		{"https://ghe.corp.example/team/r.git/tree/main/s",
-			Source{Kind: Git, Repo: "https://ghe.corp.example/team/r.git", Host: "ghe.corp.example", Ref: "main", Path: "s", TreeRest: []string{"main", "s"}},
+			Source{Kind: Git, Repo: "https://ghe.corp.example/team/r", Host: "ghe.corp.example", Ref: "main", Path: "s", TreeRest: []string{"main", "s"}},
 			"https://ghe.corp.example/team/r/tree/main/s"},
 		{"https://gitlab.com/g/sub/r/-/tree/main/s",
-			Source{Kind: Git, Repo: "https://gitlab.com/g/sub/r.git", Host: "gitlab.com", Ref: "main", Path: "s", TreeRest: []string{"main", "s"}}, ""},
+			Source{Kind: Git, Repo: "https://gitlab.com/g/sub/r", Host: "gitlab.com", Ref: "main", Path: "s", TreeRest: []string{"main", "s"}}, ""},
 		{"https://github.com/o/r",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com"}, "https://github.com/o/r.git"},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com"}, ""},
 		{"https://git.example.com/x/y.git//skills/a#v1.2",
-			Source{Kind: Git, Repo: "https://git.example.com/x/y.git", Host: "git.example.com", Ref: "v1.2", Path: "skills/a"}, ""},
+			Source{Kind: Git, Repo: "https://git.example.com/x/y", Host: "git.example.com", Ref: "v1.2", Path: "skills/a"},
+			"https://git.example.com/x/y//skills/a#v1.2"},
 		{"https://git.example.com/x/y.git#feature/x",
-			Source{Kind: Git, Repo: "https://git.example.com/x/y.git", Host: "git.example.com", Ref: "feature/x"}, ""},
+			Source{Kind: Git, Repo: "https://git.example.com/x/y", Host: "git.example.com", Ref: "feature/x"},
+			"https://git.example.com/x/y#feature/x"},
 		{"file:///srv/git/r.git//a/b#main",
 			Source{Kind: Git, Repo: "file:///srv/git/r.git", Ref: "main", Path: "a/b"}, ""},
 		{"o/r",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Shorthand: true, Author: "o", Name: "r"}, ""},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Shorthand: true, Author: "o", Name: "r"}, ""},
 		{"o/r/skills/x@v1",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Shorthand: true, Ref: "v1", Path: "skills/x"}, ""},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Shorthand: true, Ref: "v1", Path: "skills/x"}, ""},
 		{"o/r@feature/x",
-			Source{Kind: Git, Repo: "https://github.com/o/r.git", Host: "github.com", Shorthand: true, Ref: "feature/x"}, ""},
+			Source{Kind: Git, Repo: "https://github.com/o/r", Host: "github.com", Shorthand: true, Ref: "feature/x"}, ""},
 		{"git@github.com:o/r.git#v1#x", // an SSH ref is taken as typed, so String writes it so (once "%23")
-			Source{Kind: Git, Repo: "git@github.com:o/r.git", Host: "github.com", Ref: "v1#x"}, ""},
+			Source{Kind: Git, Repo: "git@github.com:o/r", Host: "github.com", Ref: "v1#x"}, "git@github.com:o/r#v1#x"},
 		{"./skills/x", Source{Kind: Local, Dir: "skills/x"}, ""},
 		{"../x/", Source{Kind: Local, Dir: "../x"}, "../x"},
 		{"/abs/my skill", Source{Kind: Local, Dir: "/abs/my skill"}, ""},
@@ -317,7 +319,7 @@ func TestCorpusTreeURLs(t *testing.T) {
 		if gotRef != wantRef || gotCommit != commit || s.Path != wantPath {
 			t.Errorf("%s: got %q %q path %q, want %q %q %q", slug, gotRef, gotCommit, s.Path, wantRef, commit, wantPath)
 		}
-		if s.Repo != "https://github.com/"+strings.Split(raw, "/")[3]+"/"+strings.Split(raw, "/")[4]+".git" {
+		if s.Repo != strings.ToLower("https://github.com/"+strings.Split(raw, "/")[3]+"/"+strings.Split(raw, "/")[4]) {
 			t.Errorf("%s: Repo %q", slug, s.Repo)
 		}
 	}
@@ -403,10 +405,10 @@ func FuzzParse(f *testing.F) {
 
 func TestParseSSH(t *testing.T) {
 	for in, want := range map[string][3]string{
-		"ssh://git@127.0.0.1:2222/srv/r.git//skills/x#v1": {"ssh://git@127.0.0.1:2222/srv/r.git", "skills/x", "v1"},
+		"ssh://git@127.0.0.1:2222/srv/r.git//skills/x#v1": {"ssh://git@127.0.0.1:2222/srv/r", "skills/x", "v1"},
 		"ssh://example.com/o/r":                           {"ssh://example.com/o/r", "", ""},
-		"git@github.com:o/r.git//skills/x#main":           {"git@github.com:o/r.git", "skills/x", "main"},
-		"deploy@git.example.com:/srv/r.git":               {"deploy@git.example.com:/srv/r.git", "", ""},
+		"git@github.com:o/r.git//skills/x#main":           {"git@github.com:o/r", "skills/x", "main"},
+		"deploy@git.example.com:/srv/r.git":               {"deploy@git.example.com:/srv/r", "", ""},
 		"git@h:a%20b//x%20y#r":                            {"git@h:a%20b", "x y", "r"}, // git reads an SSH path as typed
 		"git@h:a%23b/":                                    {"git@h:a%23b", "", ""},
 	} {
