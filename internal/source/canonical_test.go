@@ -26,8 +26,8 @@ func TestCanonical(t *testing.T) {
 		{"git@GitHub.com:O/R.git", "git@github.com:o/r"},
 		{"deploy@git.example.com:/srv/R.git/", "deploy@git.example.com:/srv/R"},
 		// What differs stays different.
-		{"http://git.example.com/o/r", "http://git.example.com/o/r"},     // another scheme
-		{"https://git.example.com/O/r", "https://git.example.com/O/r"},   // case matters off github.com
+		{"http://git.example.com/o/r", "http://git.example.com/o/r"},   // another scheme
+		{"https://git.example.com/O/r", "https://git.example.com/O/r"}, // case matters off github.com
 		{"https://git.example.com/o/r.git.git", "https://git.example.com/o/r.git.git"},
 		{"https://git.example.com/o/../r", "https://git.example.com/o/../r"},
 		{"https://git.example.com/.git", "https://git.example.com/.git"},
