@@ -34,7 +34,7 @@ The table, with the documentation each row was checked against, is in the README
 			return runAgents(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"agents":[{"name","project","global","detected"}]}`)
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, `print {"agents":[{"name","project","global","detected","listing"}]}; listing holds the documented skill listing budget (listing_chars, entry_chars: null when unknown), its source, and the precedence between folders`)
 	return cmd
 }
 

@@ -36,6 +36,11 @@ type Agent struct {
 	Source        string   // the agent's own documentation the row was checked against, or "unverified"
 	Level         Level
 	Note          string // what a Partial source left unconfirmed, or where an unverified row comes from
+	// Listing is the agent's documented budget for its skill listing (listing.go); Precedence, with the
+	// page that documents it, says which copy wins when two folders it reads hold the same name.
+	Listing          Listing
+	Precedence       Precedence
+	PrecedenceSource string
 }
 
 // Shared is the vendor-neutral agent whose folders several agents read.
@@ -238,10 +243,11 @@ func Variables() []string {
 
 // Status is one agent as `skillctl agents` reports it.
 type Status struct {
-	Name     string `json:"name"`
-	Project  string `json:"project"`
-	Global   string `json:"global"` // absolute; "" when the agent has no user-level folder
-	Detected bool   `json:"detected"`
+	Name     string        `json:"name"`
+	Project  string        `json:"project"`
+	Global   string        `json:"global"` // absolute; "" when the agent has no user-level folder
+	Detected bool          `json:"detected"`
+	Listing  ListingStatus `json:"listing"`
 }
 
 // Statuses reports every agent in env, sorted by name.
@@ -249,7 +255,7 @@ func Statuses(env Env, exists func(string) bool) []Status {
 	var out []Status
 	for _, a := range All() {
 		g, _ := a.GlobalDir(env)
-		out = append(out, Status{Name: a.Name, Project: a.Project, Global: g, Detected: a.Installed(env, exists)})
+		out = append(out, Status{Name: a.Name, Project: a.Project, Global: g, Detected: a.Installed(env, exists), Listing: a.ListingStatus()})
 	}
 	return out
 }

@@ -225,3 +225,50 @@ func TestVariables(t *testing.T) {
 		}
 	}
 }
+
+// TestListingSources holds the rule that a listing figure or a precedence is never stated without the
+// page it comes from, and that an undocumented agent stays unknown in agents --json.
+func TestListingSources(t *testing.T) {
+	for _, a := range All() {
+		l := a.Listing
+		if (l.Chars > 0 || l.Entry > 0) && !strings.HasPrefix(l.Source, "https://") {
+			t.Errorf("%s: listing figures without a source", a.Name)
+		}
+		if l.Chars == 0 && l.Entry == 0 && l.Source != "" {
+			t.Errorf("%s: a listing source with no figure", a.Name)
+		}
+		if (a.Precedence != Undocumented) != strings.HasPrefix(a.PrecedenceSource, "https://") {
+			t.Errorf("%s: precedence %s with source %q", a.Name, a.Precedence, a.PrecedenceSource)
+		}
+		s := a.ListingStatus()
+		if l.Chars == 0 && (s.Chars != nil || s.Source != "unknown") {
+			t.Errorf("%s: unknown budget reported as %v from %q", a.Name, s.Chars, s.Source)
+		}
+	}
+	claude, _ := Lookup("claude")
+	if claude.Listing.Chars != 8000 || claude.Listing.Entry != 1536 || claude.Precedence != UserFirst {
+		t.Errorf("claude's row lost its documented listing: %+v %s", claude.Listing, claude.Precedence)
+	}
+}
+
+func TestPrecedenceWins(t *testing.T) {
+	cases := []struct {
+		p                     Precedence
+		firstUser, secondUser bool
+		wantFirst, wantKnown  bool
+	}{
+		{UserFirst, true, false, true, true},
+		{UserFirst, false, true, false, true},
+		{ProjectFirst, true, false, false, true},
+		{ProjectFirst, false, true, true, true},
+		{UserFirst, false, false, false, false}, // two project folders: the docs do not say
+		{AllListed, true, false, false, false},
+		{Undocumented, true, false, false, false},
+	}
+	for _, c := range cases {
+		first, known := c.p.Wins(c.firstUser, c.secondUser)
+		if first != c.wantFirst || known != c.wantKnown {
+			t.Errorf("%s.Wins(%v, %v) = %v, %v; want %v, %v", c.p, c.firstUser, c.secondUser, first, known, c.wantFirst, c.wantKnown)
+		}
+	}
+}

@@ -3,7 +3,8 @@ package agents
 // table is the data. Each row names the documentation it was checked against; a row marked Unverified
 // follows what other installers and community guides use, and says so in `skillctl agents` and the README
 // rather than pretending. AlsoProject and AlsoGlobal list only folders a source confirmed, since they decide
-// where a second copy or link would make the agent see a skill twice.
+// where a second copy or link would make the agent see a skill twice. Listing and Precedence are set only
+// where the agent's own documentation gives them (listing.go); elsewhere they stay unknown and undocumented.
 var table = []Agent{
 	{
 		Name: "agents", Display: "Agent Skills (shared folder)", Aliases: []string{"universal"},
@@ -38,6 +39,12 @@ var table = []Agent{
 		Project: ".claude/skills", Global: "~/.claude/skills", Detect: "~/.claude",
 		Source: "https://code.claude.com/docs/en/skills", Level: Partial,
 		Note: "folders as checked in issue 13; the page itself was not reached by our search",
+		Listing: Listing{
+			Chars: 8000, Entry: 1536, Basis: "1% of a 200K-token context window",
+			Source: "https://code.claude.com/docs/en/skills",
+			Note:   "as quoted from that page by several guides, and the settings skillListingBudgetFraction (default 0.01) and skillListingMaxDescChars (default 1536); the cut applies to description and when_to_use together",
+		},
+		Precedence: UserFirst, PrecedenceSource: "https://code.claude.com/docs/en/skills",
 	},
 	{
 		Name: "cline", Display: "Cline",
@@ -72,7 +79,9 @@ var table = []Agent{
 		Name: "codex", Display: "OpenAI Codex", Aliases: []string{"codex-cli"},
 		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "${CODEX_HOME:-~/.codex}",
 		Source: "https://developers.openai.com/codex/skills", Level: Verified,
-		Note: "Codex reads .agents/skills, not .codex/skills (also https://code.visualstudio.com/docs/agents/reference/agent-skills-reference)",
+		Note:       "Codex reads .agents/skills, not .codex/skills (also https://code.visualstudio.com/docs/agents/reference/agent-skills-reference)",
+		Listing:    Listing{Note: "the page says the list is a share of the context window (skills.max_context_tokens) and shortens descriptions, with no figure"},
+		Precedence: AllListed, PrecedenceSource: "https://developers.openai.com/codex/skills",
 	},
 	{
 		Name: "continue", Display: "Continue",
@@ -119,6 +128,7 @@ var table = []Agent{
 		AlsoProject: []string{".agents/skills"},
 		AlsoGlobal:  []string{"~/.agents/skills"},
 		Source:      "https://geminicli.com/docs/cli/skills/", Level: Verified,
+		Precedence: ProjectFirst, PrecedenceSource: "https://geminicli.com/docs/cli/using-agent-skills/",
 	},
 	{
 		Name: "goose", Display: "goose",
