@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/sarif"
@@ -45,7 +46,7 @@ func project(t *testing.T, skills map[string]map[string]string) string {
 		}
 		lock.Put(lockfile.Entry{Name: name, Dir: "sk", Source: "./src/" + name, Registry: "local", Path: "src/" + name, Hash: f.Hash(), Requested: true})
 	}
-	if err := lockfile.Write(filepath.Join(root, "skills.lock"), lock); err != nil {
+	if err := atomicfile.Write(filepath.Join(root, "skills.lock"), lock.Marshal(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return root
@@ -193,7 +194,7 @@ func TestRunBase(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(lockPath), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := lockfile.Write(lockPath, lock); err != nil {
+	if err := atomicfile.Write(lockPath, lock.Marshal(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ shown, folder, lock string }{

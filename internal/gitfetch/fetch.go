@@ -297,19 +297,6 @@ func orRoot(p string) string {
 	return p
 }
 
-// Fetch returns the folders at paths ("" is the repository root) of commit, keyed by the paths as given.
-// All folders come from the same few requests; with everything in the cache, no request at all. Entries
-// that are unsafe to install fail the whole fetch with *EntryError, a missing folder with *NotFoundError,
-// and anything over r.Limits with *LimitError.
-func Fetch(ctx context.Context, r Remote, commit string, paths []string) (map[string]*snapshot.Folder, error) {
-	s, err := Open(r)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.Fetch(ctx, commit, paths)
-}
-
 func (s *Session) fetchFolders(ctx context.Context, commit string, paths []string) (map[string]*snapshot.Folder, error) {
 	f, err := s.newFetcher(commit)
 	if err != nil {

@@ -21,16 +21,6 @@ import (
 // MaxTotalSize), enforced while the pack streams in (*LimitError past it), so a caller can set its
 // budget and fall back when it is spent. The blobs are not written to the object cache: the caller keeps
 // what it derives from them.
-func ReadFiles(ctx context.Context, r Remote, commit string, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
-	s, err := Open(r)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.ReadFiles(ctx, commit, files, maxFile, maxTotal)
-}
-
-// ReadFiles is the package-level ReadFiles through this session.
 func (s *Session) ReadFiles(ctx context.Context, commit string, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -48,16 +38,6 @@ func (s *Session) ReadFiles(ctx context.Context, commit string, files []string, 
 // once, and the files come in one more request. files is keyed by the file's path ("DIR/SKILL.md").
 // maxFile and maxTotal are as for ReadFiles; when the files do not fit maxTotal, the listing is still
 // returned, with files nil and a *LimitError.
-func SkillFiles(ctx context.Context, r Remote, commit string, maxFile, maxTotal int64) (dirs []string, files map[string][]byte, err error) {
-	s, err := Open(r)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer s.Close()
-	return s.SkillFiles(ctx, commit, maxFile, maxTotal)
-}
-
-// SkillFiles is the package-level SkillFiles through this session.
 func (s *Session) SkillFiles(ctx context.Context, commit string, maxFile, maxTotal int64) (dirs []string, files map[string][]byte, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -12,28 +12,6 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// ListRefs returns the repository's branches, tags and HEAD (one request): full ref name → commit,
-// annotated tags peeled to the commit they name.
-func ListRefs(ctx context.Context, r Remote) (map[string]string, error) {
-	s, err := Open(r)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.Refs(ctx)
-}
-
-// ReadFile returns one file of commit (a marketplace index, a lone SKILL.md), fetching the trees on its
-// path and the blob alone. A file over Limits.MaxFileSize is a *LimitError.
-func ReadFile(ctx context.Context, r Remote, commit, file string) ([]byte, error) {
-	s, err := Open(r)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.ReadFile(ctx, commit, file)
-}
-
 func (s *Session) readFile(ctx context.Context, commit, file string) ([]byte, error) {
 	f, err := s.newFetcher(commit)
 	if err != nil {
@@ -86,18 +64,6 @@ func (s *Session) readFile(ctx context.Context, commit, file string) ([]byte, er
 		}
 	}
 	return nil, &LimitError{Path: file, Problem: fmt.Sprintf("file is larger than the %s limit, or missing from the server's answer", humanBytes(f.lim.MaxFileSize))}
-}
-
-// Skills lists the folders of commit that hold a SKILL.md (or skill.md), sorted, "" for the root. It
-// fetches trees only, never blobs, and remembers the answer per commit. Folders under unsafe names or
-// submodules are left out: they could not be installed anyway.
-func Skills(ctx context.Context, r Remote, commit string) ([]string, error) {
-	s, err := Open(r)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	return s.Skills(ctx, commit)
 }
 
 func (s *Session) skills(ctx context.Context, commit string) ([]string, error) {

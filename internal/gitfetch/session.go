@@ -158,9 +158,6 @@ func (p *Pool) Close() {
 	p.m = map[string]*Session{}
 }
 
-// Open starts a session with r alone, with its own network deadline. Close it when done.
-func Open(r Remote) (*Session, error) { return open(r, newBudget(Deadline())) }
-
 func open(r Remote, b *budget) (*Session, error) {
 	s := &Session{r: r, bud: b, st: newStore(r.Cache), said: map[string]bool{}, refCache: map[string]map[string]string{}}
 	w, err := newWire(s)
@@ -248,7 +245,10 @@ func (s *Session) Refs(ctx context.Context, prefixes ...string) (map[string]stri
 	return m, nil
 }
 
-// Fetch is the package-level Fetch through this session.
+// Fetch returns the folders at paths ("" is the repository root) of commit, keyed by the paths as given.
+// All folders come from the same few requests; with everything in the cache, no request at all. Entries
+// that are unsafe to install fail the whole fetch with *EntryError, a missing folder with *NotFoundError,
+// and anything over r.Limits with *LimitError.
 func (s *Session) Fetch(ctx context.Context, commit string, paths []string) (map[string]*snapshot.Folder, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -256,7 +256,8 @@ func (s *Session) Fetch(ctx context.Context, commit string, paths []string) (map
 	return s.fetchFolders(ctx, commit, paths)
 }
 
-// ReadFile is the package-level ReadFile through this session.
+// ReadFile returns one file of commit (a marketplace index, a lone SKILL.md), fetching the trees on its
+// path and the blob alone. A file over Limits.MaxFileSize is a *LimitError.
 func (s *Session) ReadFile(ctx context.Context, commit, file string) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -264,7 +265,9 @@ func (s *Session) ReadFile(ctx context.Context, commit, file string) ([]byte, er
 	return s.readFile(ctx, commit, file)
 }
 
-// Skills is the package-level Skills through this session.
+// Skills lists the folders of commit that hold a skill file (manifest.SkillFile), sorted, "" for the
+// root. It fetches trees only, never blobs, and remembers the answer per commit. Folders under unsafe
+// names or submodules are left out: they could not be installed anyway.
 func (s *Session) Skills(ctx context.Context, commit string) ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

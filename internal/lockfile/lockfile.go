@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -492,17 +491,3 @@ func Read(path string) (*Lock, error) {
 }
 
 const symlinkProblem = "is a symbolic link; skillctl reads and writes only a regular lock file"
-
-// Write replaces the lock at path atomically: a temporary file beside it, synced, then renamed, so a crash
-// leaves either the old lock or the new one, never a torn file. A lock that is a symlink is refused.
-func Write(path string, l *Lock) error {
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		return &Error{File: path, Problem: symlinkProblem}
-	}
-	return WriteFileAtomic(path, l.Marshal(), 0o644)
-}
-
-// WriteFileAtomic writes data to path durably and atomically; see atomicfile.Write, its one home.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return atomicfile.Write(path, data, perm)
-}

@@ -77,7 +77,7 @@ type skillList struct {
 }
 
 // listSkills lists the skill folders of repo at commit and reads their SKILL.md files in the same go
-// (gitfetch.SkillFiles: the trees once, the files in one more request).
+// (gitfetch.Session.SkillFiles: the trees once, the files in one more request).
 func (s *Set) listSkills(ctx context.Context, repo, commit string) (*skillList, error) {
 	budget := headBudget()
 	if budget == 0 {

@@ -132,7 +132,7 @@ func (s *Session) ReadFile(ctx context.Context, repo, commit, path string) ([]by
 }
 
 // ReadFiles reads the files of repo@commit that exist, each capped at maxFile bytes and all of them at
-// budget, in one batch (see gitfetch.ReadFiles).
+// budget, in one batch (see gitfetch.Session.ReadFiles).
 func (s *Session) ReadFiles(ctx context.Context, repo, commit string, files []string, maxFile, budget int64) (map[string][]byte, error) {
 	g, err := s.git(repo)
 	if err != nil {
@@ -142,7 +142,7 @@ func (s *Session) ReadFiles(ctx context.Context, repo, commit string, files []st
 }
 
 // SkillFiles lists the skill folders of repo@commit and reads their SKILL.md files with the same fetch
-// (see gitfetch.SkillFiles); the listing is remembered for the run like Skills'.
+// (see gitfetch.Session.SkillFiles); the listing is remembered for the run like Skills'.
 func (s *Session) SkillFiles(ctx context.Context, repo, commit string, maxFile, budget int64) ([]string, map[string][]byte, error) {
 	g, err := s.git(repo)
 	if err != nil {

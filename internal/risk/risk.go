@@ -93,27 +93,6 @@ func Scan(f *snapshot.Folder) []Finding {
 	return out
 }
 
-// Hosts lists the distinct external hosts the findings name, sorted.
-func Hosts(fs []Finding) []string {
-	var out []string
-	for _, f := range fs {
-		if f.Kind == KindExternalLink {
-			out = append(out, f.Detail)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// Count tallies findings by kind.
-func Count(fs []Finding) map[string]int {
-	m := map[string]int{}
-	for _, f := range fs {
-		m[f.Kind]++
-	}
-	return m
-}
-
 // scriptExt are extensions of files an agent is likely to be told to run.
 var scriptExt = map[string]bool{
 	".sh": true, ".bash": true, ".zsh": true, ".fish": true, ".ksh": true, ".py": true, ".pyw": true,

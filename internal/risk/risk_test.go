@@ -124,7 +124,10 @@ func TestScan(t *testing.T) {
 func TestScanCapsFindingsPerFile(t *testing.T) {
 	text := strings.Repeat("a\u200bb\n", 1000) + strings.Repeat("<!--x-->\n", 50)
 	fs := Scan(folder(md("SKILL.md", text)))
-	c := Count(fs)
+	c := map[string]int{}
+	for _, f := range fs {
+		c[f.Kind]++
+	}
 	if c[KindInvisible] != maxPerFile+1 || c[KindHiddenComment] != maxPerFile+1 {
 		t.Fatalf("counts %v, want %d of each", c, maxPerFile+1)
 	}
@@ -138,8 +141,14 @@ func TestScanCapsFindingsPerFile(t *testing.T) {
 
 func TestHostsAndRisky(t *testing.T) {
 	fs := Scan(folder(md("SKILL.md", "https://b.org https://a.org\n"), md("r.sh", "echo\n")))
-	if h := fmt.Sprint(Hosts(fs)); h != "[a.org b.org]" {
-		t.Errorf("Hosts = %s", h)
+	var hosts []string
+	for _, f := range fs {
+		if f.Kind == KindExternalLink {
+			hosts = append(hosts, f.Detail)
+		}
+	}
+	if h := fmt.Sprint(hosts); h != "[b.org a.org]" { // one finding per host, as they appear
+		t.Errorf("hosts = %s", h)
 	}
 	var risky []string
 	for _, r := range Judge(fs, nil, nil).Reasons {

@@ -138,8 +138,6 @@ func (s *IO) Note(msg string, hints ...string) {
 	io.WriteString(s.err, b.String())
 }
 
-// Notef is Note with formatting.
-func (s *IO) Notef(format string, args ...any) { s.Note(fmt.Sprintf(format, args...)) }
 
 // Warn prints "skillctl: SUBJECT: warning: MSG".
 func (s *IO) Warn(subject, msg string) { s.Note(subject + ": warning: " + msg) }

@@ -28,7 +28,7 @@ func TestEachOrderAndStop(t *testing.T) {
 	var want []string
 	for _, spec := range []bool{false, true} {
 		for _, jobs := range []int{1, 3, 8} {
-			rs, err := Check(Options{Paths: []string{"skills"}, Jobs: jobs, Spec: spec})
+			rs, err := collect(Options{Paths: []string{"skills"}, Jobs: jobs, Spec: spec})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +101,7 @@ func TestUnreadableSkill(t *testing.T) {
 		t.Skip("symlink:", err)
 	}
 	chdir(t, root)
-	rs, err := Check(Options{Paths: []string{"."}})
+	rs, err := collect(Options{Paths: []string{"."}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,17 +88,6 @@ func Run(opts Options, w io.Writer) (Summary, error) {
 	return sum, rep.end(sum)
 }
 
-// Check finds and checks the skills under opts.Paths and returns them sorted by folder, with the set
-// checks applied; it writes nothing.
-func Check(opts Options) ([]Result, error) {
-	var out []Result
-	err := Each(opts, func(r *Result) error {
-		out = append(out, *r)
-		return nil
-	})
-	return out, err
-}
-
 // Each finds and checks the skills under opts.Paths and calls fn with each result, in folder order, as
 // soon as it and every result before it are ready. Without Spec, when there are several skills, results
 // are held until all are checked, since the set checks can add findings to any of them.

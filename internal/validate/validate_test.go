@@ -35,6 +35,17 @@ func chdir(t *testing.T, dir string) {
 	t.Chdir(dir)
 }
 
+// collect is Each collecting every result: the skills under opts.Paths sorted by folder, with the set
+// checks applied.
+func collect(opts Options) ([]Result, error) {
+	var out []Result
+	err := Each(opts, func(r *Result) error {
+		out = append(out, *r)
+		return nil
+	})
+	return out, err
+}
+
 func dirs(rs []Result) string {
 	var out []string
 	for _, r := range rs {
@@ -74,7 +85,7 @@ func TestDiscover(t *testing.T) {
 		{[]string{"links/a"}, "links/a/SKILL.md links/a/nested/SKILL.md"}, // a link given by the user is followed
 	}
 	for _, tt := range tests {
-		rs, err := Check(Options{Paths: tt.paths})
+		rs, err := collect(Options{Paths: tt.paths})
 		if err != nil {
 			t.Errorf("%v: %v", tt.paths, err)
 			continue
@@ -275,7 +286,7 @@ func TestSetChecks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			chdir(t, tree(t, tt.files))
 			tt.opts.Paths = []string{"."}
-			rs, err := Check(tt.opts)
+			rs, err := collect(tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
