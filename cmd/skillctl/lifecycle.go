@@ -40,7 +40,7 @@ its own heading when there are several.`,
 		},
 	}
 	addTargetFlags(cmd, &opts.Target)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print an array of {name, source, ref, commit, requested, state}")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print an array of {name, dir, source, ref, commit, requested, state, ...}")
 	return cmd
 }
 

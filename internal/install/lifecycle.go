@@ -419,9 +419,10 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// InstalledNames lists the skills the lock records for a target, for shell completion; errors give none.
+// InstalledNames lists the skills the lock records for a target (every folder of the lock when the
+// flags name none, see resolveTargets), for shell completion; errors give none.
 func InstalledNames(o TargetOptions) []string {
-	t, err := ResolveTarget(o)
+	t, targets, err := resolveTargets(o)
 	if err != nil {
 		return nil
 	}
@@ -430,8 +431,10 @@ func InstalledNames(o TargetOptions) []string {
 		return nil
 	}
 	var out []string
-	for _, e := range l.In(t.Rel) {
-		out = append(out, e.Name)
+	for _, tt := range targets {
+		for _, e := range l.In(tt.Rel) {
+			out = append(out, e.Name)
+		}
 	}
 	return out
 }
