@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -29,7 +30,7 @@ const maxDepth = 128
 
 // maxListEntries bounds the tree entries a repository listing walks: the largest marketplace known has
 // about 50,000 files and folders; a listing past this is refused as hostile or absurd.
-const maxListEntries = 2_000_000
+const maxListEntries = limits.MaxListEntries
 
 // fetcher is one operation against one commit through a Session.
 type fetcher struct {

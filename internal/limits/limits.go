@@ -33,3 +33,21 @@ func (l Limits) WithDefaults() Limits {
 	}
 	return l
 }
+
+// Caps on one registry's index, the same however it is built (a repository's listing, its
+// marketplace.json, a local folder) and however it is read back from the cache, so that no registry file
+// can make a search slow or a cache large. The largest marketplace known holds 5,800 skills.
+const (
+	// MaxIndexEntries bounds the skills and plugins of one index.
+	MaxIndexEntries = 100_000
+	// MaxIndexBytes bounds the text of one index: names, paths, descriptions, categories, renames.
+	MaxIndexBytes = 64 << 20
+	// MaxIndexName bounds a plugin's name, which each of its skills carries as its author.
+	MaxIndexName = 128
+	// MaxListEntries bounds the tree entries walked to list a repository's skill folders: a few objects
+	// can describe exponentially many paths (a tree bomb).
+	MaxListEntries = 2_000_000
+	// MaxLocalEntries bounds the files and folders walked to index a local folder: a folder that big is a
+	// mistake (a home folder), not a registry.
+	MaxLocalEntries = 200_000
+)

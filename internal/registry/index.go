@@ -17,6 +17,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/source"
 )
@@ -34,10 +35,21 @@ type Index struct {
 	// NamesOnly says why the skills' SKILL.md files were not read ("" when they were): the entries then
 	// carry folder names and no descriptions.
 	NamesOnly string `json:"names_only,omitempty"`
-	// Renames are a marketplace's renamed plugins: old name → new ("" for one withdrawn).
+	// Renames are a marketplace's renamed plugins: old name → new ("" for one withdrawn). They stay here,
+	// once: a search by an old name asks them (see renamedTo), no entry copies them.
 	Renames map[string]string `json:"renames,omitempty"`
+	// Plugins are the texts of a marketplace's plugins in its own repository, by plugin name: their skills
+	// carry that name as Author and share these, so each is stored once however many skills it has.
+	Plugins map[string]PluginText `json:"plugins,omitempty"`
 
-	key string // cache key; "" = not cached
+	key    string           // cache key; "" = not cached
+	byName map[string][]int // entries by name, built on the first lookup
+}
+
+// PluginText is what a marketplace says of a plugin that all its skills share.
+type PluginText struct {
+	Category string `json:"category,omitempty"`
+	Maker    string `json:"maker,omitempty"` // the plugin's author as the marketplace names it
 }
 
 // Entry is one skill folder of an index, or one marketplace plugin in another repository not fetched
@@ -51,19 +63,52 @@ type Entry struct {
 	Repo        string    `json:"repo,omitempty"`
 	Ref         string    `json:"ref,omitempty"`
 	Commit      string    `json:"commit,omitempty"`
-	Category    string    `json:"category,omitempty"`
-	Maker       string    `json:"maker,omitempty"`    // the plugin's author as its marketplace names it
-	Formerly    []string  `json:"formerly,omitempty"` // the plugin's old names, from the marketplace's renames
+	Category    string    `json:"category,omitempty"` // an external plugin's; a skill's is its plugin's (Index.Plugins)
+	Maker       string    `json:"maker,omitempty"`    // an external plugin's author as its marketplace names it
 	External    *External `json:"external,omitempty"`
 }
 
-func (e Entry) matches(term string) bool {
+// text is the entry's plugin's shared text, for a skill of a marketplace's own plugin.
+func (idx *Index) text(e Entry) PluginText {
+	if e.External != nil || e.Author == "" {
+		return PluginText{Category: e.Category, Maker: e.Maker}
+	}
+	if t, ok := idx.Plugins[e.Author]; ok {
+		return t
+	}
+	return PluginText{Category: e.Category, Maker: e.Maker}
+}
+
+// renamedTo is the set of plugin names whose old names (the marketplace's renames) contain term: one pass
+// over the renames per search, never one per entry.
+func (idx *Index) renamedTo(term string) map[string]bool {
+	var out map[string]bool
+	for old, nw := range idx.Renames {
+		if nw != "" && strings.Contains(strings.ToLower(old), term) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[nw] = true
+		}
+	}
+	return out
+}
+
+// matches reports whether term (lowercased) is in the entry's name, author, path, description, its
+// plugin's category or maker, or an old name of its plugin (renamed, from renamedTo).
+func (idx *Index) matches(e Entry, term string, renamed map[string]bool) bool {
 	if term == "" {
 		return true
 	}
-	fields := []string{e.Name, e.Author, e.Path, e.Description, e.Category, e.Maker}
-	fields = append(fields, e.Formerly...)
-	for _, s := range fields {
+	plugin := e.Author
+	if e.External != nil {
+		plugin = e.Name
+	}
+	if renamed[plugin] {
+		return true
+	}
+	t := idx.text(e)
+	for _, s := range []string{e.Name, e.Author, e.Path, e.Description, t.Category, t.Maker} {
 		if strings.Contains(strings.ToLower(s), term) {
 			return true
 		}
@@ -71,9 +116,54 @@ func (e Entry) matches(term string) bool {
 	return false
 }
 
+// named lists the entries called name, in index order (a map built once, so that looking up every name
+// of a search costs one pass over the index, not one per name).
+func (idx *Index) named(name string) []int {
+	if idx.byName == nil {
+		idx.byName = make(map[string][]int, len(idx.Entries))
+		for i, e := range idx.Entries {
+			idx.byName[e.Name] = append(idx.byName[e.Name], i)
+		}
+	}
+	return idx.byName[name]
+}
+
+// textBytes is the size of the index's text: what MaxIndexBytes bounds.
+func (idx *Index) textBytes() int64 {
+	n := 0
+	for _, e := range idx.Entries {
+		n += len(e.Name) + len(e.Author) + len(e.Path) + len(e.Description) + len(e.Repo) + len(e.Ref) + len(e.Commit) +
+			len(e.Category) + len(e.Maker)
+		if x := e.External; x != nil {
+			n += len(x.Repo) + len(x.Path) + len(x.Ref) + len(x.SHA)
+			for _, sk := range x.Skills {
+				n += len(sk)
+			}
+		}
+	}
+	for old, nw := range idx.Renames {
+		n += len(old) + len(nw)
+	}
+	for name, t := range idx.Plugins {
+		n += len(name) + len(t.Category) + len(t.Maker)
+	}
+	return int64(n)
+}
+
+// bounded refuses an index over the caps every index shares (limits.MaxIndexEntries, MaxIndexBytes).
+func (idx *Index) bounded() error {
+	if n := len(idx.Entries); n > limits.MaxIndexEntries {
+		return fmt.Errorf("%d skills, more than the %d an index may hold", n, limits.MaxIndexEntries)
+	}
+	if n := idx.textBytes(); n > limits.MaxIndexBytes {
+		return fmt.Errorf("its index would hold %d MiB of names and descriptions, more than %d MiB", n>>20, limits.MaxIndexBytes>>20)
+	}
+	return nil
+}
+
 func (idx *Index) candidate(e Entry) Candidate {
 	c := Candidate{Registry: idx.Registry, Name: e.Name, Author: e.Author, Path: e.Path, Description: e.Description,
-		Repo: idx.Repo, Ref: idx.Ref, Commit: idx.Commit, Category: e.Category}
+		Repo: idx.Repo, Ref: idx.Ref, Commit: idx.Commit, Category: idx.text(e).Category}
 	if e.Repo != "" {
 		c.Repo, c.Ref, c.Commit = e.Repo, e.Ref, e.Commit
 	}
@@ -89,7 +179,7 @@ func (idx *Index) candidate(e Entry) Candidate {
 }
 
 // indexFormat changes whenever Index's meaning changes, so older cache files are ignored, not misread.
-const indexFormat = "3"
+const indexFormat = "4"
 
 // Index returns the index of the registry called name, building it or reading it from the cache.
 func (s *Set) Index(ctx context.Context, name string) (*Index, error) {
@@ -120,6 +210,9 @@ func (s *Set) Index(ctx context.Context, name string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := idx.bounded(); err != nil {
+		return nil, err
+	}
 	if idx.NamesOnly != "" {
 		s.note("registry %s: searching skill names only, not descriptions: %s", name, idx.NamesOnly)
 	}
@@ -141,11 +234,8 @@ func (s *Set) builtinIndex() *Index {
 	return idx
 }
 
-// Limits on walking a local registry: a folder that big is a mistake (a home directory), not a registry.
-const (
-	maxLocalDepth   = 12
-	maxLocalEntries = 200000
-)
+// maxLocalDepth bounds the folders walked into for a local registry: skills are never that deep.
+const maxLocalDepth = 12
 
 // localIndex walks a local folder for SKILL.md files and reads each for its name and description. Symlinked folders are not followed.
 func localIndex(r *Registry) (*Index, error) {
@@ -160,8 +250,8 @@ func localIndex(r *Registry) (*Index, error) {
 		if err != nil {
 			return nil // an unreadable corner does not spoil the rest
 		}
-		if n++; n > maxLocalEntries {
-			return fmt.Errorf("%s: more than %d entries; is this really a registry of skills?", root, maxLocalEntries)
+		if n++; n > limits.MaxLocalEntries {
+			return fmt.Errorf("%s: more than %d entries; is this really a registry of skills?", root, limits.MaxLocalEntries)
 		}
 		rel, _ := filepath.Rel(root, p)
 		rel = filepath.ToSlash(rel)
@@ -287,6 +377,9 @@ func (s *Set) gitIndex(ctx context.Context, r *Registry) (*Index, error) {
 		idx.Renames = m.Renames
 	}
 	sortEntries(idx.Entries)
+	if err := idx.bounded(); err != nil {
+		return nil, err
+	}
 	s.writeIndex(idx)
 	s.rememberIndex(r, idx)
 	return idx, nil
@@ -333,8 +426,14 @@ func (s *Set) readIndex(key string) (*Index, bool) {
 	if s.git.Cache() == nil || key == "" {
 		return nil, false
 	}
-	data, err := os.ReadFile(s.indexPath(key))
+	f, err := os.Open(s.indexPath(key))
 	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	// JSON escapes can make text up to six times longer; a file past that was not written by writeIndex.
+	data, err := io.ReadAll(io.LimitReader(f, 8*limits.MaxIndexBytes+1))
+	if err != nil || len(data) > 8*limits.MaxIndexBytes {
 		return nil, false
 	}
 	var idx Index

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-
 	"path"
 	"sort"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/textsafe"
@@ -22,6 +22,10 @@ type Marketplace struct {
 	PluginRoot string
 	Plugins    []Plugin
 	Renames    map[string]string
+	// Repeated are the names more than one usable plugin gave (each once, in file order): the first plugin
+	// keeps the name and the Dropped others are left out, so that one name is one plugin.
+	Repeated []string
+	Dropped  int
 }
 
 // Plugin is one plugins[] entry. A relative source is a folder of the marketplace's own repository
@@ -68,8 +72,22 @@ func ParseMarketplace(data []byte) (*Marketplace, error) {
 			m.PluginRoot = p
 		}
 	}
+	taken := map[string]bool{}
+	repeated := map[string]bool{}
 	for i, msg := range raw.Plugins {
-		m.Plugins = append(m.Plugins, parsePlugin(i, msg, m.PluginRoot))
+		p := parsePlugin(i, msg, m.PluginRoot)
+		if p.Problem == "" && taken[p.Name] {
+			if !repeated[p.Name] {
+				repeated[p.Name] = true
+				m.Repeated = append(m.Repeated, p.Name)
+			}
+			m.Dropped++
+			continue
+		}
+		if p.Problem == "" {
+			taken[p.Name] = true
+		}
+		m.Plugins = append(m.Plugins, p)
 	}
 	for old, v := range raw.Renames {
 		switch nw := v.(type) {
@@ -109,6 +127,10 @@ func parsePlugin(i int, msg json.RawMessage, root string) Plugin {
 	}
 	// A plugin name is printed in notes and used as AUTHOR in AUTHOR/NAME: one carrying control or format
 	// characters, a separator or spaces could forge output or pass for another, so it names nothing.
+	// Every skill of the plugin carries its name as author, so a long one would be repeated as often.
+	if len(p.Name) > limits.MaxIndexName {
+		return Plugin{Name: fmt.Sprintf("plugins[%d]", i), Problem: fmt.Sprintf("name %.40q... is longer than %d bytes", p.Name, limits.MaxIndexName)}
+	}
 	if textsafe.Escape(p.Name) != p.Name || strings.ContainsAny(p.Name, "/\\ ") {
 		return Plugin{Name: fmt.Sprintf("plugins[%d]", i), Problem: fmt.Sprintf("name %q is not a plugin name", p.Name)}
 	}
@@ -239,78 +261,155 @@ func relPath(p string) (string, bool) {
 // of every plugin in the marketplace's repository (one tree listing), and one entry per plugin in another
 // repository, described by the file (name, description, category, author, source) and fetched only when
 // that plugin is asked for by info or install (see expand). Plugins the file describes in a way skillctl
-// cannot use are left out, said in one note.
+// cannot use are left out, said in one note; so are plugins repeating an earlier plugin's name.
 func (s *Set) marketplaceEntries(ctx context.Context, idx *Index, base string, m *Marketplace) ([]Entry, error) {
+	if len(m.Plugins) > limits.MaxIndexEntries {
+		return nil, fmt.Errorf("marketplace.json lists %d plugins, more than the %d an index may hold", len(m.Plugins), limits.MaxIndexEntries)
+	}
 	var list *skillList
-	var own []int
-	seen := map[string]bool{}
-	var out []Entry
-	var skipped []string
 	for _, p := range m.Plugins {
-		if p.Problem != "" {
-			skipped = append(skipped, p.Name+" ("+p.Problem+")")
-			continue
-		}
-		if p.Repo != "" {
-			out = append(out, Entry{Name: p.Name, Path: p.Path, Description: oneLine(p.Description), Category: p.Category,
-				Maker: p.Author, External: &External{Repo: p.Repo, Path: p.Path, Ref: p.Ref, SHA: p.SHA, Skills: p.Skills}})
-			continue
-		}
-		if list == nil {
+		if p.Problem == "" && p.Repo == "" {
 			var err error
 			if list, err = s.listSkills(ctx, idx.Repo, idx.Commit); err != nil {
 				return nil, err
 			}
 			idx.NamesOnly = list.namesOnly
+			break
 		}
-		root := path.Join(base, p.Path)
-		if root == "." {
-			root = ""
+	}
+	out, plugins, notes := marketplaceIndex(m, base, strings.TrimSuffix(path.Base(idx.Repo), ".git"), list)
+	for _, n := range notes {
+		s.note("registry %s: %s", idx.Registry, n)
+	}
+	idx.Plugins = plugins
+	return out, nil
+}
+
+// marketplaceIndex is marketplaceEntries without the network: the entries of m, given the listing of the
+// marketplace's own repository (nil when no plugin lives there), the texts its plugins there share, and
+// what to tell the user. Each plugin's text is kept once (its skills point at it by author, their plugin's
+// name) and renames stay a map on the index, so the index is no larger than the file and the listing it
+// was built from; the work is linear in them too (see ownerOf).
+func marketplaceIndex(m *Marketplace, base, repoName string, list *skillList) ([]Entry, map[string]PluginText, []string) {
+	var out []Entry
+	var skipped, notes []string
+	var claims []claim
+	roots := make([]string, len(m.Plugins))
+	for i, p := range m.Plugins {
+		switch {
+		case p.Problem != "":
+			skipped = append(skipped, p.Name+" ("+p.Problem+")")
+		case p.Repo != "":
+			out = append(out, Entry{Name: p.Name, Path: p.Path, Description: oneLine(p.Description), Category: p.Category,
+				Maker: p.Author, External: &External{Repo: p.Repo, Path: p.Path, Ref: p.Ref, SHA: p.SHA, Skills: p.Skills}})
+		case list != nil:
+			roots[i] = path.Join(base, p.Path)
+			if roots[i] == "." {
+				roots[i] = ""
+			}
+			claims = append(claims, pluginClaims(roots[i], p.Skills, i)...)
 		}
-		for _, d := range pluginDirs(list.dirs, root, p.Skills) {
-			if seen[d] {
+	}
+	var plugins map[string]PluginText
+	if list != nil {
+		var own []int
+		for i, pi := range ownerOf(list.dirs, claims) {
+			if pi < 0 {
 				continue
 			}
-			seen[d] = true
-			e := Entry{Name: path.Base(d), Author: p.Name, Path: d, Category: p.Category, Maker: p.Author}
-			if d == "" {
-				e.Name = strings.TrimSuffix(path.Base(idx.Repo), ".git")
+			p := m.Plugins[pi]
+			if plugins == nil {
+				plugins = map[string]PluginText{}
 			}
-			if d == root {
+			if p.Category != "" || p.Author != "" {
+				plugins[p.Name] = PluginText{Category: p.Category, Maker: p.Author}
+			}
+			dir := list.dirs[i]
+			e := Entry{Name: path.Base(dir), Author: p.Name, Path: dir}
+			if dir == "" {
+				e.Name = repoName
+			}
+			if dir == roots[pi] {
 				e.Description = oneLine(p.Description)
 			}
 			own = append(own, len(out))
 			out = append(out, e)
 		}
-	}
-	if list != nil {
 		list.name(out, own)
 	}
 	if len(skipped) > 0 {
-		s.note("registry %s: skipping %s", idx.Registry, countedList(skipped, "plugin", 3))
+		notes = append(notes, "skipping "+countedList(skipped, "plugin", 3))
 	}
-	for old, nw := range m.Renames {
-		for i := range out {
-			if nw != "" && (out[i].Name == nw && out[i].External != nil || out[i].Author == nw) {
-				out[i].Formerly = append(out[i].Formerly, old)
+	if m.Dropped > 0 {
+		notes = append(notes, fmt.Sprintf("keeping only the first plugin of each name: %d left out, %s", m.Dropped, countedList(m.Repeated, "name", 3)))
+	}
+	return out, plugins, notes
+}
+
+// claim is a plugin's folder (or one of its skills paths) in the marketplace's repository: it holds the
+// skill folders at or below it.
+type claim struct {
+	dir    string
+	plugin int
+}
+
+// pluginClaims are the folders plugin i holds: its root, or its skills paths below the root when it
+// names them.
+func pluginClaims(root string, skills []string, i int) []claim {
+	if len(skills) == 0 {
+		return []claim{{root, i}}
+	}
+	out := make([]claim, 0, len(skills))
+	for _, sk := range skills {
+		d := path.Join(root, sk)
+		if d == "." {
+			d = ""
+		}
+		out = append(out, claim{d, i})
+	}
+	return out
+}
+
+// ownerOf gives each folder of dirs to the first plugin, in file order, with a claim holding it (-1 for
+// none), as Claude Code lists a folder under one plugin. Claims on the same folder count once, and a
+// folder is held by at most one claim per level of its depth, so the work is O(dirs × depth + claims ×
+// log dirs), however many plugins repeat a path.
+func ownerOf(dirs []string, claims []claim) []int {
+	order := make([]int, len(dirs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return dirs[order[a]] < dirs[order[b]] })
+	sorted := make([]string, len(dirs))
+	for i, j := range order {
+		sorted[i] = dirs[j]
+	}
+	out := make([]int, len(dirs))
+	for i := range out {
+		out[i] = -1
+	}
+	give := func(lo, hi, plugin int) {
+		for k := lo; k < hi; k++ {
+			if out[order[k]] < 0 {
+				out[order[k]] = plugin
 			}
 		}
 	}
-	for i := range out {
-		sort.Strings(out[i].Formerly)
-	}
-	return out, nil
-}
-
-// pluginDirs picks a plugin's skill folders from a repository listing: those under root, or under the
-// plugin's own skills paths when it gives them.
-func pluginDirs(dirs []string, root string, skills []string) []string {
-	if len(skills) == 0 {
-		return under(dirs, root)
-	}
-	var out []string
-	for _, sk := range skills {
-		out = append(out, under(dirs, path.Join(root, sk))...)
+	seen := map[string]bool{}
+	for _, c := range claims { // in file order, so the first plugin claiming a folder gets it
+		if seen[c.dir] {
+			continue
+		}
+		seen[c.dir] = true
+		if c.dir == "" {
+			give(0, len(sorted), c.plugin)
+			continue
+		}
+		// The folder itself, then the run of folders below it ("d/..." sort together, after "d-x").
+		if k := sort.SearchStrings(sorted, c.dir); k < len(sorted) && sorted[k] == c.dir {
+			give(k, k+1, c.plugin)
+		}
+		give(sort.SearchStrings(sorted, c.dir+"/"), sort.SearchStrings(sorted, c.dir+"0"), c.plugin)
 	}
 	return out
 }

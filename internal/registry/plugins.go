@@ -63,7 +63,11 @@ func (s *Set) expand(ctx context.Context, idx *Index, e Entry) ([]Candidate, err
 		}
 		pi = &Index{Registry: idx.Registry, Repo: x.Repo, Ref: at.ref, Commit: at.commit, key: key}
 		var all []int
-		for _, d := range pluginDirs(dirs, x.Path, x.Skills) {
+		for i, held := range ownerOf(dirs, pluginClaims(x.Path, x.Skills, 0)) {
+			if held < 0 {
+				continue
+			}
+			d := dirs[i]
 			en := Entry{Name: path.Base(d), Author: e.Name, Path: d}
 			if d == "" {
 				en.Name = strings.TrimSuffix(path.Base(x.Repo), ".git")
@@ -73,6 +77,9 @@ func (s *Set) expand(ctx context.Context, idx *Index, e Entry) ([]Candidate, err
 		}
 		s.heads(ctx, pi, x.Repo, at.commit, all)
 		sortEntries(pi.Entries)
+		if err := pi.bounded(); err != nil {
+			return nil, fail(err)
+		}
 		s.writeIndex(pi)
 	}
 	var out []Candidate

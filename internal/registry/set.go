@@ -306,7 +306,14 @@ func (e *pluginError) Error() string { return e.err.Error() }
 // match is one registry's candidates for name (by author when given); see Lookup.
 func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand bool) ([]Candidate, error) {
 	var got []Candidate
-	for _, e := range idx.Entries {
+	entries := idx.Entries
+	if author == "" { // only entries called name can match
+		entries = make([]Entry, 0, len(idx.named(name)))
+		for _, i := range idx.named(name) {
+			entries = append(entries, idx.Entries[i])
+		}
+	}
+	for _, e := range entries {
 		if e.External == nil {
 			if e.Name == name && (author == "" || strings.EqualFold(e.Author, author)) {
 				got = append(got, idx.candidate(e))
@@ -358,8 +365,9 @@ func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 			continue
 		}
 		var hits []int
+		renamed := idx.renamedTo(term)
 		for i, e := range idx.Entries {
-			if e.matches(term) {
+			if idx.matches(e, term, renamed) {
 				hits = append(hits, i)
 			}
 		}
@@ -452,10 +460,18 @@ func (s *Set) InstallSources(ctx context.Context, found []Candidate) []string {
 // when no configured registry has the name), not only against the matches, since a search by description
 // or path can show one of several. all returns those skills; nil falls back to the matches.
 func installCommands(found []Candidate, all func(name string) []Candidate) []string {
-	pools := map[string][]Candidate{}
+	// Each name's pool, its commands and where each candidate sits in it are worked out once: a search
+	// can show thousands of skills of one name.
+	type where struct{ registry, path, repo, dir string }
+	type pool struct {
+		size  int
+		at    map[where]int
+		picks []string
+	}
+	pools := map[string]*pool{}
 	out := make([]string, len(found))
 	for i, c := range found {
-		pool, ok := pools[c.Name]
+		p, ok := pools[c.Name]
 		if !ok {
 			cands := all(c.Name)
 			if cands == nil {
@@ -471,26 +487,26 @@ func installCommands(found []Candidate, all func(name string) []Candidate) []str
 					configured = append(configured, x)
 				}
 			}
-			pool = configured
-			if len(pool) == 0 {
-				pool = cands
+			if len(configured) == 0 {
+				configured = cands
 			}
-			pools[c.Name] = pool
-		}
-		at := -1
-		for j, x := range pool {
-			if x.Registry == c.Registry && x.Path == c.Path && x.Repo == c.Repo && x.Dir == c.Dir {
-				at = j
+			p = &pool{size: len(configured), at: map[where]int{}}
+			for j, x := range configured {
+				p.at[where{x.Registry, x.Path, x.Repo, x.Dir}] = j // of equal ones, the last
 			}
+			if len(configured) > 1 {
+				p.picks = clierr.Hints(Ambiguous(c.Name, configured))
+			}
+			pools[c.Name] = p
 		}
+		at, in := p.at[where{c.Registry, c.Path, c.Repo, c.Dir}]
 		switch {
-		case at < 0:
+		case !in:
 			out[i] = c.Name + "@" + c.Registry // outside the pool (a bundled skill others shadow)
-		case len(pool) == 1:
+		case p.size == 1:
 			out[i] = c.Name
 		default:
-			hints := clierr.Hints(Ambiguous(c.Name, pool))
-			out[i] = strings.TrimPrefix(hints[at], "skillctl install ")
+			out[i] = strings.TrimPrefix(p.picks[at], "skillctl install ")
 		}
 	}
 	return out
