@@ -336,3 +336,33 @@ func TestLookupUnreachable(t *testing.T) {
 		}
 	}
 }
+
+// TestOneEach: one repository under two registry names, however spelled, is one candidate; another
+// folder, commit or repository is not.
+func TestOneEach(t *testing.T) {
+	const c1, c2 = "1111111111111111111111111111111111111111", "2222222222222222222222222222222222222222"
+	git := func(reg, repo, path, commit string) Candidate {
+		return Candidate{Registry: reg, Name: "x", Repo: repo, Path: path, Commit: commit}
+	}
+	for _, tc := range []struct {
+		name string
+		in   []Candidate
+		want []string // registries kept
+	}{
+		{"one repository, two spellings", []Candidate{git("a", "https://git.example.com/o/r.git", "skills/x", c1), git("b", "https://git.example.com/o/r", "skills/x", c1)}, []string{"a"}},
+		{"github.com ignores case", []Candidate{git("a", "https://github.com/Acme/Skills.git", "x", c1), git("b", "https://github.com/acme/skills", "x", c1)}, []string{"a"}},
+		{"another folder", []Candidate{git("a", "https://git.example.com/o/r", "skills/x", c1), git("b", "https://git.example.com/o/r", "other/x", c1)}, []string{"a", "b"}},
+		{"another commit", []Candidate{git("a", "https://git.example.com/o/r", "x", c1), git("b", "https://git.example.com/o/r", "x", c2)}, []string{"a", "b"}},
+		{"another repository", []Candidate{git("a", "https://git.example.com/o/r", "x", c1), git("b", "https://git.example.com/o/s", "x", c1)}, []string{"a", "b"}},
+		{"one local folder", []Candidate{{Registry: "a", Name: "x", Dir: "/reg/x"}, {Registry: "b", Name: "x", Dir: "/reg/./x/"}}, []string{"a"}},
+		{"a folder and a repository", []Candidate{{Registry: "a", Name: "x", Dir: "/reg/x", Path: "x"}, git("b", "https://git.example.com/o/r", "x", c1)}, []string{"a", "b"}},
+	} {
+		var got []string
+		for _, c := range oneEach(tc.in) {
+			got = append(got, c.Registry)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: kept %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

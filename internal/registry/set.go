@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/remote"
+	"github.com/skillctl/skillctl/internal/source"
 )
 
 // Set is the configured registries in lookup order: project, then user, then the bundled one. It
@@ -220,6 +221,7 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand,
 			break // an earlier registry answered: the ones after it cannot change that
 		}
 	}
+	out = oneEach(out)
 	if len(unread) > 0 {
 		q := name
 		if author != "" {
@@ -296,6 +298,36 @@ func (s *Set) lookupIn(ctx context.Context, rn, name, author string, expand bool
 		}
 	}
 	return got, err
+}
+
+// oneEach drops a candidate that is the same skill as an earlier one: one repository added under two
+// registry names (however each spells it) is one source, not an ambiguity. The first registry in lookup
+// order names it.
+func oneEach(cs []Candidate) []Candidate {
+	var out []Candidate
+next:
+	for _, c := range cs {
+		for _, o := range out {
+			if sameSkill(o, c) {
+				continue next
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// sameSkill reports whether two candidates are one folder: the same bundled skill, the same local folder,
+// or the same folder at the same commit of one repository (source.SameRepo, the one comparison of
+// repositories). At two commits they are two versions, which is still a choice to make.
+func sameSkill(a, b Candidate) bool {
+	switch {
+	case a.Builtin() || b.Builtin():
+		return a.Builtin() && b.Builtin() && a.Path == b.Path
+	case a.Dir != "" || b.Dir != "":
+		return a.Dir != "" && filepath.Clean(a.Dir) == filepath.Clean(b.Dir)
+	}
+	return a.External == b.External && a.Path == b.Path && a.Commit == b.Commit && source.SameRepo(a.Repo, b.Repo)
 }
 
 // pluginError carries pluginAnswer's error through lookup, which returns it as it is.
