@@ -4,8 +4,10 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/skillctl/skillctl/internal/source"
 	"github.com/spf13/cobra/doc"
 )
 
@@ -39,5 +41,46 @@ func TestDocsCurrent(t *testing.T) {
 		if err != nil || string(g) != string(h) {
 			t.Errorf("docs/cli/%s is out of date: run go test ./cmd/skillctl -run TestDocsCurrent -args -update", e.Name())
 		}
+	}
+}
+
+// TestSourceFormsDocs keeps every list of the accepted sources made from the one list, source.Forms:
+// the README's table, the bundled skill's and its reference's. (install --help and the parse errors'
+// hint are made from it in code; docs/cli follows from TestDocsCurrent.) With -update it rewrites the
+// text between the markers.
+func TestSourceFormsDocs(t *testing.T) {
+	const (
+		start = "[//]: # (source forms: made from internal/source Forms by go test ./cmd/skillctl -run TestSourceFormsDocs -args -update)\n"
+		end   = "[//]: # (end of source forms)\n"
+	)
+	root := filepath.Join("..", "..")
+	for file, block := range map[string]string{
+		"README.md": source.FormsMarkdown(),
+		"skills/skillctl/references/sources-and-lockfile.md": source.FormsMarkdown(),
+		"skills/skillctl/SKILL.md":                           "```\n" + source.FormsText("") + "\n```\n\n" + source.ReadingRule + "\n",
+	} {
+		path := filepath.Join(root, filepath.FromSlash(file))
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(data)
+		i, j := strings.Index(text, start), strings.Index(text, end)
+		if i < 0 || j < i {
+			t.Errorf("%s: no source forms markers", file)
+			continue
+		}
+		// Blank lines around the block: a marker is a link definition, which cannot interrupt a paragraph.
+		want := text[:i+len(start)] + "\n" + block + "\n" + text[j:]
+		if want == text {
+			continue
+		}
+		if *update {
+			if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Errorf("%s: the source forms differ from source.Forms: run go test ./cmd/skillctl -run TestSourceFormsDocs -args -update", file)
 	}
 }

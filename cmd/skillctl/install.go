@@ -9,6 +9,7 @@ import (
 	"github.com/skillctl/skillctl/internal/install"
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -61,12 +62,9 @@ and writes them into the target folder all at once, recording each in skills.loc
 commit and content hash.
 
 A SOURCE is one of:
-  https://github.com/OWNER/REPO/tree/REF/PATH   a folder in a repository (any host)
-  https://github.com/OWNER/REPO/blob/REF/PATH/SKILL.md
-  OWNER/REPO[/PATH][@REF]                       shorthand for github.com
-  https://HOST/PATH/REPO.git[//PATH][#REF]      any git URL over http(s)
-  ./PATH or /PATH                               a folder on this machine
-  NAME[@REGISTRY]                               a skill by name from the registries
+` + source.FormsText("  ") + `
+
+` + source.ReadingRule + `
 
 Only the folders needed are fetched, never the whole repository. A skill is refused
 when its SKILL.md is invalid (unless --force), when it holds a symlink that leaves

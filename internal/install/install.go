@@ -35,7 +35,7 @@ type Installed struct {
 	Dir          string               `json:"dir"`
 	Source       string               `json:"source"`
 	Repo         string               `json:"repo"`
-	Registry     string               `json:"registry,omitempty"` // "builtin" or "local" when there is no repository
+	Registry     string               `json:"registry,omitempty"` // "builtin" or "local" when there is no repository; else the registry that found it
 	Ref          string               `json:"ref,omitempty"`
 	Commit       string               `json:"commit"`
 	Path         string               `json:"path"`

@@ -73,9 +73,9 @@ func list(t Target, lock *lockfile.Lock, placed bool) []Listed {
 	for _, e := range lock.In(t.Rel) {
 		st, _ := stateOf(t, e)
 		row := Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)}
-		if e.Repo != "" || e.Registry == "local" {
+		if e.From() != lockfile.FromBundled {
 			reads, err := e.Reads(filepath.Dir(t.Lock))
-			if e.Repo != "" && e.Path != "" {
+			if e.From() == lockfile.FromRepo && e.Path != "" {
 				reads += "//" + e.Path
 			}
 			row.Reads = reads

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
@@ -25,6 +24,8 @@ func lockEntry(t Target, n *resolver.Resolved) lockfile.Entry {
 	switch o.Kind {
 	case resolver.Git:
 		e.Repo, e.Ref, e.Commit, e.Path, e.Tree = o.Repo, o.Ref, o.Commit, o.Path, n.Folder.Tree
+		// The registry whose lookup found it, so the source text is read as it was (see sourceMismatch).
+		e.Registry = n.Registry
 	case resolver.Builtin:
 		e.Registry, e.Path = registry.BuiltinName, o.Path
 	case resolver.Local:
@@ -39,10 +40,13 @@ func lockEntry(t Target, n *resolver.Resolved) lockfile.Entry {
 // sameOrigin reports whether two lock entries come from the same place (any commit of it): one folder of
 // one repository however its address is spelled (source.SameRepo), one local folder or one bundled skill.
 func sameOrigin(a, b *lockfile.Entry) bool {
-	if a.Repo != "" || b.Repo != "" {
-		return source.SameRepo(a.Repo, b.Repo) && a.Path == b.Path
+	if a.From() != b.From() {
+		return false
 	}
-	return a.Registry == b.Registry && a.Path == b.Path
+	if a.From() == lockfile.FromRepo {
+		return source.SameRepo(a.Repo, b.Repo) && a.Path == b.Path // found through a registry or not
+	}
+	return a.Path == b.Path
 }
 
 // decide compares what is about to be installed with what the target and lock hold, and refuses to
@@ -84,32 +88,33 @@ func decide(t Target, name string, next lockfile.Entry, prev *lockfile.Entry, fo
 }
 
 func describeEntry(e *lockfile.Entry) string {
-	switch {
-	case e.Repo != "":
+	switch e.From() {
+	case lockfile.FromRepo:
 		return fmt.Sprintf("%s (%s)", e.Repo, e.Path)
-	case e.Registry == "local":
+	case lockfile.FromFolder:
 		return e.Path
-	default:
-		return e.Registry
 	}
+	return e.Registry
 }
 
-// entryOrigin turns a lock entry back into the place its files come from. A cloned lock may name any
-// folder or repository of this machine: lockfile's Reads refuses those outside the project.
+// entryOrigin is the one way from a lock entry back to the place its files come from (lockEntry is the
+// way there): field by field, never through source text, so the full ref (refs/tags/v1, not v1) and
+// the folder survive. Restore and verify Load it; update Follows its ref (resolver.Follow). A cloned
+// lock may name any folder or repository of this machine: lockfile's Reads refuses those outside the
+// project, so neither restore nor update copies them in.
 func entryOrigin(t Target, e lockfile.Entry) (resolver.Origin, error) {
 	reads, err := e.Reads(filepath.Dir(t.Lock))
 	if err != nil {
 		return resolver.Origin{}, err
 	}
-	switch {
-	case e.Repo != "":
+	switch e.From() {
+	case lockfile.FromRepo:
 		// A lock written before repositories had one spelling reads back in it.
 		return resolver.Origin{Kind: resolver.Git, Repo: source.Canonical(e.Repo), Ref: e.Ref, Commit: e.Commit, Path: e.Path}, nil
-	case e.Registry == "local":
+	case lockfile.FromFolder:
 		return resolver.Origin{Kind: resolver.Local, Dir: reads}, nil
-	default:
-		return resolver.Origin{Kind: resolver.Builtin, Path: e.Path}, nil
 	}
+	return resolver.Origin{Kind: resolver.Builtin, Path: e.Path}, nil
 }
 
 // stateOf compares one lock entry with the disk; the folder read is returned for callers that diff it.
@@ -141,60 +146,53 @@ func untracked(t Target, lock *lockfile.Lock) []string {
 	return out
 }
 
-// sourceMismatch reports a lock entry whose source text names another repository than the one it is
+// sourceMismatch reports a lock entry whose source text names another place than the one its files are
 // fetched from. The source is what people read in a diff; the repository is what is installed, so a
-// hand-edited lock must not be able to show one and install the other.
+// hand-edited lock must not be able to show one and install the other. The text is read by the one
+// grammar (source.Readings), the way it was read at install: a registry's AUTHOR/NAME when the entry
+// names the registry that found it, else the repository the text names.
 func sourceMismatch(e lockfile.Entry) string {
-	if e.Repo == "" {
+	if e.From() != lockfile.FromRepo {
 		return ""
 	}
 	s, err := source.Parse(e.Source)
-	if err != nil || s.Kind != source.Git || source.SameRepo(s.Repo, e.Repo) {
+	if err != nil {
 		return ""
 	}
-	return fmt.Sprintf("the lock says source %s but installs from %s", e.Source, e.Repo)
-}
-
-// updateSpec is the source an update re-resolves for a requested skill: the place the lock pins (the
-// same repository and folder, following the same ref; the same local folder; the same bundled skill),
-// not the text the user once typed. That text may be a bare name that resolved through a registry or as
-// a related skill, or a path relative to another working folder; re-reading it could silently move the
-// skill to another source.
-//
-// A cloned lock may name a folder or repository anywhere on this machine: lockfile's Reads refuses those
-// outside the project, so an update never copies them in.
-func updateSpec(t Target, e lockfile.Entry) (string, error) {
-	reads, err := e.Reads(filepath.Dir(t.Lock))
-	if err != nil {
-		return "", err
+	rs := s.Readings(func(name string) bool { return name == e.Registry })
+	read := rs[len(rs)-1]
+	if e.Registry != "" {
+		read = rs[0]
 	}
-	switch {
-	case e.Repo != "":
-		ref := e.Ref
-		for _, p := range []string{"refs/heads/", "refs/tags/"} {
-			ref = strings.TrimPrefix(ref, p)
+	switch read.Kind {
+	case source.Name:
+		// A name (a dependency's, NAME, AUTHOR/NAME) names no repository; its registry, if written, must
+		// be the one the entry records.
+		if read.Registry != "" && e.Registry != "" && read.Registry != e.Registry {
+			return fmt.Sprintf("the lock says source %s but records registry %s", e.Source, e.Registry)
 		}
-		if ref == "" {
-			ref = e.Commit
+		return ""
+	case source.Git:
+		if source.SameRepo(read.Repo, e.Repo) {
+			return ""
 		}
-		spec := e.Repo
-		if e.Path != "" {
-			spec += "//" + e.Path
+		p := fmt.Sprintf("the lock says source %s but installs from %s", e.Source, e.Repo)
+		if len(rs) > 1 {
+			p += " (if a registry's AUTHOR/NAME installed it, install it again to record that registry)"
 		}
-		return spec + "#" + ref, nil
-	case e.Registry == "local":
-		return reads, nil
-	case e.Registry != "":
-		return e.Path + "@" + e.Registry, nil
+		return p
 	}
-	return e.Source, nil
+	return fmt.Sprintf("the lock says source %s, a folder, but installs from %s", e.Source, e.Repo)
 }
 
 func joinTarget(t Target, name string) string { return t.Dir + "/" + name }
 
-// updateSources checks the names asked for and returns the sources update re-resolves: every requested
-// skill's, or those of the names given.
-func updateSources(t Target, lock *lockfile.Lock, names []string) ([]string, error) {
+// updateSources checks the names asked for and returns the origins update follows: every requested
+// skill's, or those of the names given. It is the place the lock pins (the same repository and folder,
+// following the same full ref; the same local folder; the same bundled skill), not the text the user
+// once typed: that may be a bare name that resolved through a registry or as a related skill, or a path
+// relative to another working folder, and reading it again could silently move the skill elsewhere.
+func updateSources(t Target, lock *lockfile.Lock, names []string) ([]resolver.Origin, error) {
 	want := map[string]bool{}
 	for _, n := range names {
 		e := lock.Find(t.Rel, n)
@@ -206,15 +204,15 @@ func updateSources(t Target, lock *lockfile.Lock, names []string) ([]string, err
 		}
 		want[n] = true
 	}
-	var raw []string
+	var out []resolver.Origin
 	for _, e := range lock.In(t.Rel) {
 		if e.Requested && (len(want) == 0 || want[e.Name]) {
-			spec, err := updateSpec(t, e)
+			o, err := entryOrigin(t, e)
 			if err != nil {
 				return nil, err
 			}
-			raw = append(raw, spec)
+			out = append(out, o)
 		}
 	}
-	return raw, nil
+	return out, nil
 }

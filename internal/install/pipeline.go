@@ -32,7 +32,20 @@ type resolution struct {
 
 // resolveSources resolves raws and orders them; a cycle or a missing skill fails here, with its chain.
 func resolveSources(ctx context.Context, r *resolver.Resolver, raws []string, withRelated bool) (*resolution, error) {
-	res, err := r.Resolve(ctx, raws, withRelated)
+	return ordered(r.Resolve(ctx, raws, withRelated))
+}
+
+// followOrigins is resolveSources for update: the lock's origins, each following its recorded ref.
+func followOrigins(ctx context.Context, r *resolver.Resolver, origins []resolver.Origin) (*resolution, error) {
+	locs, err := r.Follow(ctx, origins)
+	if err != nil {
+		return nil, err
+	}
+	return ordered(r.Expand(ctx, locs, false))
+}
+
+// ordered puts what was resolved in install order.
+func ordered(res *resolver.Resolution, err error) (*resolution, error) {
 	if err != nil {
 		return nil, err
 	}

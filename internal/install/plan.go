@@ -250,8 +250,12 @@ func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptio
 				return nil, clierr.WithHint(fmt.Errorf("%s: would now come from %s, not from %s as installed", name, describeEntry(&next), describeEntry(prev)),
 					"skillctl remove "+name+"  # then install the one you want", "or accept the new source with --force")
 			}
+			// How it was asked for stays: the source text and, for a repository, the registry that named it.
 			next.Requested = prev.Requested
 			next.Source = prev.Source
+			if next.From() == lockfile.FromRepo && prev.From() == lockfile.FromRepo && next.Registry == "" {
+				next.Registry = prev.Registry
+			}
 			if prev.Hash == next.Hash {
 				u.Action = "unchanged"
 				switch st, _ := stateOf(t, *prev); st {

@@ -97,19 +97,19 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 func updateIn(ctx context.Context, r *resolver.Resolver, t Target, opts UpdateOptions) (plan []Updated, recorded, total int, err error) {
 	// The sources come from the lock, read without the file lock: resolving is network work, and the plan
 	// step reads the lock again under the file lock.
-	var raw []string
+	var origins []resolver.Origin
 	if err := readTarget(ctx, t, true, func(lock *lockfile.Lock) (err error) {
 		recorded, total = len(lock.In(t.Rel)), len(lock.Skills)
-		raw, err = updateSources(t, lock, opts.Names)
+		origins, err = updateSources(t, lock, opts.Names)
 		return err
 	}); err != nil {
 		return nil, 0, 0, err
 	}
-	if len(raw) == 0 {
+	if len(origins) == 0 {
 		return nil, recorded, total, nil
 	}
 	opts.IO.StartProgress("checking for updates")
-	res, err := resolveSources(ctx, r, raw, false)
+	res, err := followOrigins(ctx, r, origins)
 	opts.IO.StopProgress()
 	if err != nil {
 		return nil, 0, 0, err

@@ -47,7 +47,7 @@ type Entry struct {
 	Name         string      `json:"name"`
 	Dir          string      `json:"dir"`
 	Source       string      `json:"source"`
-	Registry     string      `json:"registry,omitempty"`
+	Registry     string      `json:"registry,omitempty"` // see From; with Repo, the registry whose lookup of Source found it
 	Repo         string      `json:"repo,omitempty"`
 	Ref          string      `json:"ref,omitempty"`
 	Commit       string      `json:"commit,omitempty"`
@@ -57,6 +57,25 @@ type Entry struct {
 	Dependencies []string    `json:"dependencies,omitempty"`
 	Requested    bool        `json:"requested"`
 	Placements   []Placement `json:"placements,omitempty"`
+}
+
+// Where an entry's files come from, by the fields it records (Entry.From): the one reading of an entry's
+// kind, so a registry that happens to be called "local" cannot turn a repository into a folder.
+const (
+	FromRepo    = "repo"    // Repo at Commit, folder Path; Registry, if set, names the registry that found it
+	FromFolder  = "folder"  // no Repo, Registry "local": Path is a folder of this machine
+	FromBundled = "bundled" // no Repo, Registry "builtin": Path is the bundled skill's name
+)
+
+// From says where the entry's files come from: FromRepo, FromFolder or FromBundled.
+func (s *Entry) From() string {
+	switch {
+	case s.Repo != "":
+		return FromRepo
+	case s.Registry == "local":
+		return FromFolder
+	}
+	return FromBundled
 }
 
 // Placement is another folder where an installed skill appears, for an agent that does not read Dir: a
@@ -216,9 +235,9 @@ func (s *Entry) check() error {
 		return fmt.Errorf("invalid commit %q: want 40 hex digits", s.Commit)
 	case s.Tree != "" && !hexCommit.MatchString(s.Tree):
 		return fmt.Errorf("invalid tree %q: want 40 hex digits", s.Tree)
-	case s.Registry == "local" && !validDir(s.Path):
+	case s.From() == FromFolder && !validDir(s.Path):
 		return fmt.Errorf("invalid local path %q", s.Path)
-	case s.Registry != "local" && s.Path != "" && !snapshot.ValidPath(s.Path):
+	case s.From() != FromFolder && s.Path != "" && !snapshot.ValidPath(s.Path):
 		return fmt.Errorf("invalid path %q", s.Path)
 	case s.Registry != "" && s.Registry != "local" && !nameRE.MatchString(s.Registry):
 		return fmt.Errorf("invalid registry %q", s.Registry)
@@ -304,7 +323,7 @@ func lineOf(data []byte, off int64, err error) int {
 // folder into the project, so the folder must lie inside root and be reached through real folders only;
 // anything else is refused with a hint to install the skill again from the folder, named by the user.
 func (s *Entry) LocalDir(root string) (string, error) {
-	if s.Registry != "local" {
+	if s.From() != FromFolder {
 		return "", fmt.Errorf("%s: not a local skill", s.Name)
 	}
 	p := filepath.FromSlash(s.Path)
@@ -333,7 +352,7 @@ func (s *Entry) LocalDir(root string) (string, error) {
 // any other repository as it is recorded. list shows this, so what is shown is what will be read.
 func (s *Entry) Reads(root string) (string, error) {
 	switch {
-	case s.Registry == "local":
+	case s.From() == FromFolder:
 		return s.LocalDir(root)
 	case strings.HasPrefix(strings.ToLower(s.Repo), "file:"):
 		u, err := url.Parse(s.Repo)

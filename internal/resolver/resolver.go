@@ -16,6 +16,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -98,28 +99,27 @@ func (r *Resolver) Locate(ctx context.Context, raw string) (*Located, error) {
 // batch per repository and commit.
 func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, error) {
 	out := make([]*Located, len(raws))
-	type want struct {
-		at int
-		o  Origin
-	}
-	batches := map[string][]want{}
-	var keys []string
+	var pinned []pinnedAt
+sources:
 	for i, raw := range raws {
 		s, err := source.Parse(raw)
 		if err != nil {
 			return nil, clierr.Usage(err)
 		}
-		if s.Kind == source.Git && s.Shorthand && s.Author != "" {
-			// OWNER/REPO and AUTHOR/NAME look alike: a configured registry's AUTHOR/NAME wins.
-			l, err := r.authorName(ctx, s, raw)
+		// Text that reads two ways (AUTHOR/NAME or OWNER/REPO): source.Readings says which reading wins.
+		// The ones before the last are tried, and passed over when no registry has the skill.
+		rs := s.Readings(r.isRegistry)
+		for _, rd := range rs[:len(rs)-1] {
+			l, err := r.authorName(ctx, rd, rs[len(rs)-1].Repo, raw)
 			if err != nil {
 				return nil, err
 			}
 			if l != nil {
 				out[i] = l
-				continue
+				continue sources
 			}
 		}
+		s = rs[len(rs)-1]
 		switch s.Kind {
 		case source.Git:
 			o, err := r.pin(ctx, &s)
@@ -130,11 +130,7 @@ func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, er
 			if err != nil {
 				return nil, err
 			}
-			k := o.Repo + "@" + o.Commit
-			if _, ok := batches[k]; !ok {
-				keys = append(keys, k)
-			}
-			batches[k] = append(batches[k], want{i, o})
+			pinned = append(pinned, pinnedAt{i, o, raw})
 		case source.Local:
 			dir := ExpandHome(s.Dir)
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
@@ -161,6 +157,30 @@ func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, er
 			out[i] = l
 		}
 	}
+	if err := r.fetchPinned(ctx, pinned, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pinnedAt is a git origin pinned to a commit, waiting to be fetched into out[at].
+type pinnedAt struct {
+	at     int
+	o      Origin
+	source string
+}
+
+// fetchPinned fetches pinned origins in one batch per repository and commit.
+func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Located) error {
+	batches := map[string][]pinnedAt{}
+	var keys []string
+	for _, p := range pinned {
+		k := p.o.Repo + "@" + p.o.Commit
+		if _, ok := batches[k]; !ok {
+			keys = append(keys, k)
+		}
+		batches[k] = append(batches[k], p)
+	}
 	for _, k := range keys {
 		b := batches[k]
 		paths := make([]string, len(b))
@@ -170,21 +190,68 @@ func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, er
 		repo, commit := b[0].o.Repo, b[0].o.Commit
 		got, missing, err := r.world.Git.Fetch(ctx, repo, commit, paths)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if len(missing) > 0 {
-			return nil, clierr.WithHint(fmt.Errorf("%s: no folder %s at commit %s", repo, strings.Join(missing, ", "), Short(commit)),
+			return clierr.WithHint(fmt.Errorf("%s: no folder %s at commit %s", repo, strings.Join(missing, ", "), Short(commit)),
 				"check the path in the URL; the ref was resolved to that commit")
 		}
 		for _, w := range b {
 			label := path.Base(w.o.Path)
 			if w.o.Path == "" {
-				label = strings.TrimSuffix(path.Base(w.o.Repo), ".git")
+				label = path.Base(w.o.Repo)
 			}
-			out[w.at] = &Located{Origin: w.o, Folder: got[w.o.Path], Source: raws[w.at], Label: label}
+			out[w.at] = &Located{Origin: w.o, Folder: got[w.o.Path], Source: w.source, Label: label}
 		}
 	}
+	return nil
+}
+
+// Follow locates, for update, the folders lock entries' origins name now: a git origin at the commit its
+// full ref names now (that ref alone, source.AtRef, so a tag stays a tag even beside a branch of the same
+// short name), or at its commit when it records a commit and no ref; a local folder or a bundled skill
+// as it is. An origin never goes through text, so nothing is read a second way.
+func (r *Resolver) Follow(ctx context.Context, origins []Origin) ([]*Located, error) {
+	out := make([]*Located, len(origins))
+	var pinned []pinnedAt
+	for i, o := range origins {
+		switch o.Kind {
+		case Git:
+			if o.Ref != "" {
+				s := source.AtRef(o.Repo, o.Ref, o.Path)
+				p, err := r.pin(ctx, &s)
+				if err != nil {
+					return nil, err
+				}
+				o.Repo, o.Ref, o.Commit = p.Repo, p.Ref, p.Commit
+			}
+			pinned = append(pinned, pinnedAt{i, o, o.String()})
+		default:
+			f, err := r.Load(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			label := o.Path
+			if o.Kind == Local {
+				label = filepath.Base(o.Dir)
+			}
+			out[i] = &Located{Origin: o, Folder: f, Source: o.String(), Label: label}
+		}
+	}
+	if err := r.fetchPinned(ctx, pinned, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// isRegistry tells a configured registry's name, for source.Readings. Configuration that cannot be read
+// names none: the text then reads as a GitHub repository, as it did before registries existed.
+func (r *Resolver) isRegistry(name string) bool {
+	regs, err := r.registries()
+	if err != nil {
+		return false
+	}
+	return slices.Contains(regs.Names(), name)
 }
 
 // ExpandHome turns a leading ~ into the home folder and makes the path absolute: '~/x' quoted past the
@@ -286,10 +353,11 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 	return nil, registry.Ambiguous(name, configured)
 }
 
-// authorName tries a two-part shorthand as AUTHOR/NAME in the configured registries (not the bundled
-// one). A failure to find one means "not a registry skill": the caller goes on with OWNER/REPO on
-// github.com. A registry that could not be read is an error, not that: the name might be its skill.
-func (r *Resolver) authorName(ctx context.Context, s source.Source, raw string) (*Located, error) {
+// authorName tries the registry reading of a two-part shorthand, AUTHOR/NAME, in the configured
+// registries (not the bundled one). A failure to find one means "not a registry skill": the caller goes
+// on with the next reading, OWNER/REPO on github.com (gitRepo). A registry that could not be read is an
+// error, not that: the name might be its skill.
+func (r *Resolver) authorName(ctx context.Context, s source.Source, gitRepo, raw string) (*Located, error) {
 	regs, err := r.registries()
 	if err != nil {
 		return nil, nil
@@ -298,7 +366,7 @@ func (r *Resolver) authorName(ctx context.Context, s source.Source, raw string) 
 	var ue *registry.UnreachableError
 	switch {
 	case errors.As(err, &ue):
-		return nil, clierr.WithHint(ue, append(clierr.Hints(err), "or, for the GitHub repository of that name: skillctl install "+s.Repo)...)
+		return nil, clierr.WithHint(ue, append(clierr.Hints(err), "or, for the GitHub repository of that name: skillctl install "+gitRepo)...)
 	case err != nil:
 		return nil, nil
 	}

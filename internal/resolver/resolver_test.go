@@ -34,9 +34,10 @@ type caseLine struct {
 
 type caseCheck struct {
 	caseLine
-	load  bool           // Load an origin rather than Resolve sources
-	hints []string       // hint: lines after an error
-	asks  map[string]int // asks: lines after any check
+	load   bool           // Load an origin rather than Resolve sources
+	follow bool           // Follow origins (what update does) rather than Resolve sources
+	hints  []string       // hint: lines after an error
+	asks   map[string]int // asks: lines after any check
 }
 
 func readCases(text string) ([]*resolverCase, error) {
@@ -77,6 +78,12 @@ func readCases(text string) ([]*resolverCase, error) {
 			c.decls = append(c.decls, l)
 		case "resolve", "error":
 			c.checks = append(c.checks, &caseCheck{caseLine: l})
+		case "follow":
+			ch := &caseCheck{caseLine: l, follow: true}
+			if want, ok := strings.CutPrefix(l.rest, "error: "); ok {
+				ch.kind, ch.rest = "error", want
+			}
+			c.checks = append(c.checks, ch)
 		case "load":
 			ch := &caseCheck{caseLine: l, load: true}
 			if want, ok := strings.CutPrefix(l.rest, "error: "); ok {
@@ -384,8 +391,9 @@ func TestCases(t *testing.T) {
 	}
 }
 
-// run runs one check: resolve (Resolve, then Order over the roots: what install does), or load (Load
-// and Read of an origin: what a restore from the lock does).
+// run runs one check: resolve (Resolve, then Order over the roots: what install does), follow (Follow
+// and Expand of origins, then Order: what update does), or load (Load and Read of an origin: what a
+// restore from the lock does).
 func (c *resolverCase) run(r *Resolver, w *fakeWorld, ch *caseCheck) (string, error) {
 	ctx := context.Background()
 	if ch.load {
@@ -403,13 +411,32 @@ func (c *resolverCase) run(r *Resolver, w *fakeWorld, ch *caseCheck) (string, er
 		}
 		return sk.Name, nil
 	}
-	var raws []string
-	for _, s := range strings.Fields(ch.args) {
-		raws = append(raws, w.expand(s))
-	}
-	res, err := r.Resolve(ctx, raws, false)
-	if err != nil {
-		return "", err
+	var res *Resolution
+	if ch.follow {
+		var origins []Origin
+		for _, s := range strings.Fields(ch.args) {
+			o, err := c.origin(w, s)
+			if err != nil {
+				return "", err
+			}
+			origins = append(origins, o)
+		}
+		locs, err := r.Follow(ctx, origins)
+		if err != nil {
+			return "", err
+		}
+		if res, err = r.Expand(ctx, locs, false); err != nil {
+			return "", err
+		}
+	} else {
+		var raws []string
+		for _, s := range strings.Fields(ch.args) {
+			raws = append(raws, w.expand(s))
+		}
+		var err error
+		if res, err = r.Resolve(ctx, raws, false); err != nil {
+			return "", err
+		}
 	}
 	order, err := res.Graph.Order(res.Roots...)
 	if err != nil {

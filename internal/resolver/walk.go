@@ -110,6 +110,11 @@ func (r *Resolver) Resolve(ctx context.Context, raws []string, withRelated bool)
 	if err != nil {
 		return nil, err
 	}
+	return r.Expand(ctx, locs, withRelated)
+}
+
+// Expand walks everything located roots depend on: Resolve after LocateAll, update after Follow.
+func (r *Resolver) Expand(ctx context.Context, locs []*Located, withRelated bool) (*Resolution, error) {
 	a := &adapter{r: r, ctx: ctx, skills: map[string]*Resolved{}, cands: map[string]registry.Candidate{}}
 	var roots []depgraph.Node
 	for _, l := range locs {

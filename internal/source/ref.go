@@ -43,8 +43,8 @@ func (s *Source) ResolveRef(refs map[string]string) (ref, commit string, err err
 	if s.Ref == "" {
 		return s.found(refs, "HEAD")
 	}
-	for _, full := range []string{"refs/heads/" + s.Ref, "refs/tags/" + s.Ref, s.Ref} {
-		if _, ok := refs[full]; ok && (full == "HEAD" || strings.HasPrefix(full, "refs/")) {
+	for _, full := range s.candidates() {
+		if _, ok := refs[full]; ok {
 			return s.found(refs, full)
 		}
 	}
@@ -54,22 +54,43 @@ func (s *Source) ResolveRef(refs map[string]string) (ref, commit string, err err
 	return "", "", s.noRef(refs, s.Ref)
 }
 
+// candidates are the full ref names Ref may stand for, in the order they win: a name written in full
+// (HEAD, refs/...) is itself first, as git reads it; then a branch, then a tag. A source made by AtRef
+// names one ref and nothing else.
+func (s *Source) candidates() []string {
+	full := s.Ref == "HEAD" || strings.HasPrefix(s.Ref, "refs/")
+	if s.exact {
+		return []string{s.Ref}
+	}
+	out := []string{"refs/heads/" + s.Ref, "refs/tags/" + s.Ref}
+	if full {
+		out = append([]string{s.Ref}, out...)
+	}
+	return out
+}
+
+// AtRef is the source of a folder that a lock entry (or any origin) pins to the full ref name fullRef
+// (refs/tags/v1, refs/heads/main, HEAD): ResolveRef finds that ref alone, so a tag never turns into a
+// branch of the same short name. It is built from the fields, never from text.
+func AtRef(repo, fullRef, path string) Source {
+	return Source{Kind: Git, Repo: Canonical(repo), Ref: fullRef, Path: path, exact: true, Raw: repo}
+}
+
 // RefPrefixes lists the ref-name prefixes under which ResolveRef looks, so a server speaking git protocol
 // v2 can be asked for those refs alone (ls-refs ref-prefix) instead of all of them. For a tree URL, the
 // first segment after tree/ starts every candidate (a branch or tag may hold slashes).
 func (s *Source) RefPrefixes() []string {
-	ref := s.Ref
 	if s.TreeRest != nil {
-		ref = s.TreeRest[0]
+		out := []string{"refs/heads/" + s.TreeRest[0], "refs/tags/" + s.TreeRest[0]}
+		if first := s.TreeRest[0]; first == "HEAD" || strings.HasPrefix(first, "refs/") {
+			out = append(out, first)
+		}
+		return out
 	}
-	if ref == "" {
+	if s.Ref == "" {
 		return []string{"HEAD"}
 	}
-	out := []string{"refs/heads/" + ref, "refs/tags/" + ref}
-	if ref == "HEAD" || strings.HasPrefix(ref, "refs/") {
-		out = append(out, ref)
-	}
-	return out
+	return s.candidates()
 }
 
 func (s *Source) resolveTree(refs map[string]string) (string, string, error) {

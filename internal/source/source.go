@@ -41,15 +41,6 @@ func (k Kind) String() string {
 // MaxLen bounds a source's length; nothing legitimate comes close, and a bound keeps hostile input cheap.
 const MaxLen = 2048
 
-// AcceptedForms is the hint every parse error carries.
-const AcceptedForms = `accepted sources:
-  https://github.com/OWNER/REPO/tree/REF/PATH   a folder of a repository, on any host (also .../blob/REF/PATH/SKILL.md)
-  OWNER/REPO[/PATH][@REF]                       a repository on github.com
-  https://HOST/OWNER/REPO.git[//PATH][#REF]     a git URL (also file:///ABS/REPO.git, ssh://USER@HOST/REPO.git)
-  USER@HOST:OWNER/REPO.git[//PATH][#REF]        a repository over SSH
-  ./DIR, ../DIR, /DIR, ~/DIR                    a folder on this machine
-  NAME, NAME@REGISTRY, AUTHOR/NAME              a skill from a registry`
-
 // Source is a parsed source. Raw is exactly what the user typed and goes into the lock verbatim, so Parse
 // refuses any input carrying credentials. For Git, Path is "" or a path snapshot.ValidPath accepts.
 type Source struct {
@@ -70,12 +61,14 @@ type Source struct {
 	TreeRest  []string
 	Shorthand bool   // came from OWNER/REPO[/PATH][@REF]
 	treeSep   string // "/tree/" or GitLab's "/-/tree/", for String
+	exact     bool   // Ref is a full ref name that stands for itself alone (AtRef)
 
 	// Local.
 	Dir string // as typed, cleaned; a leading "~/" is left for the caller to expand
 
-	// Name. A two-segment shorthand without a ref also fills Author and Name, because a/b may be a
-	// registry's AUTHOR/NAME as well as a GitHub OWNER/REPO; its Kind stays Git.
+	// Name. A two-segment shorthand also fills Author and Name (and Registry from @X, when X could be a
+	// registry's name), because a/b[@x] may be a registry's AUTHOR/NAME[@REGISTRY] as well as a GitHub
+	// OWNER/REPO[@REF]; its Kind stays Git, and Readings says which reading wins.
 	Name, Registry, Author string
 }
 
@@ -279,8 +272,9 @@ func parseShorthand(s string) (Source, error) {
 		}
 		src.Path = p
 	}
-	if len(segs) == 2 && !hasRef {
-		src.Author, src.Name = owner, repo
+	if len(segs) == 2 && (!hasRef || nameOK(ref)) {
+		// Also a registry's AUTHOR/NAME[@REGISTRY]: Readings says which reading wins.
+		src.Author, src.Name, src.Registry = owner, repo, ref
 	}
 	return src, nil
 }

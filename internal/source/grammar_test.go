@@ -1,0 +1,137 @@
+package source
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestReadings(t *testing.T) {
+	registries := func(n string) bool { return n == "team" || n == "builtin" }
+	tests := []struct {
+		in   string
+		want []string // each reading: KIND then what it names
+	}{
+		{"alice/pdf-tools", []string{"name alice/pdf-tools", "git https://github.com/alice/pdf-tools"}},
+		{"Alice/PDF-Tools", []string{"name Alice/PDF-Tools", "git https://github.com/alice/pdf-tools"}},
+		{"alice/pdf-tools@team", []string{"name alice/pdf-tools@team"}},
+		{"alice/pdf-tools@builtin", []string{"name alice/pdf-tools@builtin"}},
+		{"alice/pdf-tools@v1", []string{"git https://github.com/alice/pdf-tools@v1"}},
+		{"alice/pdf-tools@feature/x", []string{"git https://github.com/alice/pdf-tools@feature/x"}},
+		{"alice/pdf-tools/sub", []string{"git https://github.com/alice/pdf-tools//sub"}},
+		{"alice/pdf-tools/sub@team", []string{"git https://github.com/alice/pdf-tools//sub@team"}},
+		{"pdf-tools", []string{"name pdf-tools"}},
+		{"pdf-tools@team", []string{"name pdf-tools@team"}},
+		{"https://github.com/alice/pdf-tools", []string{"git https://github.com/alice/pdf-tools"}},
+		{"./alice/pdf-tools", []string{"local alice/pdf-tools"}},
+	}
+	for _, tt := range tests {
+		s, err := Parse(tt.in)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.in, err)
+		}
+		var got []string
+		for _, r := range s.Readings(registries) {
+			got = append(got, describe(r))
+		}
+		if strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
+			t.Errorf("Readings(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// With no registry configured, AUTHOR/NAME@X is OWNER/REPO@REF.
+	s, _ := Parse("alice/pdf-tools@team")
+	if rs := s.Readings(nil); len(rs) != 1 || rs[0].Kind != Git || rs[0].Ref != "team" {
+		t.Errorf("Readings(nil) = %+v", rs)
+	}
+}
+
+func describe(s Source) string {
+	switch s.Kind {
+	case Git:
+		out := "git " + s.Repo
+		if s.Path != "" {
+			out += "//" + s.Path
+		}
+		if s.Ref != "" {
+			out += "@" + s.Ref
+		}
+		return out
+	case Name:
+		out := "name " + s.Name
+		if s.Author != "" {
+			out = "name " + s.Author + "/" + s.Name
+		}
+		if s.Registry != "" {
+			out += "@" + s.Registry
+		}
+		return out
+	}
+	return "local " + s.Dir
+}
+
+// TestForms: every form's example parses, and reads as the form says when no registry is configured.
+func TestForms(t *testing.T) {
+	for _, f := range Forms {
+		s, err := Parse(f.Example)
+		if err != nil {
+			t.Errorf("%s: example %q: %v", f.Syntax, f.Example, err)
+			continue
+		}
+		rs := s.Readings(nil)
+		if got := rs[len(rs)-1].Kind; got != f.Reads {
+			t.Errorf("%s: example %q reads as %v, want %v", f.Syntax, f.Example, got, f.Reads)
+		}
+		if !strings.Contains(AcceptedForms, f.Syntax) || !strings.Contains(FormsMarkdown(), "`"+f.Example+"`") {
+			t.Errorf("%s: missing from the generated lists", f.Syntax)
+		}
+	}
+	for _, in := range []string{"alice/pdf-tools", "alice/pdf-tools@team"} {
+		s, _ := Parse(in)
+		if rs := s.Readings(func(string) bool { return true }); rs[0].Kind != Name {
+			t.Errorf("%q: a configured registry's reading does not come first: %+v", in, rs)
+		}
+	}
+}
+
+// TestAtRef: a lock entry's full ref names that ref alone: a tag stays a tag when a branch of the same
+// short name appears, and a tag that is gone is an error, not the branch.
+func TestAtRef(t *testing.T) {
+	const (
+		tag    = "1111111111111111111111111111111111111111"
+		branch = "2222222222222222222222222222222222222222"
+	)
+	both := map[string]string{"refs/tags/v1": tag, "refs/heads/v1": branch, "HEAD": branch}
+	for _, tt := range []struct {
+		ref  string
+		refs map[string]string
+		want string // the commit, or the error
+	}{
+		{"refs/tags/v1", both, tag},
+		{"refs/heads/v1", both, branch},
+		{"HEAD", both, branch},
+		{"refs/tags/v1", map[string]string{"refs/heads/v1": branch, "refs/heads/refs/tags/v1": branch}, `no branch, tag or commit "refs/tags/v1"`},
+	} {
+		s := AtRef("https://github.com/o/r.git", tt.ref, "skills/x")
+		if got := s.RefPrefixes(); len(got) != 1 || got[0] != tt.ref {
+			t.Errorf("%s: RefPrefixes = %q", tt.ref, got)
+		}
+		full, c, err := s.ResolveRef(tt.refs)
+		switch {
+		case err != nil && !strings.Contains(err.Error(), tt.want):
+			t.Errorf("%s: %v, want %s", tt.ref, err, tt.want)
+		case err == nil && (c != tt.want || full != tt.ref):
+			t.Errorf("%s: got %s %s, want %s", tt.ref, full, c, tt.want)
+		}
+		if s.Repo != "https://github.com/o/r" || s.Path != "skills/x" {
+			t.Errorf("%s: Repo %q Path %q", tt.ref, s.Repo, s.Path)
+		}
+	}
+	// Typed text reads a short name as a branch first, but a full name as itself first, as git does.
+	s, _ := Parse("o/r@refs/tags/v1")
+	if full, c, err := s.ResolveRef(map[string]string{"refs/tags/v1": tag, "refs/heads/refs/tags/v1": branch}); err != nil || c != tag || full != "refs/tags/v1" {
+		t.Errorf("o/r@refs/tags/v1 = %s %s %v", full, c, err)
+	}
+	s, _ = Parse("o/r@v1")
+	if full, _, _ := s.ResolveRef(both); full != "refs/heads/v1" {
+		t.Errorf("o/r@v1 = %s, want the branch", full)
+	}
+}
