@@ -138,7 +138,6 @@ func (s *IO) Note(msg string, hints ...string) {
 	io.WriteString(s.err, b.String())
 }
 
-
 // Warn prints "skillctl: SUBJECT: warning: MSG".
 func (s *IO) Warn(subject, msg string) { s.Note(subject + ": warning: " + msg) }
 
