@@ -356,7 +356,7 @@ func (w *httpWire) fetch(ctx context.Context, fr fetchReq, put func(plumbing.Has
 	var err error
 	if w.proto == 2 {
 		body = fetchV2Body(fr)
-	} else if body, err = w.fetchV0Body(fr); err != nil {
+	} else if body, err = fetchV0Body(w.adv.Capabilities, fr); err != nil {
 		return packResult{}, err
 	}
 	var res packResult
@@ -367,35 +367,15 @@ func (w *httpWire) fetch(ctx context.Context, fr fetchReq, put func(plumbing.Has
 		}
 		defer rc.Close()
 		br := bufio.NewReader(rc)
-		var pack io.Reader
-		if w.proto == 2 {
-			if err := readSectionsV2(br); err != nil {
-				return asRefused(err)
-			}
-			pack = sideband.NewDemuxer(sideband.Sideband64k, br)
-		} else {
-			if err := readPreamble(br, fr.depth > 0); err != nil {
-				return asRefused(err)
-			}
-			pack = br
-			if w.adv.Capabilities.Supports(capability.Sideband64k) {
-				pack = sideband.NewDemuxer(sideband.Sideband64k, br)
-			} else if w.adv.Capabilities.Supports(capability.Sideband) {
-				pack = sideband.NewDemuxer(sideband.Sideband, br)
-			}
+		if w.proto == 1 {
+			res, err = readV0Answer(br, w.adv.Capabilities, fr, put)
+			return err
 		}
-		got := map[plumbing.Hash]object{}
-		res, err = readPack(pack, fr.pol, func(h plumbing.Hash, o object) { got[h] = o })
-		if err != nil {
-			if errors.Is(err, errTooLarge) {
-				return &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxBlob))}
-			}
+		if err := readSectionsV2(br); err != nil {
 			return asRefused(err)
 		}
-		for h, o := range got { // only a complete pack counts: a retried half pack must not mix in
-			put(h, o)
-		}
-		return nil
+		res, err = readPackAnswer(sideband.NewDemuxer(sideband.Sideband64k, br), fr, put)
+		return err
 	})
 	return res, err
 }
@@ -447,38 +427,4 @@ func readSectionsV2(br *bufio.Reader) error {
 			return fmt.Errorf("unexpected fetch section %q", truncate(string(line), 60))
 		}
 	}
-}
-
-// fetchV0Body is a v0 upload-pack request: capabilities on the first want, then "done".
-func (w *httpWire) fetchV0Body(fr fetchReq) ([]byte, error) {
-	ur := packp.NewUploadRequest()
-	caps := w.adv.Capabilities
-	for _, c := range []capability.Capability{capability.OFSDelta, capability.NoProgress} {
-		if caps.Supports(c) {
-			ur.Capabilities.Set(c)
-		}
-	}
-	if caps.Supports(capability.Sideband64k) {
-		ur.Capabilities.Set(capability.Sideband64k)
-	} else if caps.Supports(capability.Sideband) {
-		ur.Capabilities.Set(capability.Sideband)
-	}
-	ur.Capabilities.Set(capability.Agent, "skillctl")
-	if fr.depth > 0 {
-		ur.Capabilities.Set(capability.Shallow)
-		ur.Depth = packp.DepthCommits(fr.depth)
-	}
-	if fr.filter != "" {
-		ur.Capabilities.Set(capability.Filter)
-		ur.Filter = fr.filter
-	}
-	ur.Wants = fr.wants
-	var body bytes.Buffer
-	if err := ur.Encode(&body); err != nil {
-		return nil, err
-	}
-	if err := pktline.NewEncoder(&body).EncodeString("done\n"); err != nil {
-		return nil, err
-	}
-	return body.Bytes(), nil
 }

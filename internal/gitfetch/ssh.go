@@ -1,6 +1,7 @@
 package gitfetch
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,20 +11,23 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
 	"github.com/go-git/go-git/v5/plumbing/transport"
-	gogitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"github.com/kevinburke/ssh_config"
 	"github.com/skeema/knownhosts"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
 
-// sshWire fetches over SSH through go-git's ssh transport (protocol v0: git-upload-pack on the server),
-// with the same partial-fetch requests as HTTP. Keys come from ssh-agent and the unencrypted
+// sshWire fetches over SSH (protocol v0: git-upload-pack on the server, over golang.org/x/crypto/ssh),
+// with the same partial-fetch requests and answers as HTTP's v0. Keys come from ssh-agent and the unencrypted
 // ~/.ssh/id_* files; the server's host key must be in ~/.ssh/known_hosts (or /etc/ssh/ssh_known_hosts):
 // an unknown host is refused with its fingerprint, a changed one as a possible attack.
 type sshWire struct {
@@ -31,7 +35,6 @@ type sshWire struct {
 	url     string
 	ep      *transport.Endpoint
 	auth    *sshAuth
-	client  transport.Transport
 	adv     *packp.AdvRefs
 	hostErr *HostKeyError // set by the host key check when it refused
 }
@@ -60,17 +63,30 @@ func newSSHWire(s *Session) (*sshWire, error) {
 	if user == "" {
 		user = "git"
 	}
-	w := &sshWire{s: s, url: s.r.URL, ep: ep, client: gogitssh.NewClient(nil)}
+	w := &sshWire{s: s, url: s.r.URL, ep: ep}
 	t := s.r.Timeout
 	if t <= 0 {
 		t = envTimeout()
 	}
-	port := ep.Port
-	if port == 0 {
-		port = gogitssh.DefaultPort
-	}
-	w.auth = &sshAuth{user: user, timeout: t, hostPort: net.JoinHostPort(ep.Host, strconv.Itoa(port)), w: w}
+	w.auth = &sshAuth{user: user, timeout: t, hostPort: sshAddr(ep.Host, ep.Port), w: w}
 	return w, nil
+}
+
+// sshAddr is where to connect for host, as OpenSSH finds it: the HostName of a matching Host block in
+// ~/.ssh/config (or /etc/ssh/ssh_config), so an alias the user set up for git works here too; the URL's
+// port, else the block's Port, else 22. The host key is checked for the name connected to.
+func sshAddr(host string, port int) string {
+	alias := host
+	if h := ssh_config.Get(alias, "HostName"); h != "" {
+		host = h
+	}
+	if port == 0 {
+		port, _ = strconv.Atoi(ssh_config.Get(alias, "Port"))
+	}
+	if port <= 0 || port > 65535 {
+		port = 22
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 func (w *sshWire) where() string { return w.url }
@@ -186,7 +202,7 @@ func (a *sshAuth) hostKeyCheck() (ssh.HostKeyCallback, []string) {
 	return cb, algos
 }
 
-// wrap turns go-git's errors into ours: the host key refusal, a refused login, or a RemoteError.
+// wrap turns the errors of connecting into ours: the host key refusal, a refused login, or a RemoteError.
 func (w *sshWire) wrap(err error) error {
 	if w.hostErr != nil {
 		return w.hostErr
@@ -194,18 +210,14 @@ func (w *sshWire) wrap(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &RemoteError{URL: w.url, Err: err}
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "unable to authenticate"):
+	if strings.Contains(err.Error(), "unable to authenticate") {
 		tried := "no key found"
 		if len(w.auth.tried) > 0 {
 			tried = "tried " + strings.Join(w.auth.tried, ", ")
 		}
 		return &SSHAuthError{URL: w.url, Tried: tried}
-	case strings.Contains(msg, "not our ref"):
-		return &refusedError{msg: serverText(msg)}
 	}
-	return &RemoteError{URL: w.url, Err: errors.New(serverText(msg))}
+	return &RemoteError{URL: w.url, Err: err}
 }
 
 // SSHAuthError is an SSH server that accepted none of the keys offered.
@@ -219,23 +231,188 @@ func (e *SSHAuthError) Hints() []string {
 	return []string{"load your key into ssh-agent (ssh-add), or put it in ~/.ssh/id_ed25519, and make sure the server knows it"}
 }
 
+// sshCmd is one git-upload-pack on the server, over a connection of its own.
+type sshCmd struct {
+	conn   *idleConn
+	client *ssh.Client
+	sess   *ssh.Session
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	stderr headBuffer
+	stop   func() bool // unregisters the close on the context's end
+}
+
+// uploadPack connects, starts git-upload-pack on the repository's path and reads its advertisement.
+func (w *sshWire) uploadPack(ctx context.Context) (*sshCmd, *packp.AdvRefs, error) {
+	cfg, err := w.auth.ClientConfig()
+	if err != nil {
+		return nil, nil, w.wrap(err)
+	}
+	raw, err := (&net.Dialer{Timeout: w.auth.timeout}).DialContext(ctx, "tcp", w.auth.hostPort)
+	if err != nil {
+		return nil, nil, w.wrap(err)
+	}
+	c := &sshCmd{conn: &idleConn{Conn: raw, timeout: w.auth.timeout}}
+	c.stop = context.AfterFunc(ctx, func() { c.conn.Close() })
+	fail := func(err error) (*sshCmd, *packp.AdvRefs, error) {
+		c.close()
+		return nil, nil, err
+	}
+	sc, chans, reqs, err := ssh.NewClientConn(c.conn, w.auth.hostPort, cfg)
+	if err != nil {
+		return fail(w.failed(ctx, c, err))
+	}
+	c.client = ssh.NewClient(sc, chans, reqs)
+	if c.sess, err = c.client.NewSession(); err != nil {
+		return fail(w.failed(ctx, c, err))
+	}
+	c.sess.Stderr = &c.stderr
+	stdin, err := c.sess.StdinPipe()
+	if err != nil {
+		return fail(err)
+	}
+	stdout, err := c.sess.StdoutPipe()
+	if err != nil {
+		return fail(err)
+	}
+	c.stdin, c.stdout = stdin, bufio.NewReader(stdout)
+	if err := c.sess.Start("git-upload-pack " + shellQuote(w.ep.Path)); err != nil {
+		return fail(w.failed(ctx, c, err))
+	}
+	adv := packp.NewAdvRefs()
+	if err := adv.Decode(c.stdout); err != nil {
+		var el *pktline.ErrorLine
+		switch {
+		case errors.Is(err, packp.ErrEmptyAdvRefs):
+			err = errors.New("repository is empty")
+		case errors.As(err, &el):
+			err = errors.New(serverText(el.Text))
+		default:
+			err = w.failed(ctx, c, err)
+		}
+		return fail(asRemote(w.url, err))
+	}
+	return c, adv, nil
+}
+
+// failed explains a failed command. A server that refuses a request writes why (an ERR packet or its
+// error side band on stdout, or stderr) and hangs up, often while the rest of the request is still being
+// written: so what the server wrote is the story, as git reads it after a failed write, and the failure
+// of our own write or read comes last. Stderr is complete once the server ended the command, which the
+// connection's idle timeout and the context bound.
+func (w *sshWire) failed(ctx context.Context, c *sshCmd, err error) error {
+	var le *LimitError
+	switch {
+	case ctx.Err() != nil:
+		return &RemoteError{URL: w.url, Err: context.Cause(ctx)}
+	case c.conn.stalled.Load():
+		return &RemoteError{URL: w.url, Err: fmt.Errorf("%w for %v", errStalled, w.auth.timeout)}
+	case errors.As(err, &le), errors.Is(err, errRefused):
+		return err
+	case w.hostErr != nil:
+		return w.hostErr
+	}
+	if c.sess != nil {
+		ended := make(chan struct{})
+		go func() { c.sess.Wait(); close(ended) }()
+		select { // a server that hung up ends at once; one that did not gets a few seconds
+		case <-ended:
+		case <-time.After(min(w.auth.timeout, 10*time.Second)):
+		}
+		if msg := c.stderr.lastLine(); msg != "" {
+			return &refusedError{msg: serverText(msg)}
+		}
+	}
+	return w.wrap(err)
+}
+
+// asRemote makes an error of the advertisement a RemoteError: there, what the server said is no refusal
+// of a request a slower strategy could get around.
+func asRemote(url string, err error) error {
+	var rf *refusedError
+	if errors.As(err, &rf) {
+		return &RemoteError{URL: url, Err: errors.New(rf.msg)}
+	}
+	var re *RemoteError
+	var he *HostKeyError
+	var ae *SSHAuthError
+	var le *LimitError
+	if errors.As(err, &re) || errors.As(err, &he) || errors.As(err, &ae) || errors.As(err, &le) {
+		return err
+	}
+	return &RemoteError{URL: url, Err: err}
+}
+
+// end says goodbye to an upload-pack that was asked nothing (a flush), and closes.
+func (c *sshCmd) end() {
+	c.stdin.Write([]byte("0000"))
+	c.stdin.Close()
+	c.close()
+}
+
+func (c *sshCmd) close() {
+	c.stop()
+	if c.client != nil {
+		c.client.Close()
+	}
+	c.conn.Close()
+}
+
+// idleConn fails a read that waits longer than timeout for a byte, as the HTTP watchdog does.
+type idleConn struct {
+	net.Conn
+	timeout time.Duration
+	stalled atomic.Bool
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	n, err := c.Conn.Read(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.stalled.Store(true)
+	}
+	return n, err
+}
+
+// headBuffer keeps the first 4 KiB written to it: enough of a server's stderr for its message, and no
+// more of a hostile one.
+type headBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *headBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p[:min(len(p), 4096-len(b.buf))]...)
+	return len(p), nil
+}
+
+// lastLine is the last line with text, where git writes its "fatal:" message, cut at 300 bytes.
+func (b *headBuffer) lastLine() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	lines := strings.Split(strings.TrimSpace(string(b.buf)), "\n")
+	return truncate(strings.TrimSpace(lines[len(lines)-1]), 300)
+}
+
+// shellQuote quotes s for the remote shell that runs the command, as git does: in single quotes, with '
+// and ! (csh's history expansion) closed out and escaped.
+func shellQuote(s string) string {
+	r := strings.NewReplacer("'", `'\''`, "!", `'\!'`)
+	return "'" + r.Replace(s) + "'"
+}
+
 // discover reads the advertisement once (every later fetch gets it again: each is a new git-upload-pack).
 func (w *sshWire) discover(ctx context.Context) error {
 	if w.adv != nil {
 		return nil
 	}
-	sess, err := w.client.NewUploadPackSession(w.ep, w.auth)
+	c, adv, err := w.uploadPack(ctx)
 	if err != nil {
-		return w.wrap(err)
+		return err
 	}
-	defer sess.Close()
-	adv, err := sess.AdvertisedReferencesContext(ctx)
-	if err != nil {
-		if errors.Is(err, transport.ErrEmptyRemoteRepository) {
-			return &RemoteError{URL: w.url, Err: errors.New("repository is empty")}
-		}
-		return w.wrap(err)
-	}
+	c.end()
 	w.adv = adv
 	return nil
 }
@@ -277,54 +454,27 @@ func (w *sshWire) fetch(ctx context.Context, fr fetchReq, put func(plumbing.Hash
 	if err := w.discover(ctx); err != nil {
 		return packResult{}, err
 	}
-	sess, err := w.client.NewUploadPackSession(w.ep, w.auth)
+	c, adv, err := w.uploadPack(ctx)
 	if err != nil {
-		return packResult{}, w.wrap(err)
+		return packResult{}, err
 	}
-	defer sess.Close()
-	adv, err := sess.AdvertisedReferencesContext(ctx)
+	defer c.close()
+	body, err := fetchV0Body(adv.Capabilities, fr)
 	if err != nil {
-		return packResult{}, w.wrap(err)
+		return packResult{}, err
 	}
-	req := packp.NewUploadPackRequest()
-	for _, c := range []capability.Capability{capability.OFSDelta, capability.NoProgress} {
-		if adv.Capabilities.Supports(c) {
-			req.Capabilities.Set(c)
-		}
+	// A failed write is not the end: the answer says why (see failed).
+	_, werr := c.stdin.Write(body)
+	if werr == nil {
+		c.stdin.Close()
 	}
-	req.Capabilities.Set(capability.Agent, "skillctl")
-	if fr.depth > 0 {
-		req.Capabilities.Set(capability.Shallow)
-		req.Depth = packp.DepthCommits(fr.depth)
-	}
-	if fr.filter != "" {
-		req.Capabilities.Set(capability.Filter)
-		req.Filter = fr.filter
-	}
-	req.Wants = fr.wants
-	resp, err := sess.UploadPack(ctx, req)
-	if err != nil {
-		return packResult{}, w.wrap(err)
-	}
-	defer resp.Close()
-	got := map[plumbing.Hash]object{}
-	var body io.Reader = resp
+	var answer io.Reader = c.stdout
 	if fr.budget > 0 {
-		body = &budgetReader{r: resp, left: fr.budget}
+		answer = &budgetReader{r: c.stdout, left: fr.budget}
 	}
-	res, err := readPack(body, fr.pol, func(h plumbing.Hash, o object) { got[h] = o })
+	res, err := readV0Answer(bufio.NewReader(answer), adv.Capabilities, fr, put)
 	if err != nil {
-		var le *LimitError
-		switch {
-		case errors.Is(err, errTooLarge):
-			return res, &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxBlob))}
-		case errors.As(err, &le):
-			return res, err
-		}
-		return res, w.wrap(err)
-	}
-	for h, o := range got {
-		put(h, o)
+		return res, w.failed(ctx, c, err)
 	}
 	return res, nil
 }

@@ -65,6 +65,11 @@ func TestSSH(t *testing.T) {
 	if fx.log.String() != "" {
 		t.Errorf("log: %s", fx.log)
 	}
+	// A repository the server does not have: its own words, from stderr.
+	_, err = ListRefs(ctx, Remote{URL: srv.URL(filepath.Join(fx.srv.Root(), "acme", "nothing.git"))})
+	if !isType[*RemoteError](err) || !strings.Contains(err.Error(), "does not appear to be a git repository") {
+		t.Errorf("absent repository: %T %v", err, err)
+	}
 
 	// The key from ssh-agent alone, with no key file left in ~/.ssh.
 	agentBin, err := exec.LookPath("ssh-agent")

@@ -12,12 +12,15 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/format/pktline"
 	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/capability"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp/sideband"
 
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
@@ -62,7 +65,7 @@ func newHTTPWire(s *Session, u *url.URL) (*httpWire, error) {
 		client: &http.Client{
 			Transport: &http.Transport{
 				Proxy:               http.ProxyFromEnvironment,
-				DialContext:         (&net.Dialer{Timeout: t, KeepAlive: 30 * time.Second}).DialContext,
+				DialContext:         dialHeard(&net.Dialer{Timeout: t, KeepAlive: 30 * time.Second}),
 				TLSHandshakeTimeout: t,
 				MaxIdleConnsPerHost: 4,
 				IdleConnTimeout:     90 * time.Second,
@@ -80,6 +83,38 @@ func newHTTPWire(s *Session, u *url.URL) (*httpWire, error) {
 			},
 		},
 	}, nil
+}
+
+// dialHeard dials connections on which a server that hangs up mid-request is still heard. A server that
+// refuses a request (a want it does not have) answers and closes while a large request body is still being
+// written; net/http then reports the failed write and drops the answer. As git does after a failed write,
+// the rest of the body is let go and the answer read: the request ends on what the server said, or on the
+// read error when it said nothing.
+func dialHeard(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &heardConn{Conn: c}, nil
+	}
+}
+
+type heardConn struct {
+	net.Conn
+	hungUp atomic.Bool // a write found the server gone: later writes are dropped
+}
+
+func (c *heardConn) Write(p []byte) (int, error) {
+	if c.hungUp.Load() {
+		return len(p), nil
+	}
+	n, err := c.Conn.Write(p)
+	if err != nil && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)) {
+		c.hungUp.Store(true)
+		return len(p), nil
+	}
+	return n, err
 }
 
 func (w *httpWire) where() string { return w.base }
@@ -307,6 +342,76 @@ func asRefused(err error) error {
 		}
 	}
 	return err
+}
+
+// fetchV0Body is a v0 upload-pack request to a server advertising caps: capabilities on the first want,
+// then "done". Over HTTP it is a POST body, over SSH what upload-pack reads after its advertisement.
+func fetchV0Body(caps *capability.List, fr fetchReq) ([]byte, error) {
+	ur := packp.NewUploadRequest()
+	for _, c := range []capability.Capability{capability.OFSDelta, capability.NoProgress} {
+		if caps.Supports(c) {
+			ur.Capabilities.Set(c)
+		}
+	}
+	if caps.Supports(capability.Sideband64k) {
+		ur.Capabilities.Set(capability.Sideband64k)
+	} else if caps.Supports(capability.Sideband) {
+		ur.Capabilities.Set(capability.Sideband)
+	}
+	ur.Capabilities.Set(capability.Agent, "skillctl")
+	if fr.depth > 0 {
+		ur.Capabilities.Set(capability.Shallow)
+		ur.Depth = packp.DepthCommits(fr.depth)
+	}
+	if fr.filter != "" {
+		ur.Capabilities.Set(capability.Filter)
+		ur.Filter = fr.filter
+	}
+	ur.Wants = fr.wants
+	var body bytes.Buffer
+	if err := ur.Encode(&body); err != nil {
+		return nil, err
+	}
+	if err := pktline.NewEncoder(&body).EncodeString("done\n"); err != nil {
+		return nil, err
+	}
+	return body.Bytes(), nil
+}
+
+// readV0Answer reads the answer to fetchV0Body's request: the preamble, then the pack, through the side
+// band fetchV0Body asked for. The server's own error reports come back as a refusedError.
+func readV0Answer(br *bufio.Reader, caps *capability.List, fr fetchReq, put func(plumbing.Hash, object)) (packResult, error) {
+	if err := readPreamble(br, fr.depth > 0); err != nil {
+		return packResult{}, asRefused(err)
+	}
+	var pack io.Reader = br
+	if caps.Supports(capability.Sideband64k) {
+		pack = sideband.NewDemuxer(sideband.Sideband64k, br)
+	} else if caps.Supports(capability.Sideband) {
+		pack = sideband.NewDemuxer(sideband.Sideband, br)
+	}
+	return readPackAnswer(pack, fr, put)
+}
+
+// readPackAnswer reads the pack of an answer and hands its objects to put only once the pack is complete:
+// a half pack from a dropped or retried request must not mix in.
+func readPackAnswer(pack io.Reader, fr fetchReq, put func(plumbing.Hash, object)) (packResult, error) {
+	got := map[plumbing.Hash]object{}
+	res, err := readPack(pack, fr.pol, func(h plumbing.Hash, o object) { got[h] = o })
+	if err != nil {
+		var le *LimitError
+		switch {
+		case errors.Is(err, errTooLarge):
+			return res, &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxBlob))}
+		case errors.As(err, &le):
+			return res, err
+		}
+		return res, asRefused(err)
+	}
+	for h, o := range got {
+		put(h, o)
+	}
+	return res, nil
 }
 
 // readPreamble consumes what precedes the pack: shallow lines and their flush (when a depth was asked),
