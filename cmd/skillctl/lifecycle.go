@@ -7,6 +7,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/project"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -36,6 +37,7 @@ its own heading when there are several.`,
 			if err != nil {
 				return err
 			}
+			noteListRoot(ios, cmd, opts.Target)
 			return printList(ios.Stdout(), t, rows, asJSON)
 		},
 	}
@@ -240,6 +242,17 @@ folder is never overwritten.`,
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "folder to create the skill in")
 	return cmd
+}
+
+// noteListRoot says which project root list looked in, and why, unless --verbose already did or the
+// lock was named (--lock, --global).
+func noteListRoot(ios *streams.IO, cmd *cobra.Command, t install.TargetOptions) {
+	if v, _ := cmd.Flags().GetBool("verbose"); v || t.Lock != "" || t.Global {
+		return
+	}
+	if d, err := project.Discover("."); err == nil {
+		ios.Note(rootLine(d))
+	}
 }
 
 // completeInstalled completes the names of installed skills for the target the other flags choose.

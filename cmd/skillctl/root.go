@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/project"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -63,6 +64,9 @@ commit and content hash so the install can be reproduced exactly.`,
 		SilenceUsage:  true,
 	}
 	root.SetVersionTemplate("skillctl {{.Version}}\n")
+	var verbose bool
+	root.PersistentFlags().BoolVar(&verbose, "verbose", false, "say which project root the command works in, and why")
+	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { noteProject(ios, cmd, verbose) }
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newValidateCmd(),
@@ -89,6 +93,38 @@ commit and content hash so the install can be reproduced exactly.`,
 	refuseUnknownSubcommands(root)
 	return root
 }
+
+// noProject are the commands that never read a project, so the project root is not theirs to report.
+var noProject = map[string]bool{"validate": true, "agents": true, "completion": true, "help": true,
+	cobra.ShellCompRequestCmd: true, cobra.ShellCompNoDescRequestCmd: true}
+
+// noteProject says on stderr which markers were passed over while finding the project root (always: they
+// are why the root is not where a user may expect it), and with --verbose which root was chosen and why.
+// A --global command works on the user's own lock and registries, not the project's.
+func noteProject(ios *streams.IO, cmd *cobra.Command, verbose bool) {
+	if noProject[cmd.Name()] {
+		return
+	}
+	if f := cmd.Flags().Lookup("global"); f != nil && f.Value.String() == "true" {
+		if verbose {
+			ios.Note("--global: the user's own lock and registries; no project is read")
+		}
+		return
+	}
+	d, err := project.Discover(".")
+	if err != nil {
+		return
+	}
+	for _, i := range d.Ignored {
+		ios.Note(i.Note(), "if it is yours, take it back with chown; otherwise run skillctl in a folder you own (a first install creates the project there)")
+	}
+	if verbose {
+		ios.Note(rootLine(d))
+	}
+}
+
+// rootLine names the project root and the reason it was chosen.
+func rootLine(d project.Discovery) string { return "project root: " + d.Root + " (" + d.Why() + ")" }
 
 // wrapArgs makes cobra's positional-argument errors usage errors (exit 2) with a hint.
 func wrapArgs(c *cobra.Command) {
