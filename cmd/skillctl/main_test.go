@@ -35,6 +35,8 @@ func TestScript(t *testing.T) {
 				return err == nil, nil
 			case "short":
 				return testing.Short(), nil
+			case "root":
+				return os.Getuid() == 0, nil
 			case "sshd":
 				_, err := gittest.SSHD()
 				return err == nil, nil

@@ -8,7 +8,6 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
-	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/review"
 	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -80,7 +79,7 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 	if err := t.checkRecordable(); err != nil {
 		return Report{}, err
 	}
-	r := resolver.New(opts.IO, opts.Limits)
+	r := newResolver(opts.Target, opts.IO, opts.Limits)
 	opts.IO.StartProgress("resolving and fetching skills")
 	res, err := resolveSources(ctx, r, opts.Sources, opts.WithRelated)
 	opts.IO.StopProgress()

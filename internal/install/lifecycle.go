@@ -74,7 +74,7 @@ func list(t Target, lock *lockfile.Lock, placed bool) []Listed {
 		st, _ := stateOf(t, e)
 		row := Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)}
 		if e.From() != lockfile.FromBundled {
-			reads, err := e.Reads(filepath.Dir(t.Lock))
+			reads, err := e.Reads(t.base())
 			if e.From() == lockfile.FromRepo && e.Path != "" {
 				reads += "//" + e.Path
 			}
@@ -153,7 +153,7 @@ func Verify(ctx context.Context, opts VerifyOptions) ([]Verified, error) {
 	if err != nil {
 		return nil, clierr.Usage(err)
 	}
-	r := resolver.New(opts.IO, Limits{})
+	r := newResolver(opts.Target, opts.IO, Limits{})
 	var out []Verified
 	total := 0
 	for _, t := range targets {
@@ -388,7 +388,7 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	if len(targets) == 0 || len(lock.In(targets[0].Rel)) == 0 {
 		return nil, clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
 	}
-	r := resolver.New(opts.IO, opts.Limits)
+	r := newResolver(opts.Target, opts.IO, opts.Limits)
 	var reps []Report
 	for _, t := range targets {
 		rep, err := fromLock(ctx, r, t, opts)

@@ -103,7 +103,7 @@ func describeEntry(e *lockfile.Entry) string {
 // lock may name any folder or repository of this machine: lockfile's Reads refuses those outside the
 // project, so neither restore nor update copies them in.
 func entryOrigin(t Target, e lockfile.Entry) (resolver.Origin, error) {
-	reads, err := e.Reads(filepath.Dir(t.Lock))
+	reads, err := e.Reads(t.base())
 	if err != nil {
 		return resolver.Origin{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/review"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 // Every command that changes a target (install, install from the lock, update, remove and prune) goes
@@ -28,6 +29,15 @@ import (
 type resolution struct {
 	*resolver.Resolution
 	order []string
+}
+
+// newResolver is the resolver for a command on target o: a --global one reads the user's registries and
+// the bundled skills only, never the project's (resolver.NewUser).
+func newResolver(o TargetOptions, io *streams.IO, lim Limits) *resolver.Resolver {
+	if o.Global {
+		return resolver.NewUser(io, lim)
+	}
+	return resolver.New(io, lim)
 }
 
 // resolveSources resolves raws and orders them; a cycle or a missing skill fails here, with its chain.

@@ -62,7 +62,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 			targets = []Target{t.storing(l, opts.Names)}
 		}
 	}
-	r := resolver.New(opts.IO, opts.Limits)
+	r := newResolver(opts.Target, opts.IO, opts.Limits)
 	plan := []Updated{}
 	recorded, total := 0, 0
 	for _, t := range targets {

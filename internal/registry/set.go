@@ -73,6 +73,12 @@ func Load(git *remote.Session) (*Set, error) {
 	return LoadFiles(UserConfigFile(), ProjectConfigFile(), git)
 }
 
+// LoadUser is Load without the project's file: the user's registries only (and the bundled one), for
+// --global, whose installs no project may choose.
+func LoadUser(git *remote.Session) (*Set, error) {
+	return LoadFiles(UserConfigFile(), "", git)
+}
+
 // LoadFiles is Load with explicit files; either may be "" or missing. On a name in both, the project's
 // entry wins and the user's is not searched.
 func LoadFiles(user, project string, git *remote.Session) (*Set, error) {

@@ -41,13 +41,24 @@ type Resolver struct {
 // New returns a resolver whose fetches and local reads are capped by lim (zero fields: the defaults) and
 // whose notes go to io: one git session for the run, the configured registries and the bundled skills.
 func New(io *streams.IO, lim limits.Limits) *Resolver {
+	return newLoading(io, lim, registry.Load)
+}
+
+// NewUser is New for --global: the user's own registries and the bundled skills only, never a project's
+// .skillctl/registries.json, since what a --global install writes serves every project of the user and a
+// cloned project must not choose it.
+func NewUser(io *streams.IO, lim limits.Limits) *Resolver {
+	return newLoading(io, lim, registry.LoadUser)
+}
+
+func newLoading(io *streams.IO, lim limits.Limits, load func(*remote.Session) (*registry.Set, error)) *Resolver {
 	lim = lim.WithDefaults()
 	git := remote.New(io, lim)
 	return NewWorld(World{
 		Git:     git,
 		Bundled: registry.NewBuiltin(),
 		Names: func() (Names, error) {
-			s, err := registry.Load(git)
+			s, err := load(git)
 			if err != nil {
 				return nil, err
 			}
