@@ -80,6 +80,7 @@ var matrixRows = []matrixRow{
 	{name: "remove", args: []string{"remove", "foo", "dep"}, ok: true},
 	{name: "remove --force", args: []string{"remove", "--force", "foo", "dep"}, ok: true},
 	{name: "remove --prune", args: []string{"remove", "--prune", "foo"}, ok: true},
+	{name: "prune", args: []string{"prune"}, ok: true, prep: func(c *matrixCase) { orphan(c, "proj/skills.lock") }},
 	{name: "list (recovers)", args: []string{"list"}, ok: true},
 	{name: "init", args: []string{"init", "fresh", "--dir", ".claude/skills"}, ok: true, modeless: true},
 	{name: "registry add --project", args: []string{"registry", "add", "extra", "./reg", "--project"}, ok: true, modeless: true},
@@ -102,6 +103,9 @@ var matrixRows = []matrixRow{
 	{name: "update --global", global: true, args: []string{"update", "--global", "--yes"}, ok: true, prep: editSource},
 	{name: "remove --global", global: true, args: []string{"remove", "foo", "--global"}, ok: true},
 	{name: "remove --global --force", global: true, args: []string{"remove", "--force", "foo", "--global"}, ok: true},
+	{name: "prune --global", global: true, args: []string{"prune", "--global"}, ok: true, prep: func(c *matrixCase) {
+		orphan(c, ".config/skillctl/global/skills.lock")
+	}},
 	{name: "list --global", global: true, args: []string{"list", "--global"}, ok: true},
 }
 
@@ -198,6 +202,13 @@ func copyTree(t *testing.T, from, to string) {
 		}
 		return os.WriteFile(dst, b, fi.Mode().Perm())
 	}))
+}
+
+// orphan makes every skill of a lock a dependency nothing asked for, so prune removes them all.
+func orphan(c *matrixCase, lock string) {
+	if b, err := os.ReadFile(c.p(lock)); err == nil {
+		os.WriteFile(c.p(lock), bytes.ReplaceAll(b, []byte(`"requested": true`), []byte(`"requested": false`)), 0o644)
+	}
 }
 
 func editSource(c *matrixCase) { appendFile(c.p("proj/src/foo/SKILL.md"), "a newer line\n") }
