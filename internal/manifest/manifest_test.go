@@ -93,13 +93,13 @@ func TestCheckRules(t *testing.T) {
 		{"links", "", []string{"SKILL.md", "references/a.md", "scripts/run.sh", "assets/img/x.png"},
 			okFM + "---\n" +
 				"See [a](references/a.md#part) and [b](references/b.md \"B\").\n" + // line 5
-				"Run `./scripts/run.sh` or `scripts/missing.py`.\n" + //             line 6
+				"Run `./scripts/run.sh` or `scripts/missing.py`: code, not links.\n" + // line 6
 				"![img](assets/img/) [web](https://example.com/x.md) [top](#top) [abs](/etc/x)\n" +
 				"```sh\npython scripts/in-fence.py\n[x](references/in-fence.md)\n```\n" +
 				"`[code](references/in-code.md)` [out](../other/SKILL.md) [enc](references/a%2Emd)\n" + // line 12
 				"[ref]: references/def.md\n" + // line 13
 				"Again [b](references/b.md).\n", // reported once
-			Mode{}, []string{"5:39 warning broken-link", "6:28 warning broken-link", "12:39 warning link-outside-skill", "13:8 warning broken-link"}},
+			Mode{}, []string{"5:39 warning broken-link", "12:39 warning link-outside-skill", "13:8 warning broken-link"}},
 		{"links unchecked without files", "", nil, okFM + "---\n[b](references/b.md)\n", Mode{}, nil},
 	}
 	for _, tt := range tests {
@@ -278,5 +278,77 @@ func TestNameListMessages(t *testing.T) {
 				t.Errorf("%s %q: no %s in %v", key, tc.entry, rule, diagKeys(d))
 			}
 		}
+	}
+}
+
+// TestLinks: only Markdown links and images are links. Each case is one body line; want lists the
+// targets reported missing (the folder holds only SKILL.md and references/a.md), in order.
+func TestLinks(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []string
+	}{
+		{"inline link", "See [b](references/b.md).", []string{"references/b.md"}},
+		{"image", "![chart](assets/chart.png)", []string{"assets/chart.png"}},
+		{"present file", "[a](references/a.md) and [a](./references/a.md#x)", nil},
+		{"title", `[b](references/b.md "The B") [c](references/c.md 'C') [d](references/d.md (D))`, []string{"references/b.md", "references/c.md", "references/d.md"}},
+		{"angle brackets with a space", "[b](<references/b c.md>)", []string{"references/b c.md"}},
+		{"parentheses balance", "[b](references/b(1).md)", []string{"references/b(1).md"}},
+		{"escaped characters in the target", `[b](references/b\_c.md)`, []string{"references/b_c.md"}},
+		{"path in a code span", "Read `references/finance.md` first.", nil},
+		{"path in prose", "Read references/finance.md first, then scripts/run.py.", nil},
+		{"link in a code span", "`[b](references/b.md)`", nil},
+		{"link in a double-backtick span", "``[b](references/b.md)`` and `` `[c](references/c.md)` ``", nil},
+		{"backtick inside a double-backtick span", "``a ` [b](references/b.md) ` c``", nil},
+		{"unmatched backticks are text", "`` `x` [b](references/b.md)", []string{"references/b.md"}},
+		{"run of another length does not close", "`a`` [b](references/b.md)` after", nil},
+		{"escaped backtick opens nothing", "\\`[b](references/b.md)`", []string{"references/b.md"}},
+		{"link after a code span", "`code` then [b](references/b.md)", []string{"references/b.md"}},
+		{"escaped bracket", `\[b](references/b.md)`, nil},
+		{"escaped closing bracket in the text", `[a\]](references/b.md)`, []string{"references/b.md"}},
+		{"bracketed text", "[see [b](references/b.md)]", []string{"references/b.md"}},
+		{"not a link: space before the parenthesis", "[b] (references/b.md)", nil},
+		{"not a link: unclosed", "[b](references/b.md", nil},
+		{"reference definition", "[ref]: references/b.md", []string{"references/b.md"}},
+		{"reference definition in angle brackets with a title", `  [ref]: <references/b.md> "B"`, []string{"references/b.md"}},
+		{"reference use is not a target", "[text][ref] and [ref][] and [ref]", nil},
+		{"footnote", "[^1]: references/b.md is described here", nil},
+		{"indented four spaces is no definition", "    [ref]: references/b.md", nil},
+		{"urls, anchors, absolute, templates", "[u](https://x.test/b.md) [m](mailto:a@b) [h](#top) [abs](/etc/x) [t](${DIR}/x) [g](*.md)", nil},
+		{"leaves the folder", "[up](../other/SKILL.md)", []string{"../other/SKILL.md"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, d := Check(Input{File: "SKILL.md", Data: []byte(okFM + "---\n" + tt.body + "\n"), Files: []string{"SKILL.md", "references/a.md"}}, Mode{})
+			var got []string
+			for _, x := range d {
+				if x.Rule != "broken-link" && x.Rule != "link-outside-skill" {
+					t.Errorf("unexpected %s", x)
+					continue
+				}
+				if x.Line != 5 {
+					t.Errorf("%s: line %d, want 5", x, x.Line)
+				}
+				target, _, _ := strings.Cut(strings.TrimPrefix(x.Message, "link "), " is not in the skill folder")
+				target, _, _ = strings.Cut(target, " leaves the skill folder")
+				got = append(got, target)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("reported %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLinksInFences: a fenced block of either kind, of any length, hides its links until the fence of at
+// least its length closes it.
+func TestLinksInFences(t *testing.T) {
+	body := "```\n[a](references/x1.md)\n```\n" +
+		"~~~~md\n[a](references/x2.md)\n~~~\n[a](references/x3.md)\n~~~~\n" +
+		"  ```\n[a](references/x4.md)\n  ```\n" +
+		"[a](references/after.md)\n"
+	_, d := Check(Input{File: "SKILL.md", Data: []byte(okFM + "---\n" + body), Files: []string{"SKILL.md"}}, Mode{})
+	if got := diagKeys(d); strings.Join(got, ",") != "16:5 warning broken-link" {
+		t.Errorf("got %v, want only the link after the fences", got)
 	}
 }

@@ -47,7 +47,7 @@ var Rules = []Rule{
 	{"related-skills-duplicate", Warning, "a `related-skills` entry is repeated"},
 	{"related-skills-self", Warning, "a skill lists itself as related"},
 	{"body-too-long", Warning, "the body is over 500 lines"},
-	{"broken-link", Warning, "a relative link or path in the body names a file the skill folder does not have"},
+	{"broken-link", Warning, "a relative Markdown link, image or reference definition in the body names a file the skill folder does not have (paths in prose and code spans are not links)"},
 	{"link-outside-skill", Warning, "a relative link leaves the skill folder (`../`), so it breaks once installed"},
 	{"not-regular-file", Error, "SKILL.md is not a regular file (validate)"},
 	{"unreadable-file", Error, "SKILL.md cannot be opened or read, e.g. for lack of permission (validate)"},
