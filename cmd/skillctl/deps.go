@@ -12,6 +12,7 @@ import (
 func newDepsCmd(ios *streams.IO) *cobra.Command {
 	var opts install.DepsOptions
 	var format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "deps SOURCE...",
 		Short: "Show the resolved dependency tree without installing",
@@ -24,6 +25,12 @@ skills are shown apart, as suggestions.`,
   skillctl deps ./my-skill --format dot | dot -Tsvg > deps.svg`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON {
+				if cmd.Flags().Changed("format") && format != "json" {
+					return clierr.WithHint(clierr.Usage(fmt.Errorf("--json: conflicts with --format %s", esc(format))), "use --json or --format, not both")
+				}
+				format = "json"
+			}
 			switch format {
 			case "text", "json", "dot", "mermaid":
 			default:
@@ -44,6 +51,7 @@ skills are shown apart, as suggestions.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, json, dot or mermaid")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the tree as JSON (the same as --format json)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json", "dot", "mermaid"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

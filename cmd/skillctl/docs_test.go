@@ -84,3 +84,49 @@ func TestSourceFormsDocs(t *testing.T) {
 		t.Errorf("%s: the source forms differ from source.Forms: run go test ./cmd/skillctl -run TestSourceFormsDocs -args -update", file)
 	}
 }
+
+// TestREADMECommands keeps the README's command table complete: a row for every command, naming every
+// alias of the command and of its subcommands, so the words people bring from other tools are findable.
+func TestREADMECommands(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	i := strings.Index(text, "\n## Commands\n")
+	if i < 0 {
+		t.Fatal("README.md: no ## Commands section")
+	}
+	section := text[i+1:]
+	if j := strings.Index(section[1:], "\n## "); j >= 0 {
+		section = section[:j+1]
+	}
+	rows := map[string]string{} // command name → its rows' first cells
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `skillctl ") {
+			continue
+		}
+		cell := strings.SplitN(line[2:], " | ", 2)[0]
+		name := strings.Fields(strings.TrimPrefix(cell, "`skillctl "))[0]
+		rows[strings.Trim(name, "`,")] += cell
+	}
+	for _, c := range newRootCmd(nil).Commands() {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			continue
+		}
+		cell, ok := rows[c.Name()]
+		if !ok {
+			t.Errorf("README.md: the command table has no row for skillctl %s", c.Name())
+			continue
+		}
+		aliases := c.Aliases
+		for _, sub := range c.Commands() {
+			aliases = append(aliases, sub.Aliases...)
+		}
+		for _, a := range aliases {
+			if !strings.Contains(cell, "`"+a+"`") {
+				t.Errorf("README.md: the row for skillctl %s does not name its alias %s", c.Name(), a)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -112,6 +113,7 @@ func argsError(cmd *cobra.Command, err error) error {
 // flagError rewords pflag's errors in the message grammar, naming the flag as the subject and never
 // passing on a parser's internals (strconv.ParseInt: parsing "abc": invalid syntax).
 func flagError(c *cobra.Command, err error) error {
+	var hints []string
 	var (
 		invalid  *pflag.InvalidValueError
 		notExist *pflag.NotExistError
@@ -126,13 +128,69 @@ func flagError(c *cobra.Command, err error) error {
 			err = fmt.Errorf("-%s: unknown flag", textsafe.Escape(notExist.GetSpecifiedName()[:1]))
 		} else {
 			err = fmt.Errorf("--%s: unknown flag", textsafe.Escape(notExist.GetSpecifiedName()))
+			if s := flagSuggestions(c, notExist.GetSpecifiedName()); len(s) > 0 {
+				last := len(s) - 1
+				alts := "--" + s[last]
+				if last > 0 {
+					alts = "--" + strings.Join(s[:last], ", --") + " or " + alts
+				}
+				hints = append(hints, "did you mean "+alts+"?")
+			}
 		}
 	case errors.As(err, &required):
 		err = fmt.Errorf("--%s: needs a value", required.GetFlag().Name)
 	default:
 		err = errors.New(textsafe.Escape(err.Error()))
 	}
-	return clierr.WithHint(clierr.Usage(err), fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
+	hints = append(hints, fmt.Sprintf("run '%s --help' for usage", c.CommandPath()))
+	return clierr.WithHint(clierr.Usage(err), hints...)
+}
+
+// flagSuggestions names c's flags (its own and those it inherits, hidden ones left out) that word may be a
+// typo of, by the rule cobra applies to command names: within SuggestionsMinimumDistance edits, or a
+// prefix of the flag, ignoring case. The nearest come first, at most three.
+func flagSuggestions(c *cobra.Command, word string) []string {
+	dist := c.SuggestionsMinimumDistance
+	if dist <= 0 {
+		dist = 2
+	}
+	word = strings.ToLower(word)
+	var out []string
+	seen := map[string]bool{}
+	visit := func(f *pflag.Flag) {
+		if f.Hidden || seen[f.Name] {
+			return
+		}
+		seen[f.Name] = true
+		if editDistance(word, f.Name) <= dist || strings.HasPrefix(f.Name, word) {
+			out = append(out, f.Name)
+		}
+	}
+	c.LocalFlags().VisitAll(visit)
+	c.InheritedFlags().VisitAll(visit)
+	sort.SliceStable(out, func(i, j int) bool { return editDistance(word, out[i]) < editDistance(word, out[j]) })
+	return out[:min(len(out), 3)]
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes (flag names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // valueKind says in words what a flag of pflag type t accepts.

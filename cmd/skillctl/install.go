@@ -35,7 +35,7 @@ func addTargetFlags(cmd *cobra.Command, t *install.TargetOptions) {
 // every command that reads installed skills has them, audit included (see install.ResolveTarget).
 func addLockFlags(cmd *cobra.Command, t *install.TargetOptions) {
 	f := cmd.Flags()
-	f.BoolVar(&t.Global, "global", false, "the agents' user-level folders, recorded in your own lock in the config folder, instead of the project's")
+	f.BoolVarP(&t.Global, "global", "g", false, "the agents' user-level folders, recorded in your own lock in the config folder, instead of the project's")
 	f.StringVar(&t.Lock, "lock", "", "lock file (default: skills.lock at the project root, found from the current folder)")
 }
 
@@ -55,8 +55,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 func newInstallCmd(ios *streams.IO) *cobra.Command {
 	var opts install.Options
 	cmd := &cobra.Command{
-		Use:   "install [SOURCE...]",
-		Short: "Install skills and their dependencies, pinned in skills.lock",
+		Use:     "install [SOURCE...]",
+		Aliases: []string{"add"},
+		Short:   "Install skills and their dependencies, pinned in skills.lock",
 		Long: `Install fetches each SOURCE's skill folder and every skill it depends on, checks them,
 and writes them into the target folder all at once, recording each in skills.lock by
 commit and content hash.

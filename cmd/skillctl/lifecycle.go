@@ -158,8 +158,9 @@ func newUpdateCmd(ios *streams.IO, check bool) *cobra.Command {
 	var asJSON bool
 	opts.Check = check
 	cmd := &cobra.Command{
-		Use:   "update [NAME...]",
-		Short: "Move requested skills to the newest commit of their ref",
+		Use:     "update [NAME...]",
+		Aliases: []string{"upgrade"},
+		Short:   "Move requested skills to the newest commit of their ref",
 		Long: `Update re-resolves each requested skill's source: a branch or tag moves to its newest
 commit, a source pinned by commit stays. Only folders whose content changed are
 fetched and replaced; new dependencies are added; dependencies no longer needed are
@@ -193,6 +194,7 @@ folder skills.lock names.`,
 	}
 	if check {
 		cmd.Use = "check [NAME...]"
+		cmd.Aliases = nil
 		cmd.Short = "Report available updates; exit 1 when there are any (for CI)"
 		cmd.Long = `Check is 'update --dry-run' for CI and bots: it prints what update would change.
 Exit status: 0 when everything is current, 1 when an update exists (also for a

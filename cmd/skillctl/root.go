@@ -3,27 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
-	"runtime/debug"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/project"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
-
-// version is set at link time by release builds (-ldflags "-X main.version=v1.2.3"); otherwise the module
-// version recorded by `go install` is used.
-var version = ""
-
-func versionString() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "devel"
-}
 
 // Main runs skillctl with os.Args and returns the exit code. It is the only place errors become codes.
 func Main() int {
@@ -63,7 +48,8 @@ commit and content hash so the install can be reproduced exactly.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.SetVersionTemplate("skillctl {{.Version}}\n")
+	// --version prints what `skillctl version` prints; the text holds no template actions.
+	root.SetVersionTemplate(readBuildInfo().text())
 	var verbose bool
 	root.PersistentFlags().BoolVar(&verbose, "verbose", false, "say which project root the command works in, and why")
 	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { noteProject(ios, cmd, verbose) }
@@ -84,6 +70,7 @@ commit and content hash so the install can be reproduced exactly.`,
 		newSearchCmd(ios),
 		newInfoCmd(ios),
 		newAgentsCmd(),
+		newVersionCmd(ios),
 	)
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()
