@@ -64,7 +64,7 @@ func scriptSetup(env *testscript.Env) error {
 	env.Setenv("GITHUB_TOKEN", "")
 	env.Setenv("GH_TOKEN", "")
 	for _, v := range []string{"GITLAB_TOKEN", "GH_HOST", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", "NETRC",
-		"SKILLCTL_TOKEN_127_0_0_1", "SKILLCTL_DEADLINE", "SKILLCTL_TIMEOUT", "SSH_AUTH_SOCK"} {
+		"SKILLCTL_TOKEN_127_0_0_1", "SKILLCTL_DEADLINE", "SKILLCTL_TIMEOUT", "SSH_AUTH_SOCK", "SKILLCTL_MIRROR"} {
 		env.Setenv(v, "")
 	}
 	env.Setenv("GIT_CONFIG_NOSYSTEM", "1")

@@ -116,29 +116,37 @@ func (e *DeadlineError) Hints() []string {
 
 // Pool holds one Session per repository for one command, all sharing one network deadline.
 type Pool struct {
-	mu   sync.Mutex
-	base Remote
-	bud  *budget
-	m    map[string]*Session
+	mu        sync.Mutex
+	base      Remote
+	bud       *budget
+	m         map[string]*Session
+	mirrors   []mirror // SKILLCTL_MIRROR
+	mirrorErr error
 }
 
 // NewPool makes the sessions of one command. base carries what every Remote shares (Log, Cache,
 // Limits, Timeout); its URL and credentials are ignored: each repository gets its own.
 func NewPool(base Remote) *Pool {
 	base.URL, base.Username, base.Password = "", "", ""
-	return &Pool{base: base, bud: newBudget(Deadline()), m: map[string]*Session{}}
+	p := &Pool{base: base, bud: newBudget(Deadline()), m: map[string]*Session{}}
+	p.mirrors, p.mirrorErr = mirrorsFromEnv()
+	return p
 }
 
 // Session returns the session for repo, opening it on first use (no network until it is asked for
-// something). Credentials are found for repo's host as WithEnvToken does.
+// something). It talks to repo's mirror when SKILLCTL_MIRROR names one (see MirrorVar), and credentials
+// are found for the host it talks to, as WithEnvToken does.
 func (p *Pool) Session(repo string) (*Session, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s, ok := p.m[repo]; ok {
 		return s, nil
 	}
+	if p.mirrorErr != nil {
+		return nil, p.mirrorErr
+	}
 	r := p.base
-	r.URL = repo
+	r.URL = rewrite(p.mirrors, repo)
 	r = r.WithEnvToken()
 	s, err := open(r, p.bud)
 	if err != nil {
