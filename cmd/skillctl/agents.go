@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -46,9 +45,7 @@ func runAgents(opts agentsOptions) error {
 	}
 	list := agents.Statuses(env, agents.DirExists)
 	if opts.JSON {
-		enc := json.NewEncoder(opts.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
+		return writeJSON(opts.Stdout, struct {
 			Agents []agents.Status `json:"agents"`
 		}{list})
 	}

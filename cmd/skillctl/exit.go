@@ -5,7 +5,6 @@ package main
 // exit codes themselves are mapped in one place, clierr.Code; the table is in internal/clierr and README.md.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -240,9 +239,7 @@ func writeJSONError(w io.Writer, err error) {
 	if err == nil || errors.Is(err, clierr.ErrFindings) {
 		return
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(struct {
+	_ = writeJSON(w, struct {
 		Error clierr.Report `json:"error"`
 	}{clierr.Describe(err)})
 }

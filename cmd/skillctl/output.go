@@ -12,7 +12,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"unicode/utf16"
 
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
@@ -28,29 +27,8 @@ func writeJSON(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := w.Write(jsonVisible(buf.Bytes()))
+	_, err := w.Write(textsafe.JSON(buf.Bytes()))
 	return err
-}
-
-// jsonVisible writes the characters textsafe hides that encoding/json leaves raw (C1 controls, bidi
-// overrides, zero-width and other format characters) as \u escapes: the decoded strings stay exactly
-// what they were, and JSON printed on a terminal cannot reorder or hide text. Outside strings JSON has
-// only ASCII, so every such rune is inside a string.
-func jsonVisible(b []byte) []byte {
-	if textsafe.Escape(string(b)) == string(b) {
-		return b
-	}
-	var out bytes.Buffer
-	for _, r := range string(b) {
-		if r >= 0x80 && textsafe.Escape(string(r)) != string(r) {
-			for _, u := range utf16.Encode([]rune{r}) {
-				fmt.Fprintf(&out, `\u%04x`, u)
-			}
-			continue
-		}
-		out.WriteRune(r)
-	}
-	return out.Bytes()
 }
 
 // table aligns columns for human output; cells are escaped as they are added.

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -83,10 +84,15 @@ func writeJSON(w io.Writer, res *Result, min Level) error {
 		*Result
 		Summary jsonSummary `json:"summary"`
 	}{res, jsonSummary{len(res.Skills), c[High], c[Medium], c[Low], min.String(), res.AtLeast(min)}}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := w.Write(textsafe.JSON(b.Bytes()))
+	return err
 }
 
 // Rules describes every rule an audit can report, for SARIF's tool.driver.rules: the audit's own, every

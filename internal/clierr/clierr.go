@@ -13,7 +13,10 @@
 // Code is the one mapping from an error to these codes; Describe is the same error as data, for --json.
 package clierr
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Exit codes; see the package documentation.
 const (
@@ -40,8 +43,27 @@ func WithHint(err error, hints ...string) error {
 	return &hinted{err: err, hints: hints}
 }
 
-// Hints collects every hint attached anywhere in err's chain, outermost first.
+// Lines splits hints that hold several lines (a list of accepted forms) into one hint per line, as they
+// are printed ("hint: " each) and reported in --json: a line break inside a hint would otherwise reach
+// the output escaped, as \u{A}.
+func Lines(hints []string) []string {
+	var out []string
+	for _, h := range hints {
+		for _, l := range strings.Split(h, "\n") {
+			if strings.TrimSpace(l) != "" {
+				out = append(out, strings.TrimRight(l, " \r"))
+			}
+		}
+	}
+	return out
+}
+
+// Hints collects every hint attached anywhere in err's chain, outermost first, one line each.
 func Hints(err error) []string {
+	return Lines(hints(err))
+}
+
+func hints(err error) []string {
 	var out []string
 	for err != nil {
 		if h, ok := err.(interface{ Hints() []string }); ok {
@@ -49,7 +71,7 @@ func Hints(err error) []string {
 		}
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
 			for _, e := range j.Unwrap() {
-				out = append(out, Hints(e)...)
+				out = append(out, hints(e)...)
 			}
 			break
 		}

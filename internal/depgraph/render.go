@@ -190,7 +190,7 @@ func (v view) renderJSON(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
+	_, err = fmt.Fprintf(w, "%s\n", textsafe.JSON(b))
 	return err
 }
 

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Version and SchemaURI identify the format written.
@@ -100,7 +102,7 @@ func marshal(v any) (string, error) {
 	if err := enc.Encode(v); err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	return strings.TrimSuffix(string(textsafe.JSON([]byte(b.String()))), "\n"), nil
 }
 
 func (sw *Writer) write(s string) {

@@ -126,7 +126,7 @@ func (s *IO) Note(msg string, hints ...string) {
 	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
 		b.WriteString(Prefix + textsafe.Escape(line) + "\n")
 	}
-	for _, h := range hints {
+	for _, h := range clierr.Lines(hints) {
 		b.WriteString("hint: " + textsafe.Escape(h) + "\n")
 	}
 	s.mu.Lock()

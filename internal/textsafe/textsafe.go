@@ -1,22 +1,49 @@
 // Package textsafe makes text from untrusted places (file and folder names, SKILL.md contents, server
-// messages) safe to print on a terminal: what cannot be seen or would act on the terminal is escaped, so
-// a line of output shows exactly what it says and cannot be forged or recoloured by the text in it.
+// messages) safe to print on a terminal or in a CI log: what cannot be seen, would act on the terminal, or
+// would make a CI runner act is escaped, so a line of output shows exactly what it says and cannot be
+// forged, recoloured or turned into a command by the text in it. It is the one escaping rule: the text
+// formats use Escape, JSON output JSON, and GitHub workflow commands WorkflowData and WorkflowProperty.
 package textsafe
 
 import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
 // Escape returns s with invalid UTF-8 bytes written as \xHH and control characters (C0, DEL, C1), line
 // and paragraph separators and format characters (zero-width, bidirectional controls, tag characters:
-// Unicode category Cf) written as \u{HEX}. Everything else, tabs excepted, is kept as it is.
+// Unicode category Cf) written as \u{HEX}. Everything else, tabs excepted, is kept as it is, but for
+// what a CI runner reads as a workflow command (see ciCommand): a ':' that starts s (after spaces) is
+// written \u{3A} and the '[' of "##[" \u{5B}. Untrusted text starts many output lines (a path in
+// validate's report, a name in a table), and GitHub Actions runs a line that starts with "::" and any
+// line holding "##[" (its older syntax).
 func Escape(s string) string {
 	if !needs(s) {
 		return s
 	}
+	lead := leadingColon(s)
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case hidden(r), i == lead, r == '[' && strings.HasSuffix(s[:i], "##"):
+			fmt.Fprintf(&b, `\u{%X}`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// escapeHidden is Escape without the workflow-command rule, for text inside a workflow command's
+// properties and data, which the runner never reads as another command.
+func escapeHidden(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
@@ -34,6 +61,9 @@ func Escape(s string) string {
 }
 
 func needs(s string) bool {
+	if leadingColon(s) >= 0 || strings.Contains(s, "##[") {
+		return true
+	}
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if (r == utf8.RuneError && n == 1) || hidden(r) {
@@ -44,6 +74,61 @@ func needs(s string) bool {
 	return false
 }
 
+// leadingColon is the index of a ':' that starts s after white space (as the runner trims it: Unicode
+// spaces included), or -1.
+func leadingColon(s string) int {
+	i := strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) && !unicode.Is(unicode.Zs, r) })
+	if i >= 0 && s[i] == ':' {
+		return i
+	}
+	return -1
+}
+
 func hidden(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || unicode.Is(unicode.Cf, r)
+}
+
+// GitHub's workflow-command escaping: the data escapes %, CR and LF; a property also escapes the ':' and
+// ',' that would end it.
+var (
+	dataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
+// WorkflowData makes untrusted text the data of a GitHub workflow command (after its "::"): hidden
+// characters escaped as Escape does, then GitHub's escaping, so the command ends at the end of its line.
+func WorkflowData(s string) string { return dataEscaper.Replace(escapeHidden(s)) }
+
+// WorkflowProperty makes untrusted text a property value of a GitHub workflow command (file=, title=).
+func WorkflowProperty(s string) string { return propertyEscaper.Replace(escapeHidden(s)) }
+
+// JSON makes encoding/json's output safe to print: the characters Escape hides that encoding/json leaves
+// raw (C1 controls, bidi overrides, zero-width and other format characters) and the '[' of "##[" are
+// written as \u escapes. The decoded strings stay exactly what they were. Outside strings JSON has only
+// ASCII and no '#', so every rune changed is inside a string, and no line of JSON starts with ':'.
+func JSON(b []byte) []byte {
+	s := string(b)
+	if !strings.Contains(s, "##[") {
+		clean := true
+		for _, r := range s {
+			if r >= 0x80 && hidden(r) {
+				clean = false
+				break
+			}
+		}
+		if clean {
+			return b
+		}
+	}
+	var out strings.Builder
+	for i, r := range s {
+		if r >= 0x80 && hidden(r) || r == '[' && strings.HasSuffix(s[:i], "##") {
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&out, `\u%04x`, u)
+			}
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return []byte(out.String())
 }

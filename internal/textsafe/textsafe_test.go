@@ -1,6 +1,11 @@
 package textsafe
 
-import "testing"
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode"
+)
 
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
@@ -13,6 +18,14 @@ func TestEscape(t *testing.T) {
 		"tag\U000E0041":         `tag\u{E0041}`,
 		"bad\xffbyte":           `bad\xffbyte`,
 		"c1\u0085next\u2028sep": `c1\u{85}next\u{2028}sep`,
+		// What GitHub Actions would run: "::" starting a line (after spaces), "##[" anywhere in it.
+		"::error title=Forged::pwned/SKILL.md": `\u{3A}:error title=Forged::pwned/SKILL.md`,
+		"  \u00a0::warning::x":                 "  \u00a0\\u{3A}:warning::x",
+		":x":                                   `\u{3A}x`,
+		"a::b":                                 "a::b",
+		"x/##[add-mask]secret":                 `x/##\u{5B}add-mask]secret`,
+		"##[stop-commands]tok ##[x":            `##\u{5B}stop-commands]tok ##\u{5B}x`,
+		"# [a] #[b]":                           "# [a] #[b]",
 	} {
 		if got := Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
@@ -20,8 +33,40 @@ func TestEscape(t *testing.T) {
 	}
 }
 
+func TestWorkflow(t *testing.T) {
+	if got := WorkflowProperty("::a,b%c\nd\x1b"); got != `%3A%3Aa%2Cb%25c\u{A}d\u{1B}` {
+		t.Errorf("WorkflowProperty = %q", got)
+	}
+	if got := WorkflowData("a::b,c%\r\u202e ##[x"); got != `a::b,c%25\u{D}\u{202E} ##[x` {
+		t.Errorf("WorkflowData = %q", got)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	in := map[string]string{"name": "##[add-mask]x \u202e ::error::y é"}
+	b, _ := json.Marshal(in)
+	out := JSON(b)
+	if strings.Contains(string(out), "##[") || strings.ContainsRune(string(out), '\u202e') {
+		t.Errorf("JSON left %s", out)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(out, &back); err != nil || back["name"] != in["name"] {
+		t.Errorf("JSON changed the value: %s, %v", out, err)
+	}
+	if plain := []byte(`{"a":"é b"}`); string(JSON(plain)) != string(plain) {
+		t.Errorf("JSON changed clean text")
+	}
+}
+
+// ciSafe is what a line of text output must be for GitHub Actions to print it and do nothing else.
+func ciSafe(s string) bool {
+	return !strings.HasPrefix(strings.TrimLeftFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Zs, r) }), "::") &&
+		!strings.Contains(s, "##[")
+}
+
 func FuzzEscape(f *testing.F) {
 	f.Add("x\x1b[31m\u202e\xff")
+	f.Add(" ::error title=x::y ##[add-mask]z")
 	f.Fuzz(func(t *testing.T, s string) {
 		out := Escape(s)
 		if needs(out) {
@@ -29,6 +74,29 @@ func FuzzEscape(f *testing.F) {
 		}
 		if Escape(out) != out {
 			t.Fatalf("Escape is not idempotent on %q", out)
+		}
+		if !ciSafe(out) || !ciSafe(" "+out) {
+			t.Fatalf("Escape(%q) = %q can start a workflow command", s, out)
+		}
+		for _, w := range []string{WorkflowData(s), WorkflowProperty(s)} {
+			if strings.ContainsAny(w, "\r\n") {
+				t.Fatalf("workflow text %q holds a line break", w)
+			}
+		}
+		if strings.ContainsAny(WorkflowProperty(s), ":,") {
+			t.Fatalf("property %q can end early", WorkflowProperty(s))
+		}
+		b, _ := json.Marshal(s)
+		var back string
+		if err := json.Unmarshal(JSON(b), &back); err != nil || strings.Contains(string(JSON(b)), "##[") {
+			t.Fatalf("JSON(%s) = %s: %v", b, JSON(b), err)
+		}
+		if json.Unmarshal(b, new(string)) == nil {
+			var orig string
+			json.Unmarshal(b, &orig)
+			if back != orig {
+				t.Fatalf("JSON changed %q to %q", orig, back)
+			}
 		}
 	})
 }

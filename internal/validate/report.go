@@ -103,7 +103,7 @@ func indentJSON(v any, prefix string) (string, error) {
 	if err := enc.Encode(v); err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	return strings.TrimSuffix(string(textsafe.JSON([]byte(b.String()))), "\n"), nil
 }
 
 func (j *jsonReporter) skill(r *Result) error {
@@ -150,7 +150,7 @@ func (g *githubReporter) skill(r *Result) error {
 			kind = "error"
 		}
 		fmt.Fprintf(g.w, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", kind,
-			escapeProperty(textsafe.Escape(d.File)), d.Line, d.Column, escapeProperty(d.Rule), escapeData(textsafe.Escape(d.Message)))
+			textsafe.WorkflowProperty(d.File), d.Line, d.Column, textsafe.WorkflowProperty(d.Rule), textsafe.WorkflowData(d.Message))
 	}
 	return nil
 }
@@ -159,16 +159,6 @@ func (g *githubReporter) end(sum Summary) error {
 	g.w.WriteString(summaryLine(sum))
 	return g.w.Flush()
 }
-
-// GitHub's workflow-command escaping: message data escapes %, CR and LF; property values also escape
-// the ':' and ',' that would end them.
-var (
-	dataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
-	propertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
-)
-
-func escapeData(s string) string     { return dataEscaper.Replace(s) }
-func escapeProperty(s string) string { return propertyEscaper.Replace(s) }
 
 // sarifReporter writes a SARIF 2.1.0 log for code scanning: every rule of manifest.Rules in tool.driver
 // (default level from the rule's severity, error for all with --strict), one result per diagnostic.

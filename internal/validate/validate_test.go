@@ -242,15 +242,6 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-func TestEscapeGitHub(t *testing.T) {
-	if got := escapeProperty("a%b,c:d\r\ne"); got != "a%25b%2Cc%3Ad%0D%0Ae" {
-		t.Errorf("property: %q", got)
-	}
-	if got := escapeData("a%b,c:d\r\ne"); got != "a%25b,c:d%0D%0Ae" {
-		t.Errorf("data: %q", got)
-	}
-}
-
 func TestSetChecks(t *testing.T) {
 	tests := []struct {
 		name   string
