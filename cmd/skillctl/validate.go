@@ -25,11 +25,14 @@ depends-on names none of them provides are reported too.
 
 Formats: text (FILE:LINE:COL lines), json (one document), github (workflow
 commands that annotate a pull request) and sarif (SARIF 2.1.0 for code
-scanning, e.g. github/codeql-action/upload-sarif).
+scanning, e.g. github/codeql-action/upload-sarif). The summary counts the
+findings by rule, most frequent first (in json: summary.rules); --quiet lists
+errors only, and still counts the warnings in the summary.
 
 Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 		Example: `  skillctl validate                         # every skill under the current directory
   skillctl validate --strict skills/        # warnings fail too (for CI)
+  skillctl validate --quiet .               # errors and the summary only
   skillctl validate --spec my-skill/        # the reference validator's verdict: no extension fields
   skillctl validate --format json . | jq '.summary'
   skillctl validate --format github skills/ # annotations in GitHub Actions
@@ -57,6 +60,7 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 	f := cmd.Flags()
 	f.BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
 	f.BoolVar(&opts.Spec, "spec", false, "apply the reference validator's rules: any field outside the spec's six is an error")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "list errors only; the summary still counts warnings, by rule")
 	f.StringVar(&opts.Format, "format", "text", "output format: "+strings.Join(validate.Formats, ", "))
 	f.IntVar(&opts.Jobs, "jobs", 0, "skills validated in parallel (0: one per CPU)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(validate.Formats, cobra.ShellCompDirectiveNoFileComp))

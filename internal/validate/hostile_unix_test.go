@@ -47,7 +47,7 @@ func TestHostileFiles(t *testing.T) {
 	}
 	want := "fifo/SKILL.md:1:1: error: SKILL.md is not a regular file: replace it with one [not-regular-file]\n" +
 		"huge/SKILL.md:1:1: error: SKILL.md is 52428800 bytes; the limit is 1048576: move detail into references/ files and link them [file-too-large]\n" +
-		"3 skills checked: 2 invalid, 2 errors, 0 warnings\n"
+		"3 skills checked: 2 invalid, 2 errors, 0 warnings: file-too-large 1, not-regular-file 1\n"
 	if out.String() != want || sum.Skills != 3 || strings.Contains(out.String(), "loop") {
 		t.Errorf("got\n%s", out.String())
 	}

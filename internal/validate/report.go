@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/manifest"
@@ -53,16 +55,63 @@ func (t *textReporter) end(sum Summary) error {
 	return t.w.Flush()
 }
 
+// summaryLine is the run's last line: the counts, then the findings by rule, most frequent first, so a
+// run of thousands of warnings still says at a glance what they are.
 func summaryLine(s Summary) string {
-	return fmt.Sprintf("%s checked: %d invalid, %s, %s\n",
-		plural(s.Skills, "skill"), s.Invalid, plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+	line := fmt.Sprintf("%s checked: %s invalid, %s, %s",
+		plural(s.Skills, "skill"), thousands(s.Invalid), plural(s.Errors, "error"), plural(s.Warnings, "warning"))
+	if by := byRule(s.Rules); len(by) > 0 {
+		parts := make([]string, len(by))
+		for i, r := range by {
+			parts[i] = r.Rule + " " + thousands(r.Count)
+		}
+		line += ": " + strings.Join(parts, ", ")
+	}
+	return line + "\n"
+}
+
+// ruleCount is how many findings one rule made.
+type ruleCount struct {
+	Rule  string
+	Count int
+}
+
+// byRule orders the counts by count, then by rule.
+func byRule(m map[string]int) []ruleCount {
+	out := make([]ruleCount, 0, len(m))
+	for r, n := range m {
+		out = append(out, ruleCount{r, n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Rule < out[j].Rule
+	})
+	return out
 }
 
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return thousands(n) + " " + word + "s"
+}
+
+// thousands writes n with a comma between groups of three digits: 8,927.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 || len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 type jsonDiag struct {
@@ -82,10 +131,11 @@ type jsonSkill struct {
 }
 
 type jsonSummary struct {
-	Skills   int `json:"skills"`
-	Invalid  int `json:"invalid"`
-	Errors   int `json:"errors"`
-	Warnings int `json:"warnings"`
+	Skills   int            `json:"skills"`
+	Invalid  int            `json:"invalid"`
+	Errors   int            `json:"errors"`
+	Warnings int            `json:"warnings"`
+	Rules    map[string]int `json:"rules"` // findings by rule; {} when none, never null
 }
 
 // jsonReporter prints one document, {"skills":[...],"summary":{...}}, indented by two spaces, one skill
@@ -131,7 +181,11 @@ func (j *jsonReporter) end(sum Summary) error {
 	} else {
 		j.w.WriteString("\n  ],\n")
 	}
-	out, err := indentJSON(jsonSummary(sum), "  ")
+	rules := sum.Rules
+	if rules == nil {
+		rules = map[string]int{}
+	}
+	out, err := indentJSON(jsonSummary{sum.Skills, sum.Invalid, sum.Errors, sum.Warnings, rules}, "  ")
 	if err != nil {
 		return err
 	}

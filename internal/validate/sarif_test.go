@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/skillctl/skillctl/internal/manifest"
@@ -38,7 +39,7 @@ func TestSARIFMatchesJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sumJ != sumS {
+		if !reflect.DeepEqual(sumJ, sumS) {
 			t.Errorf("%+v: summaries differ: %+v vs %+v", opts, sumJ, sumS)
 		}
 		doc := sariftest.Validate(t, schema, sf.Bytes())

@@ -28,17 +28,23 @@ import (
 )
 
 // Options are the inputs of one run. Format is one of Formats ("text" when empty); Jobs is the number of
-// skills checked at once, 0 meaning GOMAXPROCS; Version is skillctl's, for the SARIF tool.driver.
+// skills checked at once, 0 meaning GOMAXPROCS; Version is skillctl's, for the SARIF tool.driver. Quiet
+// lists errors only: warnings are still counted, in the summary.
 type Options struct {
 	Paths        []string
 	Strict, Spec bool
+	Quiet        bool
 	Format       string
 	Jobs         int
 	Version      string
 }
 
-// Summary counts the run's results after Strict and Spec are applied.
-type Summary struct{ Skills, Invalid, Errors, Warnings int }
+// Summary counts the run's results after Strict and Spec are applied: skills, invalid skills, findings by
+// severity and by rule.
+type Summary struct {
+	Skills, Invalid, Errors, Warnings int
+	Rules                             map[string]int
+}
 
 func (s *Summary) add(r *Result) {
 	s.Skills++
@@ -51,7 +57,26 @@ func (s *Summary) add(r *Result) {
 		} else {
 			s.Warnings++
 		}
+		if s.Rules == nil {
+			s.Rules = map[string]int{}
+		}
+		s.Rules[d.Rule]++
 	}
+}
+
+// listed is what the report lists of r: every finding, or with quiet its errors only.
+func listed(r *Result, quiet bool) *Result {
+	if !quiet {
+		return r
+	}
+	out := *r
+	out.Diagnostics = nil
+	for _, d := range r.Diagnostics {
+		if d.Severity == manifest.Error {
+			out.Diagnostics = append(out.Diagnostics, d)
+		}
+	}
+	return &out
 }
 
 // Result is one skill's outcome, in report order. It keeps what reports and set checks need, not the
@@ -80,7 +105,7 @@ func Run(opts Options, w io.Writer) (Summary, error) {
 	var sum Summary
 	err = Each(opts, func(r *Result) error {
 		sum.add(r)
-		return rep.skill(r)
+		return rep.skill(listed(r, opts.Quiet))
 	})
 	if err != nil {
 		return sum, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -138,6 +139,7 @@ func fixture(t *testing.T) {
 
 func TestFormats(t *testing.T) {
 	fixture(t)
+	rules := map[string]int{"name-dir-mismatch": 2, "name-format": 1, "related-skills-format": 1, "unknown-field": 1}
 	tests := []struct {
 		format string
 		strict bool
@@ -149,34 +151,46 @@ skills/bad/SKILL.md:2:7: error: name "Bad" must be lowercase: name: bad [name-fo
 skills/bad/SKILL.md:4:1: warning: unknown field "version": clients ignore it; to keep it, indent it under metadata: [unknown-field]
 skills/x,y/SKILL.md:2:7: error: name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y [name-dir-mismatch]
 skills/x,y/SKILL.md:4:17: warning: write related-skills as a YAML list: related-skills: [good] [related-skills-format]
-3 skills checked: 2 invalid, 3 errors, 2 warnings
-`, Summary{3, 2, 3, 2}},
+3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
+`, Summary{3, 2, 3, 2, rules}},
 		{"", true, `skills/bad/SKILL.md:2:7: error: name "Bad" does not match the folder name "bad": set name: bad [name-dir-mismatch]
 skills/bad/SKILL.md:2:7: error: name "Bad" must be lowercase: name: bad [name-format]
 skills/bad/SKILL.md:4:1: error: unknown field "version": clients ignore it; to keep it, indent it under metadata: [unknown-field]
 skills/x,y/SKILL.md:2:7: error: name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y [name-dir-mismatch]
 skills/x,y/SKILL.md:4:17: error: write related-skills as a YAML list: related-skills: [good] [related-skills-format]
-3 skills checked: 2 invalid, 5 errors, 0 warnings
-`, Summary{3, 2, 5, 0}},
+3 skills checked: 2 invalid, 5 errors, 0 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
+`, Summary{3, 2, 5, 0, rules}},
 		{"github", false, `::error file=skills/bad/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "Bad" does not match the folder name "bad": set name: bad
 ::error file=skills/bad/SKILL.md,line=2,col=7,title=name-format::name "Bad" must be lowercase: name: bad
 ::warning file=skills/bad/SKILL.md,line=4,col=1,title=unknown-field::unknown field "version": clients ignore it; to keep it, indent it under metadata:
 ::error file=skills/x%2Cy/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y
 ::warning file=skills/x%2Cy/SKILL.md,line=4,col=17,title=related-skills-format::write related-skills as a YAML list: related-skills: [good]
-3 skills checked: 2 invalid, 3 errors, 2 warnings
-`, Summary{3, 2, 3, 2}},
+3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
+`, Summary{3, 2, 3, 2, rules}},
+		// --quiet lists errors only; the summary still counts every finding.
+		{"text", false, `skills/bad/SKILL.md:2:7: error: name "Bad" does not match the folder name "bad": set name: bad [name-dir-mismatch]
+skills/bad/SKILL.md:2:7: error: name "Bad" must be lowercase: name: bad [name-format]
+skills/x,y/SKILL.md:2:7: error: name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y [name-dir-mismatch]
+3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
+`, Summary{3, 2, 3, 2, rules}},
+		{"github", false, `::error file=skills/bad/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "Bad" does not match the folder name "bad": set name: bad
+::error file=skills/bad/SKILL.md,line=2,col=7,title=name-format::name "Bad" must be lowercase: name: bad
+::error file=skills/x%2Cy/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y
+3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
+`, Summary{3, 2, 3, 2, rules}},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
 		for _, jobs := range []int{1, 3} {
 			var out bytes.Buffer
-			sum, err := Run(Options{Paths: []string{"skills"}, Format: tt.format, Strict: tt.strict, Jobs: jobs}, &out)
+			quiet := i >= 3
+			sum, err := Run(Options{Paths: []string{"skills"}, Format: tt.format, Strict: tt.strict, Quiet: quiet, Jobs: jobs}, &out)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if out.String() != tt.want {
 				t.Errorf("format %q strict %v jobs %d:\n%s\nwant\n%s", tt.format, tt.strict, jobs, out.String(), tt.want)
 			}
-			if sum != tt.sum {
+			if !reflect.DeepEqual(sum, tt.sum) {
 				t.Errorf("format %q: summary %+v, want %+v", tt.format, sum, tt.sum)
 			}
 		}
@@ -233,7 +247,12 @@ func TestJSON(t *testing.T) {
     "skills": 2,
     "invalid": 1,
     "errors": 2,
-    "warnings": 1
+    "warnings": 1,
+    "rules": {
+      "name-dir-mismatch": 1,
+      "name-format": 1,
+      "unknown-field": 1
+    }
   }
 }
 `
