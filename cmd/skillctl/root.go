@@ -71,6 +71,7 @@ commit and content hash so the install can be reproduced exactly.`,
 		newInfoCmd(ios),
 		newAgentsCmd(),
 		newVersionCmd(ios),
+		newBudgetCmd(ios),
 	)
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()

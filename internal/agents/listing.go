@@ -88,24 +88,6 @@ func (a Agent) ListingStatus() ListingStatus {
 	return s
 }
 
-// EntryCut is one agent's documented cut of a listed description, for validate's description-cut rule.
-type EntryCut struct {
-	Agent  string
-	Chars  int
-	Source string
-}
-
-// EntryCuts lists every agent that documents a per-entry cut, sorted by name.
-func EntryCuts() []EntryCut {
-	var out []EntryCut
-	for _, a := range All() {
-		if a.Listing.Entry > 0 {
-			out = append(out, EntryCut{Agent: a.Name, Chars: a.Listing.Entry, Source: a.Listing.Source})
-		}
-	}
-	return out
-}
-
 // listingCell and precedenceCell render the README's two listing columns.
 func listingCell(a Agent) string {
 	l := a.Listing

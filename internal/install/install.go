@@ -111,6 +111,9 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 			rep.Installed[i].Risks, rep.Installed[i].Risk = j.Findings, &j.Verdict
 		}
 	}
+	if !opts.DryRun {
+		noteBudget(opts.IO, opts.Target, t, rep.Installed)
+	}
 	return rep, nil
 }
 

@@ -93,22 +93,10 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 	if o.Dir != "" && o.Global {
 		return Target{}, fmt.Errorf("--global chooses an agent's user folder; it cannot be combined with --dir")
 	}
-	lock := o.Lock
-	switch {
-	case lock != "" && !filepath.IsAbs(lock):
-		lock = filepath.Join(cwd, lock)
-	case lock == "" && o.Global:
-		if lock, err = project.GlobalLock(); err != nil {
-			return Target{}, fmt.Errorf("--global: %v", err)
-		}
-	case lock == "":
-		root, _, err := project.Find(cwd)
-		if err != nil {
-			return Target{}, err
-		}
-		lock = filepath.Join(root, project.LockName)
+	lock, err := lockOf(o, cwd)
+	if err != nil {
+		return Target{}, err
 	}
-	lock = filepath.Clean(lock)
 	base := filepath.Dir(lock)
 	dir := o.Dir
 	var links []string
@@ -124,14 +112,9 @@ func ResolveTarget(o TargetOptions) (Target, error) {
 		if o.Global && envErr != nil {
 			return Target{}, fmt.Errorf("--global: %v", envErr)
 		}
-		var chosen []agents.Agent
-		if len(o.Agents) == 0 {
-			chosen = rememberedAgents(lock, base, o.Global, env)
-		}
-		if chosen == nil {
-			if chosen, err = agents.Choose(o.Agents, env, agents.DirExists); err != nil {
-				return Target{}, fmt.Errorf("--agent: %w", err)
-			}
+		chosen, err := chooseAgents(o, lock, base, env)
+		if err != nil {
+			return Target{}, err
 		}
 		plan, err := agents.Place(chosen, o.Global, env)
 		if err != nil {
@@ -188,6 +171,77 @@ func resolveTargets(o TargetOptions) (Target, []Target, error) {
 		out = []Target{t}
 	}
 	return t, out, nil
+}
+
+// lockOf is the lock a command uses (see ResolveTarget): --lock as typed, else the global lock with
+// --global, else skills.lock at the project root found from cwd.
+func lockOf(o TargetOptions, cwd string) (string, error) {
+	lock := o.Lock
+	switch {
+	case lock != "" && !filepath.IsAbs(lock):
+		lock = filepath.Join(cwd, lock)
+	case lock == "" && o.Global:
+		var err error
+		if lock, err = project.GlobalLock(); err != nil {
+			return "", fmt.Errorf("--global: %v", err)
+		}
+	case lock == "":
+		root, _, err := project.Find(cwd)
+		if err != nil {
+			return "", err
+		}
+		lock = filepath.Join(root, project.LockName)
+	}
+	return filepath.Clean(lock), nil
+}
+
+// chooseAgents is the agent set (see ResolveTarget): --agent, else the agents the lock remembers, else
+// the default agent.
+func chooseAgents(o TargetOptions, lock, base string, env agents.Env) ([]agents.Agent, error) {
+	var chosen []agents.Agent
+	if len(o.Agents) == 0 {
+		chosen = rememberedAgents(lock, base, o.Global, env)
+	}
+	if chosen == nil {
+		var err error
+		if chosen, err = agents.Choose(o.Agents, env, agents.DirExists); err != nil {
+			return nil, fmt.Errorf("--agent: %w", err)
+		}
+	}
+	return chosen, nil
+}
+
+// AgentSet is where the folders the chosen agents read are, for a command that reads every one of them
+// rather than writing to one (budget): the project root their project folders are relative to, the home
+// folder their user-level templates expand in, and the agents, chosen as ResolveTarget chooses them.
+type AgentSet struct {
+	Root   string // the folder of the lock: --lock's, else the project root (project.Find)
+	Env    agents.Env
+	Agents []agents.Agent
+}
+
+// ResolveAgentSet applies ResolveTarget's rules for the lock and the agents to a command that reads what
+// agents see. --global and --dir do not apply: an agent sees its project and its user-level folders at
+// once.
+func ResolveAgentSet(o TargetOptions) (AgentSet, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return AgentSet{}, err
+	}
+	o.Global, o.Dir = false, ""
+	lock, err := lockOf(o, cwd)
+	if err != nil {
+		return AgentSet{}, err
+	}
+	env, err := agents.FromOS()
+	if err != nil {
+		return AgentSet{}, err
+	}
+	chosen, err := chooseAgents(o, lock, filepath.Dir(lock), env)
+	if err != nil {
+		return AgentSet{}, err
+	}
+	return AgentSet{Root: filepath.Dir(lock), Env: env, Agents: chosen}, nil
 }
 
 // rememberedAgents is the agent set the lock at lockPath records (see ResolveTarget): the agents whose

@@ -138,8 +138,18 @@ func (c *checker) description(k, v *yaml.Node, sk *Skill) {
 		c.add(c.pos(k), Error, "description-missing", "description is empty: say what the skill does and when to use it")
 		return
 	}
-	if n := utf8.RuneCountInString(v.Value); n > maxDescLen {
+	n := utf8.RuneCountInString(v.Value)
+	if n > maxDescLen {
 		c.add(c.pos(v), Error, "description-too-long", "description is %d characters; the limit is %d: keep when-to-use here and move detail into the body", n, maxDescLen)
+	}
+	var cut []string
+	for _, x := range c.mode.Cuts {
+		if x.Chars > 0 && n > x.Chars {
+			cut = append(cut, fmt.Sprintf("%s lists only its first %d (%s)", x.Agent, x.Chars, x.Source))
+		}
+	}
+	if len(cut) > 0 {
+		c.add(c.pos(v), Warning, "description-cut", "description is %d characters, and %s: put what the skill does and when to use it first, or shorten it", n, strings.Join(cut, "; "))
 	}
 }
 

@@ -108,7 +108,19 @@ type Skill struct {
 // Mode selects the rule set. Strict turns warnings into errors; Spec gives the reference validator's
 // verdict: any field outside the six is an error, depends-on and related-skills included, and YAML
 // that its strict parser refuses (flow collections, tags) is an error.
-type Mode struct{ Strict, Spec bool }
+type Mode struct {
+	Strict, Spec bool
+	// Cuts are the agents' documented cuts of a listed description (agents.EntryCuts, passed in as data so
+	// the rules stay pure): a longer description draws the description-cut warning. None: no such check.
+	Cuts []Cut
+}
+
+// Cut is one agent's documented cut of a description in its skill listing.
+type Cut struct {
+	Agent  string
+	Chars  int
+	Source string // the agent's page that documents it
+}
 
 // Input is one SKILL.md and what Check needs to know about its folder.
 type Input struct {

@@ -58,6 +58,12 @@ func TestCheckRules(t *testing.T) {
 		{"name numeric text", "123", nil, "---\nname: 123\ndescription: d\n---\n", Mode{}, nil},
 		{"description blank", "", nil, "---\nname: a\ndescription: '  '\n---\n", Mode{}, []string{"3:1 error description-missing"}},
 		{"description type", "", nil, "---\nname: a\ndescription:\n  k: v\n---\n", Mode{}, []string{"4:3 error description-type"}},
+		{"description cut by an agent", "", nil, "---\nname: a\ndescription: " + long(11) + "\n---\n", Mode{Cuts: []Cut{{"claude", 10, "https://docs.test"}}}, []string{"3:14 warning description-cut"}},
+		{"description at the cut", "", nil, "---\nname: a\ndescription: " + long(10) + "\n---\n", Mode{Cuts: []Cut{{"claude", 10, "https://docs.test"}}}, nil},
+		{"description cut counts characters", "", nil, "---\nname: a\ndescription: " + strings.Repeat("é", 10) + "\n---\n", Mode{Cuts: []Cut{{"claude", 10, "https://docs.test"}}}, nil},
+		{"description cut, no agent cuts", "", nil, "---\nname: a\ndescription: " + long(1000) + "\n---\n", Mode{}, nil},
+		{"description cut and too long", "", nil, "---\nname: a\ndescription: " + long(1600) + "\n---\n", Mode{Cuts: []Cut{{"claude", 1536, "https://docs.test"}}}, []string{"3:14 warning description-cut", "3:14 error description-too-long"}},
+		{"description cut under --strict", "", nil, "---\nname: a\ndescription: " + long(11) + "\n---\n", Mode{Strict: true, Cuts: []Cut{{"claude", 10, "https://docs.test"}}}, []string{"3:14 error description-cut"}},
 		{"description 1024", "", nil, "---\nname: a\ndescription: " + long(1024) + "\n---\n", Mode{}, nil},
 		{"description too long", "", nil, "---\nname: a\ndescription: " + long(1025) + "\n---\n", Mode{}, []string{"3:14 error description-too-long"}},
 		{"description counts characters", "", nil, "---\nname: a\ndescription: " + strings.Repeat("é", 1024) + "\n---\n", Mode{}, nil},
@@ -350,5 +356,22 @@ func TestLinksInFences(t *testing.T) {
 	_, d := Check(Input{File: "SKILL.md", Data: []byte(okFM + "---\n" + body), Files: []string{"SKILL.md"}}, Mode{})
 	if got := diagKeys(d); strings.Join(got, ",") != "16:5 warning broken-link" {
 		t.Errorf("got %v, want only the link after the fences", got)
+	}
+}
+
+// TestDescriptionCutMessage: the warning names each agent that cuts, its figure and its page.
+func TestDescriptionCutMessage(t *testing.T) {
+	_, d := Check(Input{Data: []byte("---\nname: a\ndescription: " + strings.Repeat("a", 30) + "\n---\n")},
+		Mode{Cuts: []Cut{{"claude", 20, "https://one.test"}, {"other", 25, "https://two.test"}, {"roomy", 40, "https://three.test"}}})
+	if len(d) != 1 || d[0].Rule != "description-cut" {
+		t.Fatalf("diagnostics %v; want one description-cut", d)
+	}
+	for _, want := range []string{"30 characters", "claude lists only its first 20 (https://one.test)", "other lists only its first 25 (https://two.test)"} {
+		if !strings.Contains(d[0].Message, want) {
+			t.Errorf("message %q lacks %q", d[0].Message, want)
+		}
+	}
+	if strings.Contains(d[0].Message, "roomy") {
+		t.Errorf("message %q names an agent that does not cut", d[0].Message)
 	}
 }

@@ -30,6 +30,7 @@ var Rules = []Rule{
 	{"description-missing", Error, "`description` is absent or blank"},
 	{"description-type", Error, "`description` is not text"},
 	{"description-too-long", Error, "`description` is over 1024 characters"},
+	{"description-cut", Warning, "`description` is longer than an agent's documented cut of one entry in its skill listing (Claude Code: 1,536 characters); the rest is never seen"},
 	{"compatibility-type", Error, "`compatibility` is not text"},
 	{"compatibility-too-long", Error, "`compatibility` is over 500 characters"},
 	{"allowed-tools-type", Warning, "`allowed-tools` is a list instead of a space-separated string (an error if it is a mapping or nested)"},

@@ -24,6 +24,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/manifest"
 )
 
@@ -121,7 +122,7 @@ func Each(opts Options, fn func(*Result) error) error {
 	if err != nil {
 		return err
 	}
-	mode := manifest.Mode{Strict: opts.Strict, Spec: opts.Spec}
+	mode := manifest.Mode{Strict: opts.Strict, Spec: opts.Spec, Cuts: agentCuts()}
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
@@ -367,4 +368,16 @@ func errText(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// agentCuts is every agent's documented cut of a listed description (the agent table's Listing.Entry),
+// for the description-cut rule.
+func agentCuts() []manifest.Cut {
+	var out []manifest.Cut
+	for _, a := range agents.All() {
+		if a.Listing.Entry > 0 {
+			out = append(out, manifest.Cut{Agent: a.Name, Chars: a.Listing.Entry, Source: a.Listing.Source})
+		}
+	}
+	return out
 }
