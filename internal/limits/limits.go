@@ -50,4 +50,7 @@ const (
 	// MaxLocalEntries bounds the files and folders walked to index a local folder: a folder that big is a
 	// mistake (a home folder), not a registry.
 	MaxLocalEntries = 200_000
+	// MaxListedSkills bounds the entries read from one folder an agent reads skills from (budget): far
+	// above any real set of installed skills, far below what a hostile project folder could hold.
+	MaxListedSkills = 5_000
 )

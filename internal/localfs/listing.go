@@ -29,9 +29,8 @@ type Unlisted struct {
 	Problem string
 }
 
-// MaxListed caps the entries ListSkills looks at in one folder: a folder an agent reads is a project's
-// file, and a project could hold millions of entries in one.
-const MaxListed = limits.DefaultMaxFiles
+// MaxListed caps the entries ListSkills looks at in one folder (limits.MaxListedSkills).
+const MaxListed = limits.MaxListedSkills
 
 // ListSkills reads the name and description of every skill in dir, a folder an agent reads skills from,
 // as budget needs them. A folder is read as an agent reads it: an entry that is a link is followed (a
