@@ -20,6 +20,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
@@ -360,10 +361,7 @@ func (s *Entry) Reads(root string) (string, error) {
 			return s.Repo, fmt.Errorf("%s: the lock names the repository %s, not a folder of this machine skillctl can check", s.Name, textsafe.Escape(s.Repo))
 		}
 		p := filepath.Clean(filepath.FromSlash(u.Path))
-		src := s.Repo
-		if s.Path != "" {
-			src += "//" + s.Path
-		}
+		src := source.GitText(s.Repo, s.Path, "")
 		hint := fmt.Sprintf("if you trust that repository, install the skill from it by naming it: skillctl install %s --dir %s", shellWord(src), shellWord(s.Dir))
 		if !localfs.Inside(root, p) {
 			return s.Repo, clierr.WithHint(fmt.Errorf("%s: the lock names the repository %s on this machine, outside the project; skillctl fetches from this machine only inside it",

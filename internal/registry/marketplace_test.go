@@ -38,9 +38,9 @@ func TestExternalFetches(t *testing.T) {
 		x    External
 		want string
 	}{
-		{External{Repo: "https://h/o/r.git"}, "https://h/o/r.git"},
-		{External{Repo: "https://h/o/r.git", Path: "p/q", Ref: "v1"}, "https://h/o/r.git//p/q#v1"},
-		{External{Repo: "https://h/o/r.git", Ref: "v1", SHA: "abc"}, "https://h/o/r.git#abc"},
+		{External{Repo: "https://h/o/r.git"}, "https://h/o/r"},
+		{External{Repo: "https://h/o/r.git", Path: "p/q", Ref: "v1"}, "https://h/o/r//p/q#v1"},
+		{External{Repo: "https://h/o/r.git", Ref: "v1", SHA: "abc"}, "https://h/o/r#abc"},
 	} {
 		if got := c.x.Fetches(); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.x, got, c.want)

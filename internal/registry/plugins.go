@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/source"
 )
 
 // External is where a marketplace plugin that lives in another repository is, as the marketplace file
@@ -23,17 +24,11 @@ type External struct {
 // Fetches is what installing the plugin fetches, written as a source install accepts:
 // REPO[//PATH][#SHA or #REF].
 func (x *External) Fetches() string {
-	s := x.Repo
-	if x.Path != "" {
-		s += "//" + x.Path
+	ref := x.Ref
+	if x.SHA != "" {
+		ref = x.SHA
 	}
-	switch {
-	case x.SHA != "":
-		s += "#" + x.SHA
-	case x.Ref != "":
-		s += "#" + x.Ref
-	}
-	return s
+	return source.GitText(x.Repo, x.Path, ref)
 }
 
 // expand fetches the skill list of the external plugin e of idx: its repository pinned (the

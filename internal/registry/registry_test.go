@@ -172,7 +172,7 @@ func TestAmbiguous(t *testing.T) {
 	want := []string{
 		"skillctl install alice/dup",
 		"skillctl install bob/dup",
-		"skillctl install 'https://h/m.git//other/dup#" + strings.Repeat("a", 40) + "'",
+		"skillctl install 'https://h/m//other/dup#" + strings.Repeat("a", 40) + "'",
 		"skillctl install dup@team",
 	}
 	if got := clierr.Hints(err); !reflect.DeepEqual(got, want) {

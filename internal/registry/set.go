@@ -463,14 +463,7 @@ func exactSource(c Candidate) string {
 	case c.Builtin():
 		return c.Name + "@" + BuiltinName
 	}
-	s := c.Repo
-	if c.Path != "" {
-		s += "//" + c.Path
-	}
-	if c.Commit != "" {
-		s += "#" + c.Commit
-	}
-	return s
+	return source.GitText(c.Repo, c.Path, c.Commit)
 }
 
 // InstallSources gives each search match the shortest source that installs it (see installCommands).

@@ -14,6 +14,7 @@ import (
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/source"
 )
 
 // Resolved is a located folder read as a skill.
@@ -415,7 +416,7 @@ func (a *adapter) explain(err error) error {
 			for _, c := range amb.Candidates {
 				o = a.skills[c.ID].Origin
 				paths = append(paths, o.Path)
-				hints = append(hints, "skillctl install "+o.Repo+"//"+o.Path+"#"+o.Commit)
+				hints = append(hints, "skillctl install "+source.GitText(o.Repo, o.Path, o.Commit))
 			}
 			return clierr.WithHint(fmt.Errorf("%s -> %s: ambiguous: %d folders of that name in %s@%s: %s",
 				by, name, len(paths), o.Repo, Short(o.Commit), strings.Join(paths, ", ")), hints...)

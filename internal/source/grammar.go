@@ -100,3 +100,10 @@ func (s Source) Readings(isRegistry func(name string) bool) []Source {
 	}
 	return []Source{s}
 }
+
+// GitText is the text of a source naming folder path of repo at ref (a full or short ref name, a commit,
+// or "" for the default branch): what a hint or a listing tells a user to type. Parse reads it back to the
+// same repository, folder and ref, whatever characters the path holds.
+func GitText(repo, path, ref string) string {
+	return Source{Kind: Git, Repo: Canonical(repo), Path: path, Ref: ref}.String()
+}

@@ -135,3 +135,22 @@ func TestAtRef(t *testing.T) {
 		t.Errorf("o/r@v1 = %s, want the branch", full)
 	}
 }
+
+func TestGitText(t *testing.T) {
+	for _, tt := range []struct{ repo, path, ref, want string }{
+		{"https://github.com/o/r.git", "skills/x", "refs/tags/v1", "https://github.com/o/r//skills/x#refs/tags/v1"},
+		{"http://127.0.0.1:1/acme/m", "", "", "http://127.0.0.1:1/acme/m"},
+		{"https://h.example/o/r", "a b/c#d", "feature/x", "https://h.example/o/r//a%20b/c%23d#feature/x"},
+		{"git@h.example:o/r.git", "s", "v1", "git@h.example:o/r//s#v1"},
+		{"file:///srv/r.git", "s", "", "file:///srv/r.git//s"},
+	} {
+		got := GitText(tt.repo, tt.path, tt.ref)
+		if got != tt.want {
+			t.Errorf("GitText(%q, %q, %q) = %q, want %q", tt.repo, tt.path, tt.ref, got, tt.want)
+		}
+		s, err := Parse(got)
+		if err != nil || s.Repo != Canonical(tt.repo) || s.Path != tt.path || s.Ref != tt.ref {
+			t.Errorf("%q parses to %q %q %q, %v", got, s.Repo, s.Path, s.Ref, err)
+		}
+	}
+}
