@@ -157,10 +157,19 @@ func (c *Cache) putSkills(commit plumbing.Hash, dirs []string) error {
 // store is the objects of one operation: those fetched in memory, backed by the cache. Objects read are
 // remembered so that only what an operation used is written to the cache, not a whole fallback clone.
 type store struct {
-	mem   map[plumbing.Hash]object
-	used  map[plumbing.Hash]bool
-	cache *Cache
-	local func(plumbing.Hash) (object, bool) // a repository on this machine, read directly (file://)
+	mem      map[plumbing.Hash]object
+	used     map[plumbing.Hash]bool
+	cache    *Cache
+	local    func(plumbing.Hash) (object, bool) // a repository on this machine, read directly (file://)
+	localWhy func(plumbing.Hash) error          // why local could not give an object
+}
+
+// whyMissing is why a repository on this machine could not give h, when it says; nil otherwise.
+func (s *store) whyMissing(h plumbing.Hash) error {
+	if s.localWhy == nil {
+		return nil
+	}
+	return s.localWhy(h)
 }
 
 func newStore(c *Cache) *store {

@@ -471,6 +471,9 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 			continue
 		}
 		o, ok := f.st.get(e.Hash)
+		if why := f.st.whyMissing(e.Hash); !ok && why != nil && !errors.Is(why, errTooLarge) {
+			return &RemoteError{URL: f.s.w.where(), Err: fmt.Errorf("%s: %w", full, why)}
+		}
 		if !ok {
 			// The folder request filters out blobs over the size limit, and a full fetch drops them.
 			if _, over := f.full.oversize[e.Hash]; over || f.s.strat != stratFull {
