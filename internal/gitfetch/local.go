@@ -12,17 +12,14 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
-	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
-	"github.com/go-git/go-git/v5/plumbing/storer"
-	"github.com/go-git/go-git/v5/storage/filesystem"
 )
 
 // localWire reads a repository on this machine (file:///PATH, bare or with a work tree) directly: no
@@ -32,12 +29,12 @@ import (
 // its size. So each object's declared size is checked against the caps before it is inflated, inflating
 // never goes past the declared size, delta chains are bounded in length and work, and every object is
 // checked against its hash; only real files and folders of the repository are read, never a symlink, and
-// never an alternates file. The walk, the entry rules and the limits are then the same as over the network;
-// nothing it reads is written to the object cache. Refs are read through go-git.
+// never an alternates file. Refs are read the same way, each file within a bound. The walk, the entry
+// rules and the limits are then the same as over the network; nothing it reads is written to the object
+// cache.
 type localWire struct {
 	url    string
 	dir    string
-	st     *filesystem.Storage // refs only
 	lim    Limits
 	packs  []*localPack // opened on the first object read
 	opened bool
@@ -52,17 +49,10 @@ func newLocalWire(s *Session, u *url.URL) (*localWire, error) {
 	if err != nil {
 		return nil, &RemoteError{URL: s.r.URL, Err: err}
 	}
-	if fi, err := os.Lstat(filepath.Join(dir, "packed-refs")); err == nil && fi.Size() > maxPackedRefs {
-		return nil, &LimitError{Problem: fmt.Sprintf("%s: packed-refs is larger than %s", redact(s.r.URL), humanBytes(maxPackedRefs))}
-	}
-	st := filesystem.NewStorage(osfs.New(dir), cache.NewObjectLRU(8<<20))
-	w := &localWire{url: s.r.URL, dir: dir, st: st, lim: s.r.Limits.WithDefaults(), absent: map[plumbing.Hash]error{}}
+	w := &localWire{url: s.r.URL, dir: dir, lim: s.r.Limits.WithDefaults(), absent: map[plumbing.Hash]error{}}
 	s.st.local, s.st.localWhy = w.object, w.whyAbsent
 	return w, nil
 }
-
-// maxPackedRefs bounds the refs file read whole: GitHub's busiest repositories have a few MiB.
-const maxPackedRefs = 32 << 20
 
 // gitDir finds the git directory of a bare repository or of a work tree (its .git folder).
 func gitDir(p string) (string, error) {
@@ -529,7 +519,6 @@ func (w *localWire) fetch(_ context.Context, fr fetchReq, _ func(plumbing.Hash, 
 }
 
 func (w *localWire) refs(_ context.Context, prefixes []string) (map[string]string, error) {
-	out := map[string]string{}
 	match := func(name string) bool {
 		for _, p := range prefixes {
 			if strings.HasPrefix(name, p) {
@@ -538,38 +527,135 @@ func (w *localWire) refs(_ context.Context, prefixes []string) (map[string]strin
 		}
 		return false
 	}
-	if match("HEAD") {
-		if head, err := storer.ResolveReference(w.st, plumbing.HEAD); err == nil {
-			out["HEAD"] = head.Hash().String()
-		}
-	}
-	iter, err := w.st.IterReferences()
+	all, head, err := w.readRefs()
 	if err != nil {
 		return nil, &RemoteError{URL: w.url, Err: err}
 	}
-	err = iter.ForEach(func(r *plumbing.Reference) error {
-		name := r.Name().String()
-		if r.Type() != plumbing.HashReference || !match(name) {
-			return nil
+	out := map[string]string{}
+	if h, ok := all[head]; ok && match("HEAD") {
+		out["HEAD"] = w.peel(h).String()
+	} else if plumbing.IsHash(head) && match("HEAD") {
+		out["HEAD"] = w.peel(plumbing.NewHash(head)).String()
+	}
+	for name, h := range all {
+		if match(name) {
+			out[name] = w.peel(h).String()
 		}
-		h := r.Hash()
-		for i := 0; i < 8; i++ { // peel annotated tags, nested a few deep at most
-			t, ok := w.object(h)
-			if !ok || t.typ != plumbing.TagObject {
-				break
-			}
-			line, _, _ := strings.Cut(string(t.data), "\n")
-			target, ok := strings.CutPrefix(line, "object ")
-			if !ok || !plumbing.IsHash(target) {
-				break
-			}
-			h = plumbing.NewHash(target)
-		}
-		out[name] = h.String()
-		return nil
-	})
-	if err != nil && !errors.Is(err, storer.ErrStop) {
-		return nil, &RemoteError{URL: w.url, Err: err}
 	}
 	return out, nil
+}
+
+// peel follows annotated tags to what they name, nested a few deep at most.
+func (w *localWire) peel(h plumbing.Hash) plumbing.Hash {
+	for i := 0; i < 8; i++ {
+		t, ok := w.object(h)
+		if !ok || t.typ != plumbing.TagObject {
+			break
+		}
+		line, _, _ := strings.Cut(string(t.data), "\n")
+		target, ok := strings.CutPrefix(line, "object ")
+		if !ok || !plumbing.IsHash(target) {
+			break
+		}
+		h = plumbing.NewHash(target)
+	}
+	return h
+}
+
+// Bounds on reading refs: a loose ref or HEAD is one line; packed-refs of GitHub's busiest repositories
+// are a few MiB; the loose refs walk stops at a count and a depth no repository reaches.
+const (
+	maxRefFile    = 4 << 10
+	maxPackedRefs = 32 << 20
+	maxLooseRefs  = 100_000
+	maxRefDepth   = 32
+)
+
+// readRefs reads the branch and tag refs (packed-refs, then loose refs under refs/, which win) as names
+// to commits, and what HEAD says: a ref name, or a hash when detached. Only real files and folders are
+// read (openInRepo), each within its bound; symbolic refs other than HEAD are skipped.
+func (w *localWire) readRefs() (map[string]plumbing.Hash, string, error) {
+	all := map[string]plumbing.Hash{}
+	if data, err := readRepoFile(w.dir, maxPackedRefs, "packed-refs"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			hash, name, ok := strings.Cut(strings.TrimSpace(line), " ")
+			if ok && plumbing.IsHash(hash) && strings.HasPrefix(name, "refs/") {
+				all[name] = plumbing.NewHash(hash)
+			}
+		}
+	} else if !errors.Is(err, errNoObject) {
+		return nil, "", err
+	}
+	n := 0
+	var walk func(rel string, depth int) error
+	walk = func(rel string, depth int) error {
+		if depth > maxRefDepth {
+			return fmt.Errorf("%s: refs nested deeper than %d", rel, maxRefDepth)
+		}
+		entries, err := os.ReadDir(filepath.Join(w.dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			name := rel + "/" + e.Name()
+			switch {
+			case e.Type()&fs.ModeSymlink != 0:
+			case e.IsDir():
+				if err := walk(name, depth+1); err != nil {
+					return err
+				}
+			case e.Type().IsRegular():
+				if n++; n > maxLooseRefs {
+					return fmt.Errorf("more than %d loose refs", maxLooseRefs)
+				}
+				data, err := readRepoFile(w.dir, maxRefFile, strings.Split(name, "/")...)
+				if err != nil {
+					return err
+				}
+				if h := strings.TrimSpace(string(data)); plumbing.IsHash(h) {
+					all[name] = plumbing.NewHash(h)
+				}
+			}
+		}
+		return nil
+	}
+	if fi, err := os.Lstat(filepath.Join(w.dir, "refs")); err == nil && fi.IsDir() {
+		if err := walk("refs", 0); err != nil {
+			return nil, "", err
+		}
+	}
+	data, err := readRepoFile(w.dir, maxRefFile, "HEAD")
+	if err != nil {
+		return nil, "", err
+	}
+	head := strings.TrimSpace(string(data))
+	if target, ok := strings.CutPrefix(head, "ref:"); ok {
+		head = strings.TrimSpace(target)
+	}
+	return all, head, nil
+}
+
+// readRepoFile reads a small file of the repository through openInRepo, refusing one over max bytes.
+func readRepoFile(dir string, max int64, elems ...string) ([]byte, error) {
+	f, err := openInRepo(dir, elems...)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tooBig := &LimitError{Problem: fmt.Sprintf("%s is larger than %s", path.Join(elems...), humanBytes(max))}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > max {
+		return nil, tooBig
+	}
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, tooBig
+	}
+	return data, nil
 }

@@ -319,3 +319,34 @@ func TestLocalPacked(t *testing.T) {
 		}
 	}
 }
+
+// Refs are files of the repository too: each is read within a bound. Go-git read a loose ref whole: a
+// 1 GiB refs/heads file (a few MB in a clone) cost an install 2.1 GB and 73 s.
+func TestLocalHostileRefs(t *testing.T) {
+	const big = 256 << 20
+	for _, name := range []string{"refs/heads/zz", "HEAD", "packed-refs"} {
+		t.Run(name, func(t *testing.T) {
+			r := newHostileRepo(t)
+			r.commitTo("x.md", r.put(plumbing.BlobObject, []byte("x\n")))
+			p := filepath.Join(r.dir, filepath.FromSlash(name))
+			if err := os.Truncate(p, big); err != nil { // sparse: no disk used
+				f, _ := os.Create(p)
+				f.Close()
+				if err := os.Truncate(p, big); err != nil {
+					t.Fatal(err)
+				}
+			}
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := ListRefs(context.Background(), Remote{URL: "file://" + r.dir})
+			runtime.ReadMemStats(&after)
+			if !isType[*LimitError](err) {
+				t.Errorf("err = %T %v", err, err)
+			}
+			if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+				t.Errorf("allocated %d MiB to refuse it", n>>20)
+			}
+		})
+	}
+}
