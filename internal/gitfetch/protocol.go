@@ -100,6 +100,10 @@ func v2Request(command string, args []string) []byte {
 	return b.Bytes()
 }
 
+// maxRefList bounds a server's list of refs, on every transport (GET info/refs, ls-refs, the SSH
+// advertisement): GitHub's busiest repositories list a few MiB.
+const maxRefList = 64 << 20
+
 // discover reads the capability advertisement (GET info/refs) once: a v2 server lists its capabilities,
 // a v0 one every ref.
 func (w *httpWire) discover(ctx context.Context) error {
@@ -107,7 +111,7 @@ func (w *httpWire) discover(ctx context.Context) error {
 		return nil
 	}
 	err := w.retry(ctx, "list refs", func(ctx context.Context) error {
-		body, err := w.do(ctx, http.MethodGet, w.base+"/info/refs?service=git-upload-pack", nil, "", true, 64<<20)
+		body, err := w.do(ctx, http.MethodGet, w.base+"/info/refs?service=git-upload-pack", nil, "", true, maxRefList)
 		if err != nil {
 			return err
 		}
@@ -226,7 +230,7 @@ func (w *httpWire) lsRefs(ctx context.Context, prefixes []string, probe bool) (m
 	body := v2Request("ls-refs", args)
 	var out map[string]string
 	do := func(ctx context.Context) error {
-		rc, err := w.do(ctx, http.MethodPost, w.base+"/git-upload-pack", body, "application/x-git-upload-pack-request", true, 64<<20)
+		rc, err := w.do(ctx, http.MethodPost, w.base+"/git-upload-pack", body, "application/x-git-upload-pack-request", true, maxRefList)
 		if err != nil {
 			var se *statusError
 			if probe && errors.As(err, &se) && se.code != http.StatusUnauthorized && se.code != http.StatusForbidden && se.code != http.StatusNotFound && se.code < 500 {

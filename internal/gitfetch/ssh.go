@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -237,7 +238,8 @@ type sshCmd struct {
 	client *ssh.Client
 	sess   *ssh.Session
 	stdin  io.WriteCloser
-	stdout *bufio.Reader
+	stdout *bufio.Reader // through meter: the advertisement, then the answer, each within its bound
+	meter  *budgetReader
 	stderr headBuffer
 	stop   func() bool // unregisters the close on the context's end
 }
@@ -275,7 +277,8 @@ func (w *sshWire) uploadPack(ctx context.Context) (*sshCmd, *packp.AdvRefs, erro
 	if err != nil {
 		return fail(err)
 	}
-	c.stdin, c.stdout = stdin, bufio.NewReader(stdout)
+	c.meter = &budgetReader{r: stdout, left: maxRefList, problem: "the server's list of refs is larger than " + humanBytes(maxRefList)}
+	c.stdin, c.stdout = stdin, bufio.NewReader(c.meter)
 	if err := c.sess.Start("git-upload-pack " + shellQuote(w.ep.Path)); err != nil {
 		return fail(w.failed(ctx, c, err))
 	}
@@ -305,6 +308,8 @@ func (w *sshWire) failed(ctx context.Context, c *sshCmd, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return &RemoteError{URL: w.url, Err: context.Cause(ctx)}
+	case c.meter != nil && c.meter.left < 0:
+		return c.meter.over()
 	case c.conn.stalled.Load():
 		return &RemoteError{URL: w.url, Err: fmt.Errorf("%w for %v", errStalled, w.auth.timeout)}
 	case errors.As(err, &le), errors.Is(err, errRefused):
@@ -468,28 +473,32 @@ func (w *sshWire) fetch(ctx context.Context, fr fetchReq, put func(plumbing.Hash
 	if werr == nil {
 		c.stdin.Close()
 	}
-	var answer io.Reader = c.stdout
-	if fr.budget > 0 {
-		answer = &budgetReader{r: c.stdout, left: fr.budget}
+	c.meter.left, c.meter.problem = fr.budget, "the server sent more than the fetch may take"
+	if fr.budget <= 0 {
+		c.meter.left = math.MaxInt64
 	}
-	res, err := readV0Answer(bufio.NewReader(answer), adv.Capabilities, fr, put)
+	res, err := readV0Answer(c.stdout, adv.Capabilities, fr, put)
 	if err != nil {
 		return res, w.failed(ctx, c, err)
 	}
 	return res, nil
 }
 
-// budgetReader stops a response past its byte budget.
+// budgetReader stops a response past its byte budget. The SSH stdout keeps one, and sets its budget and
+// what passing it means for each part it reads.
 type budgetReader struct {
-	r    io.Reader
-	left int64
+	r       io.Reader
+	left    int64
+	problem string
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
 	if b.left < 0 {
-		return n, &LimitError{Problem: "the server sent more than the fetch may take"}
+		return n, b.over()
 	}
 	return n, err
 }
+
+func (b *budgetReader) over() error { return &LimitError{Problem: b.problem} }

@@ -2,13 +2,19 @@ package gitfetch
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/skillctl/skillctl/internal/gittest"
 )
@@ -114,5 +120,80 @@ func TestSSHUnknownHost(t *testing.T) {
 	}
 	if h := strings.Join(he.Hints(), "\n"); !strings.Contains(h, "ssh-keyscan -p ") {
 		t.Errorf("hint = %s", h)
+	}
+}
+
+// hostileSSH serves SSH on 127.0.0.1 with no login required; every command a client runs gets answer,
+// whatever it asked. The host is in a fresh ~/.ssh/known_hosts. It returns the repository's URL.
+func hostileSSH(t *testing.T, answer func(w io.Writer)) string {
+	_, key, _ := ed25519.GenerateKey(nil)
+	signer, err := ssh.NewSignerFromKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &ssh.ServerConfig{NoClientAuth: true}
+	cfg.AddHostKey(signer)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_, chans, reqs, err := ssh.NewServerConn(conn, cfg)
+				if err != nil {
+					return
+				}
+				go ssh.DiscardRequests(reqs)
+				for nc := range chans {
+					ch, creqs, err := nc.Accept()
+					if err != nil {
+						return
+					}
+					go func() {
+						for r := range creqs {
+							r.Reply(r.Type == "exec", nil)
+							if r.Type == "exec" {
+								answer(ch)
+								ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
+								ch.Close()
+							}
+						}
+					}()
+				}
+			}()
+		}
+	}()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+	port := ln.Addr().(*net.TCPAddr).Port
+	line := fmt.Sprintf("[127.0.0.1]:%d %s", port, ssh.MarshalAuthorizedKey(signer.PublicKey()))
+	os.WriteFile(filepath.Join(home, ".ssh", "known_hosts"), []byte(line), 0o600)
+	return fmt.Sprintf("ssh://git@127.0.0.1:%d/acme/skills.git", port)
+}
+
+// A server's list of refs is bounded over SSH as over HTTP: an advertisement past 64 MiB is refused.
+func TestSSHAdvertisementBounded(t *testing.T) {
+	url := hostileSSH(t, func(w io.Writer) {
+		io.WriteString(w, pkts(strings.Repeat("1", 40)+" HEAD\x00multi_ack\n"))
+		long := strings.Repeat("x", 65_000)
+		for i := 0; i < 1100; i++ { // 70 MiB in refs with long names, then a flush
+			if _, err := io.WriteString(w, pkts(fmt.Sprintf("%s refs/heads/%04d%s\n", strings.Repeat("1", 40), i, long))); err != nil {
+				return
+			}
+		}
+		io.WriteString(w, "0000")
+	})
+	_, err := ListRefs(context.Background(), Remote{URL: url})
+	if !isType[*LimitError](err) || !strings.Contains(err.Error(), "list of refs is larger than 64 MiB") {
+		t.Errorf("err = %T %v", err, err)
 	}
 }
