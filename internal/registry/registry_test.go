@@ -167,6 +167,10 @@ func TestAmbiguous(t *testing.T) {
 		{Registry: "market", Name: "dup", Author: "bob", Path: "skills/bob/dup", Repo: "https://h/m.git", Commit: strings.Repeat("a", 40)},
 		{Registry: "market", Name: "dup", Path: "other/dup", Repo: "https://h/m.git", Commit: strings.Repeat("a", 40)},
 		{Registry: "team", Name: "dup", Path: "skills/dup", Repo: "https://h/t.git", Commit: strings.Repeat("b", 40)},
+		{Registry: "third", Name: "dup", Author: "carol", Path: "skills/carol/dup", Repo: "https://h/3.git", Commit: strings.Repeat("c", 40)},
+		{Registry: "third", Name: "dup", Author: "erin", Path: "skills/erin/dup", Repo: "https://h/3.git", Commit: strings.Repeat("c", 40)},
+		{Registry: "fourth", Name: "dup", Author: "carol", Path: "skills/carol/dup", Repo: "https://h/4.git", Commit: strings.Repeat("d", 40)},
+		{Registry: "fourth", Name: "dup", Author: "frank", Path: "skills/frank/dup", Repo: "https://h/4.git", Commit: strings.Repeat("d", 40)},
 	}
 	err := Ambiguous("dup", c)
 	want := []string{
@@ -174,11 +178,15 @@ func TestAmbiguous(t *testing.T) {
 		"skillctl install bob/dup",
 		"skillctl install 'https://h/m//other/dup#" + strings.Repeat("a", 40) + "'",
 		"skillctl install dup@team",
+		"skillctl install carol/dup@third", // carol is in two registries: AUTHOR/NAME@REGISTRY picks one
+		"skillctl install erin/dup",
+		"skillctl install carol/dup@fourth",
+		"skillctl install frank/dup",
 	}
 	if got := clierr.Hints(err); !reflect.DeepEqual(got, want) {
 		t.Errorf("hints:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !strings.HasPrefix(err.Error(), "dup: ambiguous: 4 skills of that name\n  dup in market: https://h/m.git@aaaaaaaaaaaa:skills/alice/dup") {
+	if !strings.HasPrefix(err.Error(), "dup: ambiguous: 8 skills of that name\n  dup in market: https://h/m.git@aaaaaaaaaaaa:skills/alice/dup") {
 		t.Errorf("message: %s", err)
 	}
 }

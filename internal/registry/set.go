@@ -434,9 +434,11 @@ func Ambiguous(name string, c []Candidate) error {
 	fmt.Fprintf(&b, "%s: ambiguous: %d skills of that name", name, len(c))
 	regs := map[string]int{}
 	authors := map[string]int{}
+	pairs := map[string]int{}
 	for _, x := range c {
 		regs[x.Registry]++
 		authors[x.Author]++
+		pairs[x.Author+"@"+x.Registry]++
 	}
 	var hints []string
 	for _, x := range c {
@@ -447,6 +449,8 @@ func Ambiguous(name string, c []Candidate) error {
 			pick = name + "@" + x.Registry
 		case x.Author != "" && authors[x.Author] == 1:
 			pick = x.Author + "/" + name
+		case x.Author != "" && pairs[x.Author+"@"+x.Registry] == 1:
+			pick = x.Author + "/" + name + "@" + x.Registry // source.Readings: the registry's AUTHOR/NAME
 		default:
 			pick = exactSource(x)
 		}

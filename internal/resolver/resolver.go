@@ -365,9 +365,10 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 }
 
 // authorName tries the registry reading of a two-part shorthand, AUTHOR/NAME, in the configured
-// registries (not the bundled one). A failure to find one means "not a registry skill": the caller goes
-// on with the next reading, OWNER/REPO on github.com (gitRepo). A registry that could not be read is an
-// error, not that: the name might be its skill.
+// registries (not the bundled one). Finding none means "not a registry skill": the caller goes on with
+// the next reading, OWNER/REPO on github.com (gitRepo). A registry that could not be read, a skill in
+// several registries, or one found and not fetched is an error, not that: the name is, or might be, a
+// registry's skill.
 func (r *Resolver) authorName(ctx context.Context, s source.Source, gitRepo, raw string) (*Located, error) {
 	regs, err := r.registries()
 	if err != nil {
@@ -387,14 +388,16 @@ func (r *Resolver) authorName(ctx context.Context, s source.Source, gitRepo, raw
 			configured = append(configured, c)
 		}
 	}
-	if len(configured) != 1 {
+	switch len(configured) {
+	case 0:
 		return nil, nil
+	case 1:
+		// Found: a failure to fetch it is an error, never a reason to take the GitHub repository instead.
+		return r.candidate(ctx, configured[0], raw)
 	}
-	l, err := r.candidate(ctx, configured[0], raw)
-	if err != nil {
-		return nil, nil
-	}
-	return l, nil
+	// Found in several registries: ambiguous, as a bare name is; never the GitHub repository instead.
+	amb := registry.Ambiguous(s.Author+"/"+s.Name, configured)
+	return nil, clierr.WithHint(errors.Unwrap(amb), append(clierr.Hints(amb), "or, for the GitHub repository of that name: skillctl install "+gitRepo)...)
 }
 
 // origin is where a registry's candidate lives.
