@@ -5,13 +5,16 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/install"
 	"github.com/skillctl/skillctl/internal/validate"
 	"github.com/spf13/cobra"
 )
 
 func newValidateCmd() *cobra.Command {
 	var opts validate.Options
+	var agentFlags []string
 	cmd := &cobra.Command{
 		Use:   "validate [PATH...]",
 		Short: "Check SKILL.md files against the Agent Skills spec and marketplace rules",
@@ -22,6 +25,11 @@ A PATH is a SKILL.md file, a skill folder, or a tree searched for skill folders
 Each finding names the file, line and column, the rule that fired, and the fix.
 When several skills are checked together, dependency cycles among them and
 depends-on names none of them provides are reported too.
+
+A field outside the specification's six that an agent documents (Claude Code's
+disable-model-invocation, context, hooks and others; skillctl agents' table
+lists them with their pages) is accepted; --agent narrows that to the fields
+the named agents document, and --spec keeps the reference validator's view.
 
 Formats: text (FILE:LINE:COL lines), json (one document), github (workflow
 commands that annotate a pull request) and sarif (SARIF 2.1.0 for code
@@ -34,6 +42,7 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
   skillctl validate --strict skills/        # warnings fail too (for CI)
   skillctl validate --quiet .               # errors and the summary only
   skillctl validate --spec my-skill/        # the reference validator's verdict: no extension fields
+  skillctl validate --agent codex skills/   # flag fields Codex does not document
   skillctl validate --format json . | jq '.summary'
   skillctl validate --format github skills/ # annotations in GitHub Actions
   skillctl validate --format sarif skills/ > skills.sarif   # for code scanning upload`,
@@ -43,6 +52,11 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 			if len(opts.Paths) == 0 {
 				opts.Paths = []string{"."}
 			}
+			agentNames, err := validateAgents(agentFlags)
+			if err != nil {
+				return clierr.Usage(fmt.Errorf("--agent: %w", err))
+			}
+			opts.Agents = agentNames
 			if !slices.Contains(validate.Formats, opts.Format) {
 				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format "+strings.Join(validate.Formats, ", "))
 			}
@@ -62,7 +76,27 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 	f.BoolVar(&opts.Spec, "spec", false, "apply the reference validator's rules: any field outside the spec's six is an error")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "list errors only; the summary still counts warnings, by rule")
 	f.StringVar(&opts.Format, "format", "text", "output format: "+strings.Join(validate.Formats, ", "))
+	f.StringSliceVar(&agentFlags, "agent", nil, "accept only the frontmatter fields these agents document: names, comma-separated or repeated, or 'detected' (default: any agent's)")
 	f.IntVar(&opts.Jobs, "jobs", 0, "skills validated in parallel (0: one per CPU)")
+	_ = cmd.RegisterFlagCompletionFunc("agent", cobra.FixedCompletions(append(install.AgentNames(), "detected"), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(validate.Formats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// validateAgents reads --agent as install does (agents.Choose: names, aliases, comma-separated lists,
+// 'detected'); none named is nil, every agent's fields.
+func validateAgents(values []string) ([]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	env, _ := agents.FromOS() // only 'detected' needs it, and says so when it finds nothing
+	chosen, err := agents.Choose(values, env, agents.DirExists)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(chosen))
+	for i, a := range chosen {
+		names[i] = a.Name
+	}
+	return names, nil
 }

@@ -41,6 +41,8 @@ type Agent struct {
 	Listing          Listing
 	Precedence       Precedence
 	PrecedenceSource string
+	// Frontmatter is the SKILL.md fields it documents reading beyond the specification's six (fields.go).
+	Frontmatter Frontmatter
 }
 
 // Shared is the vendor-neutral agent whose folders several agents read.

@@ -272,3 +272,37 @@ func TestPrecedenceWins(t *testing.T) {
 		}
 	}
 }
+
+// TestFrontmatterSources: a field list is never stated without the page it was checked against, never
+// repeats the specification's six, and KnownFields names each field's readers, sorted.
+func TestFrontmatterSources(t *testing.T) {
+	spec := map[string]bool{"name": true, "description": true, "license": true, "compatibility": true, "metadata": true, "allowed-tools": true}
+	for _, a := range All() {
+		fm := a.Frontmatter
+		if (len(fm.Fields) > 0 || fm.Note != "") && !strings.HasPrefix(fm.Source, "https://") {
+			t.Errorf("%s: fields %v with source %q", a.Name, fm.Fields, fm.Source)
+		}
+		seen := map[string]bool{}
+		for _, f := range fm.Fields {
+			if spec[f] || seen[f] || f != strings.TrimSpace(f) || f == "" {
+				t.Errorf("%s: field %q is one of the six, repeated or blank", a.Name, f)
+			}
+			seen[f] = true
+		}
+	}
+	known := KnownFields()
+	if got := strings.Join(known["disable-model-invocation"], ","); got != "claude,copilot,cursor" {
+		t.Errorf("disable-model-invocation read by %s", got)
+	}
+	if got := strings.Join(known["context"], ","); got != "claude" {
+		t.Errorf("context read by %s", got)
+	}
+	if _, ok := known["version"]; ok {
+		t.Error("version is documented by no agent")
+	}
+	for _, a := range []string{"codex", "gemini", "opencode"} {
+		if ag, _ := Lookup(a); ag.Frontmatter.Source == "" || len(ag.Frontmatter.Fields) != 0 {
+			t.Errorf("%s documents the six only: %+v", a, ag.Frontmatter)
+		}
+	}
+}

@@ -8,8 +8,8 @@ import (
 // MarkdownTable renders the table for the README, so the documentation cannot drift from the data.
 func MarkdownTable() string {
 	var b strings.Builder
-	b.WriteString("| `--agent` | project folder | `--global` folder | also reads | source | skill listing budget | same name in two folders |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
+	b.WriteString("| `--agent` | project folder | `--global` folder | also reads | source | skill listing budget | same name in two folders | frontmatter fields beyond the six |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, a := range All() {
 		name := "`" + a.Name + "`"
 		if a.Name == Default {
@@ -36,7 +36,7 @@ func MarkdownTable() string {
 		if a.Note != "" {
 			source += ": " + a.Note
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", name, a.Project, global, strings.Join(also, " "), source, listingCell(a), precedenceCell(a))
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s | %s | %s |\n", name, a.Project, global, strings.Join(also, " "), source, listingCell(a), precedenceCell(a), frontmatterCell(a))
 	}
 	return b.String()
 }

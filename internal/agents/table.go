@@ -45,6 +45,12 @@ var table = []Agent{
 			Note:   "as quoted from that page by several guides, and the settings skillListingBudgetFraction (default 0.01) and skillListingMaxDescChars (default 1536); the cut applies to description and when_to_use together",
 		},
 		Precedence: UserFirst, PrecedenceSource: "https://code.claude.com/docs/en/skills",
+		Frontmatter: Frontmatter{
+			Fields: []string{"agent", "argument-hint", "arguments", "context", "disable-model-invocation", "disallowed-tools",
+				"effort", "hooks", "model", "paths", "shell", "user-invocable", "when_to_use"},
+			Source: "https://code.claude.com/docs/en/skills#frontmatter-reference", Level: Partial,
+			Note: "the page's frontmatter reference as quoted by several tools (the oxlint agent-skills plugin's no-unknown-frontmatter-fields rule, the agent-config crate); the page itself was not reached by our search",
+		},
 	},
 	{
 		Name: "cline", Display: "Cline",
@@ -82,6 +88,8 @@ var table = []Agent{
 		Note:       "Codex reads .agents/skills, not .codex/skills (also https://code.visualstudio.com/docs/agents/reference/agent-skills-reference)",
 		Listing:    Listing{Note: "the page says the list is a share of the context window (skills.max_context_tokens) and shortens descriptions, with no figure"},
 		Precedence: AllListed, PrecedenceSource: "https://developers.openai.com/codex/skills",
+		Frontmatter: Frontmatter{Source: "https://developers.openai.com/codex/skills", Level: Verified,
+			Note: "name and description; what else Codex shows comes from agents/openai.yaml"},
 	},
 	{
 		Name: "continue", Display: "Continue",
@@ -94,6 +102,11 @@ var table = []Agent{
 		AlsoProject: []string{".claude/skills", ".agents/skills"},
 		AlsoGlobal:  []string{"~/.claude/skills", "~/.agents/skills"},
 		Source:      "https://docs.github.com/en/copilot/concepts/agents/about-agent-skills", Level: Verified,
+		Frontmatter: Frontmatter{
+			Fields: []string{"argument-hint", "disable-model-invocation", "user-invocable"},
+			Source: "https://code.visualstudio.com/docs/copilot/customization/agent-skills", Level: Verified,
+			Note: "as VS Code's own agent-customization reference (microsoft/vscode, extensions/copilot) lists them",
+		},
 	},
 	{
 		Name: "crush", Display: "Crush (Charm)",
@@ -108,6 +121,11 @@ var table = []Agent{
 		Name: "cursor", Display: "Cursor",
 		Project: ".cursor/skills", Global: "~/.cursor/skills", Detect: "~/.cursor",
 		Source: "unverified", Level: Unverified, Note: "cursor.com/docs/context/skills found, folders not shown in it",
+		Frontmatter: Frontmatter{
+			Fields: []string{"disable-model-invocation"},
+			Source: "https://cursor.com/docs/context/skills", Level: Unverified,
+			Note: "from a third-party summary of that page (syllago.dev); the page did not show its fields to our search",
+		},
 	},
 	{
 		Name: "devin", Display: "Devin for Terminal",
@@ -129,6 +147,7 @@ var table = []Agent{
 		AlsoGlobal:  []string{"~/.agents/skills"},
 		Source:      "https://geminicli.com/docs/cli/skills/", Level: Verified,
 		Precedence: ProjectFirst, PrecedenceSource: "https://geminicli.com/docs/cli/using-agent-skills/",
+		Frontmatter: Frontmatter{Source: "https://geminicli.com/docs/cli/creating-skills", Level: Verified, Note: "name and description"},
 	},
 	{
 		Name: "goose", Display: "goose",
@@ -201,6 +220,8 @@ var table = []Agent{
 		AlsoProject: []string{".claude/skills", ".agents/skills"},
 		AlsoGlobal:  []string{"~/.claude/skills", "~/.agents/skills"},
 		Source:      "https://opencode.ai/docs/skills/", Level: Verified,
+		Frontmatter: Frontmatter{Source: "https://opencode.ai/docs/skills/", Level: Verified,
+			Note: "name, description, license, compatibility and metadata; other fields are ignored"},
 	},
 	{
 		Name: "openhands", Display: "OpenHands",

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/manifest"
@@ -172,7 +173,7 @@ func auditOne(root, base, shown string, e lockfile.Entry) SkillAudit {
 	file := func(p string) string { return filepath.Join(disp, filepath.FromSlash(p)) }
 
 	// Validation, as skillctl validate would judge this one skill.
-	rd := manifest.ReadFolder(manifest.FolderInput{Folder: folder, Dir: e.Name, Show: disp}, manifest.Mode{})
+	rd := manifest.ReadFolder(manifest.FolderInput{Folder: folder, Dir: e.Name, Show: disp}, manifest.Mode{Fields: agents.KnownFields()})
 	if rd.Err != nil {
 		add(Medium, SourceValidate, "skill-md-missing", disp, 0, 0, "the folder has no SKILL.md (a regular file): it is not a skill an agent can load")
 	} else {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/manifest"
@@ -197,7 +198,7 @@ func verifyIn(ctx context.Context, r *resolver.Resolver, t Target, lock *lockfil
 			}
 		}
 		if disk != nil {
-			rd := manifest.ReadFolder(manifest.FolderInput{Folder: disk, Dir: e.Name, Show: e.Name}, manifest.Mode{})
+			rd := manifest.ReadFolder(manifest.FolderInput{Folder: disk, Dir: e.Name, Show: e.Name}, manifest.Mode{Fields: agents.KnownFields()})
 			if rd.Err != nil {
 				v.Problems = append(v.Problems, rd.Err.Error())
 			}

@@ -68,13 +68,7 @@ func (c *checker) fields(root *yaml.Node, sk *Skill) {
 			}
 		default:
 			sk.Extra[key] = v
-			if c.mode.Spec {
-				c.add(c.pos(k), Error, "unknown-field", "field %q is not one of the specification's six (name, description, license, compatibility, metadata, allowed-tools): move it under metadata:", key)
-			} else if alt, ok := lookalikes[key]; ok {
-				c.add(c.pos(k), Warning, "unknown-field", "unknown field %q: did you mean %s:?", key, alt)
-			} else {
-				c.add(c.pos(k), Warning, "unknown-field", "unknown field %q: clients ignore it; to keep it, indent it under metadata:", key)
-			}
+			c.otherField(k, key)
 		}
 	}
 	if _, ok := sk.Fields["name"]; !ok {
@@ -83,6 +77,106 @@ func (c *checker) fields(root *yaml.Node, sk *Skill) {
 	if _, ok := sk.Fields["description"]; !ok {
 		c.add(start, Error, "description-missing", "missing required field description: add description: followed by what the skill does and when to use it")
 	}
+}
+
+// otherField reports a top-level field outside the six and skillctl's two. One an agent documents is
+// accepted (or, with Mode.Agents, reported when none of those agents reads it); the advice to move a
+// field under metadata: is given only for fields no agent reads, since moving one switches it off.
+func (c *checker) otherField(k *yaml.Node, key string) {
+	readers := c.mode.Fields[key]
+	switch {
+	case c.mode.Spec && len(readers) > 0:
+		c.add(c.pos(k), Error, "unknown-field", "field %q is not one of the specification's six, so the reference validator rejects it; %s read it, and moving it under metadata: would switch it off there", key, strings.Join(readers, ", "))
+	case c.mode.Spec:
+		c.add(c.pos(k), Error, "unknown-field", "field %q is not one of the specification's six (name, description, license, compatibility, metadata, allowed-tools): move it under metadata:", key)
+	case len(readers) > 0:
+		if len(c.mode.Agents) > 0 && !shares(readers, c.mode.Agents) {
+			c.add(c.pos(k), Warning, "unknown-field", "field %q is not one %s is known to read (read by %s): it does nothing there", key, strings.Join(c.mode.Agents, " or "), strings.Join(readers, ", "))
+		}
+	default:
+		if alt := c.lookalike(key); alt != "" {
+			c.add(c.pos(k), Warning, "unknown-field", "unknown field %q: did you mean %s:?", key, alt)
+		} else {
+			c.add(c.pos(k), Warning, "unknown-field", "unknown field %q: clients ignore it; to keep it, indent it under metadata:", key)
+		}
+	}
+}
+
+func shares(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ownFields are the top-level fields the rules themselves read.
+var ownFields = []string{"name", "description", "license", "compatibility", "metadata", "allowed-tools", "depends-on", "related-skills"}
+
+// lookalike is the field key was probably meant to be: an ad-hoc synonym of ours, or a known field
+// spelled another way (case, '_' for '-', camelCase) or one letter off (user-invokable). "" when none.
+func (c *checker) lookalike(key string) string {
+	if alt, ok := lookalikes[key]; ok {
+		return alt
+	}
+	k := fieldForm(key)
+	best := ""
+	consider := func(f string) {
+		g := fieldForm(f)
+		if g == k || len(k) >= 6 && oneEdit(k, g) {
+			if best == "" || f < best {
+				best = f
+			}
+		}
+	}
+	for _, f := range ownFields {
+		consider(f)
+	}
+	for f := range c.mode.Fields {
+		consider(f)
+	}
+	return best
+}
+
+// fieldForm is a field name with case, '_' and camelCase humps read as '-': allowedTools, allowed_tools
+// and Allowed-Tools all read allowed-tools.
+func fieldForm(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '_' || r == ' ':
+			b.WriteByte('-')
+		case r >= 'A' && r <= 'Z':
+			if i > 0 && s[i-1] >= 'a' && s[i-1] <= 'z' {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r + 'a' - 'A')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// oneEdit reports whether a and b differ by exactly one inserted, deleted or replaced byte.
+func oneEdit(a, b string) bool {
+	if len(a) > len(b) {
+		a, b = b, a
+	}
+	if len(b)-len(a) > 1 || a == b {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == b[i] {
+		i++
+	}
+	if len(a) == len(b) {
+		return a[i+1:] == b[i+1:]
+	}
+	return a[i:] == b[i+1:]
 }
 
 func (c *checker) suggestName() string {

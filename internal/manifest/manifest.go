@@ -24,8 +24,9 @@
 //   - Types skills-ref never checks get warnings that show the corrected form: a list for allowed-tools,
 //     non-text metadata values (a YAML number such as 1.10 reads as 1.1 in most parsers), a non-text
 //     license.
-//   - Fields outside the six are warnings (unknown-field) instead of errors, and depends-on and
-//     related-skills are understood and checked.
+//   - Fields outside the six are warnings (unknown-field) instead of errors, depends-on and
+//     related-skills are understood and checked, and a field an agent documents (Mode.Fields) is
+//     accepted.
 //   - Body checks (body-too-long, broken-link, link-outside-skill) are warnings skills-ref lacks.
 package manifest
 
@@ -113,6 +114,13 @@ type Mode struct {
 	// Cuts are the agents' documented cuts of a listed description (agents.EntryCuts, passed in as data so
 	// the rules stay pure): a longer description draws the description-cut warning. None: no such check.
 	Cuts []Cut
+	// Fields maps each frontmatter field some agent documents, beyond the six, to the agents that read it
+	// (agents.KnownFields, passed in so the rules stay pure). Such a field is accepted outside Spec, and no
+	// finding advises moving it under metadata:, which would switch it off.
+	Fields map[string][]string
+	// Agents, when set, narrows Fields to these agents (validate --agent): a field only other agents read
+	// is reported, since it does nothing where the skill is meant to run.
+	Agents []string
 }
 
 // Cut is one agent's documented cut of a description in its skill listing.

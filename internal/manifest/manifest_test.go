@@ -375,3 +375,60 @@ func TestDescriptionCutMessage(t *testing.T) {
 		t.Errorf("message %q names an agent that does not cut", d[0].Message)
 	}
 }
+
+// TestAgentFields: a field an agent documents is accepted, and never drawn the advice to move it under
+// metadata:; --agent narrows the accepted set; --spec stays strict but says who reads the field; a
+// lookalike of a known field gets its spelling.
+func TestAgentFields(t *testing.T) {
+	known := map[string][]string{
+		"disable-model-invocation": {"claude", "copilot", "cursor"},
+		"context":                  {"claude"},
+		"user-invocable":           {"claude", "copilot"},
+		"when_to_use":              {"claude"},
+	}
+	tests := []struct {
+		name, field string
+		mode        Mode
+		want        string // "" for no finding; else severity and a part of the message
+	}{
+		{"documented", "disable-model-invocation: true", Mode{Fields: known}, ""},
+		{"documented, one reader", "context: fork", Mode{Fields: known}, ""},
+		{"no data: unknown as before", "disable-model-invocation: true", Mode{}, `warning unknown field "disable-model-invocation": clients ignore it; to keep it, indent it under metadata:`},
+		{"undocumented", "version: \"1\"", Mode{Fields: known}, `warning unknown field "version": clients ignore it; to keep it, indent it under metadata:`},
+		{"narrowed, read there", "context: fork", Mode{Fields: known, Agents: []string{"claude"}}, ""},
+		{"narrowed, read by one of several", "user-invocable: false", Mode{Fields: known, Agents: []string{"codex", "copilot"}}, ""},
+		{"narrowed, not read there", "context: fork", Mode{Fields: known, Agents: []string{"codex"}}, `warning field "context" is not one codex is known to read (read by claude): it does nothing there`},
+		{"narrowed to two, read by neither", "context: fork", Mode{Fields: known, Agents: []string{"codex", "gemini"}}, `warning field "context" is not one codex or gemini is known to read`},
+		{"narrowed, undocumented", "version: \"1\"", Mode{Fields: known, Agents: []string{"claude"}}, `warning unknown field "version": clients ignore it`},
+		{"strict", "context: fork", Mode{Fields: known, Agents: []string{"codex"}, Strict: true}, `error field "context" is not one codex`},
+		{"spec", "disable-model-invocation: true", Mode{Fields: known, Spec: true}, `error field "disable-model-invocation" is not one of the specification's six, so the reference validator rejects it; claude, copilot, cursor read it, and moving it under metadata: would switch it off there`},
+		{"spec, undocumented", "version: \"1\"", Mode{Fields: known, Spec: true}, `error field "version" is not one of the specification's six`},
+		{"snake case of an agent's field", "disable_model_invocation: true", Mode{Fields: known}, `warning unknown field "disable_model_invocation": did you mean disable-model-invocation:?`},
+		{"camel case of an agent's field", "userInvocable: false", Mode{Fields: known}, `did you mean user-invocable:?`},
+		{"one letter off", "user-invokable: false", Mode{Fields: known}, `did you mean user-invocable:?`},
+		{"dashes for underscores", "when-to-use: x", Mode{Fields: known}, `did you mean when_to_use:?`},
+		{"one letter off a field of ours", "licence: MIT", Mode{}, `did you mean license:?`},
+		{"our synonyms", "requires: [a]", Mode{Fields: known}, `did you mean depends-on:?`},
+		{"short names need an exact form", "mode: x", Mode{Fields: map[string][]string{"model": {"claude"}}}, `clients ignore it`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, d := Check(Input{File: "SKILL.md", Data: []byte(okFM + tt.field + "\n---\n")}, tt.mode)
+			if tt.want == "" {
+				if len(d) != 0 {
+					t.Errorf("got %v, want no finding", d)
+				}
+				return
+			}
+			if len(d) != 1 || d[0].Rule != "unknown-field" || d[0].Line != 4 {
+				t.Fatalf("got %v, want one unknown-field on line 4", d)
+			}
+			if got := d[0].Severity.String() + " " + d[0].Message; !strings.Contains(got, tt.want) {
+				t.Errorf("got  %q\nwant %q...", got, tt.want)
+			}
+			if len(tt.mode.Fields[strings.SplitN(tt.field, ":", 2)[0]]) > 0 && !tt.mode.Spec && strings.Contains(d[0].Message, "metadata") {
+				t.Errorf("%q: advises metadata: for a field an agent reads", d[0].Message)
+			}
+		})
+	}
+}

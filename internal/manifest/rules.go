@@ -36,7 +36,7 @@ var Rules = []Rule{
 	{"allowed-tools-type", Warning, "`allowed-tools` is a list instead of a space-separated string (an error if it is a mapping or nested)"},
 	{"metadata-type", Warning, "`metadata` is not a mapping of text to text (a YAML number, boolean or list as a value)"},
 	{"license-type", Warning, "`license` is not text"},
-	{"unknown-field", Warning, "a field outside the specification's six and `depends-on`/`related-skills` (an error with `--spec`)"},
+	{"unknown-field", Warning, "a field outside the specification's six, `depends-on`/`related-skills` and the fields agents document (with `--agent`, those agents'); an error with `--spec`"},
 	{"depends-on-format", Warning, "`depends-on` written as a single name or a comma-separated string instead of a list"},
 	{"depends-on-type", Error, "`depends-on` is a mapping or holds a non-name entry"},
 	{"depends-on-invalid-name", Error, "a `depends-on` entry is not a valid skill name of a-z, 0-9 and `-`"},

@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/report"
@@ -71,7 +72,7 @@ func Describe(fd *Located) *Info {
 	if o.Path == "" && o.Dir == "" {
 		dir = ""
 	}
-	rd := manifest.ReadFolder(manifest.FolderInput{Folder: f, Dir: dir}, manifest.Mode{})
+	rd := manifest.ReadFolder(manifest.FolderInput{Folder: f, Dir: dir}, manifest.Mode{Fields: agents.KnownFields()})
 	if rd.Err != nil {
 		in.Problems = append(in.Problems, rd.Err.Error())
 	} else {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/depgraph"
 	"github.com/skillctl/skillctl/internal/localfs"
@@ -77,7 +78,7 @@ func Read(l *Located) (*Resolved, error) {
 	if l.Origin.Kind == Local {
 		dir = filepath.Base(l.Origin.Dir)
 	}
-	rd := manifest.ReadFolder(manifest.FolderInput{Folder: l.Folder, Dir: dir, Show: dir}, manifest.Mode{})
+	rd := manifest.ReadFolder(manifest.FolderInput{Folder: l.Folder, Dir: dir, Show: dir}, manifest.Mode{Fields: agents.KnownFields()})
 	if rd.Err != nil {
 		return nil, clierr.WithHint(fmt.Errorf("%s: %w", l.Origin, rd.Err), "point the source at a folder that holds a SKILL.md")
 	}

@@ -30,11 +30,13 @@ import (
 
 // Options are the inputs of one run. Format is one of Formats ("text" when empty); Jobs is the number of
 // skills checked at once, 0 meaning GOMAXPROCS; Version is skillctl's, for the SARIF tool.driver. Quiet
-// lists errors only: warnings are still counted, in the summary.
+// lists errors only: warnings are still counted, in the summary. Agents (names from agents.Choose) narrow
+// the frontmatter fields accepted to those these agents document; none: every agent's.
 type Options struct {
 	Paths        []string
 	Strict, Spec bool
 	Quiet        bool
+	Agents       []string
 	Format       string
 	Jobs         int
 	Version      string
@@ -122,7 +124,7 @@ func Each(opts Options, fn func(*Result) error) error {
 	if err != nil {
 		return err
 	}
-	mode := manifest.Mode{Strict: opts.Strict, Spec: opts.Spec, Cuts: agentCuts()}
+	mode := manifest.Mode{Strict: opts.Strict, Spec: opts.Spec, Cuts: agentCuts(), Fields: agents.KnownFields(), Agents: opts.Agents}
 	jobs := opts.Jobs
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
