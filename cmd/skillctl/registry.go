@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -73,7 +71,7 @@ func newRegistryListCmd(ios *streams.IO) *cobra.Command {
 		Example: "  skillctl registry list\n  skillctl registry list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := registry.Load(remote.New(ios, limits.Default))
+			s, err := registry.Load(ios, nil)
 			if err != nil {
 				return err
 			}

@@ -6,9 +6,7 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
-	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -35,7 +33,7 @@ With no match, search exits 1 (with --json it prints [] and exits 0).`,
 			defer cancel()
 			defer ios.StopProgress()
 			ios.StartProgress("searching registries")
-			s, err := registry.Load(remote.New(ios, limits.Default))
+			s, err := registry.Load(ios, nil)
 			if err != nil {
 				return err
 			}

@@ -42,36 +42,14 @@ func (s *Session) SkillFiles(ctx context.Context, commit string, maxFile, maxTot
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.flush()
-	r := s.r
 	f, err := s.newFetcher(commit)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.keepCommitOnly()
-	for attempt := 0; ; attempt++ {
-		d, missing, err := f.skillDirs()
-		if err != nil {
-			return nil, nil, err
-		}
-		if missing.IsZero() {
-			sort.Strings(d)
-			dirs = d
-			break
-		}
-		if f.gotAll || attempt > 0 {
-			return nil, nil, &RemoteError{URL: s.w.where(), Err: fmt.Errorf("server did not send tree %s", short(missing.String()))}
-		}
-		if err := s.ready(ctx); err != nil {
-			return nil, nil, err
-		}
-		if err := f.fetchAllTrees(ctx); err != nil {
-			return nil, nil, err
-		}
-	}
-	if r.Cache != nil {
-		if err := r.Cache.putSkills(f.commit, dirs); err != nil {
-			s.note("cache: not updated, continuing without it: %v", err)
-		}
+	// Always walk: the trees fetched for the listing are the ones the files are found in.
+	if dirs, err = s.listSkills(ctx, f); err != nil {
+		return nil, nil, err
 	}
 	paths := make([]string, 0, 2*len(dirs))
 	for _, d := range dirs {
@@ -150,7 +128,7 @@ func (f *fetcher) readFiles(ctx context.Context, files []string, maxFile, maxTot
 	return out, nil
 }
 
-// keepCommitOnly keeps the commit and its root tree for the object cache, as Skills does: a batch walks
+// keepCommitOnly keeps the commit and its root tree for the object cache: a listing or a batch walks
 // thousands of trees and blobs whose writing would cost more than refetching the few a later fetch needs.
 func (f *fetcher) keepCommitOnly() {
 	keep := map[plumbing.Hash]bool{f.commit: true}

@@ -32,7 +32,8 @@ func TestMirror(t *testing.T) {
 	}
 	// A malformed variable fails every fetch rather than going to the repository's own host.
 	t.Setenv(MirrorVar, "nonsense")
-	if _, err := NewPool(Remote{}).Session("https://github.com/o/r"); err == nil {
+	t.Setenv("SKILLCTL_CACHE_DIR", t.TempDir())
+	if _, err := NewClient(nil, Limits{}).session("https://github.com/o/r"); err == nil {
 		t.Error("a malformed mirror was ignored")
 	}
 }
@@ -42,7 +43,8 @@ func TestMirrorCredential(t *testing.T) {
 	t.Setenv("GITHUB_TOKEN", "ghp_for_github_only")
 	t.Setenv("NETRC", "/nonexistent")
 	t.Setenv(MirrorVar, "https://github.com/=https://mirror.example/gh/")
-	s, err := NewPool(Remote{}).Session("https://github.com/o/r")
+	t.Setenv("SKILLCTL_CACHE_DIR", t.TempDir())
+	s, err := NewClient(nil, Limits{}).session("https://github.com/o/r")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 // Helpers for the tests, which talk to one repository at a time. The program always goes through a
-// Pool's sessions (via remote.Session), so these are not its API.
+// Client's sessions, so these are not its API.
 
 // Open starts a session with r alone, with its own network deadline. Close it when done.
 func Open(r Remote) (*Session, error) { return open(r, newBudget(Deadline())) }

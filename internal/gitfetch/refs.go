@@ -67,16 +67,29 @@ func (s *Session) readFile(ctx context.Context, commit, file string) ([]byte, er
 }
 
 func (s *Session) skills(ctx context.Context, commit string) ([]string, error) {
-	r := s.r
 	f, err := s.newFetcher(commit)
 	if err != nil {
 		return nil, err
 	}
-	if r.Cache != nil {
-		if dirs, ok := r.Cache.getSkills(f.commit); ok {
+	if dirs, ok := s.listed[f.commit]; ok {
+		return dirs, nil
+	}
+	if s.r.Cache != nil {
+		if dirs, ok := s.r.Cache.getSkills(f.commit); ok {
+			s.listed[f.commit] = dirs
 			return dirs, nil
 		}
 	}
+	// A listing walks every tree of the repository (12,000 in a 5,000-skill marketplace); writing each
+	// to the object cache cost seconds and tens of MB for objects a later fetch of a few folders mostly
+	// does not need. The listing itself is cached by commit.
+	defer f.keepCommitOnly()
+	return s.listSkills(ctx, f)
+}
+
+// listSkills walks every tree of f's commit, fetching them all in one more request when the store lacks
+// one, and remembers the sorted answer for the session and in the cache: the one place a listing is kept.
+func (s *Session) listSkills(ctx context.Context, f *fetcher) ([]string, error) {
 	for attempt := 0; ; attempt++ {
 		dirs, missing, err := f.skillDirs()
 		if err != nil {
@@ -84,23 +97,9 @@ func (s *Session) skills(ctx context.Context, commit string) ([]string, error) {
 		}
 		if missing.IsZero() {
 			sort.Strings(dirs)
-			// Keep only the commit and its root tree for the object cache: a listing walks every tree
-			// of the repository (12,000 in a 5,000-skill marketplace), and writing each as a file cost
-			// seconds and tens of MB for objects a later fetch of a few folders mostly does not need.
-			// The listing itself is cached by commit below.
-			keep := map[plumbing.Hash]bool{f.commit: true}
-			if c, ok := f.st.get(f.commit); ok {
-				if root, err := commitTree(c.data); err == nil {
-					keep[root] = true
-				}
-			}
-			for h := range f.st.used {
-				if !keep[h] {
-					delete(f.st.used, h)
-				}
-			}
-			if r.Cache != nil {
-				if err := r.Cache.putSkills(f.commit, dirs); err != nil {
+			s.listed[f.commit] = dirs
+			if s.r.Cache != nil {
+				if err := s.r.Cache.putSkills(f.commit, dirs); err != nil {
 					s.note("cache: not updated, continuing without it: %v", err)
 				}
 			}

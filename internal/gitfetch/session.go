@@ -15,11 +15,12 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// Session is one command's conversation with one repository. It learns the server's protocol and
-// capabilities once, answers every ref question it can from what it already asked, keeps its HTTP
-// connections alive between requests, and holds the objects fetched so far in memory, so the ref
-// resolutions, folder fetches, dependency lookups and registry indexes of one command share them. Its
-// methods may be called from several goroutines; they run one at a time.
+// Session is one command's conversation with one repository, opened by the command's Client. It learns
+// the server's protocol and capabilities once, answers every ref question and skill listing it can from
+// what it already asked (the one memo of refs and listings), keeps its HTTP connections alive between
+// requests, and holds the objects fetched so far in memory, so the ref lookups, folder fetches,
+// dependency lookups and registry indexes of one command share them. Its methods may be called from
+// several goroutines; they run one at a time.
 type Session struct {
 	mu  sync.Mutex
 	r   Remote
@@ -32,6 +33,7 @@ type Session struct {
 	noBlobLimit bool // the server refuses blob:limit: folders come unfiltered, oversize blobs stop the stream
 	said        map[string]bool
 	refCache    map[string]map[string]string // answers by query (sorted prefixes)
+	listed      map[plumbing.Hash][]string   // skill folders by commit (Skills, SkillFiles)
 }
 
 // wire is how a Session reaches a repository: smart HTTP (protocol v2, or v0), SSH, or a local
@@ -114,60 +116,8 @@ func (e *DeadlineError) Hints() []string {
 	return []string{"set SKILLCTL_DEADLINE (e.g. SKILLCTL_DEADLINE=15m) to wait longer for a slow server"}
 }
 
-// Pool holds one Session per repository for one command, all sharing one network deadline.
-type Pool struct {
-	mu        sync.Mutex
-	base      Remote
-	bud       *budget
-	m         map[string]*Session
-	mirrors   []mirror // SKILLCTL_MIRROR
-	mirrorErr error
-}
-
-// NewPool makes the sessions of one command. base carries what every Remote shares (Log, Cache,
-// Limits, Timeout); its URL and credentials are ignored: each repository gets its own.
-func NewPool(base Remote) *Pool {
-	base.URL, base.Username, base.Password = "", "", ""
-	p := &Pool{base: base, bud: newBudget(Deadline()), m: map[string]*Session{}}
-	p.mirrors, p.mirrorErr = mirrorsFromEnv()
-	return p
-}
-
-// Session returns the session for repo, opening it on first use (no network until it is asked for
-// something). It talks to repo's mirror when SKILLCTL_MIRROR names one (see MirrorVar), and credentials
-// are found for the host it talks to, as WithEnvToken does.
-func (p *Pool) Session(repo string) (*Session, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if s, ok := p.m[repo]; ok {
-		return s, nil
-	}
-	if p.mirrorErr != nil {
-		return nil, p.mirrorErr
-	}
-	r := p.base
-	r.URL = rewrite(p.mirrors, repo)
-	r = r.WithEnvToken()
-	s, err := open(r, p.bud)
-	if err != nil {
-		return nil, err
-	}
-	p.m[repo] = s
-	return s, nil
-}
-
-// Close ends every session: idle connections are closed and fetched objects written to the cache.
-func (p *Pool) Close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, s := range p.m {
-		s.Close()
-	}
-	p.m = map[string]*Session{}
-}
-
 func open(r Remote, b *budget) (*Session, error) {
-	s := &Session{r: r, bud: b, st: newStore(r.Cache), said: map[string]bool{}, refCache: map[string]map[string]string{}}
+	s := &Session{r: r, bud: b, st: newStore(r.Cache), said: map[string]bool{}, refCache: map[string]map[string]string{}, listed: map[plumbing.Hash][]string{}}
 	w, err := newWire(s)
 	if err != nil {
 		return nil, err

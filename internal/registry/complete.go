@@ -8,7 +8,7 @@ import (
 // CompleteRegistries lists registry names for shell completion, builtin excluded when removable is
 // set (it cannot be removed).
 func CompleteRegistries(removable bool) []string {
-	s, err := Load(nil)
+	s, err := Load(nil, nil)
 	if err != nil {
 		return nil
 	}
@@ -24,7 +24,7 @@ func CompleteRegistries(removable bool) []string {
 // CompleteSkill completes a skill argument cheaply, without the network: NAME@ completes registry
 // names; otherwise the names of the bundled skills and of local-folder registries' skills.
 func CompleteSkill(toComplete string) []string {
-	s, err := Load(nil)
+	s, err := Load(nil, nil)
 	if err != nil {
 		return nil
 	}

@@ -122,7 +122,7 @@ func TestConfig(t *testing.T) {
 			t.Fatalf("Add(%s, %s): %v", a.name, a.url, err)
 		}
 	}
-	s, err := LoadFiles(user, project, nil)
+	s, err := LoadFiles(user, project, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestLookup(t *testing.T) {
 		}
 		return out
 	}
-	s, _ := LoadFiles(user, "", nil)
+	s, _ := LoadFiles(user, "", nil, nil)
 	tests := []struct {
 		name, author, reg string
 		want              []string
@@ -258,7 +258,7 @@ func TestLookup(t *testing.T) {
 		t.Error("unknown registry accepted")
 	}
 	srv.ResetStats()
-	s2, _ := LoadFiles(user, "", nil)
+	s2, _ := LoadFiles(user, "", nil, nil)
 	if got := look(s2, "pdf", "", "team"); len(got) != 1 {
 		t.Fatalf("warm lookup: %v", got)
 	}
@@ -303,7 +303,7 @@ func TestLookupUnreachable(t *testing.T) {
 			}
 		}
 		os.Remove(filepath.Join(dir, "down")) // configured, then gone: it cannot be read
-		s, err := LoadFiles(user, "", nil)
+		s, err := LoadFiles(user, "", nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,17 +9,20 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/limits"
-	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/streams"
 )
 
 // Set is the configured registries in lookup order: project, then user, then the bundled one. It
-// remembers indexes for its lifetime and asks for refs and trees through the run's one git session.
+// remembers indexes for its lifetime, asks for refs and trees through the run's one git client, and
+// tells the user what it skipped through the run's streams.
 type Set struct {
 	regs       []Registry // without builtin
 	builtin    *Builtin
-	git        *remote.Session
+	io         *streams.IO
+	git        *gitfetch.Client
 	indexes    map[string]*Index
 	expanded   map[string][]Candidate // external plugins fetched this run, by registry and plugin name
 	unsearched []string               // registries Search could not read this run
@@ -67,25 +70,25 @@ func short(h string) string {
 	return h
 }
 
-// Load reads the user and project registries files (see ProjectFile and UserConfigFile). git is the run's
-// session; nil opens one of its own that prints nothing.
-func Load(git *remote.Session) (*Set, error) {
-	return LoadFiles(UserConfigFile(), ProjectConfigFile(), git)
+// Load reads the user and project registries files (see ProjectFile and UserConfigFile). Notes go to io
+// (nil: none); git is the run's client, nil opens one of its own with the default limits.
+func Load(io *streams.IO, git *gitfetch.Client) (*Set, error) {
+	return LoadFiles(UserConfigFile(), ProjectConfigFile(), io, git)
 }
 
 // LoadUser is Load without the project's file: the user's registries only (and the bundled one), for
 // --global, whose installs no project may choose.
-func LoadUser(git *remote.Session) (*Set, error) {
-	return LoadFiles(UserConfigFile(), "", git)
+func LoadUser(io *streams.IO, git *gitfetch.Client) (*Set, error) {
+	return LoadFiles(UserConfigFile(), "", io, git)
 }
 
 // LoadFiles is Load with explicit files; either may be "" or missing. On a name in both, the project's
 // entry wins and the user's is not searched.
-func LoadFiles(user, project string, git *remote.Session) (*Set, error) {
+func LoadFiles(user, project string, io *streams.IO, git *gitfetch.Client) (*Set, error) {
 	if git == nil {
-		git = remote.New(nil, limits.Limits{})
+		git = gitfetch.NewClient(io.NoteWriter(), limits.Default)
 	}
-	s := &Set{builtin: NewBuiltin(), git: git, indexes: map[string]*Index{}, expanded: map[string][]Candidate{}}
+	s := &Set{builtin: NewBuiltin(), io: io, git: git, indexes: map[string]*Index{}, expanded: map[string][]Candidate{}}
 	seen := map[string]bool{}
 	for _, f := range []struct {
 		file  string
@@ -140,7 +143,7 @@ func (s *Set) find(name string) (*Registry, error) {
 }
 
 // note tells the user something the run skipped or could not do; it is not an error.
-func (s *Set) note(format string, args ...any) { s.git.IO().Note(fmt.Sprintf(format, args...)) }
+func (s *Set) note(format string, args ...any) { s.io.Note(fmt.Sprintf(format, args...)) }
 
 // Lookup finds skills called name (and by author when author != "") in registry reg ("" = all, in
 // order). It returns every candidate from the first registry that has any, so an earlier registry shadows
@@ -397,7 +400,7 @@ func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 		if err != nil {
 			// Search may go on without it, but says so: its skills are missing from the results, and a
 			// bare name install would be refused until it can be read.
-			s.git.IO().Warn("registry "+rn, fmt.Sprintf("not searched: it could not be read (%v)", err))
+			s.io.Warn("registry "+rn, fmt.Sprintf("not searched: it could not be read (%v)", err))
 			s.unsearched = append(s.unsearched, rn)
 			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
 			continue

@@ -1,7 +1,7 @@
 // Package resolver is the only code that turns a source into skill folders at commits: a tree or blob
 // URL, an OWNER/REPO shorthand, a git URL, a local path (~/x included), NAME, NAME@REGISTRY, AUTHOR/NAME,
 // or a lock entry's origin. Every command that needs a skill (install, deps, info, search, update, check,
-// verify, registry) asks one Resolver, which holds the run's one git session (object cache, ref memo,
+// verify, registry) asks one Resolver, which holds the run's one git client (object cache, ref memo,
 // fetch notes) and its registries, so no two commands can read a source differently.
 //
 // The dependency walk's rules live in the pure package depgraph; this package adapts the world to it
@@ -21,11 +21,11 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
-	"github.com/skillctl/skillctl/internal/remote"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -39,7 +39,7 @@ type Resolver struct {
 }
 
 // New returns a resolver whose fetches and local reads are capped by lim (zero fields: the defaults) and
-// whose notes go to io: one git session for the run, the configured registries and the bundled skills.
+// whose notes go to io: one git client for the run, the configured registries and the bundled skills.
 func New(io *streams.IO, lim limits.Limits) *Resolver {
 	return newLoading(io, lim, registry.Load)
 }
@@ -51,14 +51,14 @@ func NewUser(io *streams.IO, lim limits.Limits) *Resolver {
 	return newLoading(io, lim, registry.LoadUser)
 }
 
-func newLoading(io *streams.IO, lim limits.Limits, load func(*remote.Session) (*registry.Set, error)) *Resolver {
+func newLoading(io *streams.IO, lim limits.Limits, load func(*streams.IO, *gitfetch.Client) (*registry.Set, error)) *Resolver {
 	lim = lim.WithDefaults()
-	git := remote.New(io, lim)
+	git := gitfetch.NewClient(io.NoteWriter(), lim)
 	return NewWorld(World{
 		Git:     git,
 		Bundled: registry.NewBuiltin(),
 		Names: func() (Names, error) {
-			s, err := load(git)
+			s, err := load(io, git)
 			if err != nil {
 				return nil, err
 			}

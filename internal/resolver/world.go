@@ -7,7 +7,7 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// Transport is what the resolver asks of git servers. remote.Session is the real one; the resolver's tests give
+// Transport is what the resolver asks of git servers. *gitfetch.Client is the real one; the resolver's tests give
 // a fake that serves refs and trees from a text case, so every rule of resolution is tested offline.
 type Transport interface {
 	// ListRefs returns full ref name → commit for the refs under prefixes (all when none are given).
