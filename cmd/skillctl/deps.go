@@ -4,13 +4,13 @@ import (
 	"fmt"
 
 	"github.com/skillctl/skillctl/internal/clierr"
-	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/limits"
+	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
 
 func newDepsCmd(ios *streams.IO) *cobra.Command {
-	var opts install.DepsOptions
 	var format string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -38,15 +38,16 @@ skills are shown apart, as suggestions.`,
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			opts.Sources, opts.IO = args, ios
-			g, roots, err := install.Deps(ctx, opts)
+			// The resolution install makes, without installing: missing skills and cycles are in the
+			// graph, not errors, so they are drawn first.
+			res, err := resolver.New(ios, limits.Default).Resolve(ctx, args, false)
 			if err != nil {
 				return err
 			}
-			if err := g.Render(ios.Stdout(), format, roots...); err != nil {
+			if err := res.Graph.Render(ios.Stdout(), format, res.Roots...); err != nil {
 				return clierr.Usage(err)
 			}
-			_, err = g.Order(roots...) // missing skills and cycles were drawn; they still fail the command
+			_, err = res.Graph.Order(res.Roots...) // missing skills and cycles were drawn; they still fail the command
 			return err
 		},
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/install"
 	"github.com/skillctl/skillctl/internal/project"
+	"github.com/skillctl/skillctl/internal/scaffold"
 	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/spf13/cobra"
 )
@@ -219,7 +220,7 @@ a usage error, 3 when it could not tell (a source could not be reached or read).
 }
 
 func newInitCmd(ios *streams.IO) *cobra.Command {
-	var opts install.InitOptions
+	var opts scaffold.Options
 	cmd := &cobra.Command{
 		Use:   "init NAME",
 		Short: "Create a new skill folder that passes validation",
@@ -233,7 +234,7 @@ folder is never overwritten.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
-			dir, err := install.Init(opts)
+			dir, err := scaffold.Create(opts)
 			if err != nil {
 				return err
 			}

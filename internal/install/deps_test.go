@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/skillctl/skillctl/internal/resolver"
 )
 
 // deps and install --dry-run resolve through one resolver, so for one source they give one graph: the
@@ -29,10 +31,11 @@ func TestDepsMatchesDryRun(t *testing.T) {
 	write("leaf", "")
 	src := []string{"./proj/top"}
 
-	g, roots, err := Deps(context.Background(), DepsOptions{Sources: src})
+	res, err := resolver.New(nil, Limits{}).Resolve(context.Background(), src, false) // what deps draws
 	if err != nil {
 		t.Fatal(err)
 	}
+	g, roots := res.Graph, res.Roots
 	order, err := g.Order(roots...)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,9 @@
-package install
+// Package scaffold writes a new skill's starting files (skillctl init): a folder whose SKILL.md passes
+// validate --strict as created, checked and written as every other write is.
+package scaffold
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,15 +15,16 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
-// InitOptions are the init command's flags.
-type InitOptions struct {
+// Options are the init command's flags.
+type Options struct {
 	Name string
 	Dir  string // parent folder; default "."
 }
 
-// Init scaffolds a skill folder whose SKILL.md passes `validate --strict`, written atomically, and returns
-// the folder it created.
-func Init(opts InitOptions) (string, error) {
+// Create writes the skill folder opts.Name under opts.Dir, whose SKILL.md passes `validate --strict`,
+// atomically (staged beside it, then renamed), and returns the folder it created. An existing folder is
+// never overwritten.
+func Create(opts Options) (string, error) {
 	if !manifest.ValidName(opts.Name) {
 		return "", clierr.WithHint(clierr.Usage(fmt.Errorf("%s: not a valid skill name", opts.Name)),
 			"use 1-64 lowercase letters, digits and single hyphens, e.g. skillctl init pdf-forms")
@@ -42,7 +46,7 @@ func Init(opts InitOptions) (string, error) {
 	if err := localfs.CheckWrite(root, abs); err != nil {
 		return "", err
 	}
-	if exists(dir) {
+	if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
 		return "", clierr.WithHint(fmt.Errorf("%s: already exists", dir), "choose another name or --dir")
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
