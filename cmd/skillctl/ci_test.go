@@ -329,6 +329,30 @@ func ciTree(t *testing.T, bad bool) string {
 	return dir
 }
 
+// withInstalled adds to a ciTree a third-party skill that would fail validation, installed for Claude
+// Code and recorded in the project's skills.lock: the action and the hooks grade a project on its own
+// skills, so it must be skipped, and said to be.
+func withInstalled(t *testing.T, dir string) string {
+	files := map[string]string{
+		".git/HEAD":                        "ref: refs/heads/main\n",
+		".claude/skills/vendored/SKILL.md": "---\nname: Vendored_Name\ndescription: Someone else's.\n---\n",
+		"skills.lock": `{"version": 1, "skills": [{"name": "vendored", "dir": ".claude/skills", "source": "./src/vendored",
+ "registry": "local", "path": "src/vendored", "hash": "sha256-` + strings.Repeat("0", 64) + `", "requested": true}]}` + "\n",
+	}
+	for p, s := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const skippedNote = "skipped 1 installed skill recorded in skills.lock; name them to check"
+
 func exitCode(err error) int {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -367,19 +391,26 @@ func TestActionValidateStep(t *testing.T) {
 	schema := sariftest.Schema(t)
 	for _, tc := range []struct {
 		format, strict string
-		bad            bool
+		bad, installed bool
 		code           int
 	}{
-		{"github", "false", false, 0},
-		{"github", "true", true, 1},
-		{"sarif", "false", false, 0},
-		{"sarif", "false", true, 1},
-		{"xml", "false", false, 2},
+		{"github", "false", false, false, 0},
+		{"github", "true", true, false, 1},
+		{"sarif", "false", false, false, 0},
+		{"sarif", "false", true, false, 1},
+		{"xml", "false", false, false, 2},
+		{"github", "true", false, true, 0}, // the default paths, the project root: the installed skill is skipped
+		{"sarif", "true", false, true, 0},
 	} {
 		dir := ciTree(t, tc.bad)
+		inputs := map[string]string{"format": tc.format, "strict": tc.strict, "paths": "skills"}
+		if tc.installed {
+			withInstalled(t, dir)
+			delete(inputs, "paths")
+		}
 		cmd := exec.Command(bash, "-c", script)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), stepEnv(t, a, env, map[string]string{"format": tc.format, "strict": tc.strict, "paths": "skills"})...)
+		cmd.Env = append(os.Environ(), stepEnv(t, a, env, inputs)...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		code := exitCode(cmd.Run())
@@ -391,6 +422,9 @@ func TestActionValidateStep(t *testing.T) {
 		case "github":
 			if tc.bad && !strings.Contains(stdout.String(), "::error file=skills/bad/SKILL.md,line=2,col=7,title=name-format::") {
 				t.Errorf("%+v: no annotation for the bad skill:\n%s", tc, stdout.String())
+			}
+			if tc.installed && (!strings.Contains(stdout.String(), skippedNote) || strings.Contains(stdout.String(), "vendored")) {
+				t.Errorf("%+v: the installed skill was not skipped, or not said to be:\n%s", tc, stdout.String())
 			}
 		case "sarif":
 			log, err := os.ReadFile(filepath.Join(dir, a.Inputs["sarif-file"].Default))
@@ -431,6 +465,14 @@ func TestPreCommitHooks(t *testing.T) {
 			if code, want := exitCode(err), boolInt(bad); code != want {
 				t.Errorf("hook %s, bad=%v: exit %d, want %d\n%s", h.ID, bad, code, want, out)
 			}
+		}
+		// A project's installed third-party skill is not its own: the hook skips it and says so.
+		words := append(strings.Fields(h.Entry), h.Args...)
+		cmd := exec.Command(words[0], words[1:]...)
+		cmd.Dir = withInstalled(t, ciTree(t, false))
+		out, err := cmd.CombinedOutput()
+		if code := exitCode(err); code != 0 || !strings.Contains(string(out), skippedNote) {
+			t.Errorf("hook %s with an installed skill: exit %d, want 0 and the skipped note\n%s", h.ID, code, out)
 		}
 	}
 }

@@ -26,6 +26,11 @@ Each finding names the file, line and column, the rule that fired, and the fix.
 When several skills are checked together, dependency cycles among them and
 depends-on names none of them provides are reported too.
 
+A project is graded on its own skills: the skills its skills.lock records as
+installed (third-party skills, verify's and audit's business) are left out of a
+walk, and the summary says how many. Name one, or the folder holding them
+(.claude/skills), to check them too.
+
 A field outside the specification's six that an agent documents (Claude Code's
 disable-model-invocation, context, hooks and others; skillctl agents' table
 lists them with their pages) is accepted; --agent narrows that to the fields
@@ -41,6 +46,7 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 		Example: `  skillctl validate                         # every skill under the current directory
   skillctl validate --strict skills/        # warnings fail too (for CI)
   skillctl validate --quiet .               # errors and the summary only
+  skillctl validate .claude/skills          # the installed skills too
   skillctl validate --spec my-skill/        # the reference validator's verdict: no extension fields
   skillctl validate --agent codex skills/   # flag fields Codex does not document
   skillctl validate --format json . | jq '.summary'
@@ -57,6 +63,9 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 				return clierr.Usage(fmt.Errorf("--agent: %w", err))
 			}
 			opts.Agents = agentNames
+			// The project's third-party skills are left out unless named; a lock that cannot be read
+			// leaves nothing out, so nothing goes unchecked because of it.
+			opts.Lock, opts.Installed, _ = install.InstalledFolders(install.TargetOptions{})
 			if !slices.Contains(validate.Formats, opts.Format) {
 				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format "+strings.Join(validate.Formats, ", "))
 			}

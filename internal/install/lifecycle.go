@@ -420,6 +420,28 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// InstalledFolders is what the lock of the project (found as every command finds it, ResolveTarget) records
+// as installed: the lock's path and the absolute folder of every skill it stores or places. validate
+// leaves these third-party skills out of a project's own unless named: they are verify's and audit's
+// business. A lock that cannot be read gives no folders and its error.
+func InstalledFolders(o TargetOptions) (lock string, folders []string, err error) {
+	t, err := ResolveTarget(o)
+	if err != nil {
+		return "", nil, err
+	}
+	l, err := lockfile.Read(t.Lock)
+	if err != nil {
+		return t.Lock, nil, err
+	}
+	for _, e := range l.Skills {
+		folders = append(folders, filepath.Join(t.absolute(e.Dir), e.Name))
+		for _, p := range e.Placements {
+			folders = append(folders, filepath.Join(t.absolute(p.Dir), e.Name))
+		}
+	}
+	return t.Lock, folders, nil
+}
+
 // InstalledNames lists the skills the lock records for a target (every folder of the lock when the
 // flags name none, see resolveTargets), for shell completion; errors give none.
 func InstalledNames(o TargetOptions) []string {

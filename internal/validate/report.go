@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,9 +30,9 @@ func newReporter(format string, w io.Writer, opts Options) (reporter, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	switch format {
 	case "", "text":
-		return &textReporter{w: bw}, nil
+		return &textReporter{w: bw, lock: opts.Lock}, nil
 	case "github":
-		return &githubReporter{w: bw}, nil
+		return &githubReporter{w: bw, lock: opts.Lock}, nil
 	case "json":
 		return &jsonReporter{w: bw}, nil
 	case "sarif":
@@ -40,7 +42,10 @@ func newReporter(format string, w io.Writer, opts Options) (reporter, error) {
 }
 
 // textReporter prints FILE:LINE:COL: severity: message [rule-id] lines, then a summary line.
-type textReporter struct{ w *bufio.Writer }
+type textReporter struct {
+	w    *bufio.Writer
+	lock string
+}
 
 func (t *textReporter) skill(r *Result) error {
 	for _, d := range r.Diagnostics {
@@ -51,8 +56,22 @@ func (t *textReporter) skill(r *Result) error {
 }
 
 func (t *textReporter) end(sum Summary) error {
-	t.w.WriteString(summaryLine(sum))
+	t.w.WriteString(skippedLine(sum, t.lock) + summaryLine(sum))
 	return t.w.Flush()
+}
+
+// skippedLine says, before the summary, how many installed skills the run left out and where they are
+// recorded; "" when none were.
+func skippedLine(s Summary, lock string) string {
+	if s.Skipped == 0 {
+		return ""
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, lock); err == nil {
+			lock = rel // the project's lock is at its root, above the current folder or in it
+		}
+	}
+	return fmt.Sprintf("skipped %s recorded in %s; name them to check\n", plural(s.Skipped, "installed skill"), textsafe.Escape(lock))
 }
 
 // summaryLine is the run's last line: the counts, then the findings by rule, most frequent first, so a
@@ -135,7 +154,8 @@ type jsonSummary struct {
 	Invalid  int            `json:"invalid"`
 	Errors   int            `json:"errors"`
 	Warnings int            `json:"warnings"`
-	Rules    map[string]int `json:"rules"` // findings by rule; {} when none, never null
+	Rules    map[string]int `json:"rules"`   // findings by rule; {} when none, never null
+	Skipped  int            `json:"skipped"` // installed skills left out (the project's lock records them)
 }
 
 // jsonReporter prints one document, {"skills":[...],"summary":{...}}, indented by two spaces, one skill
@@ -185,7 +205,7 @@ func (j *jsonReporter) end(sum Summary) error {
 	if rules == nil {
 		rules = map[string]int{}
 	}
-	out, err := indentJSON(jsonSummary{sum.Skills, sum.Invalid, sum.Errors, sum.Warnings, rules}, "  ")
+	out, err := indentJSON(jsonSummary{sum.Skills, sum.Invalid, sum.Errors, sum.Warnings, rules, sum.Skipped}, "  ")
 	if err != nil {
 		return err
 	}
@@ -195,7 +215,10 @@ func (j *jsonReporter) end(sum Summary) error {
 
 // githubReporter prints workflow commands GitHub Actions turns into annotations on the pull request,
 // then the summary line as plain log text.
-type githubReporter struct{ w *bufio.Writer }
+type githubReporter struct {
+	w    *bufio.Writer
+	lock string
+}
 
 func (g *githubReporter) skill(r *Result) error {
 	for _, d := range r.Diagnostics {
@@ -210,7 +233,7 @@ func (g *githubReporter) skill(r *Result) error {
 }
 
 func (g *githubReporter) end(sum Summary) error {
-	g.w.WriteString(summaryLine(sum))
+	g.w.WriteString(skippedLine(sum, g.lock) + summaryLine(sum))
 	return g.w.Flush()
 }
 

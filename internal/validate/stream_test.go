@@ -52,7 +52,7 @@ func TestEachOrderAndStop(t *testing.T) {
 			}
 			calls := 0
 			stop := errors.New("stop")
-			err = Each(Options{Paths: []string{"skills"}, Jobs: jobs, Spec: spec}, func(*Result) error {
+			_, err = Each(Options{Paths: []string{"skills"}, Jobs: jobs, Spec: spec}, func(*Result) error {
 				calls++
 				if calls == 3 {
 					return stop
@@ -72,7 +72,7 @@ func TestEachStreams(t *testing.T) {
 	chdir(t, manySkills(t, 30))
 	var last *Result
 	first := true
-	err := Each(Options{Paths: []string{"skills"}, Jobs: 1, Spec: true}, func(r *Result) error {
+	_, err := Each(Options{Paths: []string{"skills"}, Jobs: 1, Spec: true}, func(r *Result) error {
 		if first {
 			first = false
 			if err := os.Remove(filepath.Join("skills", "s029", "SKILL.md")); err != nil {

@@ -31,22 +31,27 @@ import (
 // Options are the inputs of one run. Format is one of Formats ("text" when empty); Jobs is the number of
 // skills checked at once, 0 meaning GOMAXPROCS; Version is skillctl's, for the SARIF tool.driver. Quiet
 // lists errors only: warnings are still counted, in the summary. Agents (names from agents.Choose) narrow
-// the frontmatter fields accepted to those these agents document; none: every agent's.
+// the frontmatter fields accepted to those these agents document; none: every agent's. Installed are the
+// absolute folders of the third-party skills the project's lock (Lock, absolute) records: a walk leaves
+// them out unless a PATH names them (see named).
 type Options struct {
 	Paths        []string
 	Strict, Spec bool
 	Quiet        bool
 	Agents       []string
+	Installed    []string
+	Lock         string
 	Format       string
 	Jobs         int
 	Version      string
 }
 
 // Summary counts the run's results after Strict and Spec are applied: skills, invalid skills, findings by
-// severity and by rule.
+// severity and by rule, and the installed skills left out (Options.Installed).
 type Summary struct {
 	Skills, Invalid, Errors, Warnings int
 	Rules                             map[string]int
+	Skipped                           int
 }
 
 func (s *Summary) add(r *Result) {
@@ -106,7 +111,7 @@ func Run(opts Options, w io.Writer) (Summary, error) {
 		return Summary{}, err
 	}
 	var sum Summary
-	err = Each(opts, func(r *Result) error {
+	sum.Skipped, err = Each(opts, func(r *Result) error {
 		sum.add(r)
 		return rep.skill(listed(r, opts.Quiet))
 	})
@@ -118,11 +123,12 @@ func Run(opts Options, w io.Writer) (Summary, error) {
 
 // Each finds and checks the skills under opts.Paths and calls fn with each result, in folder order, as
 // soon as it and every result before it are ready. Without Spec, when there are several skills, results
-// are held until all are checked, since the set checks can add findings to any of them.
-func Each(opts Options, fn func(*Result) error) error {
-	skills, err := find(opts.Paths)
+// are held until all are checked, since the set checks can add findings to any of them. skipped counts
+// the installed skills left out.
+func Each(opts Options, fn func(*Result) error) (skipped int, err error) {
+	skills, skipped, err := find(opts.Paths, opts.Installed)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	mode := manifest.Mode{Strict: opts.Strict, Spec: opts.Spec, Cuts: agentCuts(), Fields: agents.KnownFields(), Agents: opts.Agents}
 	jobs := opts.Jobs
@@ -130,45 +136,68 @@ func Each(opts Options, fn func(*Result) error) error {
 		jobs = runtime.GOMAXPROCS(0)
 	}
 	if opts.Spec || len(skills) < 2 {
-		return checkAll(skills, mode, jobs, fn)
+		return skipped, checkAll(skills, mode, jobs, fn)
 	}
 	held := make([]Result, 0, len(skills))
 	if err := checkAll(skills, mode, jobs, func(r *Result) error {
 		held = append(held, *r)
 		return nil
 	}); err != nil {
-		return err
+		return skipped, err
 	}
 	setChecks(held, opts.Strict)
 	for i := range held {
 		if err := fn(&held[i]); err != nil {
-			return err
+			return skipped, err
 		}
 	}
-	return nil
+	return skipped, nil
 }
 
-// find turns Paths into skill folders, sorted by folder and without repeats.
-func find(paths []string) ([]skillDir, error) {
+// find turns Paths into skill folders, sorted by folder and without repeats, leaving out the installed
+// folders no PATH names; skipped counts those.
+func find(paths, installed []string) (skills []skillDir, skipped int, err error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
-	var skills []skillDir
+	inst := map[string]bool{}
+	for _, d := range installed {
+		inst[filepath.Clean(d)] = true
+	}
 	seen := map[string]bool{}
+	left := map[string]bool{}
 	for _, p := range paths {
 		found, err := discover(p)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, s := range found {
-			if !seen[s.abs] {
-				seen[s.abs] = true
-				skills = append(skills, s)
+			if seen[s.abs] {
+				continue
 			}
+			if inst[s.abs] && !named(p, s.abs) {
+				left[s.abs] = true
+				continue
+			}
+			seen[s.abs] = true
+			delete(left, s.abs)
+			skills = append(skills, s)
 		}
 	}
 	sort.Slice(skills, func(i, j int) bool { return skills[i].dir < skills[j].dir })
-	return skills, nil
+	return skills, len(left), nil
+}
+
+// named reports whether PATH p names the installed skill at abs rather than reaching it by walking a
+// project: p is the skill's folder, a path inside it, or the folder of installed skills that holds it
+// (.claude/skills). A walk from the project root, or any folder above that one, leaves it out.
+func named(p, abs string) bool {
+	pa, err := filepath.Abs(p)
+	if err != nil {
+		return true
+	}
+	rel, err := filepath.Rel(filepath.Dir(abs), pa)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // checkAll checks skills on jobs workers and calls fn with each result in index order, as soon as the

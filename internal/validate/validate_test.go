@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -40,7 +41,7 @@ func chdir(t *testing.T, dir string) {
 // checks applied.
 func collect(opts Options) ([]Result, error) {
 	var out []Result
-	err := Each(opts, func(r *Result) error {
+	_, err := Each(opts, func(r *Result) error {
 		out = append(out, *r)
 		return nil
 	})
@@ -152,32 +153,32 @@ skills/bad/SKILL.md:4:1: warning: unknown field "version": clients ignore it; to
 skills/x,y/SKILL.md:2:7: error: name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y [name-dir-mismatch]
 skills/x,y/SKILL.md:4:17: warning: write related-skills as a YAML list: related-skills: [good] [related-skills-format]
 3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
-`, Summary{3, 2, 3, 2, rules}},
+`, Summary{3, 2, 3, 2, rules, 0}},
 		{"", true, `skills/bad/SKILL.md:2:7: error: name "Bad" does not match the folder name "bad": set name: bad [name-dir-mismatch]
 skills/bad/SKILL.md:2:7: error: name "Bad" must be lowercase: name: bad [name-format]
 skills/bad/SKILL.md:4:1: error: unknown field "version": clients ignore it; to keep it, indent it under metadata: [unknown-field]
 skills/x,y/SKILL.md:2:7: error: name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y [name-dir-mismatch]
 skills/x,y/SKILL.md:4:17: error: write related-skills as a YAML list: related-skills: [good] [related-skills-format]
 3 skills checked: 2 invalid, 5 errors, 0 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
-`, Summary{3, 2, 5, 0, rules}},
+`, Summary{3, 2, 5, 0, rules, 0}},
 		{"github", false, `::error file=skills/bad/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "Bad" does not match the folder name "bad": set name: bad
 ::error file=skills/bad/SKILL.md,line=2,col=7,title=name-format::name "Bad" must be lowercase: name: bad
 ::warning file=skills/bad/SKILL.md,line=4,col=1,title=unknown-field::unknown field "version": clients ignore it; to keep it, indent it under metadata:
 ::error file=skills/x%2Cy/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y
 ::warning file=skills/x%2Cy/SKILL.md,line=4,col=17,title=related-skills-format::write related-skills as a YAML list: related-skills: [good]
 3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
-`, Summary{3, 2, 3, 2, rules}},
+`, Summary{3, 2, 3, 2, rules, 0}},
 		// --quiet lists errors only; the summary still counts every finding.
 		{"text", false, `skills/bad/SKILL.md:2:7: error: name "Bad" does not match the folder name "bad": set name: bad [name-dir-mismatch]
 skills/bad/SKILL.md:2:7: error: name "Bad" must be lowercase: name: bad [name-format]
 skills/x,y/SKILL.md:2:7: error: name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y [name-dir-mismatch]
 3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
-`, Summary{3, 2, 3, 2, rules}},
+`, Summary{3, 2, 3, 2, rules, 0}},
 		{"github", false, `::error file=skills/bad/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "Bad" does not match the folder name "bad": set name: bad
 ::error file=skills/bad/SKILL.md,line=2,col=7,title=name-format::name "Bad" must be lowercase: name: bad
 ::error file=skills/x%2Cy/SKILL.md,line=2,col=7,title=name-dir-mismatch::name "x" does not match the folder name "x,y": rename the folder to "x" or set name: x,y
 3 skills checked: 2 invalid, 3 errors, 2 warnings: name-dir-mismatch 2, name-format 1, related-skills-format 1, unknown-field 1
-`, Summary{3, 2, 3, 2, rules}},
+`, Summary{3, 2, 3, 2, rules, 0}},
 	}
 	for i, tt := range tests {
 		for _, jobs := range []int{1, 3} {
@@ -252,7 +253,8 @@ func TestJSON(t *testing.T) {
       "name-dir-mismatch": 1,
       "name-format": 1,
       "unknown-field": 1
-    }
+    },
+    "skipped": 0
   }
 }
 `
@@ -315,5 +317,46 @@ func TestSetChecks(t *testing.T) {
 				t.Errorf("messages lack %q:\n%s", tt.errSub, msgs)
 			}
 		})
+	}
+}
+
+// TestSkipInstalled: a walk leaves out the folders the project's lock records as installed, unless a PATH
+// names them: the skill's folder, a path inside it, or the folder of installed skills holding it.
+func TestSkipInstalled(t *testing.T) {
+	root := tree(t, map[string]string{
+		"skills/mine/SKILL.md":           "---\nname: mine\ndescription: d\n---\n",
+		".claude/skills/theirs/SKILL.md": "---\nname: theirs\ndescription: d\n---\n",
+		".claude/skills/copy/SKILL.md":   "---\nname: copy\ndescription: d\n---\n",
+		".claude/skills/local/SKILL.md":  "---\nname: local\ndescription: d\n---\n",
+	})
+	installed := []string{filepath.Join(root, ".claude", "skills", "theirs"), filepath.Join(root, ".claude", "skills", "copy"),
+		filepath.Join(root, "gone")}
+	at := func(p string) string { return filepath.Join(root, filepath.FromSlash(p)) }
+	tests := []struct {
+		paths   []string
+		want    string
+		skipped int
+	}{
+		{[]string{root}, "local mine", 2},
+		{[]string{at(".claude")}, "local", 2},
+		{[]string{at(".claude/skills")}, "copy local theirs", 0},
+		{[]string{at(".claude/skills/theirs")}, "theirs", 0},
+		{[]string{at(".claude/skills/theirs/SKILL.md")}, "theirs", 0},
+		{[]string{root, at(".claude/skills/theirs")}, "local mine theirs", 1},
+		{[]string{at(".claude/skills/theirs"), root}, "local mine theirs", 1},
+	}
+	for _, tt := range tests {
+		var names []string
+		skipped, err := Each(Options{Paths: tt.paths, Installed: installed}, func(r *Result) error {
+			names = append(names, r.Name)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(names)
+		if strings.Join(names, " ") != tt.want || skipped != tt.skipped {
+			t.Errorf("%v: checked %v, skipped %d; want %s, %d", tt.paths, names, skipped, tt.want, tt.skipped)
+		}
 	}
 }
