@@ -390,7 +390,8 @@ func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand
 }
 
 // Search finds skills whose name, author, path or description contains term (case-insensitive; "" lists
-// everything) in every registry, in registry order and then by name.
+// everything) in every registry, the most relevant first (rank): an exact name, then a name starting with
+// term, then one holding it, then a match elsewhere; ties in registry order, then by name.
 func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 	term = strings.ToLower(strings.TrimSpace(term))
 	var out []Candidate
@@ -427,6 +428,7 @@ func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 	if len(out) == 0 && len(failed) > 0 {
 		return nil, errors.Join(failed...)
 	}
+	rank(term, out)
 	return out, nil
 }
 
