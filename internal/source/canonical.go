@@ -1,6 +1,7 @@
 package source
 
 import (
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -44,29 +45,23 @@ func Canonical(repo string) string {
 	default:
 		return repo
 	}
-	host := strings.ToLower(u.Hostname())
+	host := authority(u, scheme)
 	if host == "" {
 		return repo
-	}
-	if strings.Contains(host, ":") {
-		host = "[" + host + "]" // an IPv6 literal
-	}
-	if p := u.Port(); p != "" && p != defaultPort[scheme] {
-		host += ":" + p
 	}
 	segs := splitPath(u.EscapedPath())
 	if len(segs) == 0 {
 		return repo
 	}
-	trimGit(segs)
 	if host == "github.com" && scheme != "ssh" {
 		scheme = "https"
 	}
-	if host == "github.com" {
+	if host == "github.com" { // before trimGit, so that "R.GIT" loses its suffix as "r.git" does
 		for i := range segs {
 			segs[i] = strings.ToLower(segs[i])
 		}
 	}
+	trimGit(segs)
 	user := ""
 	if u.User != nil && scheme == "ssh" {
 		user = u.User.String() + "@"
@@ -78,6 +73,25 @@ func Canonical(repo string) string {
 func SameRepo(a, b string) bool { return Canonical(a) == Canonical(b) }
 
 var defaultPort = map[string]string{"http": "80", "https": "443", "ssh": "22"}
+
+// authority is u's host and port as Canonical writes them, and as Source.Host holds them: lowercased, an
+// IPv6 literal bracketed, a default or empty port dropped ("" when u names no host).
+func authority(u *url.URL, scheme string) string {
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return ""
+	}
+	if strings.Contains(host, ":") {
+		if _, err := netip.ParseAddr(host); err != nil {
+			return "" // "ssh://0::/x": a colon that is neither a port nor an IPv6 literal (FuzzParse)
+		}
+		host = "[" + host + "]" // an IPv6 literal
+	}
+	if p := u.Port(); p != "" && p != defaultPort[scheme] {
+		host += ":" + p
+	}
+	return host
+}
 
 // splitPath splits an escaped path into segments escaped one way, without empty ones. "." and ".." are
 // kept: whether a server resolves them is its business, so they never make two addresses equal.
@@ -99,7 +113,8 @@ func splitPath(escaped string) []string {
 // form must be a fixed point, so "r.git.git" is kept as it is.
 func trimGit(segs []string) {
 	last := len(segs) - 1
-	if t := strings.TrimSuffix(segs[last], ".git"); t != "" && !strings.HasSuffix(t, ".git") {
+	// "..git" stays: "." is no folder name a path may hold (FuzzParse found it).
+	if t := strings.TrimSuffix(segs[last], ".git"); t != "" && t != "." && t != ".." && !strings.HasSuffix(t, ".git") {
 		segs[last] = t
 	}
 }
@@ -123,11 +138,11 @@ func canonicalSCP(repo string) string {
 	if len(segs) == 0 {
 		return repo
 	}
-	trimGit(segs)
-	if host == "github.com" {
+	if host == "github.com" { // before trimGit, so that "R.GIT" loses its suffix as "r.git" does
 		for i := range segs {
 			segs[i] = strings.ToLower(segs[i])
 		}
 	}
+	trimGit(segs)
 	return user + "@" + host + ":" + lead + strings.Join(segs, "/")
 }

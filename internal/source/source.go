@@ -365,8 +365,8 @@ func parseURL(s, scheme string) (Source, error) {
 	if scheme == "file" {
 		return parseFileURL(s, u)
 	}
-	host := strings.ToLower(u.Host)
-	if host == "" || u.Hostname() == "" {
+	host := authority(u, scheme)
+	if host == "" {
 		return Source{}, refuse(s, "no host")
 	}
 	segs, p := decodeSegments(u.EscapedPath())
@@ -560,7 +560,8 @@ func parseSSHURL(s string) (Source, error) {
 		}
 		user = u.User.Username() + "@"
 	}
-	if u.Hostname() == "" || strings.HasPrefix(u.Hostname(), "-") {
+	host := authority(u, "ssh")
+	if host == "" || strings.HasPrefix(host, "-") {
 		return Source{}, refuse(s, "no host")
 	}
 	if u.RawQuery != "" || u.ForceQuery {
@@ -574,7 +575,6 @@ func parseSSHURL(s string) (Source, error) {
 	if len(segs) == 0 {
 		return Source{}, refuse(s, "no repository path")
 	}
-	host := strings.ToLower(u.Host)
 	src := Source{Kind: Git, Raw: s, Host: host, Repo: "ssh://" + user + host + "/" + pathEscape(path.Join(segs...))}
 	if err := gitFolderRef(s, u, folderEsc, &src); err != nil {
 		return Source{}, err
@@ -596,6 +596,11 @@ func parseSCP(s string) (Source, error) {
 		return Source{}, refuse(s, "no host")
 	}
 	repoPath, folder, _ := strings.Cut(p, "//")
+	if strings.Contains(repoPath, ":") {
+		// git reads TRANSPORT::ADDRESS as a remote helper to run, and "u@h:x:.git//f" would be written
+		// back as "u@h:x://f", a URL (both found by FuzzParse): a repository path has no ':'.
+		return Source{}, refuse(s, "a ':' in the repository path is not an SSH path")
+	}
 	segs, prob := decodeSegments(strings.TrimPrefix(repoPath, "/"))
 	if prob != "" {
 		return Source{}, refuse(s, prob)

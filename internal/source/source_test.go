@@ -159,6 +159,8 @@ func TestParseRefuses(t *testing.T) {
 		{"http://%25/0", "percent-encoding in the host"}, // once a Repo that url.Parse refuses
 		{"https://a%2Fb%24/o/r", "percent-encoding in the host"},
 		{"ssh://git@h%2fx/o/r", "percent-encoding in the host"},
+		{"0@0::.git//0", "not an SSH path"},   // once canonical "0@0:://0", a URL of scheme "0@0:"
+		{"ssh://0::/0", "no host"},            // once Repo "ssh://[0:]/0"
 		{"aa#000000@0:0", "not a skill name"}, // once an index out of range in parseSCP
 		{"aaaaa#000@0:0", "not a skill name"},
 	}
@@ -418,6 +420,24 @@ func TestParseSSH(t *testing.T) {
 		}
 		if again, err := Parse(s.String()); err != nil || again.Repo != s.Repo || again.Path != s.Path || again.Ref != s.Ref {
 			t.Errorf("String() %q of %q parses to %q %q %q, %v", s.String(), in, again.Repo, again.Path, again.Ref, err)
+		}
+	}
+}
+
+// Host is the authority as Repo spells it, so a source and its canonical form agree (FuzzParse found
+// "http://0:/0" holding Host "0:" beside Repo "http://0/0").
+func TestParseHostIsCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://h:/o/r.git":               "h",
+		"https://Git.Example.COM:443/o/r": "git.example.com",
+		"http://h:8080/o/r":               "h:8080",
+		"http://[::1]:80/o/r":             "[::1]",
+		"ssh://git@h:22/o/r":              "h",
+		"ssh://git@h:2222/o/r":            "h:2222",
+	} {
+		s, err := Parse(in)
+		if err != nil || s.Host != want {
+			t.Errorf("Parse(%q).Host = %q, %v; want %q", in, s.Host, err, want)
 		}
 	}
 }
