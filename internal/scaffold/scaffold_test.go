@@ -26,7 +26,7 @@ func TestCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = validate.Each(validate.Options{Paths: []string{dir}, Strict: true}, func(r *validate.Result) error {
+	_, err = validate.Each(validate.Options{Paths: []string{dir}, Strict: true}, func(r *validate.Result) error {
 		if len(r.Diagnostics) > 0 || r.Name != "pdf-forms" {
 			t.Errorf("validate --strict %s: name %q, findings %v", dir, r.Name, r.Diagnostics)
 		}
