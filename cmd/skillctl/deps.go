@@ -40,7 +40,7 @@ skills are shown apart, as suggestions.`,
 			defer cancel()
 			// The resolution install makes, without installing: missing skills and cycles are in the
 			// graph, not errors, so they are drawn first.
-			res, err := resolver.New(ios, limits.Default).Resolve(ctx, args, false)
+			res, err := resolver.New(ios, limits.Default).For("skillctl deps").Resolve(ctx, args, false)
 			if err != nil {
 				return err
 			}

@@ -49,7 +49,7 @@ unless --force.`,
 			defer cancel()
 			defer ios.StopProgress()
 			ios.StartProgress("fetching " + args[0])
-			fd, err := resolver.New(ios, limits.Default).Locate(ctx, args[0])
+			fd, err := resolver.New(ios, limits.Default).For("skillctl info").Locate(ctx, args[0])
 			if err != nil {
 				return err
 			}

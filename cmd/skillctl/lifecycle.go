@@ -225,8 +225,9 @@ func newInitCmd(ios *streams.IO) *cobra.Command {
 		Use:   "init NAME",
 		Short: "Create a new skill folder that passes validation",
 		Long: `Init creates the folder NAME (inside --dir, default the current folder) with a SKILL.md
-whose frontmatter carries the name and a description to replace, a body to fill in, and
-a references/ folder. It passes 'skillctl validate --strict' as created; edit it, then
+whose frontmatter carries the name, a description to replace and the license ` + scaffold.License + `
+(said when it is written; change it if you license the skill otherwise), a body to fill
+in, and a references/ folder. It passes 'skillctl validate --strict' as created; edit it, then
 validate again. NAME is 1-64 lowercase letters, digits and single hyphens; an existing
 folder is never overwritten.`,
 		Example: `  skillctl init pdf-forms
@@ -239,6 +240,7 @@ folder is never overwritten.`,
 				return err
 			}
 			fmt.Fprintf(ios.Stdout(), "created %s\n", esc(dir))
+			fmt.Fprintf(ios.Stdout(), "license: %s, in SKILL.md's frontmatter; change it if you license the skill otherwise\n", scaffold.License)
 			fmt.Fprintf(ios.Stdout(), "next: edit %s, then run: skillctl validate --strict %s\n", esc(filepath.Join(dir, "SKILL.md")), esc(dir))
 			return nil
 		},

@@ -153,6 +153,17 @@ func (e *MissingError) Error() string {
 	return strings.Join(e.Chain, " -> ") + ": " + name + " " + e.Why
 }
 
+// Hints say where a missing name could come from: a registry that has it (search the configured ones,
+// or add the one that publishes it). A depends-on names a skill, never where it lives, so the walk
+// cannot find one in a repository no registry lists.
+func (e *MissingError) Hints() []string {
+	name := e.Chain[len(e.Chain)-1]
+	return []string{
+		"skillctl search " + name + "   # the registries you have, by name and description",
+		"skillctl registry add NAME URL   # a registry that publishes " + name + ", then run the command again",
+	}
+}
+
 // paths holds a breadth-first search over depends-on edges from the roots: the shortest chain to every
 // reachable name, ties broken by root order and then declared order.
 type paths struct {

@@ -2,6 +2,7 @@ package install
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -410,7 +411,18 @@ func fromLock(ctx context.Context, r *resolver.Resolver, t Target, opts Options)
 		rep.Installed = nil
 		return planFromLock(ctx, r, t, lock, opts, &rep, loaded)
 	}}.run(ctx)
-	return rep, err
+	return rep, restoreOffline(err)
+}
+
+// restoreOffline explains a restore that needed a server it could not reach: a restore reads every
+// commit the cache holds without the network, so this one is a commit no earlier run on this machine
+// fetched. Only a restore says so; other commands' network failures carry the fetcher's hints alone.
+func restoreOffline(err error) error {
+	var off interface{ Offline() bool }
+	if !errors.As(err, &off) || !off.Offline() {
+		return err
+	}
+	return clierr.WithHint(err, "a restore reads the cache without the network; this commit was never fetched on this machine, so run skillctl install again once the server can be reached")
 }
 
 func nonNil(s []string) []string {

@@ -200,7 +200,7 @@ func readJournal(t Target, stage string) (journal, error) {
 	}
 	bad := func(problem string) error {
 		return clierr.WithHint(fmt.Errorf("%s: not a stage skillctl left: %s", textsafe.Escape(stage), problem),
-			"a cloned project may carry one; look at it, then delete it: rm -r "+shellQuote(stage))
+			"a cloned project may carry one; look at it, then delete it: rm -r "+textsafe.ShellWord(stage))
 	}
 	switch {
 	case err != nil:
@@ -232,10 +232,6 @@ func readJournal(t Target, stage string) (journal, error) {
 // stageName reports whether n can name a skill folder directly inside a target.
 func stageName(n string) bool {
 	return n != "" && n != "." && n != ".." && !strings.HasPrefix(n, ".") && !strings.ContainsAny(n, "/\\\x00") && len(n) <= 255
-}
-
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(textsafe.Escape(s), "'", `'\''`) + "'"
 }
 
 // rollback puts every folder named in the stage's journal back as it was and deletes the stage.

@@ -332,7 +332,7 @@ func (s *Entry) LocalDir(root string) (string, error) {
 		p = filepath.Join(root, p)
 	}
 	p = filepath.Clean(p)
-	hint := fmt.Sprintf("if you trust that folder, install the skill from it by naming it: skillctl install %s --dir %s", shellWord(p), shellWord(s.Dir))
+	hint := fmt.Sprintf("if you trust that folder, install the skill from it by naming it: skillctl install %s --dir %s", textsafe.ShellWord(p), textsafe.ShellWord(s.Dir))
 	if !localfs.Inside(root, p) {
 		return p, clierr.WithHint(fmt.Errorf("%s: the lock names the local folder %s, outside the project; skillctl copies local skills only from inside it",
 			s.Name, textsafe.Escape(p)), hint)
@@ -362,7 +362,7 @@ func (s *Entry) Reads(root string) (string, error) {
 		}
 		p := filepath.Clean(filepath.FromSlash(u.Path))
 		src := source.GitText(s.Repo, s.Path, "")
-		hint := fmt.Sprintf("if you trust that repository, install the skill from it by naming it: skillctl install %s --dir %s", shellWord(src), shellWord(s.Dir))
+		hint := fmt.Sprintf("if you trust that repository, install the skill from it by naming it: skillctl install %s --dir %s", textsafe.ShellWord(src), textsafe.ShellWord(s.Dir))
 		if !localfs.Inside(root, p) {
 			return s.Repo, clierr.WithHint(fmt.Errorf("%s: the lock names the repository %s on this machine, outside the project; skillctl fetches from this machine only inside it",
 				s.Name, textsafe.Escape(p)), hint)
@@ -379,16 +379,6 @@ func (s *Entry) Reads(root string) (string, error) {
 		return s.Repo, nil
 	}
 	return s.Registry, nil
-}
-
-// shellWord quotes s for a hint line when a shell would read it specially; it is escaped for the terminal
-// as well.
-func shellWord(s string) string {
-	s = textsafe.Escape(s)
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?#~(){}[]!") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Normalize sorts skills by dir and name and each skill's dependencies, the order Marshal writes.

@@ -143,7 +143,7 @@ func checkProjectFolder(r Registry, root string) error {
 	if r.dir == "" {
 		return nil
 	}
-	hint := "skillctl registry add " + r.Name + " " + shellWord(textsafe.Escape(r.dir)) + "  # in your own registries, if you trust it"
+	hint := "skillctl registry add " + r.Name + " " + textsafe.ShellWord(r.dir) + "  # in your own registries, if you trust it"
 	if !localfs.Inside(root, r.dir) {
 		return clierr.WithHint(fmt.Errorf("registry %s: %s: a project's folder registry must lie inside the project", r.Name, textsafe.Escape(r.dir)), hint)
 	}
@@ -187,7 +187,7 @@ func parseRegistry(name, raw, base string) (Registry, error) {
 	}
 	if !manifest.ValidName(name) {
 		return Registry{}, clierr.WithHint(fmt.Errorf("registry %q: a name is 1-64 characters of a-z, 0-9 and '-', not starting or ending with '-'", name),
-			"skillctl registry add team-skills "+shellWord(raw))
+			"skillctl registry add team-skills "+textsafe.ShellWord(raw))
 	}
 	r := Registry{Name: name, URL: raw}
 	if raw == "" {
@@ -243,14 +243,6 @@ func isDir(p string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// shellWord quotes s for a hint line when it holds anything a shell would read specially.
-func shellWord(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?#~(){}[]!") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
 // Add records a registry in file (the user or project file), normalising a local folder to an absolute
 // path and a GitHub shorthand to its URL. A name already in that file is an error: remove it first.
 func Add(file, name, rawURL string) (Registry, error) {
@@ -288,7 +280,7 @@ func Add(file, name, rawURL string) (Registry, error) {
 	for _, old := range regs {
 		if old.Name == name {
 			return Registry{}, clierr.WithHint(fmt.Errorf("registry %s: already configured as %s", name, old.URL),
-				"skillctl registry remove "+name+scopeFlag(file)+" && skillctl registry add "+name+" "+shellWord(r.URL)+scopeFlag(file))
+				"skillctl registry remove "+name+scopeFlag(file)+" && skillctl registry add "+name+" "+textsafe.ShellWord(r.URL)+scopeFlag(file))
 		}
 	}
 	regs = append(regs, r)
@@ -317,15 +309,33 @@ func Remove(file, name string) error {
 	}
 	if len(out) == len(regs) {
 		hint := "skillctl registry list"
-		if name == BuiltinName {
+		switch other := ConfigFile(!isProjectFile(file)); {
+		case name == BuiltinName:
 			hint = "the bundled registry cannot be removed; it is always searched last"
+		case configHas(other, name):
+			// The same command with the other file's flag: the one the user most likely meant.
+			hint = "skillctl registry remove " + textsafe.ShellWord(name) + scopeFlag(other) + "   # it is in " + other
 		}
-		return clierr.WithHint(fmt.Errorf("registry %s: not in %s", name, file), hint)
+		return clierr.WithHint(fmt.Errorf("registry %s: not in %s", textsafe.Escape(name), file), hint)
 	}
 	if err := writeConfig(file, out); err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	return nil
+}
+
+// configHas reports whether the registries file holds name; a file that cannot be read holds nothing.
+func configHas(file, name string) bool {
+	regs, _, err := readConfig(file, "")
+	if err != nil {
+		return false
+	}
+	for _, r := range regs {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func scopeFlag(file string) string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // External is where a marketplace plugin that lives in another repository is, as the marketplace file
@@ -92,7 +93,7 @@ func pluginAnswer(plugin, registry string, skills []Candidate) ([]Candidate, err
 	switch len(skills) {
 	case 0:
 		return nil, clierr.WithHint(fmt.Errorf("plugin %s of registry %s has no skills (it may hold only commands, agents, hooks or MCP servers)", plugin, registry),
-			"skillctl search "+shellWord(plugin))
+			"skillctl search "+textsafe.ShellWord(plugin))
 	case 1:
 		return skills, nil
 	}
@@ -101,7 +102,7 @@ func pluginAnswer(plugin, registry string, skills []Candidate) ([]Candidate, err
 	var hints []string
 	for _, c := range skills {
 		fmt.Fprintf(&b, "\n  %s: %s", c.Name, c.Origin())
-		hints = append(hints, "skillctl install "+shellWord(plugin+"/"+c.Name))
+		hints = append(hints, "skillctl install "+textsafe.ShellWord(plugin+"/"+c.Name))
 	}
 	return nil, clierr.WithHint(fmt.Errorf("%s", b.String()), hints...)
 }

@@ -172,16 +172,16 @@ func TestAmbiguous(t *testing.T) {
 		{Registry: "fourth", Name: "dup", Author: "carol", Path: "skills/carol/dup", Repo: "https://h/4.git", Commit: strings.Repeat("d", 40)},
 		{Registry: "fourth", Name: "dup", Author: "frank", Path: "skills/frank/dup", Repo: "https://h/4.git", Commit: strings.Repeat("d", 40)},
 	}
-	err := Ambiguous("dup", c)
+	err := Ambiguous("skillctl info", "dup", c)
 	want := []string{
-		"skillctl install alice/dup",
-		"skillctl install bob/dup",
-		"skillctl install 'https://h/m//other/dup#" + strings.Repeat("a", 40) + "'",
-		"skillctl install dup@team",
-		"skillctl install carol/dup@third", // carol is in two registries: AUTHOR/NAME@REGISTRY picks one
-		"skillctl install erin/dup",
-		"skillctl install carol/dup@fourth",
-		"skillctl install frank/dup",
+		"skillctl info alice/dup",
+		"skillctl info bob/dup",
+		"skillctl info 'https://h/m//other/dup#" + strings.Repeat("a", 40) + "'",
+		"skillctl info dup@team",
+		"skillctl info carol/dup@third", // carol is in two registries: AUTHOR/NAME@REGISTRY picks one
+		"skillctl info erin/dup",
+		"skillctl info carol/dup@fourth",
+		"skillctl info frank/dup",
 	}
 	if got := clierr.Hints(err); !reflect.DeepEqual(got, want) {
 		t.Errorf("hints:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

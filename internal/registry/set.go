@@ -13,6 +13,7 @@ import (
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Set is the configured registries in lookup order: project, then user, then the bundled one. It
@@ -181,6 +182,32 @@ type UnreachableError struct {
 	Registries []string    // the registries that could not be read, in lookup order
 	Found      []Candidate // what the registries that were read have under that name
 	Errs       []error     // why each could not be read, in the order of Registries
+	Picks      []string    // for each of Found, the source that asks its registry only (qualified)
+	// Run is the command line the hints start with, the one the user ran ("skillctl info"); the
+	// resolver sets it, and "" means "skillctl install".
+	Run string
+}
+
+// Hints: the command that picks each skill found where the registries were read, asking only its
+// registry; then waiting for the others.
+func (e *UnreachableError) Hints() []string {
+	run := e.Run
+	if run == "" {
+		run = "skillctl install"
+	}
+	var hints []string
+	for i, c := range e.Found {
+		hints = append(hints, run+" "+textsafe.ShellWord(e.Picks[i])+"   # only "+c.Registry+" is asked")
+	}
+	which := e.Registries[0]
+	if len(e.Registries) > 1 {
+		which = strings.Join(e.Registries, " and ")
+	}
+	lead := "try"
+	if len(hints) > 0 {
+		lead = "or try"
+	}
+	return append(hints, lead+" again once "+which+" can be reached; an index of it cached by an earlier run also counts")
 }
 
 func (e *UnreachableError) Error() string {
@@ -237,30 +264,15 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand,
 			q = author + "/" + name
 		}
 		ue := &UnreachableError{Name: q, Registries: unread, Found: out, Errs: unreadErrs}
-		return nil, clierr.WithHint(ue, s.unreachableHints(ctx, ue)...)
+		for _, c := range out {
+			ue.Picks = append(ue.Picks, s.qualified(ctx, c))
+		}
+		return nil, ue
 	}
 	if len(out) == 0 && len(failed) > 0 {
 		return nil, errors.Join(failed...)
 	}
 	return out, nil
-}
-
-// unreachableHints: the command that picks each skill found where the registries were read, asking only
-// its registry; then waiting for the others.
-func (s *Set) unreachableHints(ctx context.Context, e *UnreachableError) []string {
-	var hints []string
-	for _, c := range e.Found {
-		hints = append(hints, "skillctl install "+shellWord(s.qualified(ctx, c))+"   # only "+c.Registry+" is asked")
-	}
-	which := e.Registries[0]
-	if len(e.Registries) > 1 {
-		which = strings.Join(e.Registries, " and ")
-	}
-	lead := "try"
-	if len(hints) > 0 {
-		lead = "or try"
-	}
-	return append(hints, lead+" again once "+which+" can be reached; an index of it cached by an earlier run also counts")
 }
 
 // qualified is a source that picks c by asking its registry only: NAME@REGISTRY when the registry has
@@ -433,10 +445,22 @@ func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 }
 
 // Ambiguous is the error for a name with several candidates: one line per candidate and, as hints, the
-// exact command that installs each.
-func Ambiguous(name string, c []Candidate) error {
+// exact command that picks each: run, the command line the user ran up to the name (such as
+// "skillctl info"), followed by the source that names that candidate alone (Picks).
+func Ambiguous(run, name string, c []Candidate) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: ambiguous: %d skills of that name", name, len(c))
+	var hints []string
+	for i, pick := range Picks(name, c) {
+		fmt.Fprintf(&b, "\n  %s in %s: %s", name, c[i].Registry, c[i].Origin())
+		hints = append(hints, run+" "+textsafe.ShellWord(pick))
+	}
+	return clierr.WithHint(errors.New(b.String()), hints...)
+}
+
+// Picks gives each of the candidates for name the shortest source that names it alone: NAME@REGISTRY,
+// else AUTHOR/NAME, else its exact folder.
+func Picks(name string, c []Candidate) []string {
 	regs := map[string]int{}
 	authors := map[string]int{}
 	pairs := map[string]int{}
@@ -445,23 +469,20 @@ func Ambiguous(name string, c []Candidate) error {
 		authors[x.Author]++
 		pairs[x.Author+"@"+x.Registry]++
 	}
-	var hints []string
-	for _, x := range c {
-		fmt.Fprintf(&b, "\n  %s in %s: %s", name, x.Registry, x.Origin())
-		var pick string
+	out := make([]string, len(c))
+	for i, x := range c {
 		switch {
 		case regs[x.Registry] == 1:
-			pick = name + "@" + x.Registry
+			out[i] = name + "@" + x.Registry
 		case x.Author != "" && authors[x.Author] == 1:
-			pick = x.Author + "/" + name
+			out[i] = x.Author + "/" + name
 		case x.Author != "" && pairs[x.Author+"@"+x.Registry] == 1:
-			pick = x.Author + "/" + name + "@" + x.Registry // source.Readings: the registry's AUTHOR/NAME
+			out[i] = x.Author + "/" + name + "@" + x.Registry // source.Readings: the registry's AUTHOR/NAME
 		default:
-			pick = exactSource(x)
+			out[i] = exactSource(x)
 		}
-		hints = append(hints, "skillctl install "+shellWord(pick))
 	}
-	return clierr.WithHint(errors.New(b.String()), hints...)
+	return out
 }
 
 // exactSource is a source that names exactly this candidate's folder, for when no name form does.
@@ -535,7 +556,7 @@ func installCommands(found []Candidate, all func(name string) []Candidate) []str
 				p.at[where{x.Registry, x.Path, x.Repo, x.Dir}] = j // of equal ones, the last
 			}
 			if len(configured) > 1 {
-				p.picks = clierr.Hints(Ambiguous(c.Name, configured))
+				p.picks = Picks(c.Name, configured)
 			}
 			pools[c.Name] = p
 		}
@@ -546,7 +567,7 @@ func installCommands(found []Candidate, all func(name string) []Candidate) []str
 		case p.size == 1:
 			out[i] = c.Name
 		default:
-			out[i] = strings.TrimPrefix(p.picks[at], "skillctl install ")
+			out[i] = textsafe.ShellWord(p.picks[at])
 		}
 	}
 	return out

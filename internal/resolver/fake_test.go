@@ -236,7 +236,11 @@ func (w *fakeWorld) lookup(name, author, reg string, all bool) ([]registry.Candi
 		for i := range errs {
 			errs[i] = errUnreachable
 		}
-		return nil, &registry.UnreachableError{Name: q, Registries: unread, Found: out, Errs: errs}
+		picks := make([]string, len(out))
+		for i, c := range out {
+			picks[i] = c.Name + "@" + c.Registry
+		}
+		return nil, &registry.UnreachableError{Name: q, Registries: unread, Found: out, Errs: errs, Picks: picks}
 	}
 	return out, nil
 }

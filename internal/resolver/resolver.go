@@ -35,7 +35,23 @@ import (
 type Resolver struct {
 	limits limits.Limits
 	world  World
-	names  Names // loaded on first use
+	names  Names  // loaded on first use
+	run    string // the command the user ran, as its hints name it; "skillctl install" unless For says
+}
+
+// For names the command the user ran ("skillctl info"), so a hint that picks among several skills of a
+// name tells them to run that command again, not another. It returns r.
+func (r *Resolver) For(run string) *Resolver {
+	r.run = run
+	return r
+}
+
+// command is the command line a hint that picks a requested skill starts with.
+func (r *Resolver) command() string {
+	if r.run == "" {
+		return "skillctl install"
+	}
+	return r.run
 }
 
 // New returns a resolver whose fetches and local reads are capped by lim (zero fields: the defaults) and
@@ -334,7 +350,10 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 	}
 	if err != nil {
 		var ue *registry.UnreachableError
-		if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "registry ") {
+		if errors.As(err, &ue) {
+			ue.Run = r.command()
+		}
+		if ue != nil || strings.HasPrefix(err.Error(), "registry ") {
 			return nil, err // its subject is the name, or the registry, already
 		}
 		return nil, fmt.Errorf("%s: %w", raw, err)
@@ -361,7 +380,7 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 	case 1:
 		return r.candidate(ctx, configured[0], raw)
 	}
-	return nil, registry.Ambiguous(name, configured)
+	return nil, registry.Ambiguous(r.command(), name, configured)
 }
 
 // authorName tries the registry reading of a two-part shorthand, AUTHOR/NAME, in the configured
@@ -378,7 +397,8 @@ func (r *Resolver) authorName(ctx context.Context, s source.Source, gitRepo, raw
 	var ue *registry.UnreachableError
 	switch {
 	case errors.As(err, &ue):
-		return nil, clierr.WithHint(ue, append(clierr.Hints(err), "or, for the GitHub repository of that name: skillctl install "+gitRepo)...)
+		ue.Run = r.command()
+		return nil, clierr.WithHint(ue, append(clierr.Hints(err), "or, for the GitHub repository of that name: "+r.command()+" "+gitRepo)...)
 	case err != nil:
 		return nil, nil
 	}
@@ -396,8 +416,8 @@ func (r *Resolver) authorName(ctx context.Context, s source.Source, gitRepo, raw
 		return r.candidate(ctx, configured[0], raw)
 	}
 	// Found in several registries: ambiguous, as a bare name is; never the GitHub repository instead.
-	amb := registry.Ambiguous(s.Author+"/"+s.Name, configured)
-	return nil, clierr.WithHint(errors.Unwrap(amb), append(clierr.Hints(amb), "or, for the GitHub repository of that name: skillctl install "+gitRepo)...)
+	amb := registry.Ambiguous(r.command(), s.Author+"/"+s.Name, configured)
+	return nil, clierr.WithHint(errors.Unwrap(amb), append(clierr.Hints(amb), "or, for the GitHub repository of that name: "+r.command()+" "+gitRepo)...)
 }
 
 // origin is where a registry's candidate lives.

@@ -16,6 +16,7 @@ import (
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Resolved is a located folder read as a skill.
@@ -120,6 +121,7 @@ func (r *Resolver) Expand(ctx context.Context, locs []*Located, withRelated bool
 	a := &adapter{r: r, ctx: ctx, skills: map[string]*Resolved{}, cands: map[string]registry.Candidate{}}
 	var roots []depgraph.Node
 	for _, l := range locs {
+		a.requested = append(a.requested, l.Source)
 		sk, err := Read(l)
 		if err != nil {
 			return nil, err
@@ -146,10 +148,26 @@ func (r *Resolver) Expand(ctx context.Context, locs []*Located, withRelated bool
 
 // adapter is the world as depgraph.Walk sees it.
 type adapter struct {
-	r      *Resolver
-	ctx    context.Context
-	skills map[string]*Resolved          // by origin key
-	cands  map[string]registry.Candidate // registry candidates by origin key, for messages
+	r         *Resolver
+	ctx       context.Context
+	skills    map[string]*Resolved          // by origin key
+	cands     map[string]registry.Candidate // registry candidates by origin key, for messages
+	requested []string                      // the requested skills' sources, as typed
+}
+
+// pickCommand is the command line a hint that picks one of several skills for a depends-on name starts
+// with: a requested skill of that name satisfies the depends-on (depgraph.Walk), so the fix is the command
+// the user ran with the pick added, for install and deps; any other command (update, which follows the
+// lock) is fixed by installing the pick.
+func (a *adapter) pickCommand() string {
+	run := a.r.command()
+	if run != "skillctl install" && run != "skillctl deps" {
+		return "skillctl install"
+	}
+	for _, s := range a.requested {
+		run += " " + textsafe.ShellWord(s)
+	}
+	return run
 }
 
 func (a *adapter) add(sk *Resolved) depgraph.Node {
@@ -410,14 +428,14 @@ func (a *adapter) explain(err error) error {
 			for _, c := range amb.Candidates {
 				cands = append(cands, a.cands[c.ID])
 			}
-			return fmt.Errorf("%s -> %w", by, registry.Ambiguous(name, cands))
+			return fmt.Errorf("%s -> %w", by, registry.Ambiguous(a.pickCommand(), name, cands))
 		case depgraph.SameRepo:
 			var paths, hints []string
 			var o Origin
 			for _, c := range amb.Candidates {
 				o = a.skills[c.ID].Origin
 				paths = append(paths, o.Path)
-				hints = append(hints, "skillctl install "+source.GitText(o.Repo, o.Path, o.Commit))
+				hints = append(hints, a.pickCommand()+" "+textsafe.ShellWord(source.GitText(o.Repo, o.Path, o.Commit)))
 			}
 			return clierr.WithHint(fmt.Errorf("%s -> %s: ambiguous: %d folders of that name in %s@%s: %s",
 				by, name, len(paths), o.Repo, Short(o.Commit), strings.Join(paths, ", ")), hints...)

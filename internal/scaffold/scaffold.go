@@ -21,6 +21,10 @@ type Options struct {
 	Dir  string // parent folder; default "."
 }
 
+// License is the license a new SKILL.md's frontmatter carries; init says so, since a license is the
+// author's choice and one they did not make must not go unnoticed.
+const License = "Apache-2.0"
+
 // Create writes the skill folder opts.Name under opts.Dir, whose SKILL.md passes `validate --strict`,
 // atomically (staged beside it, then renamed), and returns the folder it created. An existing folder is
 // never overwritten.
@@ -53,7 +57,7 @@ func Create(opts Options) (string, error) {
 		return "", err
 	}
 	f := &snapshot.Folder{Files: []snapshot.File{
-		{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte(fmt.Sprintf(skillTemplate, opts.Name))},
+		{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte(fmt.Sprintf(skillTemplate, opts.Name, License))},
 		{Path: "references/REFERENCE.md", Mode: snapshot.Regular, Data: []byte(referenceTemplate)},
 	}}
 	tmp, err := os.MkdirTemp(parent, ".skillctl-init-")
@@ -73,7 +77,7 @@ func Create(opts Options) (string, error) {
 const skillTemplate = `---
 name: %s
 description: Describe what this skill does and when an agent should use it, in one or two sentences.
-license: Apache-2.0
+license: %s
 metadata:
   version: "0.1.0"
 ---

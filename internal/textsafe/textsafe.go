@@ -132,3 +132,13 @@ func JSON(b []byte) []byte {
 	}
 	return []byte(out.String())
 }
+
+// ShellWord makes s one word of a command line in a hint: escaped as Escape does, and single-quoted when
+// a POSIX shell would otherwise read any character of it specially.
+func ShellWord(s string) string {
+	s = Escape(s)
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`;&|<>*?#~(){}[]!") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

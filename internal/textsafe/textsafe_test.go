@@ -100,3 +100,22 @@ func FuzzEscape(f *testing.F) {
 		}
 	})
 }
+
+func TestShellWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"pdf-tools@team":                  "pdf-tools@team",
+		"./src/app":                       "./src/app",
+		"https://h/r.git//skills/b#c1":    "'https://h/r.git//skills/b#c1'",
+		"it's":                            `'it'\''s'`,
+		"a b":                             "'a b'",
+		"":                                "''",
+		"x\x1b[31m":                       `'x\u{1B}[31m'`,
+		"$(rm -rf ~)":                     "'$(rm -rf ~)'",
+		"/tmp/.skillctl-stage-1":          "/tmp/.skillctl-stage-1",
+		"C:\\Users\\me\\.skillctl-stage-": `'C:\Users\me\.skillctl-stage-'`,
+	} {
+		if got := ShellWord(in); got != want {
+			t.Errorf("ShellWord(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
