@@ -21,7 +21,7 @@ import (
 
 // binary is the skillctl built once for every test of the package. It is built with the
 // skillctl_crashhook tag, which adds one thing: SKILLCTL_CRASH_AFTER_STEP=N makes it kill itself with
-// SIGKILL after the Nth step of a transaction (internal/install/crashhook.go); without that variable it
+// SIGKILL after the Nth step of a transaction (internal/txn/crashhook.go); without that variable it
 // is the release program.
 var binary string
 

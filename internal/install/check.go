@@ -16,7 +16,7 @@ func checkSkills(res *resolution, force bool, lim Limits) error {
 	var errs []error
 	for _, name := range res.order {
 		n := res.Skills[name]
-		if err := checkFolder(name, n.Folder, lim); err != nil {
+		if err := checkContents(name, n.Folder, lim); err != nil {
 			errs = append(errs, err)
 			continue
 		}

@@ -19,7 +19,7 @@ import (
 //	plan     from the lock and the disk, under the target's file lock          pipeline.plan
 //	review   what is about to be written, with no lock held: a question may   pipeline.review
 //	         wait for its answer without blocking another run
-//	apply    under the lock again, after planning again and finding nothing   apply (txn.go)
+//	apply    under the lock again, after planning again and finding nothing   txn.Apply
 //	         the review did not see; the folders are staged, renamed into
 //	         place, and the lock file written last (the commit point)
 //

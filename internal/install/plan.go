@@ -211,7 +211,7 @@ func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *loc
 				"the lock was edited or the source was rewritten; reinstall the skill from a source you trust"))
 			continue
 		}
-		if err := checkFolder(e.Name, f, opts.Limits); err != nil {
+		if err := checkContents(e.Name, f, opts.Limits); err != nil {
 			errs = append(errs, err)
 			continue
 		}

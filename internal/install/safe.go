@@ -24,10 +24,10 @@ func (e *UnsafeError) Error() string {
 	return fmt.Sprintf("%s: refused: %s: %s", e.Skill, e.Path, e.Problem)
 }
 
-// checkFolder enforces what may be written: clean relative paths with no .git, NUL or control characters;
+// checkContents enforces what may be written: clean relative paths with no .git, NUL or control characters;
 // no two names that differ only in case (they collide on macOS and Windows); symlinks only to files inside
 // the folder, resolved through other links too; and the size caps. It runs before anything is written.
-func checkFolder(skill string, f *snapshot.Folder, lim Limits) error {
+func checkContents(skill string, f *snapshot.Folder, lim Limits) error {
 	lim = lim.WithDefaults()
 	if len(f.Files) > lim.MaxFiles {
 		return &UnsafeError{Skill: skill, Problem: fmt.Sprintf("%d files, over the limit of %d (raise it with --max-files)", len(f.Files), lim.MaxFiles)}

@@ -1,8 +1,8 @@
 // Package install changes what is installed in a target folder, through one pipeline shared by install,
 // install from the lock, update, remove and prune (pipeline.go): resolve (internal/resolver), plan
 // (plan.go, from the lock's bookkeeping in lockbook.go and the checks in check.go), review (internal/review,
-// with no file lock held), apply (txn.go: staged, renamed into place, recoverable after a crash) and the lock
-// file written last. targetlock.go takes a target's file lock; target.go says where a target is. It returns
+// with no file lock held), apply (internal/txn: staged, renamed into place, recoverable after a crash) and
+// the lock file written last. targetlock.go takes a target's file lock; target.go says where a target is. It returns
 // reports; cmd/skillctl prints them.
 package install
 

@@ -2,14 +2,26 @@ package install
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/skillctl/skillctl/internal/clierr"
-	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/txn"
 )
+
+// change is what one command does to one target, as its plan says: the folders to write and to remove,
+// and the lock (the one the plan edited). withTarget adds the placements and hands it to txn.Apply.
+type change struct {
+	write  map[string]*snapshot.Folder
+	remove []string
+	lock   *lockfile.Lock
+	force  bool      // placements may replace what skillctl did not put there
+	notes  io.Writer // where a fallback from links to junctions or copies is said; nil for none
+}
 
 // withTarget runs edit with the target's lock held and the lock file loaded: it first finishes or undoes
 // any interrupted change, then applies the change edit returns (unless dryRun or the change is empty).
@@ -42,7 +54,7 @@ func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*loc
 		return err
 	}
 	defer unlock()
-	if err := recoverStages(t); err != nil {
+	if err := txn.Recover(t.txn()); err != nil {
 		return err
 	}
 	lock, err := readLock(t)
@@ -59,13 +71,14 @@ func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*loc
 	if err != nil {
 		return err
 	}
-	if c.place, err = placementOps(t, prev, lock, c.write, c.force); err != nil {
+	place, err := placementOps(t, prev, lock, c.write, c.force)
+	if err != nil {
 		return err
 	}
-	if len(c.write) == 0 && len(c.remove) == 0 && len(c.place) == 0 && string(before) == string(lock.Marshal()) && exists(t.Lock) {
+	if len(c.write) == 0 && len(c.remove) == 0 && len(place) == 0 && string(before) == string(lock.Marshal()) && exists(t.Lock) {
 		return nil
 	}
-	return apply(ctx, t, *c)
+	return txn.Apply(ctx, t.txn(), txn.Change{Write: c.write, Remove: c.remove, Place: place, Lock: lock, Notes: c.notes})
 }
 
 // lockTarget serialises skillctl processes on one project: it locks the lock file's folder and the
@@ -96,12 +109,9 @@ func readLock(t Target) (*lockfile.Lock, error) {
 	return l, nil
 }
 
-// checkFolder is the one path check before a change writes into or deletes from dir, t's own folder or an
-// agent's folder it places skills in (localfs.CheckWrite): inside the project, no folder from the project
-// root down to dir may be a symbolic link, so a cloned repository's link (.claude -> ~/elsewhere, .cursor
-// -> /shared) can never send a write or a delete outside; outside it, dir itself must be a real folder.
-// Every writer and deleter asks it: planning, apply, rollback, roll-forward, and the placements of every
-// mode. Folders above the project root belong to the user and may be links.
-func (t Target) checkFolder(dir string) error {
-	return localfs.CheckWrite(filepath.Dir(t.Lock), dir)
-}
+// checkFolder is the one path check before a change writes into or deletes from dir (txn.Target.CheckFolder):
+// planning asks it here, txn's Apply, roll-back and roll-forward ask it there.
+func (t Target) checkFolder(dir string) error { return t.txn().CheckFolder(dir) }
+
+// txn is what the transaction needs of t: its folder, that folder as the lock records it, and the lock.
+func (t Target) txn() txn.Target { return txn.Target{Dir: t.Dir, Rel: t.Rel, Lock: t.Lock} }

@@ -1,4 +1,9 @@
-package install
+// Package txn makes one change to one target folder so that an interruption at any point (Ctrl-C, kill
+// -9, a full disk) can be undone or finished: the skills' folders, their placements in other agents'
+// folders and the lock, committed by the lock's rename; and Recover, which the next command runs first.
+// What the change is (which folders, which placements, which lock) is decided by install; how it reaches
+// the disk safely is decided here, behind the one path check.
+package txn
 
 import (
 	"context"
@@ -30,8 +35,8 @@ import (
 //  3. each replaced or removed folder is renamed into stage/old, each new one renamed into place;
 //  4. the new lock is written by rename: this is the commit point.
 //
-// recoverStages, run under the same file lock before any command reads the target, rolls a stage back when
-// the lock on disk does not hold the journal's new entries for the target, and otherwise rolls it forward.
+// Recover, run under the same file lock before any command reads the target, rolls a stage back when the
+// lock on disk does not hold the journal's new entries for the target, and otherwise rolls it forward.
 
 const stagePrefix = ".skillctl-stage-"
 
@@ -44,20 +49,39 @@ type journal struct {
 	Entries string `json:"entries"`
 	// Place are the placements in other agents' folders to create or delete, after the folders above;
 	// whatever was at op i's path is kept in stage/pold/i and a copy is staged in stage/pnew/i.
-	Place []placeOp `json:"place,omitempty"`
+	Place []PlaceOp `json:"place,omitempty"`
 }
 
-// change is what one command does to one target.
-type change struct {
-	write  map[string]*snapshot.Folder
-	remove []string
-	lock   *lockfile.Lock
-	place  []placeOp // derived by withTarget
-	force  bool      // placements may replace what skillctl did not put there
-	notes  io.Writer // where a fallback from links to junctions or copies is said; nil for none
+// Target is the folder a change writes into and the lock it commits to.
+type Target struct {
+	Dir  string // absolute folder that holds one folder per skill
+	Rel  string // Dir as the lock records it: this target's entries are the lock's In(Rel)
+	Lock string // absolute path of the lock file; its folder is the project root for the path check
 }
 
-// hooks lets tests stop a transaction between steps, as a crash would.
+// CheckFolder is the one path check before a change writes into or deletes from dir, t's own folder or an
+// agent's folder it places skills in (localfs.CheckWrite, the project root being the lock's folder):
+// inside the project, no folder from the project root down to dir may be a symbolic link, so a cloned
+// repository's link (.claude -> ~/elsewhere, .cursor -> /shared) can never send a write or a delete
+// outside; outside it, dir itself must be a real folder. Every writer and deleter asks it: planning,
+// Apply, roll-back, roll-forward, and the placements of every mode. Folders above the project root
+// belong to the user and may be links.
+func (t Target) CheckFolder(dir string) error {
+	return localfs.CheckWrite(filepath.Dir(t.Lock), dir)
+}
+
+// Change is what one command does to one target: the folders to write and to remove (by skill name), the
+// placements to make or delete, and the lock to commit.
+type Change struct {
+	Write  map[string]*snapshot.Folder
+	Remove []string
+	Place  []PlaceOp
+	Lock   *lockfile.Lock
+	Notes  io.Writer // where a fallback from links to junctions or copies is said; nil for none
+}
+
+// afterStep is called after each step of Apply: tests (and the crash-hook build, crashhook.go) stop a
+// change there, as a crash would.
 var afterStep = func(step string) {}
 
 // entriesHash identifies what a lock records for one target folder.
@@ -71,9 +95,9 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// apply performs c on t. The caller holds t's file lock.
-func apply(ctx context.Context, t Target, c change) error {
-	if err := t.checkFolder(t.Dir); err != nil {
+// Apply performs c on t. The caller holds t's file lock and has run Recover under it.
+func Apply(ctx context.Context, t Target, c Change) error {
+	if err := t.CheckFolder(t.Dir); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(t.Dir, 0o755); err != nil {
@@ -94,21 +118,21 @@ func apply(ctx context.Context, t Target, c change) error {
 			return err
 		}
 	}
-	names := make([]string, 0, len(c.write))
-	for n := range c.write {
+	names := make([]string, 0, len(c.Write))
+	for n := range c.Write {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
 		dst := filepath.Join(stage, "new", n)
-		if err := localfs.Write(dst, c.write[n]); err != nil {
+		if err := localfs.Write(dst, c.Write[n]); err != nil {
 			return fmt.Errorf("%s: writing %s: %w", t.Dir, n, err)
 		}
-		back, err := readInstalled(dst)
+		back, err := localfs.ReadInstalled(dst)
 		if err != nil {
 			return fmt.Errorf("%s: re-reading %s: %w", t.Dir, n, err)
 		}
-		if back.Hash() != c.write[n].Hash() {
+		if back.Hash() != c.Write[n].Hash() {
 			return fmt.Errorf("%s: %s: written files do not match what was fetched", t.Dir, n)
 		}
 		afterStep("staged")
@@ -119,8 +143,8 @@ func apply(ctx context.Context, t Target, c change) error {
 	if err := stagePlacements(t, stage, &c); err != nil {
 		return err
 	}
-	lockBytes := c.lock.Marshal()
-	j := journal{Write: names, Remove: append([]string(nil), c.remove...), Entries: entriesHash(c.lock, t.Rel), Place: c.place}
+	lockBytes := c.Lock.Marshal()
+	j := journal{Write: names, Remove: append([]string(nil), c.Remove...), Entries: entriesHash(c.Lock, t.Rel), Place: c.Place}
 	jb, _ := json.Marshal(j)
 	if err := atomicfile.Write(filepath.Join(stage, "journal"), jb, 0o644); err != nil {
 		return fmt.Errorf("%s: %w", t.Dir, err)
@@ -149,7 +173,7 @@ func apply(ctx context.Context, t Target, c change) error {
 	}
 	for i, op := range j.Place {
 		if err := applyPlacement(t, stage, i, op); err != nil {
-			return rollbackAfter(t, stage, fmt.Errorf("%s: %w", op.path(), err))
+			return rollbackAfter(t, stage, fmt.Errorf("%s: %w", op.Path(), err))
 		}
 		afterStep("placed")
 	}
@@ -298,15 +322,15 @@ func rollForward(t Target, stage string, j journal) error {
 	}
 	for i, op := range j.Place {
 		if err := forwardPlacement(t, stage, i, op); err != nil {
-			return fmt.Errorf("%s: %w", op.path(), err)
+			return fmt.Errorf("%s: %w", op.Path(), err)
 		}
 	}
 	return os.RemoveAll(stage)
 }
 
-// recoverStages finishes or undoes what an interrupted run left in t. The caller holds the file lock.
-func recoverStages(t Target) error {
-	if err := t.checkFolder(t.Dir); err != nil {
+// Recover finishes or undoes what an interrupted run left in t. The caller holds the file lock.
+func Recover(t Target) error {
+	if err := t.CheckFolder(t.Dir); err != nil {
 		return err
 	}
 	ents, err := os.ReadDir(t.Dir)
@@ -344,4 +368,9 @@ func recoverStages(t Target) error {
 		}
 	}
 	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return !errors.Is(err, os.ErrNotExist)
 }

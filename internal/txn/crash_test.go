@@ -1,7 +1,8 @@
-package install
+package txn_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,12 +12,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/txn"
 )
 
-// The crash tests stop a real skillctl change at every step of the transaction (see txn.go), the way
-// kill -9 would: a child process runs the command and exits at the Nth afterStep without running any
-// deferred cleanup. The parent then recovers the target as the next command would, and checks that the
+// The crash tests stop a real skillctl change (install, update, remove, a forced reinstall, a restore) at
+// every step of the transaction (see txn.go), the way kill -9 would: a child process runs the command and
+// exits at the Nth afterStep without running any deferred cleanup. The parent then recovers the target as the next command would, and checks that the
 // target and the lock are exactly as before the command or exactly as after it: never a mix.
 
 const (
@@ -32,7 +36,7 @@ type crashOp struct {
 	run   func(ctx context.Context) error
 }
 
-var crashTarget = TargetOptions{Dir: "skills", Lock: "skills.lock"}
+var crashTarget = install.TargetOptions{Dir: "skills", Lock: "skills.lock"}
 
 func crashSkill(name, body string) map[string]string {
 	return map[string]string{
@@ -65,14 +69,14 @@ func baseInstall(t *testing.T) {
 	for _, n := range []string{"alpha", "beta", "gamma"} {
 		writeSkill(t, filepath.Join("src", n), crashSkill(n, n+" v1"))
 	}
-	if _, err := Run(context.Background(), Options{Target: crashTarget, Sources: []string{"./src/alpha", "./src/beta"}}); err != nil {
+	if _, err := install.Run(context.Background(), install.Options{Target: crashTarget, Sources: []string{"./src/alpha", "./src/beta"}}); err != nil {
 		t.Fatalf("setup install: %v", err)
 	}
 }
 
 var crashOps = []crashOp{
 	{"install-new", baseInstall, func(ctx context.Context) error {
-		_, err := Run(ctx, Options{Target: crashTarget, Sources: []string{"./src/gamma"}})
+		_, err := install.Run(ctx, install.Options{Target: crashTarget, Sources: []string{"./src/gamma"}})
 		return err
 	}},
 	{"update-two", func(t *testing.T) {
@@ -80,11 +84,11 @@ var crashOps = []crashOp{
 		writeSkill(t, "src/alpha", crashSkill("alpha", "alpha v2"))
 		writeSkill(t, "src/beta", crashSkill("beta", "beta v2"))
 	}, func(ctx context.Context) error {
-		_, _, err := Update(ctx, UpdateOptions{Target: crashTarget})
+		_, _, err := install.Update(ctx, install.UpdateOptions{Target: crashTarget})
 		return err
 	}},
 	{"remove-two", baseInstall, func(ctx context.Context) error {
-		_, err := Remove(ctx, RemoveOptions{Target: crashTarget, Names: []string{"alpha", "beta"}})
+		_, err := install.Remove(ctx, install.RemoveOptions{Target: crashTarget, Names: []string{"alpha", "beta"}})
 		return err
 	}},
 	// The lock does not change here: the edited folder is replaced by the pinned content. A crash after
@@ -93,7 +97,7 @@ var crashOps = []crashOp{
 		baseInstall(t)
 		writeSkill(t, "skills/alpha", map[string]string{"references/ref.md": "edited by hand\n"})
 	}, func(ctx context.Context) error {
-		_, err := Run(ctx, Options{Target: crashTarget, Sources: []string{"./src/alpha"}, Force: true})
+		_, err := install.Run(ctx, install.Options{Target: crashTarget, Sources: []string{"./src/alpha"}, Force: true})
 		return err
 	}},
 	{"from-lock-restore", func(t *testing.T) {
@@ -102,7 +106,7 @@ var crashOps = []crashOp{
 			t.Fatal(err)
 		}
 	}, func(ctx context.Context) error {
-		_, err := Run(ctx, Options{Target: crashTarget})
+		_, err := install.Run(ctx, install.Options{Target: crashTarget})
 		return err
 	}},
 }
@@ -115,12 +119,12 @@ func TestCrashChild(t *testing.T) {
 	}
 	at, _ := strconv.Atoi(os.Getenv(crashAtEnv))
 	n := 0
-	afterStep = func(step string) {
+	txn.SetAfterStep(func(step string) {
 		n++
 		if n == at {
 			os.Exit(crashCode) // like kill -9: no deferred cleanup, no rollback
 		}
-	}
+	})
 	for _, op := range crashOps {
 		if op.name == opName {
 			if err := op.run(context.Background()); err != nil {
@@ -144,7 +148,7 @@ func targetState(t *testing.T) string {
 	if _, err := lockfile.Parse("skills.lock", lock); err != nil {
 		t.Fatalf("lock does not parse: %v", err)
 	}
-	fmt.Fprintf(&b, "lock %s\n", sha(lock))
+	fmt.Fprintf(&b, "lock %x\n", sha256.Sum256(lock))
 	ents, err := os.ReadDir("skills")
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +159,7 @@ func targetState(t *testing.T) string {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		f, err := readFolder(filepath.Join("skills", n), Limits{})
+		f, err := localfs.ReadInstalled(filepath.Join("skills", n))
 		if err != nil {
 			t.Fatalf("%s: %v", n, err)
 		}
@@ -198,10 +202,10 @@ func TestCrashAtEveryStep(t *testing.T) {
 					t.Fatalf("step %d: child failed (%v):\n%s", k, err, out)
 				}
 				// The next command recovers under the file lock; list is the lightest one.
-				if _, _, err := List(context.Background(), ListOptions{Target: crashTarget}); err != nil {
+				if _, _, err := install.List(context.Background(), install.ListOptions{Target: crashTarget}); err != nil {
 					t.Fatalf("step %d: recovery: %v", k, err)
 				}
-				if stages, _ := filepath.Glob(filepath.Join("skills", stagePrefix+"*")); len(stages) > 0 {
+				if stages, _ := filepath.Glob(filepath.Join("skills", txn.StagePrefix+"*")); len(stages) > 0 {
 					t.Errorf("step %d: stage folders left after recovery: %v", k, stages)
 				}
 				crashed = append(crashed, targetState(t))

@@ -1,4 +1,4 @@
-package install
+package txn
 
 import (
 	"os"
@@ -71,7 +71,7 @@ func TestHostileStages(t *testing.T) {
 			tg := Target{Dir: tdir, Rel: ".claude/skills", Lock: filepath.Join(proj, "skills.lock")}
 
 			done := make(chan error, 1)
-			go func() { done <- recoverStages(tg) }()
+			go func() { done <- Recover(tg) }()
 			var err error
 			select {
 			case err = <-done:
@@ -79,7 +79,7 @@ func TestHostileStages(t *testing.T) {
 				t.Fatal("recovery still running after 10s")
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.problem) {
-				t.Errorf("recoverStages = %v, want %q", err, tc.problem)
+				t.Errorf("Recover = %v, want %q", err, tc.problem)
 			}
 			if ents, _ := os.ReadDir(outside); len(ents) != 1 && tc.name != "journal links out" {
 				t.Errorf("outside now holds %v", ents)

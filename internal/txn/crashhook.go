@@ -1,6 +1,6 @@
 //go:build skillctl_crashhook && unix
 
-package install
+package txn
 
 import (
 	"fmt"
