@@ -89,6 +89,7 @@ need a privilege, a junction or a copy is made and said on stderr).`,
   skillctl install OWNER/REPO/skills/pdf@v1.2.0 --agent codex
   skillctl install python-async-patterns --agent claude,codex --agent windsurf   # stored once, linked for the others
   skillctl install python-async-patterns --agent detected --global --copy
+  skillctl install plugin-dev@official --all   # every skill of a marketplace plugin
   skillctl install ./my-skill --dir /tmp/demo --dry-run
   skillctl install            # reproduce skills.lock (like npm ci)
   skillctl install --frozen   # fail if the lock would change (CI)`,
@@ -113,6 +114,7 @@ need a privilege, a junction or a copy is made and said on stderr).`,
 	f.BoolVar(&opts.Frozen, "frozen", false, "fail instead of changing skills.lock (for CI)")
 	f.BoolVar(&opts.Force, "force", false, "install invalid skills, and replace skills installed from elsewhere or edited locally")
 	f.BoolVar(&opts.WithRelated, "with-related", false, "also install the requested skills' related-skills")
+	f.BoolVar(&opts.All, "all", false, "a marketplace plugin named as a SOURCE installs every skill it holds (each recorded as PLUGIN/SKILL)")
 	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "install without asking when a skill carries scripts or hidden text (the summary is still printed)")
 	f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse skills whose risk is medium or high: scripts, hidden text, pipe-to-shell lines, a marketplace's rating")

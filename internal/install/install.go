@@ -22,6 +22,7 @@ type Options struct {
 	Frozen      bool // fail instead of changing the lock
 	Force       bool
 	WithRelated bool
+	All         bool // a plugin's name stands for all its skills (resolver.AllOfPlugins)
 	JSON        bool
 	Limits      Limits
 	Review      review.Options
@@ -79,7 +80,7 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 	if err := t.checkRecordable(); err != nil {
 		return Report{}, err
 	}
-	r := newResolver(opts.Target, opts.IO, opts.Limits)
+	r := newResolver(opts.Target, opts.IO, opts.Limits).AllOfPlugins(opts.All)
 	opts.IO.StartProgress("resolving and fetching skills")
 	res, err := resolveSources(ctx, r, opts.Sources, opts.WithRelated)
 	opts.IO.StopProgress()

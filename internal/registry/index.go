@@ -38,8 +38,9 @@ type Index struct {
 	// Renames are a marketplace's renamed plugins: old name → new ("" for one withdrawn). They stay here,
 	// once: a search by an old name asks them (see renamedTo), no entry copies them.
 	Renames map[string]string `json:"renames,omitempty"`
-	// Plugins are the texts of a marketplace's plugins in its own repository, by plugin name: their skills
-	// carry that name as Author and share these, so each is stored once however many skills it has.
+	// Plugins are the texts of a marketplace's plugins in its own repository, by plugin name (every one,
+	// so a plugin's name is known to be one): their skills carry that name as Author and share these, so
+	// each is stored once however many skills it has.
 	Plugins map[string]PluginText `json:"plugins,omitempty"`
 
 	key    string           // cache key; "" = not cached
@@ -179,7 +180,7 @@ func (idx *Index) candidate(e Entry) Candidate {
 }
 
 // indexFormat changes whenever Index's meaning changes, so older cache files are ignored, not misread.
-const indexFormat = "4"
+const indexFormat = "5"
 
 // Index returns the index of the registry called name, building it or reading it from the cache.
 func (s *Set) Index(ctx context.Context, name string) (*Index, error) {

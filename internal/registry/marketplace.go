@@ -294,6 +294,7 @@ func marketplaceIndex(m *Marketplace, base, repoName string, list *skillList) ([
 	var out []Entry
 	var skipped, notes []string
 	var claims []claim
+	var plugins map[string]PluginText
 	roots := make([]string, len(m.Plugins))
 	for i, p := range m.Plugins {
 		switch {
@@ -303,6 +304,10 @@ func marketplaceIndex(m *Marketplace, base, repoName string, list *skillList) ([
 			out = append(out, Entry{Name: p.Name, Path: p.Path, Description: oneLine(p.Description), Category: p.Category,
 				Maker: p.Author, External: &External{Repo: p.Repo, Path: p.Path, Ref: p.Ref, SHA: p.SHA, Skills: p.Skills}})
 		case list != nil:
+			if plugins == nil {
+				plugins = map[string]PluginText{}
+			}
+			plugins[p.Name] = PluginText{Category: p.Category, Maker: p.Author} // every plugin: its name is asked for (match)
 			roots[i] = path.Join(base, p.Path)
 			if roots[i] == "." {
 				roots[i] = ""
@@ -310,7 +315,6 @@ func marketplaceIndex(m *Marketplace, base, repoName string, list *skillList) ([
 			claims = append(claims, pluginClaims(roots[i], p.Skills, i)...)
 		}
 	}
-	var plugins map[string]PluginText
 	if list != nil {
 		var own []int
 		for i, pi := range ownerOf(list.dirs, claims) {
@@ -318,12 +322,6 @@ func marketplaceIndex(m *Marketplace, base, repoName string, list *skillList) ([
 				continue
 			}
 			p := m.Plugins[pi]
-			if plugins == nil {
-				plugins = map[string]PluginText{}
-			}
-			if p.Category != "" || p.Author != "" {
-				plugins[p.Name] = PluginText{Category: p.Category, Maker: p.Author}
-			}
 			dir := list.dirs[i]
 			e := Entry{Name: path.Base(dir), Author: p.Name, Path: dir}
 			if dir == "" {

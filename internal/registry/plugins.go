@@ -7,7 +7,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
@@ -87,22 +86,52 @@ func (s *Set) expand(ctx context.Context, idx *Index, e Entry) ([]Candidate, err
 	return out, nil
 }
 
-// pluginAnswer is what asking for an external plugin by its name gives: its one skill, or an error that
-// lists its skills (each installed as PLUGIN/SKILL) or says it has none.
+// pluginAnswer is what asking for a plugin by its name gives (a marketplace's plugin, in its own
+// repository or another): its one skill, or a *PluginError that lists its skills or says it has none.
 func pluginAnswer(plugin, registry string, skills []Candidate) ([]Candidate, error) {
-	switch len(skills) {
-	case 0:
-		return nil, clierr.WithHint(fmt.Errorf("plugin %s of registry %s has no skills (it may hold only commands, agents, hooks or MCP servers)", plugin, registry),
-			"skillctl search "+textsafe.ShellWord(plugin))
-	case 1:
+	if len(skills) == 1 {
 		return skills, nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "plugin %s of registry %s has %d skills; install them by name", plugin, registry, len(skills))
-	var hints []string
-	for _, c := range skills {
-		fmt.Fprintf(&b, "\n  %s: %s", c.Name, c.Origin())
-		hints = append(hints, "skillctl install "+textsafe.ShellWord(plugin+"/"+c.Name))
+	return nil, &PluginError{Plugin: plugin, Registry: registry, Skills: skills}
+}
+
+// PluginError is a plugin asked for by its name where a skill was expected: it holds several skills (or
+// none). The resolver installs them all when asked to (install --all); otherwise the error lists them
+// with the command that picks each.
+type PluginError struct {
+	Plugin, Registry string
+	Skills           []Candidate
+	// Run is the command line the hints start with, the one the user ran; "" means "skillctl install".
+	Run string
+}
+
+func (e *PluginError) Error() string {
+	if len(e.Skills) == 0 {
+		return fmt.Sprintf("plugin %s of registry %s has no skills (it may hold only commands, agents, hooks or MCP servers)", e.Plugin, e.Registry)
 	}
-	return nil, clierr.WithHint(fmt.Errorf("%s", b.String()), hints...)
+	var b strings.Builder
+	fmt.Fprintf(&b, "plugin %s of registry %s has %d skills, not one:", e.Plugin, e.Registry, len(e.Skills))
+	for _, c := range e.Skills {
+		fmt.Fprintf(&b, "\n  %s: %s", c.Name, c.Origin())
+	}
+	return b.String()
+}
+
+// Hints: install --all for every skill, when install is what ran; then the command that picks each.
+func (e *PluginError) Hints() []string {
+	if len(e.Skills) == 0 {
+		return []string{"skillctl search " + textsafe.ShellWord(e.Plugin)}
+	}
+	run := e.Run
+	if run == "" {
+		run = "skillctl install"
+	}
+	var hints []string
+	if run == "skillctl install" {
+		hints = append(hints, fmt.Sprintf("%s %s --all   # all %d", run, textsafe.ShellWord(e.Plugin+"@"+e.Registry), len(e.Skills)))
+	}
+	for _, c := range e.Skills {
+		hints = append(hints, run+" "+textsafe.ShellWord(e.Plugin+"/"+c.Name))
+	}
+	return hints
 }

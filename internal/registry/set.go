@@ -238,10 +238,10 @@ func (s *Set) lookup(ctx context.Context, name, author, reg string, all, expand,
 	for _, rn := range names {
 		got, err := s.lookupIn(ctx, rn, name, author, expand)
 		if err != nil {
-			var pe *pluginError
+			var pe *PluginError
 			switch {
 			case errors.As(err, &pe):
-				return nil, pe.err // an answer about the plugin asked for, not a failure to skip
+				return nil, pe // an answer about the plugin asked for, not a failure to skip
 			case reg != "":
 				return nil, err
 			case !strict:
@@ -351,11 +351,6 @@ func sameSkill(a, b Candidate) bool {
 	return a.External == b.External && a.Path == b.Path && a.Commit == b.Commit && source.SameRepo(a.Repo, b.Repo)
 }
 
-// pluginError carries pluginAnswer's error through lookup, which returns it as it is.
-type pluginError struct{ err error }
-
-func (e *pluginError) Error() string { return e.err.Error() }
-
 // match is one registry's candidates for name (by author when given); see Lookup.
 func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand bool) ([]Candidate, error) {
 	var got []Candidate
@@ -383,7 +378,7 @@ func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand
 			}
 			one, err := pluginAnswer(e.Name, idx.Registry, skills)
 			if err != nil {
-				return nil, &pluginError{err}
+				return nil, err
 			}
 			got = append(got, one...)
 		case author != "" && strings.EqualFold(e.Name, author) && expand:
@@ -397,6 +392,16 @@ func (s *Set) match(ctx context.Context, idx *Index, name, author string, expand
 				}
 			}
 		}
+	}
+	if _, plugin := idx.Plugins[name]; len(got) == 0 && author == "" && expand && plugin {
+		// No skill is called name, but a plugin of the marketplace's own repository is: its skills.
+		var skills []Candidate
+		for _, e := range idx.Entries {
+			if e.External == nil && e.Author == name {
+				skills = append(skills, idx.candidate(e))
+			}
+		}
+		return pluginAnswer(name, idx.Registry, skills)
 	}
 	return got, nil
 }

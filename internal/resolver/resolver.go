@@ -37,6 +37,14 @@ type Resolver struct {
 	world  World
 	names  Names  // loaded on first use
 	run    string // the command the user ran, as its hints name it; "skillctl install" unless For says
+	all    bool   // a plugin named where a skill is expected stands for all its skills (install --all)
+}
+
+// AllOfPlugins makes a plugin's name, where a skill is expected, stand for every skill the plugin holds
+// (install --all), each requested under its own source PLUGIN/SKILL[@REGISTRY]. It returns r.
+func (r *Resolver) AllOfPlugins(all bool) *Resolver {
+	r.all = all
+	return r
 }
 
 // For names the command the user ran ("skillctl info"), so a hint that picks among several skills of a
@@ -126,6 +134,7 @@ func (r *Resolver) Locate(ctx context.Context, raw string) (*Located, error) {
 // batch per repository and commit.
 func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, error) {
 	out := make([]*Located, len(raws))
+	plugins := map[int][]*Located{} // a plugin's skills, in place of out[i], with AllOfPlugins
 	var pinned []pinnedAt
 sources:
 	for i, raw := range raws {
@@ -178,6 +187,13 @@ sources:
 			out[i] = &Located{Origin: Origin{Kind: Local, Dir: dir}, Folder: f, Source: raw, Label: filepath.Base(dir)}
 		case source.Name:
 			l, err := r.byName(ctx, s.Name, s.Author, s.Registry, raw)
+			var pe *registry.PluginError
+			if errors.As(err, &pe) && r.all && len(pe.Skills) > 0 {
+				if plugins[i], err = r.pluginSkills(ctx, pe, s.Registry); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -186,6 +202,34 @@ sources:
 	}
 	if err := r.fetchPinned(ctx, pinned, out); err != nil {
 		return nil, err
+	}
+	if len(plugins) == 0 {
+		return out, nil
+	}
+	var all []*Located
+	for i, l := range out {
+		if l != nil {
+			all = append(all, l)
+		}
+		all = append(all, plugins[i]...)
+	}
+	return all, nil
+}
+
+// pluginSkills locates every skill of a plugin, each under the source that names it alone in its
+// registry (PLUGIN/SKILL, with @REGISTRY when the user named the registry), which the lock records.
+func (r *Resolver) pluginSkills(ctx context.Context, pe *registry.PluginError, reg string) ([]*Located, error) {
+	var out []*Located
+	for _, c := range pe.Skills {
+		src := pe.Plugin + "/" + c.Name
+		if reg != "" {
+			src += "@" + reg
+		}
+		l, err := r.candidate(ctx, c, src)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
 	}
 	return out, nil
 }
@@ -350,6 +394,10 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 	}
 	if err != nil {
 		var ue *registry.UnreachableError
+		var pe *registry.PluginError
+		if errors.As(err, &pe) {
+			pe.Run = r.command()
+		}
 		if errors.As(err, &ue) {
 			ue.Run = r.command()
 		}
