@@ -40,6 +40,8 @@ func TestScript(t *testing.T) {
 			case "sshd":
 				_, err := gittest.SSHD()
 				return err == nil, nil
+			case "pty":
+				return ptyWorks(), nil
 			case "corpus":
 				_, err := os.Stat(corpusDir())
 				return err == nil, nil
@@ -132,7 +134,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"gitserver": cmdGitServer,
 		"sshserver": cmdSSHServer,
 		"mkfifo":    cmdMkfifo,
-		"gitrepo":   cmdGitRepo,
+		// onterminal COLS FILE PROGRAM [ARGS...]: see script_pty_linux_test.go.
+		"onterminal": cmdOnTerminal,
+		"gitrepo":    cmdGitRepo,
 		// lines FILE N: FILE has exactly N lines.
 		"lines": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 2 {

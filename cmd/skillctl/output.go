@@ -43,6 +43,9 @@ func (t *table) row(cols ...string) {
 	fmt.Fprintln(t.tw, strings.Join(cols, "\t"))
 }
 
+// escapedRow adds cells escaped already (cut to a width by textsafe.Cut).
+func (t *table) escapedRow(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
+
 func (t *table) flush() error { return t.tw.Flush() }
 
 func short(commit string) string {

@@ -8,24 +8,44 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/streams"
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"github.com/spf13/cobra"
 )
 
+// defaultSearchLimit is how many matches search shows on a terminal unless --limit says otherwise: a
+// screenful, the count npm and pnpm show by default.
+const defaultSearchLimit = 20
+
 func newSearchCmd(ios *streams.IO) *cobra.Command {
 	var asJSON bool
+	var limit int
 	cmd := &cobra.Command{
 		Use:   "search TERM",
 		Short: "Find skills in the registries by name, author, path or description",
 		Long: `Search lists the skills of every registry whose name, author, path or description
 contains TERM (case-insensitive; '' lists them all), with the registry, the folder and
-the description where it is known. Indexing a git registry reads its trees only, never
-its files, and is cached by commit: a second search of an unchanged registry costs one
-request for its refs. Descriptions of a few matches are fetched and cached too.
+the description where it is known, the most relevant first: the exact name, then names
+starting with TERM, then names holding it, then matches in another field.
+
+What it fetches: for each git registry, its refs, and once per commit (then cached)
+its .claude-plugin/marketplace.json if it has one, the trees that list its skill
+folders, and every skill's SKILL.md in one batch for names and descriptions (up to
+SKILLCTL_INDEX_BUDGET, 64 MiB; past it, folder names only). Nothing else of a skill
+folder is fetched, and a marketplace's plugins in other repositories are not fetched
+at all (shown as external:). A later search of an unchanged registry costs one request
+for its refs. A folder registry is read from disk; the bundled skills are built in.
+On a terminal, a count of the registries indexed shows while it works.
+
 A registry that cannot be read (and has no cached index) is left out with a warning;
 the install column then names each match's registry, since a bare name would be refused.
 
+On a terminal, search shows the 20 most relevant matches (--limit N for more, 0 for
+all) and cuts long columns to the screen's width; into a pipe, a file or with --json
+it prints every match in full, unless --limit says otherwise.
+
 With no match, search exits 1 (with --json it prints [] and exits 0).`,
 		Example: `  skillctl search async
+  skillctl search pdf --limit 0              # every match, on a terminal too
   skillctl search '' --json | jq -r '.[].install'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,6 +62,13 @@ With no match, search exits 1 (with --json it prints [] and exits 0).`,
 				return err
 			}
 			picks := s.InstallSources(ctx, found)
+			total := len(found)
+			if n := searchLimit(limit, asJSON, ios.StdoutTerminal()); n > 0 && n < total {
+				found, picks = found[:n], picks[:n]
+				if !asJSON {
+					ios.Note(fmt.Sprintf("showing %d of %d matches, the most relevant first; --limit 0 shows them all", n, total))
+				}
+			}
 			if asJSON {
 				out := make([]candidateJSON, len(found))
 				for i, c := range found {
@@ -53,11 +80,33 @@ With no match, search exits 1 (with --json it prints [] and exits 0).`,
 				return clierr.WithHint(fmt.Errorf("search %q: no skill matches in %s", args[0], strings.Join(s.Names(), ", ")),
 					"skillctl search ''   # list every skill", "skillctl registry add NAME URL")
 			}
-			return printSearch(ios.Stdout(), found, ios.Color())
+			return printSearch(ios.Stdout(), found, ios.Color(), ios.Width())
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the matches as JSON")
+	cmd.Flags().IntVar(&limit, "limit", -1, "show at most N matches, the most relevant (0: all; default: 20 on a terminal, all otherwise)")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if limit < -1 || limit == -1 && cmd.Flags().Changed("limit") {
+			return clierr.Usage(fmt.Errorf("--limit: %d is not a count (0 shows every match)", limit))
+		}
+		return nil
+	}
 	return cmd
+}
+
+// searchLimit is how many matches to show, 0 meaning all: --limit when given (flag >= 0); else
+// defaultSearchLimit on a terminal without --json, where the screen is what the list fills; else every
+// match. gh and npm cut every output, --json included, because their limit bounds what a server sends;
+// skillctl's index is already on disk in full, so a limit only saves a screen, and a pipe, a file or a
+// script reading --json wants every match.
+func searchLimit(flag int, asJSON, terminal bool) int {
+	switch {
+	case flag >= 0:
+		return flag
+	case terminal && !asJSON:
+		return defaultSearchLimit
+	}
+	return 0
 }
 
 // candidateJSON is one result of 'search --json'; its shape is part of the CLI's interface.
@@ -79,11 +128,10 @@ type candidateJSON struct {
 	Install  string `json:"install"`
 }
 
-func printSearch(w io.Writer, found []registry.Candidate, color bool) error {
-	// The columns are aligned first and the header painted after, so the colour codes never count as width.
-	var buf strings.Builder
-	tw := newTable(&buf)
-	tw.row("NAME", "REGISTRY", "PATH", "DESCRIPTION")
+// printSearch writes the table of matches. width > 0 is the terminal's: the columns are then cut to fit
+// it (fitColumns), each cell between two characters of its text, never inside an escape sequence.
+func printSearch(w io.Writer, found []registry.Candidate, color bool, width int) error {
+	rows := [][]string{{"NAME", "REGISTRY", "PATH", "DESCRIPTION"}}
 	externals := 0
 	for _, c := range found {
 		name := c.Name
@@ -96,7 +144,24 @@ func printSearch(w io.Writer, found []registry.Candidate, color bool) error {
 			where = "external: " + c.Fetches
 			externals++
 		}
-		tw.row(name, c.Registry, where, clip(c.Description, 72))
+		rows = append(rows, []string{name, c.Registry, where, clip(c.Description, 72)})
+	}
+	// The columns are aligned first and the header painted after, so the colour codes never count as width.
+	var buf strings.Builder
+	tw := newTable(&buf)
+	if width > 0 {
+		cols := fitColumns(columnWidths(rows), []int{10, 6, 10, 10}, width-2*(len(rows[0])-1))
+		for _, r := range rows {
+			cells := make([]string, len(r))
+			for i, c := range r {
+				cells[i] = textsafe.Cut(c, cols[i])
+			}
+			tw.escapedRow(cells...)
+		}
+	} else {
+		for _, r := range rows {
+			tw.row(r...)
+		}
 	}
 	if err := tw.flush(); err != nil {
 		return err
@@ -113,6 +178,42 @@ func printSearch(w io.Writer, found []registry.Candidate, color bool) error {
 		fmt.Fprintf(w, "\nexternal: a plugin in another repository; info or install fetches the one shown (%d here)\n", externals)
 	}
 	return nil
+}
+
+// columnWidths is each column's widest cell, escaped.
+func columnWidths(rows [][]string) []int {
+	out := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			out[i] = max(out[i], textsafe.Width(c))
+		}
+	}
+	return out
+}
+
+// fitColumns shrinks column widths until they fit avail columns: the widest column gives up a column at
+// a time (a long external URL before a description, both before a short name), none below its minimum
+// (or its own width, when narrower). When even the minimums do not fit, they are what it returns.
+func fitColumns(widths, mins []int, avail int) []int {
+	out := append([]int(nil), widths...)
+	total := 0
+	for _, w := range out {
+		total += w
+	}
+	for total > avail {
+		widest := -1
+		for i, w := range out {
+			if w > min(mins[i], widths[i]) && (widest < 0 || w > out[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		out[widest]--
+		total--
+	}
+	return out
 }
 
 // clip shortens s to n characters on a word boundary, marking the cut.

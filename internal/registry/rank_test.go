@@ -17,7 +17,7 @@ func TestRank(t *testing.T) {
 		{"pdf", "a:docx a:pdf-tools a:xpdf a:pdf b:alice/pdf b:pdf", "a:pdf b:alice/pdf b:pdf a:pdf-tools a:xpdf a:docx"},
 		{"pdf", "a:x/gen-pdf a:pdf-a b:pdf-b", "a:pdf-a b:pdf-b a:x/gen-pdf"},
 		{"pdf", "a:x/gen a:pdfkit/gen", "a:pdfkit/gen a:x/gen"}, // AUTHOR/NAME starts with the term
-		{"PDF", "a:reader a:pdf", "a:reader a:pdf"}, // Search lowercases the term; rank takes it as given
+		{"PDF", "a:reader a:pdf", "a:reader a:pdf"},             // Search lowercases the term; rank takes it as given
 		{"alice/pdf", "a:bob/pdf a:alice/pdf-tools a:alice/pdf", "a:alice/pdf a:alice/pdf-tools a:bob/pdf"},
 		{"", "b:z a:a b:b", "b:z a:a b:b"},
 		{"sheet", "a:notes a:sheets a:spreadsheet a:sheet", "a:sheet a:sheets a:spreadsheet a:notes"},

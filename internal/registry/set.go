@@ -413,7 +413,12 @@ func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 	term = strings.ToLower(strings.TrimSpace(term))
 	var out []Candidate
 	var failed []error
-	for _, rn := range s.Names() {
+	names := s.Names()
+	indexed := 0
+	for i, rn := range names {
+		// A count that moves while a cold index is built (its trees and SKILL.md files fetched); the
+		// spinner shows it on a terminal only, and only when the search takes a moment.
+		s.io.Progress(fmt.Sprintf("searching registries: %d of %d (%s), %d skills indexed", i+1, len(names), rn, indexed))
 		idx, err := s.Index(ctx, rn)
 		if err != nil {
 			// Search may go on without it, but says so: its skills are missing from the results, and a
@@ -423,6 +428,7 @@ func (s *Set) Search(ctx context.Context, term string) ([]Candidate, error) {
 			failed = append(failed, fmt.Errorf("registry %s: %w", rn, err))
 			continue
 		}
+		indexed += len(idx.Entries)
 		var hits []int
 		renamed := idx.renamedTo(term)
 		for i, e := range idx.Entries {

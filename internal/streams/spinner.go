@@ -17,6 +17,7 @@ type spinner struct {
 	bar   *progressbar.ProgressBar
 	done  chan struct{}
 	delay time.Duration
+	msg   string // the message shown, changed by Describe
 }
 
 // newSpinner returns a spinner for w, or one that stays silent when w is not a terminal.
@@ -38,6 +39,7 @@ func (s *spinner) Start(msg string) {
 	defer s.mu.Unlock()
 	done := make(chan struct{})
 	s.done = done
+	s.msg = msg
 	go func() {
 		select {
 		case <-done:
@@ -52,7 +54,7 @@ func (s *spinner) Start(msg string) {
 		s.bar = progressbar.NewOptions(-1,
 			progressbar.OptionSetWriter(s.w),
 			progressbar.OptionSpinnerType(14),
-			progressbar.OptionSetDescription(msg),
+			progressbar.OptionSetDescription(s.msg),
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionThrottle(100*time.Millisecond),
 		)
@@ -72,6 +74,23 @@ func (s *spinner) Start(msg string) {
 			}
 		}
 	}()
+}
+
+// Describe changes the message of a running spinner, or of one still waiting to appear. It does nothing
+// when no spinner was started, or on a silent one.
+func (s *spinner) Describe(msg string) {
+	if s.delay < 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		return
+	}
+	s.msg = msg
+	if s.bar != nil {
+		s.bar.Describe(msg)
+	}
 }
 
 func (s *spinner) Stop() {

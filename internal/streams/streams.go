@@ -40,6 +40,7 @@ type IO struct {
 	err        io.Writer // through the spinner, which clears its line first
 	inTTY      bool
 	outTTY     bool
+	outFile    *os.File // stdout when it is a file, for its width on a terminal
 	errTTY     bool
 	noColor    bool
 	forceColor bool
@@ -54,6 +55,9 @@ func System() *IO { return New(os.Stdin, os.Stdout, os.Stderr) }
 // New returns streams over in, out and errw. Each is a terminal only when it is an *os.File that is one.
 func New(in io.Reader, out, errw io.Writer) *IO {
 	s := &IO{in: in, inTTY: isTerminal(in), outTTY: isTerminal(out), errTTY: isTerminal(errw), seen: map[string]bool{}}
+	if f, ok := out.(*os.File); ok && s.outTTY {
+		s.outFile = f
+	}
 	// no-color.org: a non-empty NO_COLOR turns colour off (an empty one is as if unset); CLICOLOR_FORCE
 	// set to anything but "0" turns it on off a terminal too.
 	s.noColor = os.Getenv("NO_COLOR") != ""
@@ -101,6 +105,30 @@ func (s *IO) Interactive() bool { return s != nil && s.inTTY && s.errTTY }
 // Color reports whether results may be coloured: stdout is a terminal (or CLICOLOR_FORCE asks for colour)
 // and NO_COLOR is empty.
 func (s *IO) Color() bool { return s != nil && !s.noColor && (s.outTTY || s.forceColor) }
+
+// StdoutTerminal reports whether results go to a terminal, where a table may be cut to the screen and
+// a long list shortened; a pipe or a file gets everything.
+func (s *IO) StdoutTerminal() bool { return s != nil && s.outTTY }
+
+// Width is the terminal's width in columns when results go to one, else 0 (no limit).
+func (s *IO) Width() int {
+	if s == nil || s.outFile == nil {
+		return 0
+	}
+	w, _, err := term.GetSize(int(s.outFile.Fd()))
+	if err != nil || w <= 0 {
+		return 0
+	}
+	return w
+}
+
+// Progress replaces the message of the spinner StartProgress showed, e.g. with a count that moves
+// ("indexing registry market, 2 of 3"). Like the spinner it shows on a terminal only.
+func (s *IO) Progress(msg string) {
+	if s != nil {
+		s.spin.Describe(textsafe.Escape(msg))
+	}
+}
 
 // StartProgress shows msg with a spinner on a terminal once the step takes longer than a moment.
 func (s *IO) StartProgress(msg string) {

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 )
@@ -89,4 +91,52 @@ func TestNilAndNonTerminal(t *testing.T) {
 	}
 	b.StartProgress("fetching") // silent off a terminal
 	b.StopProgress()
+}
+
+// lockedBuffer is a bytes.Buffer the spinner's goroutine may write while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestProgressCount: Describe moves a running spinner's message (a count while an index is built); a
+// silent spinner, off a terminal, prints nothing whatever it is told.
+func TestProgressCount(t *testing.T) {
+	var buf lockedBuffer
+	s := newSpinner(&buf, true)
+	s.delay = 0
+	s.Start("searching registries")
+	s.Describe("indexing registry market, 2 of 3")
+	deadline := time.Now().Add(10 * time.Second) // waiting for the spinner's goroutine, not timing it
+	for !strings.Contains(buf.String(), "indexing registry market, 2 of 3") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.Stop()
+	if !strings.Contains(buf.String(), "indexing registry market, 2 of 3") {
+		t.Errorf("the count never showed: %q", buf.String())
+	}
+	s.Describe("after the end") // no spinner: nothing happens
+	if strings.Contains(buf.String(), "after the end") {
+		t.Errorf("a stopped spinner printed %q", buf.String())
+	}
+
+	io, _, errw := newTest("")
+	io.StartProgress("searching registries")
+	io.Progress("indexing registry market, 2 of 3")
+	io.StopProgress()
+	if errw.Len() != 0 || io.Width() != 0 || io.StdoutTerminal() {
+		t.Errorf("off a terminal: stderr %q, width %d, terminal %v", errw.String(), io.Width(), io.StdoutTerminal())
+	}
 }

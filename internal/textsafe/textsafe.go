@@ -24,21 +24,63 @@ func Escape(s string) string {
 	if !needs(s) {
 		return s
 	}
-	lead := leadingColon(s)
 	var b strings.Builder
+	pieces(s, func(_ int, piece string) bool {
+		b.WriteString(piece)
+		return true
+	})
+	return b.String()
+}
+
+// pieces calls fn with each character of s (at byte offset i) as Escape writes it, in order, until fn
+// returns false. What a character becomes depends only on it and the text before it, so Escape of a
+// prefix of s is the first pieces of Escape(s).
+func pieces(s string, fn func(i int, piece string) bool) {
+	lead := leadingColon(s)
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
+		var piece string
 		switch {
 		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
+			piece = fmt.Sprintf(`\x%02x`, s[i])
 		case hidden(r), i == lead, r == '[' && strings.HasSuffix(s[:i], "##"):
-			fmt.Fprintf(&b, `\u{%X}`, r)
+			piece = fmt.Sprintf(`\u{%X}`, r)
 		default:
-			b.WriteRune(r)
+			piece = s[i : i+n]
+		}
+		if !fn(i, piece) {
+			return
 		}
 		i += n
 	}
-	return b.String()
+}
+
+// Width is the columns Escape(s) takes, a character counting one: what an aligned table measures.
+func Width(s string) int { return utf8.RuneCountInString(Escape(s)) }
+
+// Cut is Escape(s) in at most width columns: when that is wider, the escaped form of the longest prefix
+// of s that fits width-1 columns, and "…". The cut falls between characters of s, never inside the
+// escape sequence one became, so what is shown is still exactly what the text says, only shorter.
+func Cut(s string, width int) string {
+	esc := Escape(s)
+	if utf8.RuneCountInString(esc) <= width {
+		return esc
+	}
+	if width < 1 {
+		return ""
+	}
+	var b strings.Builder
+	used := 0
+	pieces(s, func(_ int, piece string) bool {
+		n := utf8.RuneCountInString(piece)
+		if used+n > width-1 {
+			return false
+		}
+		b.WriteString(piece)
+		used += n
+		return true
+	})
+	return b.String() + "…"
 }
 
 // escapeHidden is Escape without the workflow-command rule, for text inside a workflow command's

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 func TestEscape(t *testing.T) {
@@ -116,6 +117,46 @@ func TestShellWord(t *testing.T) {
 	} {
 		if got := ShellWord(in); got != want {
 			t.Errorf("ShellWord(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCut: text cut to a width, escaped, never inside an escape sequence; the ellipsis counts.
+func TestCut(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"pdf-tools", 20, "pdf-tools"},
+		{"pdf-tools", 9, "pdf-tools"},
+		{"pdf-tools", 8, "pdf-too…"},
+		{"pdf-tools", 1, "…"},
+		{"pdf-tools", 0, ""},
+		{"ab\x1bcd", 20, `ab\u{1B}cd`},
+		{"ab\x1bcd", 10, `ab\u{1B}cd`},
+		{"ab\x1bcd", 9, `ab\u{1B}…`},
+		{"ab\x1bcd", 8, "ab…"}, // \u{1B} does not fit after "ab" with the ellipsis: it is left out whole
+		{"ab\x1bcd", 3, "ab…"},
+		{"ab\xffcd", 7, `ab\xff…`},
+		{"ab\xffcd", 6, "ab…"},
+		{":evil", 20, `\u{3A}evil`},
+		{":evil", 8, `\u{3A}e…`},
+		{":evil", 7, `\u{3A}…`},
+		{"##[cmd]", 20, `##\u{5B}cmd]`},
+		{"##[cmd]", 5, "##…"},
+		{"日本語のスキル", 4, "日本語…"},
+	}
+	for _, tt := range tests {
+		got := Cut(tt.in, tt.width)
+		if got != tt.want {
+			t.Errorf("Cut(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+		if n := utf8.RuneCountInString(got); n > tt.width {
+			t.Errorf("Cut(%q, %d) = %q is %d wide", tt.in, tt.width, got, n)
+		}
+		if Width(tt.in) != utf8.RuneCountInString(Escape(tt.in)) {
+			t.Errorf("Width(%q) disagrees with Escape", tt.in)
 		}
 	}
 }
