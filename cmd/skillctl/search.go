@@ -66,7 +66,8 @@ With no match, search exits 1 (with --json it prints [] and exits 0).`,
 			if n := searchLimit(limit, asJSON, ios.StdoutTerminal()); n > 0 && n < total {
 				found, picks = found[:n], picks[:n]
 				if !asJSON {
-					ios.Note(fmt.Sprintf("showing %d of %d matches, the most relevant first; --limit 0 shows them all", n, total))
+					ios.Note(fmt.Sprintf("showing %d of %d matches, the most relevant first", n, total),
+						"skillctl search "+textsafe.ShellWord(args[0])+" --limit 0   # all of them")
 				}
 			}
 			if asJSON {
