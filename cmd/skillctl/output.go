@@ -1,9 +1,10 @@
 package main
 
-// Printers of results. Every command prints its results here, on stdout, from the data its internal
-// package returned; notes, warnings and errors go through the streams value (internal/streams), which
-// owns the message grammar. Text from outside the binary (names, paths, descriptions, messages) is passed
-// through esc, the one escaping function, before it reaches a terminal.
+// What printers of results share. Every command prints its results on stdout from the data its internal
+// package returned, with a printer beside its RunE (printInstall, printList, ...) built from these;
+// notes, warnings and errors go through the streams value (internal/streams), which owns the message
+// grammar. Text from outside the binary (names, paths, descriptions, messages) is passed through esc, the
+// one escaping function, before it reaches a terminal.
 
 import (
 	"bytes"
