@@ -9,6 +9,7 @@ import (
 	"github.com/skillctl/skillctl/internal/audit"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/risk"
 	"github.com/spf13/cobra"
 )
 
@@ -56,9 +57,9 @@ Nothing is fetched, written or run. Exit status 1 when a finding is at or above
 	f := cmd.Flags()
 	f.StringVar(&opts.Format, "format", "text", "output format: "+strings.Join(audit.Formats, ", "))
 	f.BoolVar(&opts.JSON, "json", false, "print the audit as JSON (the same as --format json)")
-	f.StringVar(&opts.Level, "level", "high", "exit 1 when a finding is at or above this level: "+strings.Join(audit.Levels, ", "))
+	f.StringVar(&opts.Level, "level", "high", "exit 1 when a finding is at or above this level: "+strings.Join(risk.Levels, ", "))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(audit.Formats, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions(audit.Levels, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions(risk.Levels, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -72,9 +73,9 @@ func runAudit(cmd *cobra.Command, opts auditOptions) error {
 	if !slices.Contains(audit.Formats, opts.Format) {
 		return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format "+strings.Join(audit.Formats, ", "))
 	}
-	min, err := audit.ParseLevel(opts.Level)
+	min, err := risk.ParseLevel(opts.Level)
 	if err != nil {
-		return clierr.WithHint(clierr.Usage(fmt.Errorf("--level: %w", err)), "use --level "+strings.Join(audit.Levels, ", "))
+		return clierr.WithHint(clierr.Usage(fmt.Errorf("--level: %w", err)), "use --level "+strings.Join(risk.Levels, ", "))
 	}
 	t, err := install.ResolveTarget(opts.Target)
 	if err != nil {

@@ -34,12 +34,6 @@ const (
 	High   = risk.High
 )
 
-// Levels are the level names, lowest first.
-var Levels = risk.Levels
-
-// ParseLevel reads a level name.
-func ParseLevel(s string) (Level, error) { return risk.ParseLevel(s) }
-
 // Sources of findings.
 const (
 	SourceLock        = "lock"                 // the installed files against the lock

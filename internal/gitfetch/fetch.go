@@ -176,24 +176,33 @@ func (f *fetcher) fetchAllTrees(ctx context.Context) error {
 	}
 }
 
-// resolve finds the tree of each folder path, fetching the commit and the trees on the paths one level
-// per request for all paths at once. Found entries are checked on the way.
+// resolve finds the entry each path names, fetching the commit and the trees on the paths one level per
+// request for all paths at once; the trees on the way are parsed once per round and shared by every path
+// (thousands of SKILL.md paths cross the same few upper trees). Entries are checked on the way: a missing
+// path or an unsafe entry fails the whole call, unless some is set (see resolveSome).
 func (f *fetcher) resolve(ctx context.Context, paths []string) (map[string]treeEntry, error) {
+	return f.resolvePaths(ctx, paths, false)
+}
+
+func (f *fetcher) resolvePaths(ctx context.Context, paths []string, some bool) (map[string]treeEntry, error) {
 	for round := 0; ; round++ {
 		out := map[string]treeEntry{}
 		need := map[plumbing.Hash]bool{}
 		needCommit := false
+		trees := map[plumbing.Hash]map[string]treeEntry{}
 		for _, p := range paths {
-			e, missing, err := f.walk(p)
-			if err != nil {
-				return nil, err
-			}
+			e, missing, err := f.walk(p, trees)
+			var nf *NotFoundError
+			var ee *EntryError
 			switch {
+			case some && (errors.As(err, &nf) || errors.As(err, &ee)):
+			case err != nil:
+				return nil, err
 			case missing == f.commit:
 				needCommit = true
 			case !missing.IsZero():
 				need[missing] = true
-			default:
+			case !some || e.Mode == modeFile || e.Mode == modeExec || e.Mode == modeOldFile:
 				out[p] = e
 			}
 		}
@@ -237,8 +246,9 @@ func (f *fetcher) fetchMissing(ctx context.Context, round int, needCommit bool, 
 }
 
 // walk follows p from the commit through the store. It returns the entry p names (a root path gives a
-// tree entry for the root tree), or the first missing object on the way.
-func (f *fetcher) walk(p string) (treeEntry, plumbing.Hash, error) {
+// tree entry for the root tree), or the first missing object on the way. trees holds the trees parsed so
+// far by hash (nil: none kept), so the paths of a batch parse each shared tree once.
+func (f *fetcher) walk(p string, trees map[plumbing.Hash]map[string]treeEntry) (treeEntry, plumbing.Hash, error) {
 	c, ok := f.st.get(f.commit)
 	if !ok {
 		return treeEntry{}, f.commit, nil
@@ -254,16 +264,29 @@ func (f *fetcher) walk(p string) (treeEntry, plumbing.Hash, error) {
 	if p == "" {
 		return cur, plumbing.ZeroHash, nil
 	}
+	if trees == nil {
+		trees = map[plumbing.Hash]map[string]treeEntry{}
+	}
 	els := strings.Split(p, "/")
 	for i, el := range els {
 		if cur.Mode != modeTree {
 			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
 		}
-		entries, missing, err := f.tree(cur.Hash, strings.Join(els[:i], "/"))
-		if err != nil || !missing.IsZero() {
-			return treeEntry{}, missing, err
+		byName, ok := trees[cur.Hash]
+		if !ok {
+			entries, missing, err := f.tree(cur.Hash, strings.Join(els[:i], "/"))
+			if err != nil || !missing.IsZero() {
+				return treeEntry{}, missing, err
+			}
+			byName = make(map[string]treeEntry, len(entries))
+			for _, e := range entries {
+				if _, dup := byName[e.Name]; !dup { // a forged tree naming one entry twice: the first counts
+					byName[e.Name] = e
+				}
+			}
+			trees[cur.Hash] = byName
 		}
-		e, ok := lookup(entries, el)
+		e, ok := byName[el]
 		if !ok {
 			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
 		}

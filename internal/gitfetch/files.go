@@ -3,10 +3,8 @@ package gitfetch
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path"
 	"sort"
-	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
 
@@ -145,82 +143,7 @@ func (f *fetcher) keepCommitOnly() {
 }
 
 // resolveSome is resolve for paths that may be missing: it returns the regular files among paths (no
-// symlinks, submodules or unsafe names on the way), fetching the commit and the trees on the paths one
-// level per request for all paths at once.
+// symlinks, submodules or unsafe names on the way) and leaves the rest out.
 func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]treeEntry, error) {
-	for round := 0; ; round++ {
-		out := map[string]treeEntry{}
-		need := map[plumbing.Hash]bool{}
-		needCommit := false
-		trees := map[plumbing.Hash]map[string]treeEntry{} // parsed once per round: paths share most trees
-		for _, p := range paths {
-			e, missing, err := f.walkShared(p, trees)
-			var nf *NotFoundError
-			var ee *EntryError
-			switch {
-			case errors.As(err, &nf), errors.As(err, &ee):
-			case err != nil:
-				return nil, err
-			case missing == f.commit:
-				needCommit = true
-			case !missing.IsZero():
-				need[missing] = true
-			case e.Mode == modeFile || e.Mode == modeExec || e.Mode == modeOldFile:
-				out[p] = e
-			}
-		}
-		if !needCommit && len(need) == 0 {
-			return out, nil
-		}
-		if err := f.fetchMissing(ctx, round, needCommit, need); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// walkShared is walk with the trees on the way parsed once into trees and shared by every path of a
-// batch: thousands of SKILL.md paths cross the same few upper trees.
-func (f *fetcher) walkShared(p string, trees map[plumbing.Hash]map[string]treeEntry) (treeEntry, plumbing.Hash, error) {
-	c, ok := f.st.get(f.commit)
-	if !ok {
-		return treeEntry{}, f.commit, nil
-	}
-	if c.typ != plumbing.CommitObject {
-		return treeEntry{}, plumbing.ZeroHash, fmt.Errorf("%s is not a commit", f.commit)
-	}
-	root, err := commitTree(c.data)
-	if err != nil {
-		return treeEntry{}, plumbing.ZeroHash, err
-	}
-	cur := treeEntry{Mode: modeTree, Hash: root}
-	if p == "" {
-		return cur, plumbing.ZeroHash, nil
-	}
-	els := strings.Split(p, "/")
-	for i, el := range els {
-		if cur.Mode != modeTree {
-			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
-		}
-		byName, ok := trees[cur.Hash]
-		if !ok {
-			entries, missing, err := f.tree(cur.Hash, strings.Join(els[:i], "/"))
-			if err != nil || !missing.IsZero() {
-				return treeEntry{}, missing, err
-			}
-			byName = make(map[string]treeEntry, len(entries))
-			for _, e := range entries {
-				byName[e.Name] = e
-			}
-			trees[cur.Hash] = byName
-		}
-		e, ok := byName[el]
-		if !ok {
-			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
-		}
-		if prob := entryProblem(e); prob != "" {
-			return treeEntry{}, plumbing.ZeroHash, &EntryError{Path: strings.Join(els[:i+1], "/"), Problem: prob}
-		}
-		cur = e
-	}
-	return cur, plumbing.ZeroHash, nil
+	return f.resolvePaths(ctx, paths, true)
 }

@@ -119,7 +119,7 @@ func (s *Session) listSkills(ctx context.Context, f *fetcher) ([]string, error) 
 
 // skillDirs walks every tree of the commit in the store; it stops at the first missing tree.
 func (f *fetcher) skillDirs() ([]string, plumbing.Hash, error) {
-	_, missing, err := f.walk("")
+	_, missing, err := f.walk("", nil)
 	if err != nil || !missing.IsZero() {
 		return nil, missing, err
 	}

@@ -83,16 +83,6 @@ func entryProblem(e treeEntry) string {
 	return fmt.Sprintf("unknown file mode %o", e.Mode)
 }
 
-// lookup finds name in a parsed tree.
-func lookup(entries []treeEntry, name string) (treeEntry, bool) {
-	for _, e := range entries {
-		if e.Name == name {
-			return e, true
-		}
-	}
-	return treeEntry{}, false
-}
-
 // commitTree returns the tree a commit object names.
 func commitTree(data []byte) (plumbing.Hash, error) {
 	line, _, _ := bytes.Cut(data, []byte("\n"))

@@ -467,22 +467,31 @@ func pathEscape(p string) string {
 	return strings.Join(segs, "/")
 }
 
-// splitGitPath splits an escaped URL path at the first "//" into the repository part and the folder part.
-func splitGitPath(escaped string) (repo, folder string) {
-	if i := strings.Index(escaped, "//"); i >= 0 {
-		return escaped[:i], escaped[i+2:]
+// gitPath reads the path of a git URL (https, ssh:// or file://), the one rule for all three: no query
+// string; the repository is the part before the first "//", decoded and checked (decodeSegments) and not
+// empty; the folder is the part after it, still escaped.
+func gitPath(s string, u *url.URL) (repoEsc, folderEsc string, repoSegs []string, err error) {
+	if u.RawQuery != "" || u.ForceQuery {
+		return "", "", nil, refuse(s, "a git URL cannot carry a query string")
 	}
-	return escaped, ""
+	repoEsc = u.EscapedPath()
+	if i := strings.Index(repoEsc, "//"); i >= 0 {
+		repoEsc, folderEsc = repoEsc[:i], repoEsc[i+2:]
+	}
+	repoSegs, p := decodeSegments(repoEsc)
+	if p != "" {
+		return "", "", nil, refuse(s, p)
+	}
+	if len(repoSegs) == 0 {
+		return "", "", nil, refuse(s, "no repository path")
+	}
+	return repoEsc, folderEsc, repoSegs, nil
 }
 
 func parseGitURL(s string, u *url.URL, host string) (Source, error) {
-	if u.RawQuery != "" || u.ForceQuery {
-		return Source{}, refuse(s, "a git URL cannot carry a query string")
-	}
-	repoEsc, folderEsc := splitGitPath(u.EscapedPath())
-	repoSegs, _ := decodeSegments(repoEsc) // already checked as part of the whole path
-	if len(repoSegs) == 0 {
-		return Source{}, refuse(s, "no repository path")
+	repoEsc, folderEsc, repoSegs, err := gitPath(s, u)
+	if err != nil {
+		return Source{}, err
 	}
 	if host == "github.com" && (len(repoSegs) != 2 || strings.HasSuffix(repoEsc, "/")) {
 		return Source{}, refuse(s, "a github.com URL must be a repository or a tree URL")
@@ -564,16 +573,9 @@ func parseSSHURL(s string) (Source, error) {
 	if host == "" || strings.HasPrefix(host, "-") {
 		return Source{}, refuse(s, "no host")
 	}
-	if u.RawQuery != "" || u.ForceQuery {
-		return Source{}, refuse(s, "a git URL cannot carry a query string")
-	}
-	repoEsc, folderEsc := splitGitPath(u.EscapedPath())
-	segs, p := decodeSegments(repoEsc)
-	if p != "" {
-		return Source{}, refuse(s, p)
-	}
-	if len(segs) == 0 {
-		return Source{}, refuse(s, "no repository path")
+	_, folderEsc, segs, err := gitPath(s, u)
+	if err != nil {
+		return Source{}, err
 	}
 	src := Source{Kind: Git, Raw: s, Host: host, Repo: "ssh://" + user + host + "/" + pathEscape(path.Join(segs...))}
 	if err := gitFolderRef(s, u, folderEsc, &src); err != nil {
@@ -639,16 +641,9 @@ func parseFileURL(s string, u *url.URL) (Source, error) {
 	if h := strings.ToLower(u.Host); h != "" && h != "localhost" {
 		return Source{}, refuse(s, "a file URL names no host: use file:///ABSOLUTE/PATH")
 	}
-	if u.RawQuery != "" || u.ForceQuery {
-		return Source{}, refuse(s, "a git URL cannot carry a query string")
-	}
-	repoEsc, folderEsc := splitGitPath(u.EscapedPath())
-	segs, p := decodeSegments(repoEsc)
-	if p != "" {
-		return Source{}, refuse(s, p)
-	}
-	if len(segs) == 0 {
-		return Source{}, refuse(s, "no repository path")
+	_, folderEsc, segs, err := gitPath(s, u)
+	if err != nil {
+		return Source{}, err
 	}
 	src := Source{Kind: Git, Raw: s, Repo: "file:///" + pathEscape(path.Join(segs...))}
 	if err := gitFolderRef(s, u, folderEsc, &src); err != nil {

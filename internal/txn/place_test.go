@@ -88,29 +88,7 @@ func TestPlacementsInterruptedAtEveryStep(t *testing.T) {
 			op(tg, "b", "ln", lockfile.ModeLink, false, nil),
 			op(tg, "a", "old", "", true, nil),
 		}
-		steps := 0
-		afterStep = func(string) {
-			steps++
-			if steps == stop {
-				panic(errCrash)
-			}
-		}
-		crashed := func() (crashed bool) {
-			defer func() {
-				if r := recover(); r != nil {
-					if r != errCrash {
-						panic(r)
-					}
-					crashed = true
-				}
-			}()
-			c := Change{Write: map[string]*snapshot.Folder{"a": newA, "b": newB}, Lock: after, Place: ops}
-			if err := Apply(context.Background(), tg, c); err != nil {
-				t.Fatalf("stop %d: %v", stop, err)
-			}
-			return false
-		}()
-		afterStep = func(string) {}
+		crashed, steps := applyStopped(t, tg, Change{Write: map[string]*snapshot.Folder{"a": newA, "b": newB}, Lock: after, Place: ops}, stop)
 		if err := Recover(tg); err != nil {
 			t.Fatalf("stop %d: recover: %v", stop, err)
 		}

@@ -20,8 +20,33 @@ func entry(name string, f *snapshot.Folder) lockfile.Entry {
 	return lockfile.Entry{Name: name, Dir: "sk", Source: name, Registry: "builtin", Path: name, Hash: f.Hash()}
 }
 
-// errCrash stands for the process dying at a step: apply returns at once, leaving what a crash leaves.
+// errCrash stands for the process dying at a step: Apply returns at once, leaving what a crash leaves.
 var errCrash = errors.New("crash")
+
+// applyStopped applies c to tg and stops it right after step stop, as a crash would (no deferred
+// cleanup, no roll-back). It reports whether the change was stopped, and how many steps it ran.
+func applyStopped(t *testing.T, tg Target, c Change, stop int) (crashed bool, steps int) {
+	t.Helper()
+	afterStep = func(string) {
+		steps++
+		if steps == stop {
+			panic(errCrash)
+		}
+	}
+	defer func() {
+		afterStep = func(string) {}
+		if r := recover(); r != nil {
+			if r != errCrash {
+				panic(r)
+			}
+			crashed = true
+		}
+	}()
+	if err := Apply(context.Background(), tg, c); err != nil {
+		t.Fatalf("stop %d: %v", stop, err)
+	}
+	return false, steps
+}
 
 // TestApplyInterruptedAtEveryStep stops a transaction at each of its steps in turn, as a kill would, and
 // checks that recovery leaves either the old state or the new one, never a mix, and no stage behind.
@@ -36,28 +61,7 @@ func TestApplyInterruptedAtEveryStep(t *testing.T) {
 			t.Fatal(err)
 		}
 		after := &lockfile.Lock{Skills: []lockfile.Entry{entry("a", newA), entry("b", newB)}}
-		steps := 0
-		afterStep = func(string) {
-			steps++
-			if steps == stop {
-				panic(errCrash)
-			}
-		}
-		crashed := func() (crashed bool) {
-			defer func() {
-				if r := recover(); r != nil {
-					if r != errCrash {
-						panic(r)
-					}
-					crashed = true
-				}
-			}()
-			if err := Apply(context.Background(), tg, Change{Write: map[string]*snapshot.Folder{"a": newA, "b": newB}, Lock: after}); err != nil {
-				t.Fatalf("stop %d: %v", stop, err)
-			}
-			return false
-		}()
-		afterStep = func(string) {}
+		crashed, _ := applyStopped(t, tg, Change{Write: map[string]*snapshot.Folder{"a": newA, "b": newB}, Lock: after}, stop)
 		if err := Recover(tg); err != nil {
 			t.Fatalf("stop %d: recover: %v", stop, err)
 		}
