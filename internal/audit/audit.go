@@ -137,6 +137,15 @@ func auditOne(root, base, shown string, e lockfile.Entry) SkillAudit {
 		s.Findings = append(s.Findings, Finding{Level: l, Source: src, Rule: rule, File: file, Line: line, Column: col,
 			Message: fmt.Sprintf(format, args...)})
 	}
+	// A folder the lock names outside its base (an absolute one) is not read: a cloned lock could name any
+	// folder of this machine and have its files quoted into the report (a hidden comment, a pipe-to-shell
+	// line), which CI uploads; restore does not write there either.
+	if filepath.IsAbs(filepath.FromSlash(e.Dir)) {
+		s.State = "refused"
+		add(High, SourceLock, "folder-refused", disp, 0, 0,
+			"not read: the lock names a folder outside the project; skillctl reads and writes only the lock's folders inside it (install the skill again there, or audit that folder's own lock with --lock)")
+		return s
+	}
 	// A folder the lock places inside the project is read only through real folders, as install writes it.
 	if localfs.Inside(root, abs) {
 		if err := localfs.CheckProjectPath(root, abs); err != nil {

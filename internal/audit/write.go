@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/manifest"
@@ -113,6 +114,7 @@ func Rules() []sarif.Rule {
 		{"marketplace-finding", Medium, "an issue the marketplace's security audit lists, at its severity"},
 		{"marketplace-report-stale", Low, "the marketplace's report was made for other files"},
 		{"marketplace-report-unreadable", Low, "the skill-report.json in the folder is not a JSON object"},
+		{"findings-omitted", Low, "findings left out of the SARIF log to stay within code scanning's limits (skillctl audit --json lists them all)"},
 	}
 	var out []sarif.Rule
 	for _, r := range own {
@@ -157,13 +159,62 @@ func writeSARIF(w io.Writer, res *Result, version string) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range res.Skills {
-		for _, f := range s.Findings {
-			msg := fmt.Sprintf("%s: %s", s.Name, f.Message)
-			if err := sw.Add(sarif.Result{RuleID: f.Rule, Level: sarifLevel(f.Level), Message: msg, File: f.File, Line: f.Line, Column: f.Column}); err != nil {
-				return err
-			}
+	for _, r := range sarifResults(res) {
+		if err := sw.Add(r); err != nil {
+			return err
 		}
 	}
 	return sw.Close()
+}
+
+// perRule is how many findings of one rule in one skill a SARIF log lists; the rest are counted in one
+// more result of that rule.
+const perRule = 100
+
+// sarifResults is what a SARIF log carries. Code scanning rejects a whole run past sarif.MaxResults
+// results, so one skill with thousands of findings (a file per finding, under the file cap) would hide
+// every other skill's: each skill lists at most perRule findings of a rule and counts the rest in one
+// result, and a run still too long keeps the most severe and says in one last result how many it left out.
+// The text and JSON reports list everything.
+func sarifResults(res *Result) []sarif.Result {
+	var out []sarif.Result
+	for _, s := range res.Skills {
+		shown := map[string]int{}
+		type rest struct {
+			n     int
+			level Level
+		}
+		more := map[string]*rest{}
+		var order []string
+		for _, f := range s.Findings {
+			if shown[f.Rule] < perRule {
+				shown[f.Rule]++
+				out = append(out, sarif.Result{RuleID: f.Rule, Level: sarifLevel(f.Level), Message: fmt.Sprintf("%s: %s", s.Name, f.Message), File: f.File, Line: f.Line, Column: f.Column})
+				continue
+			}
+			m := more[f.Rule]
+			if m == nil {
+				m = &rest{level: f.Level}
+				more[f.Rule] = m
+				order = append(order, f.Rule)
+			}
+			m.n++
+			m.level = max(m.level, f.Level)
+		}
+		for _, rule := range order {
+			m := more[rule]
+			out = append(out, sarif.Result{RuleID: rule, Level: sarifLevel(m.level), File: s.Folder,
+				Message: fmt.Sprintf("%s: and %d more findings of this rule, not listed here; skillctl audit --json lists them all", s.Name, m.n)})
+		}
+	}
+	if len(out) <= sarif.MaxResults {
+		return out
+	}
+	rank := map[sarif.Level]int{sarif.Error: 0, sarif.Warning: 1, sarif.Note: 2}
+	sort.SliceStable(out, func(i, j int) bool { return rank[out[i].Level] < rank[out[j].Level] })
+	left := out[sarif.MaxResults-1:]
+	worst := left[0].Level
+	out = append(out[:sarif.MaxResults-1:sarif.MaxResults-1], sarif.Result{RuleID: "findings-omitted", Level: worst,
+		Message: fmt.Sprintf("%d findings not listed, the least severe, to stay within code scanning's %d results per run; skillctl audit --json lists them all", len(left), sarif.MaxResults)})
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"path"
@@ -20,6 +21,10 @@ const (
 	Version   = "2.1.0"
 	SchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
 )
+
+// MaxResults is the most results one run may hold: GitHub code scanning rejects a whole log past it.
+// Add refuses more, so a caller chooses what to leave out.
+const MaxResults = 25_000
 
 // Level is a result's or a rule's severity in SARIF's terms.
 type Level string
@@ -119,6 +124,9 @@ func (sw *Writer) Add(r Result) error {
 	idx, ok := sw.index[r.RuleID]
 	if !ok {
 		return errors.New("sarif: result names unknown rule " + r.RuleID)
+	}
+	if sw.n >= MaxResults {
+		return fmt.Errorf("sarif: more than %d results in a run: code scanning would reject the log", MaxResults)
 	}
 	res := result{
 		RuleID:    r.RuleID,

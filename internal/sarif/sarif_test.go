@@ -171,3 +171,19 @@ func TestURI(t *testing.T) {
 		}
 	}
 }
+
+// Code scanning rejects a run past MaxResults results, so the writer refuses the one more.
+func TestWriterRefusesPastMaxResults(t *testing.T) {
+	w, err := NewWriter(&bytes.Buffer{}, Tool{Name: "skillctl"}, testRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < MaxResults; i++ {
+		if err := w.Add(Result{RuleID: "broken-link", Level: Warning, Message: "m"}); err != nil {
+			t.Fatalf("result %d: %v", i, err)
+		}
+	}
+	if err := w.Add(Result{RuleID: "broken-link", Level: Warning, Message: "m"}); err == nil {
+		t.Error("a run of more than MaxResults results was written")
+	}
+}
