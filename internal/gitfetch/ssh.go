@@ -118,7 +118,7 @@ func (e *HostKeyError) Hints() []string {
 	return []string{"check " + e.Fingerprint + " with the server's owner, then trust it: " + scan + " >> ~/.ssh/known_hosts"}
 }
 
-// sshAuth is go-git's ssh.AuthMethod for our key sources and host key check.
+// sshAuth is a wire's key sources and host key check.
 type sshAuth struct {
 	user     string
 	timeout  time.Duration
@@ -127,16 +127,16 @@ type sshAuth struct {
 	tried    []string
 }
 
-func (a *sshAuth) Name() string   { return "skillctl" }
-func (a *sshAuth) String() string { return "user: " + a.user }
-
 // ClientConfig gathers signers from ssh-agent and ~/.ssh, and checks the host key against known_hosts.
-func (a *sshAuth) ClientConfig() (*ssh.ClientConfig, error) {
+// Call release once the handshake is over: it closes the connection to ssh-agent, which signs during it.
+func (a *sshAuth) ClientConfig() (cfg *ssh.ClientConfig, release func(), err error) {
 	a.tried = nil
+	release = func() {}
 	var signers []ssh.Signer
 	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" {
 		a.tried = append(a.tried, "ssh-agent")
 		if conn, err := net.DialTimeout("unix", sock, a.timeout); err == nil {
+			release = func() { conn.Close() }
 			if ss, err := agent.NewClient(conn).Signers(); err == nil {
 				signers = append(signers, ss...)
 			}
@@ -167,7 +167,7 @@ func (a *sshAuth) ClientConfig() (*ssh.ClientConfig, error) {
 		HostKeyCallback:   cb,
 		HostKeyAlgorithms: algos,
 		Timeout:           a.timeout,
-	}, nil
+	}, release, nil
 }
 
 // hostKeyCheck reads known_hosts and returns the check with the key algorithms it knows for the host,
@@ -246,10 +246,11 @@ type sshCmd struct {
 
 // uploadPack connects, starts git-upload-pack on the repository's path and reads its advertisement.
 func (w *sshWire) uploadPack(ctx context.Context) (*sshCmd, *packp.AdvRefs, error) {
-	cfg, err := w.auth.ClientConfig()
+	cfg, release, err := w.auth.ClientConfig()
 	if err != nil {
 		return nil, nil, w.wrap(err)
 	}
+	defer release()
 	raw, err := (&net.Dialer{Timeout: w.auth.timeout}).DialContext(ctx, "tcp", w.auth.hostPort)
 	if err != nil {
 		return nil, nil, w.wrap(err)

@@ -103,6 +103,15 @@ func TestSSH(t *testing.T) {
 	if refs, err := ListRefs(ctx, Remote{URL: url}); err != nil || refs["refs/heads/main"] != fx.commit {
 		t.Errorf("through ssh-agent: %v, %v", refs, err)
 	}
+	// Each connection's link to ssh-agent is closed after its handshake.
+	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+		for i := 0; i < 3; i++ {
+			ListRefs(ctx, Remote{URL: url})
+		}
+		if after, _ := os.ReadDir("/proc/self/fd"); len(after)-len(fds) >= 3 {
+			t.Errorf("%d file descriptors left open by 3 listings", len(after)-len(fds))
+		}
+	}
 	t.Setenv("SSH_AUTH_SOCK", "")
 	_, err = ListRefs(ctx, Remote{URL: url})
 	if !isType[*SSHAuthError](err) || !strings.Contains(err.Error(), "accepted none of the ssh keys") {
