@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/skillctl/skillctl/internal/agents"
 )
 
 // corpusDir is the shared corpus of published skills, beside the repository.
@@ -64,7 +66,8 @@ func TestCorpus(t *testing.T) {
 	for _, r := range Rules {
 		known[r.ID] = true
 	}
-	for _, mode := range []Mode{{}, {Spec: true}, {Strict: true}} {
+	fields := agents.KnownFields() // as every command checks a skill
+	for _, mode := range []Mode{{Fields: fields}, {Spec: true, Fields: fields}, {Strict: true, Fields: fields}} {
 		invalid := 0
 		rules := map[string]int{}
 		for _, s := range skills {
