@@ -72,6 +72,7 @@ commit and content hash so the install can be reproduced exactly.`,
 		newAgentsCmd(),
 		newVersionCmd(ios),
 		newBudgetCmd(ios),
+		newLockCmd(ios),
 	)
 	root.InitDefaultCompletionCmd()
 	root.InitDefaultHelpCmd()

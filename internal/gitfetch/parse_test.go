@@ -179,3 +179,25 @@ func FuzzPreamble(f *testing.F) {
 		}
 	})
 }
+
+func TestCommitterTime(t *testing.T) {
+	for _, c := range []struct {
+		data string
+		want int64 // -1: an error
+	}{
+		{"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter C <c@x> 1704067200 +0100\n\nmsg\n", 1704067200},
+		{"tree t\nparent p\nauthor A <a@x> 5 +0000\ncommitter C D <c> x <c@x> 1700000000 -0700\n\ncommitter X <x> 9 +0000\n", 1700000000},
+		{"tree t\nauthor A <a@x> 5 +0000\n\ncommitter C <c@x> 9 +0000\n", -1}, // in the message, not the header
+		{"tree t\ncommitter C <c@x> soon +0000\n\n", -1},
+		{"tree t\ncommitter C c@x 9 +0000\n\n", -1},
+		{"", -1},
+	} {
+		got, err := committerTime([]byte(c.data))
+		switch {
+		case c.want < 0 && err == nil:
+			t.Errorf("%q: got %v, want an error", c.data, got)
+		case c.want >= 0 && (err != nil || got.Unix() != c.want):
+			t.Errorf("%q: got %v, %v, want %d", c.data, got, err, c.want)
+		}
+	}
+}

@@ -119,6 +119,14 @@ func (s *Server) Commit(repo, branch, dir, message string) (string, error) {
 	return s.commitTree(bare, branch, tree, message)
 }
 
+// SetCommitDate makes the commits made from now on carry date (RFC 3339, as git reads it) as their author
+// and committer time, instead of the one fixed instant: for tests of what "the newer commit" means.
+func (s *Server) SetCommitDate(date string) {
+	s.repoMu.Lock()
+	defer s.repoMu.Unlock()
+	s.date = date
+}
+
 // commitTree commits tree on top of branch's tip and moves the branch there.
 func (s *Server) commitTree(bare, branch, tree, message string) (string, error) {
 	args := []string{"commit-tree", tree, "-m", message}
@@ -126,7 +134,11 @@ func (s *Server) commitTree(bare, branch, tree, message string) (string, error) 
 	if err == nil && parent != "" {
 		args = append(args, "-p", parent)
 	}
-	commit, err := s.git(bare, nil, nil, args...)
+	var env []string
+	if s.date != "" {
+		env = []string{"GIT_AUTHOR_DATE=" + s.date, "GIT_COMMITTER_DATE=" + s.date}
+	}
+	commit, err := s.git(bare, env, nil, args...)
 	if err != nil {
 		return "", err
 	}

@@ -138,6 +138,7 @@ type Server struct {
 	pullRefs  int
 	down      map[string]bool // OWNER/REPO that answer 503, as a host that is down does, while the rest serve
 	repoMu    sync.Mutex      // serialises repository building
+	date      string          // the commit date of the commits made from now on (repoMu); "" for fixedEnv's
 
 	requests atomic.Int64
 	bytesOut atomic.Int64

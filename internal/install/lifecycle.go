@@ -362,8 +362,14 @@ func (t Target) HasLock() bool { return exists(t.Lock) }
 // hashes, like `npm ci`. Skills already on disk and matching are left alone; objects come from the cache
 // when they are there, so it works offline once a machine has fetched them. With no --dir and no --agent
 // it restores every folder the lock names (the global lock's with --global), with their placements; with
-// them, only that target.
+// them, only that target. A lock git left mid-merge is merged first (mergeConflicted), and the merged
+// lock restored.
 func FromLock(ctx context.Context, opts Options) ([]Report, error) {
+	r := newResolver(opts.Target, opts.IO, opts.Limits)
+	m, err := mergeConflicted(ctx, r, opts)
+	if err != nil || m != nil && opts.DryRun {
+		return nil, err
+	}
 	t, all, err := resolveTargets(opts.Target)
 	if err != nil {
 		return nil, clierr.Usage(err)
@@ -390,10 +396,9 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	if len(targets) == 0 || len(lock.In(targets[0].Rel)) == 0 {
 		return nil, clierr.WithHint(fmt.Errorf("%s: records no skills for %s", filepath.Base(t.Lock), t.Rel), "pass the --dir or --agent the skills were installed with")
 	}
-	r := newResolver(opts.Target, opts.IO, opts.Limits)
 	var reps []Report
 	for _, t := range targets {
-		rep, err := fromLock(ctx, r, t, opts)
+		rep, err := fromLock(ctx, r, t, opts, m)
 		if err != nil {
 			return nil, err
 		}
@@ -402,14 +407,14 @@ func FromLock(ctx context.Context, opts Options) ([]Report, error) {
 	return reps, nil
 }
 
-func fromLock(ctx context.Context, r *resolver.Resolver, t Target, opts Options) (Report, error) {
+func fromLock(ctx context.Context, r *resolver.Resolver, t Target, opts Options, m *merged) (Report, error) {
 	rep := Report{Target: t, Suggested: []string{}, DryRun: opts.DryRun}
 	opts.IO.StartProgress("restoring skills from " + filepath.Base(t.Lock))
 	defer opts.IO.StopProgress()
 	loaded := map[string]*snapshot.Folder{} // planned twice, fetched once
 	err := pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
 		rep.Installed = nil
-		return planFromLock(ctx, r, t, lock, opts, &rep, loaded)
+		return planFromLock(ctx, r, t, lock, opts, &rep, loaded, m)
 	}}.run(ctx)
 	return rep, restoreOffline(err)
 }

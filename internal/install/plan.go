@@ -170,7 +170,7 @@ func orphans(t Target, lock *lockfile.Lock, gone map[string]bool, force bool) (p
 // planFromLock plans restoring what the lock records for t: the same commits, checked against the same
 // content hashes. Skills on disk that match are left alone; loaded remembers fetched folders between the
 // two planning passes.
-func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *lockfile.Lock, opts Options, rep *Report, loaded map[string]*snapshot.Folder) (*change, error) {
+func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *lockfile.Lock, opts Options, rep *Report, loaded map[string]*snapshot.Folder, m *merged) (*change, error) {
 	c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
 	var errs []error
 	for _, e := range lock.In(t.Rel) {
@@ -184,7 +184,8 @@ func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *loc
 			rep.Installed = append(rep.Installed, installedEntry(e, "unchanged", disk))
 			continue
 		}
-		if st == StateModified && !opts.Force {
+		otherSide := m != nil && disk != nil && disk.Hash() == m.replaceable[e.Dir+"\x00"+e.Name] // the version the merge replaced
+		if st == StateModified && !opts.Force && !otherSide {
 			errs = append(errs, clierr.WithHint(fmt.Errorf("%s: has local edits; not overwriting them", e.Name), "or discard them with --force"))
 			continue
 		}

@@ -2,6 +2,7 @@ package install
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -103,7 +104,11 @@ func readLock(t Target) (*lockfile.Lock, error) {
 		return nil, err
 	}
 	l, err := lockfile.Read(t.Lock)
-	if err != nil {
+	var ce *lockfile.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		return nil, err // its hint is the command that merges it
+	case err != nil:
 		return nil, clierr.WithHint(err, "fix or restore "+filepath.Base(t.Lock)+" (it is never overwritten while it cannot be read)")
 	}
 	return l, nil

@@ -115,7 +115,8 @@ func (e *Error) Error() string {
 }
 
 // Parse decodes and checks a lock. file names it in errors. Unknown fields, a wrong version, duplicate
-// entries and malformed hashes are errors: a lock that is not understood must never be rewritten.
+// entries and malformed hashes are errors: a lock that is not understood must never be rewritten. A lock
+// git left mid-merge is a *ConflictError holding both sides (merge.go), each checked as a lock.
 func Parse(file string, data []byte) (*Lock, error) {
 	if len(data) > MaxSize {
 		return nil, &Error{File: file, Problem: fmt.Sprintf("too large (%d bytes); a lock is at most %d", len(data), MaxSize)}
@@ -123,6 +124,14 @@ func Parse(file string, data []byte) (*Lock, error) {
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, &Error{File: file, Line: lineOf(data, int64(bytes.IndexByte(data, 0)), nil), Problem: "not a valid lock: a NUL byte"}
 	}
+	if hasConflict(data) {
+		return nil, parseConflict(file, data)
+	}
+	return parse(file, data)
+}
+
+// parse is Parse of a lock without conflict markers, already within MaxSize and free of NUL bytes.
+func parse(file string, data []byte) (*Lock, error) {
 	if err := checkKeys(data); err != nil {
 		return nil, &Error{File: file, Problem: "not a valid lock: " + err.Error()}
 	}

@@ -209,6 +209,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"version":1,"skills":[]}`))
 	f.Add([]byte(`{"version":1,"skills":[{"name":"a","dir":".","source":"a","repo":"file:///nonexistent/proj/../x","commit":"` + c40 + `","hash":"` + h64 + `"}]}`))
 	f.Add([]byte(`{"version":1,"skills":[{"name":"a","dir":".","source":"a","hash":"` + h64 + `"}]}`))
+	f.Add(Conflicted([]byte(`{"version":1,"skills":[]}`), sample().Marshal(), []byte(`{"version":1,"skills":[]}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Parse("f", data)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
@@ -136,6 +137,11 @@ func (w *fakeWorld) Fetch(ctx context.Context, repo, commit string, paths []stri
 	}
 	sort.Strings(missing)
 	return found, missing, nil
+}
+
+// CommitTime: the fake's commits carry no times; nothing the resolver's cases ask decides by them.
+func (w *fakeWorld) CommitTime(ctx context.Context, repo, commit string) (time.Time, error) {
+	return time.Time{}, errors.New("the fake world has no commit times")
 }
 
 func (w *fakeWorld) Skills(ctx context.Context, repo, commit string) ([]string, error) {

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/gitfetch"
@@ -94,6 +95,12 @@ func newLoading(io *streams.IO, lim limits.Limits, load func(*streams.IO, *gitfe
 // NewWorld returns a resolver that reads w: New's world, or a test's fake.
 func NewWorld(w World, lim limits.Limits) *Resolver {
 	return &Resolver{limits: lim.WithDefaults(), world: w}
+}
+
+// CommitTime is when a repository's commit was made, by its committer line: what decides between two
+// versions of one skill when two sides of a merge recorded different commits (lockfile.Merge).
+func (r *Resolver) CommitTime(ctx context.Context, repo, commit string) (time.Time, error) {
+	return r.world.Git.CommitTime(ctx, repo, commit)
 }
 
 // Limits are the caps this resolver fetches with.

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"context"
+	"time"
 
 	"github.com/skillctl/skillctl/internal/registry"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -16,6 +17,8 @@ type Transport interface {
 	Fetch(ctx context.Context, repo, commit string, paths []string) (found map[string]*snapshot.Folder, missing []string, err error)
 	// Skills lists the folders of repo@commit that hold a skill file, "" for the root.
 	Skills(ctx context.Context, repo, commit string) ([]string, error)
+	// CommitTime is when repo's commit was committed, from the commit object itself.
+	CommitTime(ctx context.Context, repo, commit string) (time.Time, error)
 }
 
 // Names is what the resolver asks of the registries. *registry.Set is the real one.

@@ -177,7 +177,7 @@ func Apply(ctx context.Context, t Target, c Change) error {
 		}
 		afterStep("placed")
 	}
-	if err := writeLock(t.Lock, lockBytes); err != nil {
+	if err := WriteLock(t.Lock, lockBytes); err != nil {
 		return rollbackAfter(t, stage, err)
 	}
 	afterStep("locked")
@@ -185,7 +185,9 @@ func Apply(ctx context.Context, t Target, c Change) error {
 	return nil
 }
 
-func writeLock(path string, data []byte) error {
+// WriteLock replaces the lock file at path with data, atomically, refusing a path the project check
+// refuses: the commit point of a change, and what a resolved merge of the lock writes (install).
+func WriteLock(path string, data []byte) error {
 	if err := localfs.CheckProjectPath(filepath.Dir(path), path); err != nil {
 		return err
 	}
