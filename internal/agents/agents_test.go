@@ -25,12 +25,13 @@ var envs = map[string]Env{
 // TestTable checks the data itself: enough agents, the ones issue 13 names, unique names and aliases
 // that all resolve, relative project folders, and user-level folders that are absolute on every platform.
 func TestTable(t *testing.T) {
-	if len(table) < 40 {
-		t.Errorf("table has %d agents, want at least 40", len(table))
+	if len(table) < 75 {
+		t.Errorf("table has %d agents, want at least 75", len(table))
 	}
 	for _, want := range strings.Fields(`claude codex cursor copilot gemini opencode windsurf cline roo goose
 		amp kiro junie trae qwen kilo augment continue zed warp openhands droid crush devin antigravity replit
-		tabnine codebuddy qoder iflow lingma mistral-vibe grok hermes kimi pi openclaw aider-desk agents`) {
+		tabnine codebuddy qoder iflow lingma mistral-vibe grok hermes kimi pi openclaw aider-desk agents
+		adal bob cortex forgecode jazz kode mux neovate ona pochi posit-assistant rovodev zencoder`) {
 		if a, ok := Lookup(want); !ok || a.Name != want {
 			t.Errorf("agent %q missing from the table", want)
 		}
@@ -303,6 +304,29 @@ func TestFrontmatterSources(t *testing.T) {
 	for _, a := range []string{"codex", "gemini", "opencode"} {
 		if ag, _ := Lookup(a); ag.Frontmatter.Source == "" || len(ag.Frontmatter.Fields) != 0 {
 			t.Errorf("%s documents the six only: %+v", a, ag.Frontmatter)
+		}
+	}
+}
+
+// installerNames are the --agent names of the most used skills installer (the vercel-labs skills CLI,
+// src/agents.ts, 79 agents counting its "universal"), as people switching type them.
+const installerNames = `adal aider-desk amp antigravity antigravity-cli astrbot augment autohand-code bob claude-code cline
+	codearts-agent codebuddy codemaker codestudio codex command-code continue cortex crush cursor deepagents devin
+	dexto droid eve firebender forgecode fx gemini-cli github-copilot goose grok hermes-agent iflow-cli
+	inference-sh jazz junie kilo kimchi kimi-code-cli kiro-cli kode lingma loaf mcpjam minimax-code mistral-vibe
+	moxby mux neovate ona openclaw opencode openhands pi pochi posit-assistant promptscript qoder qoder-cn
+	qwen-code reasonix replit roo rovodev sarvam-code tabnine-cli terramind tinycloud trae trae-cn universal
+	warp windsurf zcode zed zencoder zenflow`
+
+// TestInstallerNames: every name that installer accepts is an agent here too, as its name or an alias.
+func TestInstallerNames(t *testing.T) {
+	names := strings.Fields(installerNames)
+	if len(names) != 79 {
+		t.Fatalf("%d installer names listed, want 79", len(names))
+	}
+	for _, n := range names {
+		if _, ok := Lookup(n); !ok {
+			t.Errorf("the installer's agent %q is not accepted", n)
 		}
 	}
 }

@@ -7,6 +7,11 @@ package agents
 // where the agent's own documentation gives them (listing.go); elsewhere they stay unknown and undocumented.
 var table = []Agent{
 	{
+		Name: "adal", Display: "AdaL",
+		Project: ".adal/skills", Global: "~/.adal/skills", Detect: "~/.adal",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "agents", Display: "Agent Skills (shared folder)", Aliases: []string{"universal"},
 		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.agents/skills",
 		Source: "unverified", Level: Unverified,
@@ -28,11 +33,33 @@ var table = []Agent{
 		Source: "unverified", Level: Unverified, Note: "antigravity.google/docs/skills as quoted by third parties",
 	},
 	{
+		Name: "antigravity-cli", Display: "Google Antigravity CLI",
+		Project: ".agents/skills", Global: "~/.gemini/antigravity-cli/skills", Detect: "~/.gemini/antigravity-cli",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "astrbot", Display: "AstrBot",
+		Project: "data/skills", Global: "~/.astrbot/data/skills", Detect: "~/.astrbot",
+		Source: "https://docs.astrbot.app/en/use/skills.html", Level: Partial, Note: "the page names data/skills in AstrBot's data folder; that a user install keeps it in ~/.astrbot comes from other installers",
+	},
+	{
 		Name: "augment", Display: "Augment (Auggie)", Aliases: []string{"auggie"},
 		Project: ".augment/skills", Global: "~/.augment/skills", Detect: "~/.augment",
 		AlsoProject: []string{".claude/skills", ".agents/skills"},
 		AlsoGlobal:  []string{"~/.claude/skills", "~/.agents/skills"},
 		Source:      "https://docs.augmentcode.com/cli/skills", Level: Verified,
+	},
+	{
+		Name: "autohand", Display: "Autohand Code CLI", Aliases: []string{"autohand-code"},
+		Project: ".autohand/skills", Global: "${AUTOHAND_HOME:-~/.autohand}/skills", Detect: "${AUTOHAND_HOME:-~/.autohand}",
+		AlsoProject: []string{".claude/skills"},
+		AlsoGlobal:  []string{"~/.claude/skills", "~/.codex/skills"},
+		Source:      "https://github.com/autohandai/code-cli/blob/main/docs/agent-skills.md", Level: Verified, Note: "it copies skills it finds in the Claude and Codex folders into its own",
+	},
+	{
+		Name: "bob", Display: "IBM Bob", Aliases: []string{"ibm-bob"},
+		Project: ".bob/skills", Global: "~/.bob/skills", Detect: "~/.bob",
+		Source: "https://www.ibm.com/docs/en/watsonx/wdi/2.4.x?topic=server-setting-up-using-skills", Level: Partial, Note: "project folder confirmed by IBM's documentation; the user folder comes from a third-party guide",
 	},
 	{
 		Name: "claude", Display: "Claude Code", Aliases: []string{"claude-code"},
@@ -75,6 +102,11 @@ var table = []Agent{
 		Note: "project folders confirmed; the global folder and detection are not",
 	},
 	{
+		Name: "codemaker", Display: "Codemaker",
+		Project: ".codemaker/skills", Global: "~/.codemaker/skills", Detect: "~/.codemaker",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "codestudio", Display: "Syncfusion Code Studio", Aliases: []string{"code-studio"},
 		Project: ".codestudio/skills", Global: "~/.codestudio/skills", Detect: "~/.codestudio",
 		AlsoProject: []string{".github/skills", ".claude/skills"},
@@ -92,6 +124,13 @@ var table = []Agent{
 			Note: "name and description; what else Codex shows comes from agents/openai.yaml"},
 	},
 	{
+		Name: "command-code", Display: "Command Code", Aliases: []string{"commandcode"},
+		Project: ".commandcode/skills", Global: "~/.commandcode/skills", Detect: "~/.commandcode",
+		AlsoProject: []string{".agents/skills"},
+		AlsoGlobal:  []string{"~/.agents/skills"},
+		Source:      "https://commandcode.ai/docs/skills", Level: Verified,
+	},
+	{
 		Name: "continue", Display: "Continue",
 		Project: ".continue/skills", Global: "~/.continue/skills", Detect: "~/.continue",
 		Source: "unverified", Level: Unverified, Note: "folders as other installers use them",
@@ -107,6 +146,13 @@ var table = []Agent{
 			Source: "https://code.visualstudio.com/docs/copilot/customization/agent-skills", Level: Verified,
 			Note: "as VS Code's own agent-customization reference (microsoft/vscode, extensions/copilot) lists them",
 		},
+	},
+	{
+		Name: "cortex", Display: "Snowflake Cortex Code", Aliases: []string{"cortex-code"},
+		Project: ".cortex/skills", Global: "~/.snowflake/cortex/skills", Detect: "~/.snowflake/cortex",
+		AlsoProject: []string{".claude/skills"},
+		AlsoGlobal:  []string{"~/.claude/skills"},
+		Source:      "https://docs.snowflake.com/en/user-guide/cortex-code/extensibility", Level: Verified,
 	},
 	{
 		Name: "crush", Display: "Crush (Charm)",
@@ -128,6 +174,13 @@ var table = []Agent{
 		},
 	},
 	{
+		Name: "deepagents", Display: "Deep Agents CLI (LangChain)", Aliases: []string{"deep-agents"},
+		Project: ".deepagents/skills", Global: "~/.deepagents/agent/skills", Detect: "~/.deepagents",
+		AlsoProject: []string{".agents/skills"},
+		AlsoGlobal:  []string{"~/.agents/skills"},
+		Source:      "https://docs.langchain.com/oss/python/deepagents/data-locations", Level: Verified, Note: "~/.deepagents/agent is the default agent's folder; an agent configured under another name has its own",
+	},
+	{
 		Name: "devin", Display: "Devin for Terminal",
 		Project: ".devin/skills", Global: "$XDG_CONFIG_HOME/devin/skills", Detect: "$XDG_CONFIG_HOME/devin",
 		AlsoProject: []string{".agents/skills", ".windsurf/skills"},
@@ -135,10 +188,35 @@ var table = []Agent{
 		Note: "project folders confirmed; the user folder comes from a third-party issue",
 	},
 	{
+		Name: "dexto", Display: "Dexto",
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.dexto",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "droid", Display: "Factory Droid", Aliases: []string{"factory"},
 		Project: ".factory/skills", Global: "~/.factory/skills", Detect: "~/.factory",
 		Source: "https://docs.factory.ai/cli/configuration/skills", Level: Partial,
 		Note: "project folder confirmed; the user folder comes from a third-party guide",
+	},
+	{
+		Name: "eve", Display: "Eve",
+		Project: "agent/skills",
+		Source:  "unverified", Level: Unverified, Note: "a project folder only (an Eve project's agent/ folder), as the vercel-labs skills installer uses it",
+	},
+	{
+		Name: "firebender", Display: "Firebender",
+		Project: ".firebender/skills", Global: "~/.firebender/skills", Detect: "~/.firebender",
+		Source: "https://docs.firebender.com/api-reference/skills", Level: Verified,
+	},
+	{
+		Name: "forgecode", Display: "ForgeCode", Aliases: []string{"forge-code"},
+		Project: ".forge/skills", Global: "~/.forge/skills", Detect: "~/.forge",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "fx", Display: "fx",
+		Project: ".fx/skills", Global: "~/.fx/skills", Detect: "~/.fx",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
 	},
 	{
 		Name: "gemini", Display: "Gemini CLI", Aliases: []string{"gemini-cli"},
@@ -175,6 +253,16 @@ var table = []Agent{
 		Source: "https://platform.iflow.cn/en/cli/examples/skill", Level: Verified,
 	},
 	{
+		Name: "inference-sh", Display: "inference.sh", Aliases: []string{"inferencesh"},
+		Project: ".inferencesh/skills", Global: "~/.inferencesh/skills", Detect: "~/.inferencesh",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "jazz", Display: "Jazz",
+		Project: ".jazz/skills", Global: "~/.jazz/skills", Detect: "~/.jazz",
+		Source: "unverified", Level: Unverified, Note: "Jazz's skills page found, folders not shown in it; folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "junie", Display: "JetBrains Junie",
 		Project: ".junie/skills", Global: "~/.junie/skills", Detect: "~/.junie",
 		Source: "unverified", Level: Unverified, Note: "folders from a third-party article",
@@ -185,7 +273,12 @@ var table = []Agent{
 		Source: "unverified", Level: Unverified, Note: "kilo.ai/docs/features/skills found, folders not shown in it",
 	},
 	{
-		Name: "kimi", Display: "Kimi Code CLI", Aliases: []string{"kimi-cli", "kimi-code"},
+		Name: "kimchi", Display: "Kimchi",
+		Project: ".kimchi/skills", Global: "~/.config/kimchi/harness/skills", Detect: "~/.config/kimchi",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "kimi", Display: "Kimi Code CLI", Aliases: []string{"kimi-cli", "kimi-code", "kimi-code-cli"},
 		Project: ".kimi/skills", Global: "~/.kimi/skills", Detect: "~/.kimi",
 		AlsoGlobal: []string{"~/.claude/skills", "$XDG_CONFIG_HOME/agents/skills", "~/.agents/skills"},
 		Source:     "https://moonshotai.github.io/kimi-cli/en/customization/skills", Level: Partial,
@@ -197,15 +290,61 @@ var table = []Agent{
 		Source: "unverified", Level: Unverified, Note: "kiro.dev/docs/skills found, folders not shown in it",
 	},
 	{
+		Name: "kode", Display: "Kode",
+		Project: ".kode/skills", Global: "~/.kode/skills", Detect: "~/.kode",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "lingma", Display: "Alibaba Lingma",
 		Project: ".lingma/skills", Global: "~/.lingma/skills", Detect: "~/.lingma",
 		Source: "https://help.aliyun.com/zh/lingma/user-guide/skills", Level: Verified,
+	},
+	{
+		Name: "loaf", Display: "Loaf",
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.loaf",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "mcpjam", Display: "MCPJam Inspector",
+		Project: ".mcpjam/skills", Global: "~/.mcpjam/skills", Detect: "~/.mcpjam",
+		AlsoProject: []string{".claude/skills", ".agents/skills"},
+		AlsoGlobal:  []string{"~/.claude/skills", "~/.agents/skills"},
+		Source:      "https://docs.mcpjam.com/inspector/skills", Level: Verified,
+	},
+	{
+		Name: "minimax-code", Display: "MiniMax Code", Aliases: []string{"minimax"},
+		Project: ".minimax/skills", Global: "~/.minimax/skills", Detect: "~/.minimax",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
 	},
 	{
 		Name: "mistral-vibe", Display: "Mistral Vibe", Aliases: []string{"vibe"},
 		Project: ".vibe/skills", Global: "~/.vibe/skills", Detect: "~/.vibe",
 		AlsoProject: []string{".agents/skills"},
 		Source:      "https://docs.mistral.ai/vibe/code/cli/skills", Level: Verified,
+	},
+	{
+		Name: "moxby", Display: "Moxby",
+		Project: ".moxby/skills", Global: "~/.moxby/skills", Detect: "~/.moxby",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "mux", Display: "Mux (Coder)",
+		Project: ".mux/skills", Global: "~/.mux/skills", Detect: "~/.mux",
+		AlsoProject: []string{".agents/skills"},
+		AlsoGlobal:  []string{"~/.agents/skills"},
+		Source:      "https://mux.coder.com/agents/agent-skills", Level: Verified,
+	},
+	{
+		Name: "neovate", Display: "Neovate Code",
+		Project: ".neovate/skills", Global: "~/.neovate/skills", Detect: "~/.neovate",
+		AlsoProject: []string{".claude/skills"},
+		Source:      "https://neovateai.dev/docs/skills", Level: Verified,
+	},
+	{
+		Name: "ona", Display: "Ona",
+		Project:     ".ona/skills",
+		AlsoProject: []string{".claude/skills"},
+		Source:      "https://ona.com/docs/ona/agents/skills", Level: Partial, Note: "project folders confirmed; Ona runs in cloud environments and keeps an organization's skills in its dashboard, so there is no user folder and no detection",
 	},
 	{
 		Name: "openclaw", Display: "OpenClaw",
@@ -235,14 +374,41 @@ var table = []Agent{
 		Source: "unverified", Level: Unverified, Note: "folders from third-party release notes and installers",
 	},
 	{
+		Name: "pochi", Display: "Pochi",
+		Project: ".pochi/skills", Global: "~/.pochi/skills", Detect: "~/.pochi",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "posit-assistant", Display: "Posit Assistant", Aliases: []string{"positai"},
+		Project: ".positai/skills", Global: "~/.positai/skills", Detect: "~/.positai",
+		AlsoProject: []string{".agents/skills"},
+		AlsoGlobal:  []string{"~/.agents/skills"},
+		Source:      "https://posit-dev.github.io/assistant/docs/features/skills", Level: Verified,
+	},
+	{
+		Name: "promptscript", Display: "PromptScript",
+		Project: ".agents/skills",
+		Source:  "unverified", Level: Unverified, Note: "a project folder only, as the vercel-labs skills installer uses it",
+	},
+	{
 		Name: "qoder", Display: "Qoder",
 		Project: ".qoder/skills", Global: "~/.qoder/skills", Detect: "~/.qoder",
 		Source: "https://docs.qoder.com/extensions/skills", Level: Verified,
 	},
 	{
+		Name: "qoder-cn", Display: "Qoder CN",
+		Project: ".qoder/skills", Global: "~/.qoder-cn/skills", Detect: "~/.qoder-cn",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "qwen", Display: "Qwen Code", Aliases: []string{"qwen-code"},
 		Project: ".qwen/skills", Global: "~/.qwen/skills", Detect: "~/.qwen",
 		Source: "https://qwenlm.github.io/qwen-code-docs/en/users/features/skills/", Level: Verified,
+	},
+	{
+		Name: "reasonix", Display: "Reasonix",
+		Project: ".reasonix/skills", Global: "~/.reasonix/skills", Detect: "~/.reasonix",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
 	},
 	{
 		Name: "replit", Display: "Replit Agent",
@@ -257,14 +423,39 @@ var table = []Agent{
 		Note: "project folder confirmed; the user folder is not",
 	},
 	{
+		Name: "rovodev", Display: "Atlassian Rovo Dev", Aliases: []string{"rovo-dev"},
+		Project: ".rovodev/skills", Global: "~/.rovodev/skills", Detect: "~/.rovodev",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "sarvam-code", Display: "Sarvam Code", Aliases: []string{"sarvam"},
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "${SARVAM_HOME:-~/.sarvam}",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "tabnine", Display: "Tabnine CLI", Aliases: []string{"tabnine-cli"},
 		Project: ".tabnine/agent/skills", Global: "~/.tabnine/agent/skills", Detect: "~/.tabnine",
 		Source: "unverified", Level: Unverified, Note: "docs.tabnine.com agent-skills page found, folders not shown in it",
 	},
 	{
+		Name: "terramind", Display: "Terramind",
+		Project: ".terramind/skills", Global: "~/.terramind/skills", Detect: "~/.terramind",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
+		Name: "tinycloud", Display: "Tinycloud",
+		Project: ".tinycloud/skills", Global: "~/.tinycloud/skills", Detect: "~/.tinycloud",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "trae", Display: "Trae",
 		Project: ".trae/skills", Global: "~/.trae/skills", Detect: "~/.trae",
 		Source: "unverified", Level: Unverified, Note: "project folder from a mirror of Trae's docs; user folder from a third party",
+	},
+	{
+		Name: "trae-cn", Display: "Trae CN",
+		Project: ".trae/skills", Global: "~/.trae-cn/skills", Detect: "~/.trae-cn",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
 	},
 	{
 		Name: "warp", Display: "Warp",
@@ -277,10 +468,27 @@ var table = []Agent{
 		Source: "https://docs.windsurf.com/windsurf/cascade/skills", Level: Verified,
 	},
 	{
+		Name: "zcode", Display: "ZCode",
+		Project: ".zcode/skills", Global: "~/.zcode/skills", Detect: "~/.zcode",
+		Source: "unverified", Level: Unverified, Note: "folders as the vercel-labs skills installer uses them",
+	},
+	{
 		Name: "zed", Display: "Zed",
 		Project: ".agents/skills", Global: "~/.agents/skills",
 		Detect: "$XDG_CONFIG_HOME/zed", DetectWindows: "%APPDATA%/Zed",
 		Source: "https://zed.dev/docs/ai/skills", Level: Verified,
 		Note: "folders as named by Zed's built-in create-skill skill",
+	},
+	{
+		Name: "zencoder", Display: "Zencoder",
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.zencoder",
+		AlsoProject: []string{".claude/skills", ".zencoder/skills"},
+		Source:      "https://docs.zencoder.ai/rules-context/zen-rules", Level: Verified, Note: ".zencoder/skills is the deprecated folder it still reads",
+	},
+	{
+		Name: "zenflow", Display: "Zenflow (Zencoder)",
+		Project: ".agents/skills", Global: "~/.agents/skills", Detect: "~/.zencoder",
+		AlsoProject: []string{".claude/skills", ".zencoder/skills"},
+		Source:      "https://docs.zencoder.ai/rules-context/zen-rules", Level: Verified, Note: "the page's folders serve both Zenflow and the Zencoder IDE agents",
 	},
 }
