@@ -3,7 +3,7 @@
 // read how many bytes each client run cost: GET /stats returns the Stats as JSON, POST /reset zeroes them.
 //
 // It serves GitHub's shape (protocol v2, reachable wants; -pullrefs refs/pull/* in each -repo) unless
-// -shape says otherwise. It writes "GITURL STATSURL" to -addrfile once both listeners are up, and runs until killed.
+// -shape says otherwise; -delay holds every request as a distant host's round trip would. It writes "GITURL STATSURL" to -addrfile once both listeners are up, and runs until killed.
 package main
 
 import (
@@ -23,6 +23,7 @@ func main() {
 	root := flag.String("root", "", "directory holding OWNER/REPO.git")
 	addrFile := flag.String("addrfile", "", "file to write the git and stats URLs to")
 	pullRefs := flag.Int("pullrefs", 3300, "refs/pull/* to give each -repo that has no packed refs, as GitHub advertises them")
+	delay := flag.Duration("delay", 0, "hold every request this long before answering it: a simulated round trip (e.g. 50ms)")
 	shape := flag.String("shape", "github", "server shape: github, v0, nofilter, tipsonly (joined by +)")
 	var repos []string
 	flag.Func("repo", "OWNER/REPO to give pull refs (repeatable)", func(s string) error { repos = append(repos, s); return nil })
@@ -43,6 +44,7 @@ func main() {
 		os.Exit(2)
 	}
 	srv.SetShape(sh)
+	srv.SetDelay(*delay)
 	for _, r := range repos {
 		if err := srv.AddPullRefs(r, *pullRefs); err != nil {
 			fmt.Fprintln(os.Stderr, "gitserve:", err)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/skillctl/skillctl/internal/gittest"
@@ -165,14 +166,15 @@ func server(ts *testscript.TestScript) *gittest.Server {
 
 // gitserver start | stop | restart | reset | shape github|v0|nofilter|tipsonly | auth USER PASS|off |
 // fault NAME [COUNT] | down OWNER/REPO | up OWNER/REPO | fetches N | requests N | maxbytes N | https |
-// date RFC3339
+// date RFC3339 | delay DURATION
 //
 // start serves $WORK/.repos on 127.0.0.1 and sets $GITSERVER to its URL; fetches and requests assert the
 // count of upload-pack rounds (or of all HTTP requests) since start or the last reset. https serves the
 // same repositories over https at every host name (https://ANY.HOST/OWNER/REPO) through a CONNECT proxy:
 // it sets HTTPS_PROXY and SSL_CERT_FILE and clears NO_PROXY, so no request leaves the machine. down makes
 // one repository answer 503 (a registry that cannot be reached) while the others serve; up brings it back.
-// date sets the author and committer time of the commits gitrepo makes from then on.
+// date sets the author and committer time of the commits gitrepo makes from then on. delay holds every
+// request that long before answering it (a simulated round trip; 0 for none).
 func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: gitserver start|stop|restart|reset|fault NAME|fetches N|requests N")
@@ -221,6 +223,13 @@ func cmdGitServer(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: gitserver date RFC3339")
 		}
 		s.SetCommitDate(args[1])
+	case "delay":
+		if len(args) != 2 {
+			ts.Fatalf("usage: gitserver delay DURATION")
+		}
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		s.SetDelay(d)
 	case "shape":
 		sh, err := gittest.ParseShape(args[1])
 		ts.Check(err)

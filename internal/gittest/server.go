@@ -137,6 +137,7 @@ type Server struct {
 	authPass  string
 	pullRefs  int
 	down      map[string]bool // OWNER/REPO that answer 503, as a host that is down does, while the rest serve
+	delay     time.Duration   // held before answering each request: a simulated round trip
 	repoMu    sync.Mutex      // serialises repository building
 	date      string          // the commit date of the commits made from now on (repoMu); "" for fixedEnv's
 
@@ -266,6 +267,14 @@ func (s *Server) isDown(p string) bool {
 	return s.down[segs[0]+"/"+strings.TrimSuffix(segs[1], ".git")]
 }
 
+// SetDelay holds every request for d before answering it, as a distant host's round trip does (0: none),
+// so a benchmark or a test can count what each request costs a client far from the server.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
 // SetShape changes how the server behaves from the next request on.
 func (s *Server) SetShape(sh Shape) {
 	s.mu.Lock()
@@ -328,8 +337,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	cw := &countingWriter{ResponseWriter: w, n: &s.bytesOut, limit: -1}
 	fault, dropAfter, done, shape := s.takeFault(uploadPack)
 	s.mu.Lock()
-	wantUser, wantPass := s.authUser, s.authPass
+	wantUser, wantPass, delay := s.authUser, s.authPass, s.delay
 	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		case <-done:
+			return
+		}
+	}
 	if wantPass != "" {
 		if u, p, ok := r.BasicAuth(); !ok || (wantUser != "" && u != wantUser) || p != wantPass {
 			cw.Header().Set("WWW-Authenticate", `Basic realm="gittest"`)

@@ -301,3 +301,29 @@ func TestTipsOnly(t *testing.T) {
 		t.Fatalf("fetch by hash without the fault: %v\n%s", err, msg)
 	}
 }
+
+// TestDelay: every request waits the delay before its answer and is counted once.
+func TestDelay(t *testing.T) {
+	s := start(t)
+	if _, err := s.Commit("acme/d", "main", makeDir(t, map[string]string{"a.txt": "a\n"}), "one"); err != nil {
+		t.Fatal(err)
+	}
+	s.SetDelay(150 * time.Millisecond)
+	s.ResetStats()
+	t0 := time.Now()
+	for i := 0; i < 2; i++ {
+		resp, err := http.Get(s.RepoURL("acme/d") + "/info/refs?service=git-upload-pack")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if d := time.Since(t0); d < 300*time.Millisecond {
+		t.Errorf("two requests took %v, want at least two delays of 150ms", d)
+	}
+	if st := s.Stats(); st.Requests != 2 || st.BytesOut == 0 {
+		t.Errorf("stats %+v, want 2 requests with bytes", st)
+	}
+	s.SetDelay(0)
+}
