@@ -14,6 +14,7 @@ import (
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/project"
+	"github.com/skillctl/skillctl/internal/semver"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
@@ -188,6 +189,11 @@ func parseRegistry(name, raw, base string) (Registry, error) {
 	if !manifest.ValidName(name) {
 		return Registry{}, clierr.WithHint(fmt.Errorf("registry %q: a name is 1-64 characters of a-z, 0-9 and '-', not starting or ending with '-'", name),
 			"skillctl registry add team-skills "+textsafe.ShellWord(raw))
+	}
+	if semver.IsQuery(name) {
+		// NAME@X must mean one thing: X is a registry or a version, never either.
+		return Registry{}, clierr.WithHint(fmt.Errorf("registry %s: a registry may not be named like a version (latest, vN, vN.N, vN.N.N): NAME@%s would mean a version", name, name),
+			"choose another name, e.g. 'skillctl registry add my-skills URL'")
 	}
 	r := Registry{Name: name, URL: raw}
 	if raw == "" {

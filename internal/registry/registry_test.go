@@ -136,6 +136,8 @@ func TestConfig(t *testing.T) {
 	for _, bad := range []struct{ name, url, want string }{
 		{"builtin", "o/r", "reserved"},
 		{"Bad", "o/r", "a name is"},
+		{"v1", "o/r", "named like a version"},
+		{"latest", "o/r", "named like a version"},
 		{"-x", "o/r", "a name is"},
 		{"x", "", "empty URL"},
 		{"x", "ssh://h/x.git", "not a git URL"},
