@@ -8,7 +8,9 @@ import (
 )
 
 // MirrorVar names the variable that fetches repositories from somewhere else, as git's
-// url.<base>.insteadOf does: FROM=TO pairs, separated by spaces, each a URL ending in '/'. A repository
+// url.<base>.insteadOf does: FROM=TO pairs, separated by commas or spaces, each a URL ending in '/'. The
+// user's registries file may hold the same text ("mirror", read by registry.NewClient); the variable's pairs
+// come first, so on the same FROM the variable wins. A repository
 // whose URL starts with FROM is fetched from TO followed by the rest (the longest FROM wins):
 //
 //	SKILLCTL_MIRROR='https://github.com/=https://git-mirror.corp.example/github/'
@@ -23,12 +25,16 @@ type mirror struct{ from, to string }
 
 // mirrorsFromEnv reads MirrorVar; an unset variable is no mirror, a malformed one an error for every
 // fetch (a typo must not send requests to the repository's own host instead).
-func mirrorsFromEnv() ([]mirror, error) {
+func mirrorsFromEnv() ([]mirror, error) { return parseMirrors(MirrorVar, os.Getenv(MirrorVar)) }
+
+// parseMirrors reads FROM=TO pairs separated by commas or spaces; where names the text in an error (the
+// variable, or the file that held it).
+func parseMirrors(where, text string) ([]mirror, error) {
 	var out []mirror
-	for _, pair := range strings.Fields(os.Getenv(MirrorVar)) {
+	for _, pair := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
 		from, to, ok := strings.Cut(pair, "=")
 		if !ok || !mirrorURL(from) || !mirrorURL(to) {
-			return nil, fmt.Errorf("%s: %q is not FROM=TO with two URLs ending in '/' (https://github.com/=https://mirror.example/github/)", MirrorVar, pair)
+			return nil, fmt.Errorf("%s: %q is not FROM=TO with two URLs ending in '/' (https://github.com/=https://mirror.example/github/)", where, pair)
 		}
 		out = append(out, mirror{from, to})
 	}
@@ -45,7 +51,7 @@ func mirrorURL(s string) bool {
 func rewrite(ms []mirror, repo string) string {
 	best := -1
 	for i, m := range ms {
-		if strings.HasPrefix(repo, m.from) && (best < 0 || len(m.from) > len(ms[best].from)) {
+		if strings.HasPrefix(repo, m.from) && (best < 0 || len(m.from) > len(ms[best].from)) { // the first of equals
 			best = i
 		}
 	}
@@ -53,4 +59,23 @@ func rewrite(ms []mirror, repo string) string {
 		return repo
 	}
 	return ms[best].to + strings.TrimPrefix(repo, ms[best].from)
+}
+
+// AddMirrors adds the FROM=TO pairs of text (the user's configuration, named where) after the variable's,
+// so the variable wins on the same FROM. Malformed text, or readErr (the configuration could not be
+// read), fails every fetch, as a malformed variable does.
+func (c *Client) AddMirrors(where, text string, readErr error) {
+	ms, err := parseMirrors(where, text)
+	if readErr != nil {
+		err = readErr
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil {
+		if c.mirrorErr == nil {
+			c.mirrorErr = err
+		}
+		return
+	}
+	c.mirrors = append(c.mirrors, ms...)
 }

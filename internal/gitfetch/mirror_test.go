@@ -6,7 +6,7 @@ import (
 )
 
 func TestMirror(t *testing.T) {
-	t.Setenv(MirrorVar, "https://github.com/=http://127.0.0.1:9/gh/ https://github.com/big/=https://big.example/ file:///srv/=file:///mnt/srv/")
+	t.Setenv(MirrorVar, "https://github.com/=http://127.0.0.1:9/gh/, https://github.com/big/=https://big.example/,file:///srv/=file:///mnt/srv/")
 	ms, err := mirrorsFromEnv()
 	if err != nil {
 		t.Fatal(err)

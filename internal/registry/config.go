@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/gitfetch"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/project"
@@ -57,6 +60,9 @@ func (r *Registry) IsLocal() bool { return r.dir != "" }
 
 type configFile struct {
 	Registries []Registry `json:"registries"`
+	// Mirror is the user's own SKILLCTL_MIRROR text (gitfetch.MirrorVar): FROM=TO URL prefixes. Only the
+	// user's file may hold it: a cloned project must not choose the host its repositories come from.
+	Mirror string `json:"mirror,omitempty"`
 }
 
 // UserConfigFile is the user's registries file.
@@ -113,10 +119,13 @@ func readConfig(file string, scope Scope) (regs []Registry, link string, err err
 	if isProjectFile(file) {
 		link = pf.Link
 	}
-	var cf configFile
-	if err := json.Unmarshal(pf.Data, &cf); err != nil {
-		return nil, "", clierr.WithHint(fmt.Errorf("%s: not a registries file: %v", file, err),
-			"fix the JSON by hand, or move the file away and add the registries again with 'skillctl registry add'")
+	cf, err := decodeConfig(file, pf.Data)
+	if err != nil {
+		return nil, "", err
+	}
+	if cf.Mirror != "" && isProjectFile(file) {
+		return nil, "", clierr.WithHint(fmt.Errorf("%s: a project's registries file cannot set a mirror", file),
+			"remove \"mirror\" from it; set it in your own registries file ("+UserConfigFile()+") or in "+gitfetch.MirrorVar)
 	}
 	seen := map[string]bool{}
 	out := cf.Registries[:0]
@@ -136,6 +145,38 @@ func readConfig(file string, scope Scope) (regs []Registry, link string, err err
 		out = append(out, n)
 	}
 	return out, link, nil
+}
+
+func decodeConfig(file string, data []byte) (configFile, error) {
+	var cf configFile
+	if err := json.Unmarshal(data, &cf); err != nil {
+		return cf, clierr.WithHint(fmt.Errorf("%s: not a registries file: %v", file, err),
+			"fix the JSON by hand, or move the file away and add the registries again with 'skillctl registry add'")
+	}
+	return cf, nil
+}
+
+// userMirror is the "mirror" text of the user's registries file ("" when the file is missing).
+func userMirror(file string) (string, error) {
+	pf, err := localfs.ReadProjectFile(configBase(file), file, MaxConfigSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	cf, err := decodeConfig(file, pf.Data)
+	return cf.Mirror, err
+}
+
+// NewClient is a run's git client: the fetch caps lim, notes to log, and the mirrors of SKILLCTL_MIRROR
+// and then of the user's registries file (the variable wins on the same prefix).
+func NewClient(log io.Writer, lim limits.Limits) *gitfetch.Client {
+	c := gitfetch.NewClient(log, lim)
+	file := UserConfigFile()
+	m, err := userMirror(file)
+	c.AddMirrors(file, m, err)
+	return c
 }
 
 // checkProjectFolder holds a project's folder registry to the project: a cloned project naming /etc, ~ or
@@ -164,7 +205,15 @@ func writeConfig(file string, regs []Registry) error {
 	if regs == nil {
 		regs = []Registry{}
 	}
-	data, err := json.MarshalIndent(configFile{Registries: regs}, "", "  ")
+	cf := configFile{Registries: regs}
+	if !isProjectFile(file) {
+		m, err := userMirror(file) // kept as the user wrote it
+		if err != nil {
+			return err
+		}
+		cf.Mirror = m
+	}
+	data, err := json.MarshalIndent(cf, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ func LoadUser(io *streams.IO, git *gitfetch.Client) (*Set, error) {
 // entry wins and the user's is not searched.
 func LoadFiles(user, project string, io *streams.IO, git *gitfetch.Client) (*Set, error) {
 	if git == nil {
-		git = gitfetch.NewClient(io.NoteWriter(), limits.Default)
+		git = NewClient(io.NoteWriter(), limits.Default)
 	}
 	s := &Set{builtin: NewBuiltin(), io: io, git: git, indexes: map[string]*Index{}, expanded: map[string][]Candidate{}}
 	seen := map[string]bool{}

@@ -78,7 +78,7 @@ func NewUser(io *streams.IO, lim limits.Limits) *Resolver {
 
 func newLoading(io *streams.IO, lim limits.Limits, load func(*streams.IO, *gitfetch.Client) (*registry.Set, error)) *Resolver {
 	lim = lim.WithDefaults()
-	git := gitfetch.NewClient(io.NoteWriter(), lim)
+	git := registry.NewClient(io.NoteWriter(), lim)
 	return NewWorld(World{
 		Git:     git,
 		Bundled: registry.NewBuiltin(),
