@@ -1,0 +1,98 @@
+package adopt
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"testing"
+
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// TestVercelOrder: computedHash orders paths as JavaScript's localeCompare does (ICU root collation),
+// not by bytes, and skips .git and node_modules.
+func TestVercelOrder(t *testing.T) {
+	for _, c := range []struct {
+		paths []string // in the order the hash must take them
+	}{
+		{[]string{"skill-report.json", "SKILL.md"}},
+		{[]string{"a.md", "A.md", "a/b.md", "b.md"}},
+		{[]string{"_x.md", "10.md", "9.md", "README.md", "references/x.md", "scripts/run.sh", "Z.md"}},
+		{[]string{"e.md", "é.md", "f.md"}},
+	} {
+		var files []snapshot.File
+		want := sha256.New()
+		for _, p := range c.paths {
+			want.Write([]byte(p + "!" + p))
+		}
+		// Given in byte order, as a snapshot holds them, plus what is skipped.
+		byBytes := append([]string{}, c.paths...)
+		byBytes = append(byBytes, ".git/config", "node_modules/x/index.js")
+		for _, p := range byBytes {
+			files = append(files, snapshot.File{Path: p, Mode: snapshot.Regular, Data: []byte("!" + p)})
+		}
+		f := &snapshot.Folder{Files: files}
+		f.Sort()
+		if got := VercelHash(f.Files); got != hex.EncodeToString(want.Sum(nil)) {
+			t.Errorf("%v: the hash does not take the files in that order", c.paths)
+		}
+	}
+}
+
+func TestParseVercel(t *testing.T) {
+	ents, err := ParseVercel([]byte(`{"version":1,"skills":{
+		"x":{"source":"acme/tools","sourceType":"github","ref":"main","skillPath":"skills/x/SKILL.md","computedHash":"AB"},
+		"g":{"source":"https://gitlab.com/a/b.git","sourceType":"git","skillPath":"SKILL.md"},
+		"Bad Name":{"source":"acme/tools","sourceType":"github","skillPath":"x/SKILL.md"},
+		"up":{"source":"acme/tools","sourceType":"github","skillPath":"../x/SKILL.md"},
+		"l":{"source":"./x","sourceType":"local"},
+		"n":{"source":"acme/tools","sourceType":"github"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Entry{}
+	for _, e := range ents {
+		got[e.Name] = e
+	}
+	if e := got["x"]; e.Source() != "https://github.com/acme/tools//skills/x#main" || e.Skip != "" || e.Hash != "ab" || e.Dir != ".agents/skills" {
+		t.Errorf("x: %+v (source %s)", e, e.Source())
+	}
+	if e := got["g"]; e.Source() != "https://gitlab.com/a/b" || e.Skip != "" {
+		t.Errorf("g: %+v (source %s)", e, e.Source())
+	}
+	for _, n := range []string{"Bad Name", "up", "l", "n"} {
+		if got[n].Skip == "" {
+			t.Errorf("%s: not skipped", n)
+		}
+	}
+	for _, bad := range []string{`{"version":2,"skills":{}}`, `[]`, `{"version":1,"skills":[]}`} {
+		if _, err := ParseVercel([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+	g, err := ParseVercelGlobal([]byte(`{"version":3,"skills":{"x":{"source":"acme/tools","sourceType":"github",
+		"sourceUrl":"https://github.com/acme/tools.git","skillPath":"skills/x/SKILL.md","skillFolderHash":"0123"}}}`))
+	if err != nil || len(g) != 1 || g[0].Source() != "https://github.com/acme/tools//skills/x" || g[0].HashKind != HashTree {
+		t.Errorf("global: %+v %v", g, err)
+	}
+}
+
+// FuzzParseVercel: any bytes give entries or an error, never a panic, and every entry that is not
+// skipped has a source skillctl's grammar reads and a clean folder.
+func FuzzParseVercel(f *testing.F) {
+	f.Add([]byte(`{"version":1,"skills":{"x":{"source":"acme/tools","sourceType":"github","skillPath":"skills/x/SKILL.md"}}}`))
+	f.Add([]byte(`{"version":3,"skills":{"x":{"sourceUrl":"https://h/a/b.git","skillPath":"SKILL.md"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, parse := range []func([]byte) ([]Entry, error){ParseVercel, ParseVercelGlobal} {
+			ents, err := parse(data)
+			if err != nil {
+				continue
+			}
+			for _, e := range ents {
+				if e.Skip == "" && (strings.Contains(e.Path, "..") || !snapshot.ValidPath(e.Dir)) {
+					t.Fatalf("accepted %+v", e)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,372 @@
+package install
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/skillctl/skillctl/internal/adopt"
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/localfs"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/resolver"
+	"github.com/skillctl/skillctl/internal/review"
+	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/streams"
+)
+
+// Import adopts what other installers left: each skill their files record is resolved to a commit and
+// compared with its installed folder. A folder identical to the repository's is recorded in skills.lock
+// as it is (no file of it is written); one that differs is named and left alone, or with Force replaced;
+// one that is missing is installed. The other tools' files are never changed.
+
+// ImportOptions are the import command's flags.
+type ImportOptions struct {
+	Target TargetOptions // Global and Lock; the folders are the ones the other tools installed into
+	Files  []string      // the other tools' files; none: those found at the project root (or home, with Global)
+	DryRun bool
+	Force  bool // replace a folder that differs from its repository's
+	Limits Limits
+	Review review.Options
+	IO     *streams.IO
+}
+
+// Imported is one skill another tool recorded, and what import did (or, with --dry-run, would do).
+type Imported struct {
+	Name   string `json:"name"`
+	Dir    string `json:"dir"`              // as the lock records it
+	File   string `json:"file"`             // the other tool's file that recorded it
+	Source string `json:"source,omitempty"` // in skillctl's grammar
+	Commit string `json:"commit,omitempty"`
+	Hash   string `json:"hash,omitempty"` // the repository folder's content hash
+	// Action: adopt (recorded, nothing written), install (missing, written), replace (differed; --force),
+	// unchanged (skills.lock records it already), differs (left alone), skip (cannot be imported: Reason).
+	Action string `json:"action"`
+	Reason string `json:"reason,omitempty"`
+	// Recorded is how what the other tool recorded of the folder compares with it: "match", "differs",
+	// or "" when it recorded nothing skillctl can check.
+	Recorded string `json:"recorded,omitempty"`
+}
+
+// ImportReport is one import.
+type ImportReport struct {
+	Files    []string   `json:"files"`
+	Imported []Imported `json:"imported"`
+	DryRun   bool       `json:"dry_run,omitempty"`
+}
+
+// importFormats are the files import recognises, by name; global says which are user-level.
+var importFormats = []struct {
+	name   string // base name, or the path relative to the root
+	parse  func([]byte) ([]adopt.Entry, error)
+	global bool
+}{
+	{adopt.VercelFile, adopt.ParseVercel, false},
+	{adopt.VercelGlobalFile, adopt.ParseVercelGlobal, true},
+}
+
+// Import runs an import; see ImportOptions.
+func Import(ctx context.Context, opts ImportOptions) (ImportReport, error) {
+	rep := ImportReport{DryRun: opts.DryRun, Files: []string{}, Imported: []Imported{}}
+	base, err := ResolveTarget(opts.Target)
+	if err != nil {
+		return rep, clierr.Usage(err)
+	}
+	root := base.base()
+	files, err := importFiles(root, opts)
+	if err != nil {
+		return rep, err
+	}
+	if len(files) == 0 {
+		where := "the project root " + root
+		if opts.Target.Global {
+			where = "your home folder"
+		}
+		return rep, clierr.WithHint(fmt.Errorf("import: no other installer's file in %s", where),
+			"name the file: skillctl import FILE ("+adopt.VercelFile+", ~/"+adopt.VercelGlobalFile+")")
+	}
+	// Every entry, grouped by the folder it is installed in: one target each.
+	byDir := map[string][]importItem{}
+	for _, f := range files {
+		rep.Files = append(rep.Files, f.path)
+		ents, err := readForeign(root, f.path, f.parse)
+		if err != nil {
+			return rep, err
+		}
+		for _, e := range ents {
+			dir := filepath.Join(filepath.Dir(f.path), filepath.FromSlash(e.Dir))
+			if !localfs.Inside(root, dir) {
+				e.Skip = "its install folder lies outside " + root
+			}
+			byDir[dir] = append(byDir[dir], importItem{entry: e, file: f.path})
+		}
+	}
+	r := newResolver(opts.Target, opts.IO, opts.Limits)
+	dirs := make([]string, 0, len(byDir))
+	for d := range byDir {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		t := base.in(d)
+		rows, err := importInto(ctx, r, t, byDir[d], opts)
+		rep.Imported = append(rep.Imported, rows...)
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+type importFile struct {
+	path  string
+	parse func([]byte) ([]adopt.Entry, error)
+}
+
+// importFiles is the files named (each recognised by its name), or those found at root.
+func importFiles(root string, opts ImportOptions) ([]importFile, error) {
+	var out []importFile
+	if len(opts.Files) == 0 {
+		for _, f := range importFormats {
+			if f.global != opts.Target.Global {
+				continue
+			}
+			p := filepath.Join(root, filepath.FromSlash(f.name))
+			if _, err := os.Lstat(p); err == nil {
+				out = append(out, importFile{p, f.parse})
+			}
+		}
+		return out, nil
+	}
+	for _, name := range opts.Files {
+		abs, err := filepath.Abs(name)
+		if err != nil {
+			return nil, err
+		}
+		var parse func([]byte) ([]adopt.Entry, error)
+		for _, f := range importFormats {
+			if filepath.Base(abs) == filepath.Base(filepath.FromSlash(f.name)) {
+				parse = f.parse
+			}
+		}
+		if parse == nil {
+			return nil, clierr.WithHint(fmt.Errorf("%s: not a file import reads", name),
+				"import reads "+adopt.VercelFile+" and "+filepath.Base(adopt.VercelGlobalFile)+", by those names")
+		}
+		out = append(out, importFile{abs, parse})
+	}
+	return out, nil
+}
+
+// readForeign reads another tool's file as any untrusted project file: a regular file, capped, and
+// never through a symbolic link.
+func readForeign(root, file string, parse func([]byte) ([]adopt.Entry, error)) ([]adopt.Entry, error) {
+	dir := root
+	if !localfs.Inside(root, file) {
+		dir = filepath.Dir(file) // a file named outside the project: only its own folder is checked
+	}
+	pf, err := localfs.ReadProjectFile(dir, file, adopt.MaxFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, clierr.WithHint(fmt.Errorf("%s: no such file", file), "name a file that exists, or none to look at the project root")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if pf.Link != "" {
+		return nil, &localfs.ProjectError{Path: file, Problem: "is reached through the symbolic link " + pf.Link + "; import reads no file through a link"}
+	}
+	ents, err := parse(pf.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return ents, nil
+}
+
+// importItem is one entry of one file, and, once resolved, its skill.
+type importItem struct {
+	entry adopt.Entry
+	file  string
+	res   *resolution
+	why   string // why it could not be resolved
+}
+
+// in is t storing its skills in dir, with no other agents' folders: import records what is there.
+func (t Target) in(dir string) Target {
+	t.Dir, t.Links = filepath.Clean(dir), nil
+	t.Rel = t.relative(t.Dir)
+	return t
+}
+
+// importInto resolves the items of one folder and adopts them through the pipeline.
+func importInto(ctx context.Context, r *resolver.Resolver, t Target, items []importItem, opts ImportOptions) ([]Imported, error) {
+	opts.IO.StartProgress("resolving and fetching skills")
+	for i := range items {
+		it := &items[i]
+		if it.entry.Skip != "" {
+			continue
+		}
+		res, err := resolveSources(ctx, r, []string{it.entry.Source()}, false)
+		if err == nil {
+			err = checkSkills(res, false, opts.Limits)
+		}
+		if err != nil {
+			it.why = err.Error()
+			continue
+		}
+		it.res = res
+	}
+	opts.IO.StopProgress()
+	var rows []Imported
+	err := pipeline{target: t, dryRun: opts.DryRun,
+		plan: func(lock *lockfile.Lock) (*change, error) {
+			var c *change
+			rows, c = planImport(t, items, lock, opts.Force)
+			return c, nil
+		},
+		review: func(c *change) error {
+			var its []review.Item
+			for _, n := range sortedNames(c.write) {
+				its = append(its, review.Item{Name: n, Folder: c.write[n]})
+			}
+			_, err := review.Run(ctx, opts.IO, opts.Review, its)
+			return err
+		},
+	}.run(ctx)
+	return rows, err
+}
+
+func sortedNames(m map[string]*snapshot.Folder) []string {
+	out := make([]string, 0, len(m))
+	for n := range m {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// planImport decides each item against the lock and the disk. A skill whose dependencies cannot all be
+// recorded is not recorded either, so the lock never lists a dependency it does not hold.
+func planImport(t Target, items []importItem, lock *lockfile.Lock, force bool) ([]Imported, *change) {
+	c := &change{write: map[string]*snapshot.Folder{}, force: force}
+	var rows []Imported
+	for _, it := range items {
+		e := it.entry
+		row := Imported{Name: e.Name, Dir: t.Rel, File: it.file, Source: e.Source()}
+		switch {
+		case e.Skip != "":
+			row.Action, row.Reason = "skip", e.Skip
+		case it.res == nil:
+			row.Action, row.Reason = "skip", it.why
+		default:
+			row = adoptOne(t, it, lock, c, row, force)
+		}
+		rows = append(rows, row)
+	}
+	return rows, c
+}
+
+// adoptOne decides one resolved item and, when it can be recorded, puts it and its dependencies in lock.
+func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Imported, force bool) Imported {
+	res := it.res
+	root := res.Skills[res.order[len(res.order)-1]]
+	for _, n := range res.order {
+		if res.Skills[n].Requested {
+			root = res.Skills[n]
+		}
+	}
+	row.Commit, row.Hash = root.Origin.Commit, root.Folder.Hash()
+	if root.Name != it.entry.Name {
+		row.Action, row.Reason = "skip", fmt.Sprintf("the repository's folder holds the skill %s, not %s", root.Name, it.entry.Name)
+		return row
+	}
+	if disk, err := readInstalled(filepath.Join(t.Dir, root.Name)); err == nil {
+		row.Recorded = recordedMatch(it.entry, disk, root.Folder)
+	}
+	// Each skill of the resolution (the root and what it depends on), decided; the first that cannot
+	// be recorded stops the root.
+	type decided struct {
+		entry  lockfile.Entry
+		action string
+		folder *snapshot.Folder
+	}
+	var plan []decided
+	for _, n := range res.order {
+		sk := res.Skills[n]
+		entry := lockEntry(t, sk)
+		action, why := adoptAction(t, sk.Name, entry, lock.Find(t.Rel, sk.Name), force)
+		if why != "" {
+			row.Action, row.Reason = action, why
+			if sk != root {
+				row.Reason = "needs " + sk.Name + ", which " + why
+			}
+			return row
+		}
+		plan = append(plan, decided{entry, action, sk.Folder})
+	}
+	for _, d := range plan {
+		if d.action == "install" || d.action == "replace" {
+			c.write[d.entry.Name] = d.folder
+		}
+		if d.action != "unchanged" {
+			lock.Put(d.entry)
+		}
+	}
+	row.Action = plan[len(plan)-1].action
+	for _, d := range plan {
+		if d.entry.Name == root.Name {
+			row.Action = d.action
+		}
+	}
+	return row
+}
+
+// adoptAction is what import does with one resolved skill in t: unchanged when skills.lock records it
+// already from the same place with the same files; adopt when the folder holds exactly the repository's
+// files; install when there is none; replace (with force) or differs when it holds something else. why is
+// set when the skill is not recorded.
+func adoptAction(t Target, name string, next lockfile.Entry, prev *lockfile.Entry, force bool) (action, why string) {
+	dir := filepath.Join(t.Dir, name)
+	if prev != nil {
+		if !sameOrigin(prev, &next) {
+			return "skip", "skills.lock records it already, from " + describeEntry(prev)
+		}
+		if st, _ := stateOf(t, *prev); st == StateOK && prev.Hash == next.Hash {
+			return "unchanged", ""
+		}
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return "install", ""
+	}
+	if fi.IsDir() {
+		if cur, err := readInstalled(dir); err == nil && cur.Hash() == next.Hash {
+			return "adopt", ""
+		}
+	}
+	if force {
+		return "replace", ""
+	}
+	return "differs", "differs from the repository's folder; left alone (--force replaces it)"
+}
+
+// recordedMatch compares what the other tool recorded of the folder with the disk (its computedHash) or
+// with the repository's folder (a git tree hash).
+func recordedMatch(e adopt.Entry, disk, repo *snapshot.Folder) string {
+	var ok bool
+	switch e.HashKind {
+	case adopt.HashVercel:
+		ok = adopt.VercelHash(disk.Files) == e.Hash
+	case adopt.HashTree:
+		ok = repo.Tree != "" && repo.Tree == e.Hash
+	default:
+		return ""
+	}
+	if ok {
+		return "match"
+	}
+	return "differs"
+}
