@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/skillctl/skillctl/internal/adopt"
 	"github.com/skillctl/skillctl/internal/clierr"
@@ -98,7 +99,7 @@ func Import(ctx context.Context, opts ImportOptions) (ImportReport, error) {
 			return rep, err
 		}
 		for _, e := range ents {
-			dir := filepath.Join(filepath.Dir(f.path), filepath.FromSlash(e.Dir))
+			dir := filepath.Join(f.root, filepath.FromSlash(e.Dir))
 			if !localfs.Inside(root, dir) {
 				e.Skip = "its install folder lies outside " + root
 			}
@@ -124,7 +125,17 @@ func Import(ctx context.Context, opts ImportOptions) (ImportReport, error) {
 
 type importFile struct {
 	path  string
+	root  string // the folder its install folders are relative to: the file's, or home's for ~/.agents/...
 	parse func([]byte) ([]adopt.Entry, error)
+}
+
+// fileRoot is the folder p's entries are relative to, for a file of the format named name.
+func fileRoot(p, name string) string {
+	root := filepath.Dir(p)
+	for range strings.Count(name, "/") {
+		root = filepath.Dir(root)
+	}
+	return root
 }
 
 // importFiles is the files named (each recognised by its name), or those found at root.
@@ -137,7 +148,7 @@ func importFiles(root string, opts ImportOptions) ([]importFile, error) {
 			}
 			p := filepath.Join(root, filepath.FromSlash(f.name))
 			if _, err := os.Lstat(p); err == nil {
-				out = append(out, importFile{p, f.parse})
+				out = append(out, importFile{p, root, f.parse})
 			}
 		}
 		return out, nil
@@ -148,16 +159,17 @@ func importFiles(root string, opts ImportOptions) ([]importFile, error) {
 			return nil, err
 		}
 		var parse func([]byte) ([]adopt.Entry, error)
+		var root string
 		for _, f := range importFormats {
 			if filepath.Base(abs) == filepath.Base(filepath.FromSlash(f.name)) {
-				parse = f.parse
+				parse, root = f.parse, fileRoot(abs, f.name)
 			}
 		}
 		if parse == nil {
 			return nil, clierr.WithHint(fmt.Errorf("%s: not a file import reads", name),
 				"import reads "+adopt.VercelFile+" and "+filepath.Base(adopt.VercelGlobalFile)+", by those names")
 		}
-		out = append(out, importFile{abs, parse})
+		out = append(out, importFile{abs, root, parse})
 	}
 	return out, nil
 }
