@@ -59,6 +59,10 @@ func (s *Session) ready(ctx context.Context) error {
 	if s.strat != stratUnknown {
 		return nil
 	}
+	if u, ok := s.w.(interface{ unprobed() bool }); ok && u.unprobed() {
+		s.strat = stratTreeWalk // GitHub's shape until the server's answer says otherwise (request)
+		return nil
+	}
 	var filter, reach bool
 	err := s.net(ctx, func(ctx context.Context) error {
 		var err error
@@ -106,6 +110,14 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 			f.full.oversize[h] = n
 		}
 		return nil
+	}
+	if errors.Is(err, errNotV2) {
+		// The guess of GitHub's shape was wrong and the wire has read what the server offers: choose again.
+		s.strat = stratUnknown
+		if err := s.ready(ctx); err != nil {
+			return err
+		}
+		return errRetryStrategy
 	}
 	var rf *refusedError
 	if !errors.As(err, &rf) {

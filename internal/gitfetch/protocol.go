@@ -352,9 +352,28 @@ func (w *httpWire) isTip(h plumbing.Hash) bool {
 	return false
 }
 
+// unprobed reports whether the session may fetch before reading the capability advertisement: protocol
+// v2 over HTTP is stateless, so a fetch needs nothing the advertisement says, and a server of GitHub's
+// shape (v2, filters, any reachable object wanted) answers it at once. The first fetch then stands in for
+// the advertisement; a server of another shape is found out by its answer (errNotV2).
+func (w *httpWire) unprobed() bool { return !w.found && w.proto != 1 && !w.filtered }
+
 func (w *httpWire) fetch(ctx context.Context, fr fetchReq, put func(plumbing.Hash, object)) (packResult, error) {
-	if err := w.discover(ctx); err != nil {
-		return packResult{}, err
+	if w.unprobed() {
+		res, err := w.guessFetch(ctx, fr, put)
+		if !errors.Is(err, errNotV2) {
+			return res, err
+		}
+		// Not GitHub's shape: read what the server offers, and let the session choose again.
+		if err := w.discover(ctx); err != nil {
+			return packResult{}, err
+		}
+		return packResult{}, errNotV2
+	}
+	if !w.filtered {
+		if err := w.discover(ctx); err != nil {
+			return packResult{}, err
+		}
 	}
 	var body []byte
 	var err error
@@ -381,6 +400,50 @@ func (w *httpWire) fetch(ctx context.Context, fr fetchReq, put func(plumbing.Has
 		res, err = readPackAnswer(sideband.NewDemuxer(sideband.Sideband64k, br), fr, put)
 		return err
 	})
+	return res, err
+}
+
+// guessFetch sends fr as a v2 fetch to a server whose capabilities were not read. An answer that is not
+// a v2 packfile, or a refusal other than "not our ref", is errNotV2: the caller
+// reads the advertisement and asks again. A filtered fetch that succeeds proves v2 and filters, so later
+// fetches go straight to the server too.
+func (w *httpWire) guessFetch(ctx context.Context, fr fetchReq, put func(plumbing.Hash, object)) (packResult, error) {
+	body := fetchV2Body(fr)
+	var res packResult
+	err := w.retry(ctx, "fetch", func(ctx context.Context) error {
+		rc, err := w.do(ctx, http.MethodPost, w.base+"/git-upload-pack", body, "application/x-git-upload-pack-request", true, fr.budget)
+		if err != nil {
+			var se *statusError
+			if errors.As(err, &se) && se.code < 500 {
+				return errNotV2 // 401, 403 and 404 are AuthErrors or answered again by the advertisement
+			}
+			return err
+		}
+		defer rc.Close()
+		br := bufio.NewReader(rc)
+		if err := readSectionsV2(br); err != nil {
+			var le *LimitError
+			if errors.As(err, &le) || errors.Is(err, errStalled) {
+				return err
+			}
+			// "not our ref" answers a want, which a v0 server never reaches in a v2 request: it is a v2
+			// server declining an object, and the session judges which.
+			var rf *refusedError
+			if err := asRefused(err); errors.As(err, &rf) {
+				if _, ok := notOurRef(rf.msg); ok {
+					w.proto = 2
+					return err
+				}
+			}
+			return errNotV2
+		}
+		res, err = readPackAnswer(sideband.NewDemuxer(sideband.Sideband64k, br), fr, put)
+		return err
+	})
+	if err == nil {
+		w.proto = 2
+		w.filtered = w.filtered || fr.filter != ""
+	}
 	return res, err
 }
 

@@ -42,8 +42,9 @@ func TestSessionV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	st = fx.srv.Stats()
-	// ls-refs, the capability advertisement, commit+root, skills, python, the folder.
-	if st.Requests != 6 || st.BytesOut > 20<<10 {
+	// ls-refs, commit+root, skills, python, the folder: no capability advertisement, since v2 over HTTP
+	// is stateless and the first fetch stands in for it.
+	if st.Requests != 5 || st.BytesOut > 20<<10 {
 		t.Errorf("fetch: %d requests, %d bytes", st.Requests, st.BytesOut)
 	}
 	// A sibling needs only its folder: the trees on its path are in the session (there is no cache).
@@ -113,8 +114,14 @@ func TestHonestCommitErrors(t *testing.T) {
 		if !errors.As(err, &mc) || !strings.Contains(err.Error(), "commit "+absent+" is not in the repository") {
 			t.Fatalf("%+v: err = %T %v", shape, err, err)
 		}
-		if st := fx.srv.Stats(); st.Fetches != 1 {
-			t.Errorf("%+v: %d fetch requests for an absent commit, want 1 (no fallback)", shape, st.Fetches)
+		// Nothing listed the refs first, so the fetch is sent as v2 straight away: a v0 server does not
+		// understand it and is then asked in v0, once.
+		want := 1
+		if shape.V0Only {
+			want = 2
+		}
+		if st := fx.srv.Stats(); st.Fetches != want {
+			t.Errorf("%+v: %d fetch requests for an absent commit, want %d (no fallback)", shape, st.Fetches, want)
 		}
 	}
 
@@ -137,8 +144,10 @@ func TestHonestCommitErrors(t *testing.T) {
 	if !errors.As(err, &to) || !strings.Contains(err.Error(), "only serves branch and tag tips") {
 		t.Fatalf("tips-only server, old commit: err = %T %v", err, err)
 	}
-	if st := fx.srv.Stats(); st.Fetches != 0 {
-		t.Errorf("%d fetch requests, want 0: the advertisement already says the commit is not a tip", st.Fetches)
+	// One fetch: the v2 request a v0 server does not understand. Its advertisement then says the commit
+	// is not a tip, so no want of it is sent.
+	if st := fx.srv.Stats(); st.Fetches != 1 {
+		t.Errorf("%d fetch requests, want 1: the advertisement already says the commit is not a tip", st.Fetches)
 	}
 	// Its tip is served, whole, with the reason said once.
 	if _, err := Fetch(ctx, fx.remote("acme/skills"), fx.commit, []string{"skills/python/async"}); err != nil {

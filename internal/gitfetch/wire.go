@@ -44,6 +44,7 @@ type httpWire struct {
 	helperAsked bool              // git credential fill has been run
 	proto       int               // 0: not known yet; 1: v0; 2: v2
 	found       bool              // the capability advertisement (GET info/refs) has been read
+	filtered    bool              // a v2 fetch with a filter succeeded without it (see unprobed)
 	caps        map[string]string // v2 capabilities
 	adv         *packp.AdvRefs    // v0 advertisement: every ref and the capabilities
 }

@@ -173,6 +173,17 @@ func orphans(t Target, lock *lockfile.Lock, gone map[string]bool, force bool) (p
 func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *lockfile.Lock, opts Options, rep *Report, loaded map[string]*snapshot.Folder, m *merged) (*change, error) {
 	c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
 	var errs []error
+	// First what the disk already holds and what must be fetched; then every folder to fetch at once
+	// (resolver.LoadAll: one fetch per repository and commit), then the checks, in the lock's order.
+	type restore struct {
+		e     lockfile.Entry
+		st    string
+		disk  *snapshot.Folder
+		o     resolver.Origin
+		fetch bool
+	}
+	var todo []restore
+	var need []resolver.Origin
 	for _, e := range lock.In(t.Rel) {
 		for _, d := range e.Dependencies {
 			if lock.Find(t.Rel, d) == nil {
@@ -181,7 +192,7 @@ func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *loc
 		}
 		st, disk := stateOf(t, e)
 		if st == StateOK {
-			rep.Installed = append(rep.Installed, installedEntry(e, "unchanged", disk))
+			todo = append(todo, restore{e: e, st: st, disk: disk})
 			continue
 		}
 		otherSide := m != nil && disk != nil && disk.Hash() == m.replaceable[e.Dir+"\x00"+e.Name] // the version the merge replaced
@@ -198,13 +209,26 @@ func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *loc
 		if p := sourceMismatch(e); p != "" {
 			opts.IO.Warn(e.Name, p)
 		}
+		todo = append(todo, restore{e: e, st: st, disk: disk, o: o, fetch: true})
+		if loaded[o.Key()+" "+e.Hash] == nil {
+			need = append(need, o)
+		}
+	}
+	got := r.LoadAll(ctx, need)
+	for _, x := range todo {
+		e, o := x.e, x.o
+		if !x.fetch {
+			rep.Installed = append(rep.Installed, installedEntry(e, "unchanged", x.disk))
+			continue
+		}
 		f := loaded[o.Key()+" "+e.Hash]
 		if f == nil {
-			var err error
-			if f, err = r.Load(ctx, o); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
+			l := got[o.Key()]
+			if l.Err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", e.Name, l.Err))
 				continue
 			}
+			f = l.Folder
 			loaded[o.Key()+" "+e.Hash] = f
 		}
 		if f.Hash() != e.Hash {
@@ -218,7 +242,7 @@ func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *loc
 		}
 		c.write[e.Name] = f
 		action := "install"
-		if st == StateModified {
+		if x.st == StateModified {
 			action = "replace"
 		}
 		rep.Installed = append(rep.Installed, installedEntry(e, action, f))

@@ -518,6 +518,61 @@ func (r *Resolver) Load(ctx context.Context, o Origin) (*snapshot.Folder, error)
 	return nil, fmt.Errorf("%s: no folder %s at commit %s", o.Repo, o.Path, Short(o.Commit))
 }
 
+// Loaded is one origin's folder from LoadAll, or why it could not be had.
+type Loaded struct {
+	Folder *snapshot.Folder
+	Err    error
+}
+
+// LoadAll is Load for many origins at once, keyed by Origin.Key: the folders of one repository at one
+// commit come from one Transport.Fetch, so they walk their paths together and their files come in one
+// batch. A restore of many skills costs each repository a few requests, not each skill a few. A fetch
+// that fails gives its error to every folder it was for.
+func (r *Resolver) LoadAll(ctx context.Context, origins []Origin) map[string]Loaded {
+	out := map[string]Loaded{}
+	type batch struct {
+		repo, commit string
+		paths        []string
+	}
+	var order []string
+	batches := map[string]*batch{}
+	for _, o := range origins {
+		if _, done := out[o.Key()]; done {
+			continue
+		}
+		if o.Kind != Git {
+			f, err := r.Load(ctx, o)
+			out[o.Key()] = Loaded{f, err}
+			continue
+		}
+		k := o.Repo + "@" + o.Commit
+		b := batches[k]
+		if b == nil {
+			b = &batch{repo: o.Repo, commit: o.Commit}
+			batches[k] = b
+			order = append(order, k)
+		}
+		b.paths = append(b.paths, o.Path)
+		out[o.Key()] = Loaded{} // filled below
+	}
+	for _, k := range order {
+		b := batches[k]
+		got, _, err := r.world.Git.Fetch(ctx, b.repo, b.commit, b.paths)
+		for _, p := range b.paths {
+			o := Origin{Kind: Git, Repo: b.repo, Commit: b.commit, Path: p}
+			switch f := got[p]; {
+			case err != nil:
+				out[o.Key()] = Loaded{Err: err}
+			case f == nil:
+				out[o.Key()] = Loaded{Err: fmt.Errorf("%s: no folder %s at commit %s", b.repo, p, Short(b.commit))}
+			default:
+				out[o.Key()] = Loaded{Folder: f}
+			}
+		}
+	}
+	return out
+}
+
 // sortedKeys returns m's keys in order.
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
