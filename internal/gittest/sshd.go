@@ -102,6 +102,9 @@ func StartSSH(dir string) (*SSHServer, error) {
 			"UsePAM no", "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PubkeyAuthentication yes",
 			"PermitRootLogin prohibit-password", "AllowTcpForwarding no", "X11Forwarding no", "PrintMotd no",
 			"LogLevel ERROR", "AllowUsers " + u.Username,
+			// bash started by sshd reads ~/.bashrc unless it is a nested shell; a login shell's startup
+			// files are the machine's, not the test's (one here takes seconds), so it is told it is nested.
+			"SetEnv SHLVL=1",
 		}, "\n") + "\n"
 		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 			return nil, fmt.Errorf("gittest: %w", err)
