@@ -18,8 +18,11 @@ func newImportCmd(ios *streams.IO) *cobra.Command {
 		Short: "Adopt the skills another installer put in this project, without rewriting them",
 		Long: `Import reads what another installer recorded and adopts its skills into skills.lock:
 vercel's skills-lock.json (installs in .agents/skills) and, with --global, its
-~/.agents/.skill-lock.json. With no FILE, the files at the project root (or in your
-home folder with --global) are read.
+~/.agents/.skill-lock.json; gh skill's provenance (metadata.github-repo and the other
+github-* keys) in the SKILL.md of each skill in the agents' project folders. With no
+FILE, the files at the project root (or in your home folder with --global) are read.
+A gh skill folder that differs from its repository only by those lines gets the
+repository's SKILL.md.
 
 Each skill is resolved to a commit of its repository and its installed folder compared
 with the repository's folder. An identical folder is recorded as it is: no file of it

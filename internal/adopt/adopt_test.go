@@ -3,7 +3,6 @@ package adopt
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strings"
 	"testing"
 
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -89,10 +88,40 @@ func FuzzParseVercel(f *testing.F) {
 				continue
 			}
 			for _, e := range ents {
-				if e.Skip == "" && (strings.Contains(e.Path, "..") || !snapshot.ValidPath(e.Dir)) {
+				if e.Skip == "" && (e.Path != "" && !snapshot.ValidPath(e.Path) || !snapshot.ValidPath(e.Dir)) {
 					t.Fatalf("accepted %+v", e)
 				}
 			}
+		}
+	})
+}
+
+func TestGh(t *testing.T) {
+	md := []byte("---\nname: x\ndescription: d\nmetadata:\n  github-repo: acme/tools\n  github-ref: v1\n  github-tree-sha: ABC\n  github-path: skills/x\n  github-pinned: \"true\"\n---\nbody\n")
+	e, ok := ParseGhSkill("x", ".agents/skills", md)
+	if !ok || e.Skip != "" || e.Source() != "https://github.com/acme/tools//skills/x#v1" || e.Hash != "abc" {
+		t.Fatalf("%+v %v", e, ok)
+	}
+	if got := string(StripGh(md)); got != "---\nname: x\ndescription: d\n---\nbody\n" {
+		t.Errorf("StripGh: %q", got)
+	}
+	kept := []byte("---\nname: x\nmetadata:\n  author: me\n  github-repo: acme/tools\nlicense: MIT\n---\n  github-ref: body\n")
+	if got := string(StripGh(kept)); got != "---\nname: x\nmetadata:\n  author: me\nlicense: MIT\n---\n  github-ref: body\n" {
+		t.Errorf("StripGh kept: %q", got)
+	}
+	if _, ok := ParseGhSkill("x", ".agents/skills", []byte("---\nname: x\ndescription: d\n---\n")); ok {
+		t.Error("no provenance read as some")
+	}
+}
+
+func FuzzGh(f *testing.F) {
+	f.Add([]byte("---\nname: x\nmetadata:\n  github-repo: acme/tools\n  github-path: ../x\n---\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if e, ok := ParseGhSkill("x", ".agents/skills", data); ok && e.Skip == "" && e.Path != "" && !snapshot.ValidPath(e.Path) {
+			t.Fatalf("accepted %+v", e)
+		}
+		if s := StripGh(data); len(s) > len(data) {
+			t.Fatal("StripGh grew the file")
 		}
 	})
 }

@@ -11,9 +11,12 @@ import (
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/adopt"
+	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/review"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -82,21 +85,18 @@ func Import(ctx context.Context, opts ImportOptions) (ImportReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if len(files) == 0 {
-		where := "the project root " + root
-		if opts.Target.Global {
-			where = "your home folder"
-		}
-		return rep, clierr.WithHint(fmt.Errorf("import: no other installer's file in %s", where),
-			"name the file: skillctl import FILE ("+adopt.VercelFile+", ~/"+adopt.VercelGlobalFile+")")
-	}
 	// Every entry, grouped by the folder it is installed in: one target each.
 	byDir := map[string][]importItem{}
 	for _, f := range files {
-		rep.Files = append(rep.Files, f.path)
 		ents, err := readForeign(root, f.path, f.parse)
+		if err != nil && f.scanned {
+			continue // an installed skill's file that cannot be read holds no provenance to adopt
+		}
 		if err != nil {
 			return rep, err
+		}
+		if len(ents) > 0 || !f.scanned {
+			rep.Files = append(rep.Files, f.path)
 		}
 		for _, e := range ents {
 			dir := filepath.Join(f.root, filepath.FromSlash(e.Dir))
@@ -105,6 +105,14 @@ func Import(ctx context.Context, opts ImportOptions) (ImportReport, error) {
 			}
 			byDir[dir] = append(byDir[dir], importItem{entry: e, file: f.path})
 		}
+	}
+	if len(rep.Files) == 0 {
+		where := "the project root " + root
+		if opts.Target.Global {
+			where = "your home folder"
+		}
+		return rep, clierr.WithHint(fmt.Errorf("import: no other installer's file in %s", where),
+			"name the file: skillctl import FILE ("+adopt.VercelFile+", ~/"+adopt.VercelGlobalFile+", an installed SKILL.md)")
 	}
 	r := newResolver(opts.Target, opts.IO, opts.Limits)
 	dirs := make([]string, 0, len(byDir))
@@ -127,6 +135,54 @@ type importFile struct {
 	path  string
 	root  string // the folder its install folders are relative to: the file's, or home's for ~/.agents/...
 	parse func([]byte) ([]adopt.Entry, error)
+	// scanned: found by looking through agents' folders, not named or known by its name; one that cannot
+	// be read, or records nothing, is passed over.
+	scanned bool
+}
+
+// ghFile is the importFile of one installed SKILL.md that may hold gh skill's provenance: its folder's
+// name is the skill's, the folder holding that the install folder.
+func ghFile(root, skillMD string) importFile {
+	skill := filepath.Dir(skillMD)
+	dir := filepath.ToSlash(filepath.Dir(skill))
+	if r, err := filepath.Rel(root, filepath.Dir(skill)); err == nil {
+		dir = filepath.ToSlash(r)
+	}
+	name := filepath.Base(skill)
+	return importFile{path: skillMD, root: root, scanned: true, parse: func(data []byte) ([]adopt.Entry, error) {
+		if e, ok := adopt.ParseGhSkill(name, dir, data); ok {
+			return []adopt.Entry{e}, nil
+		}
+		return nil, nil
+	}}
+}
+
+// ghFiles lists the skill files of the folders agents read in the project, where gh skill installs.
+func ghFiles(root string) []importFile {
+	var out []importFile
+	seen := map[string]bool{}
+	for _, a := range agents.All() {
+		for _, d := range a.ReadsProject() {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			dir := filepath.Join(root, filepath.FromSlash(d))
+			ents, err := os.ReadDir(dir)
+			if err != nil || len(ents) > limits.MaxListedSkills {
+				continue
+			}
+			for _, e := range ents {
+				if !e.IsDir() || isHidden(e.Name()) {
+					continue // a link is another tool's placement, not an install
+				}
+				if f := localfs.SkillFile(filepath.Join(dir, e.Name())); f != "" {
+					out = append(out, ghFile(root, filepath.Join(dir, e.Name(), f)))
+				}
+			}
+		}
+	}
+	return out
 }
 
 // fileRoot is the folder p's entries are relative to, for a file of the format named name.
@@ -148,8 +204,11 @@ func importFiles(root string, opts ImportOptions) ([]importFile, error) {
 			}
 			p := filepath.Join(root, filepath.FromSlash(f.name))
 			if _, err := os.Lstat(p); err == nil {
-				out = append(out, importFile{p, root, f.parse})
+				out = append(out, importFile{path: p, root: root, parse: f.parse})
 			}
+		}
+		if !opts.Target.Global {
+			out = append(out, ghFiles(root)...)
 		}
 		return out, nil
 	}
@@ -165,11 +224,17 @@ func importFiles(root string, opts ImportOptions) ([]importFile, error) {
 				parse, root = f.parse, fileRoot(abs, f.name)
 			}
 		}
+		if parse == nil && manifest.IsFileName(filepath.Base(abs)) {
+			f := ghFile(root, abs)
+			f.scanned = false
+			out = append(out, f)
+			continue
+		}
 		if parse == nil {
 			return nil, clierr.WithHint(fmt.Errorf("%s: not a file import reads", name),
 				"import reads "+adopt.VercelFile+" and "+filepath.Base(adopt.VercelGlobalFile)+", by those names")
 		}
-		out = append(out, importFile{abs, root, parse})
+		out = append(out, importFile{path: abs, root: root, parse: parse})
 	}
 	return out, nil
 }
@@ -295,8 +360,10 @@ func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Impor
 		row.Action, row.Reason = "skip", fmt.Sprintf("the repository's folder holds the skill %s, not %s", root.Name, it.entry.Name)
 		return row
 	}
+	ghOnly := false // the folder differs from the repository's only by gh skill's provenance lines
 	if disk, err := readInstalled(filepath.Join(t.Dir, root.Name)); err == nil {
 		row.Recorded = recordedMatch(it.entry, disk, root.Folder)
+		ghOnly = it.entry.Format == adopt.GhFormat && disk.Hash() != root.Folder.Hash() && stripGh(disk).Hash() == root.Folder.Hash()
 	}
 	// Each skill of the resolution (the root and what it depends on), decided; the first that cannot
 	// be recorded stops the root.
@@ -310,6 +377,11 @@ func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Impor
 		sk := res.Skills[n]
 		entry := lockEntry(t, sk)
 		action, why := adoptAction(t, sk.Name, entry, lock.Find(t.Rel, sk.Name), force)
+		if sk == root && ghOnly && (action == "differs" || action == "replace") {
+			// gh's lines are provenance, not edits: skills.lock takes their place, so the repository's
+			// SKILL.md is written (the only way the folder can verify against its hash).
+			action, why, row.Reason = "replace", "", "SKILL.md differed only by gh skill's metadata lines; the repository's copy is written"
+		}
 		if why != "" {
 			row.Action, row.Reason = action, why
 			if sk != root {
@@ -363,6 +435,19 @@ func adoptAction(t Target, name string, next lockfile.Entry, prev *lockfile.Entr
 		return "replace", ""
 	}
 	return "differs", "differs from the repository's folder; left alone (--force replaces it)"
+}
+
+// stripGh is an installed folder with gh skill's provenance lines taken out of its skill file.
+func stripGh(f *snapshot.Folder) *snapshot.Folder {
+	out := &snapshot.Folder{Files: append([]snapshot.File(nil), f.Files...), Tree: f.Tree}
+	if name := manifest.SkillFileOf(out); name != "" {
+		for i := range out.Files {
+			if out.Files[i].Path == name {
+				out.Files[i].Data = adopt.StripGh(out.Files[i].Data)
+			}
+		}
+	}
+	return out
 }
 
 // recordedMatch compares what the other tool recorded of the folder with the disk (its computedHash) or
