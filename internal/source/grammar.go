@@ -24,7 +24,7 @@ var Forms = []Form{
 		"https://git.example.com/team/skills.git//pdf#v1", Git},
 	{"USER@HOST:PATH[//PATH][#REF]", "a repository over SSH",
 		"git@github.com:anthropics/skills.git//skills/pdf#main", Git},
-	{"OWNER/REPO/PATH[@REF]", "a folder of a repository on github.com",
+	{"OWNER/REPO/PATH[@REF|@VERSION]", "a folder on github.com; no @: its newest release, else the default branch",
 		"anthropics/skills/skills/pdf@v1.2.0", Git},
 	{"AUTHOR/NAME", "a registry's AUTHOR/NAME, else github.com/OWNER/REPO",
 		"alice/pdf-tools", Git},
@@ -34,6 +34,8 @@ var Forms = []Form{
 		"python-async-patterns", Name},
 	{"NAME@REGISTRY", "NAME in that registry only",
 		"pdf-tools@team", Name},
+	{"NAME[@REGISTRY]@VERSION", "a release of NAME: latest, v1, v1.2 (newest match) or v1.2.3",
+		"pdf-tools@team@v1.2", Name},
 	{"./DIR, ../DIR, /DIR, ~/DIR", "a folder on this machine",
 		"./my-skill", Local},
 }
@@ -43,7 +45,11 @@ var Forms = []Form{
 const ReadingRule = `AUTHOR/NAME and OWNER/REPO look alike: a configured registry's skill wins, as
 search, info and ambiguity hints print AUTHOR/NAME and NAME@REGISTRY, and a registry is
 one you chose; for the GitHub repository write https://github.com/OWNER/REPO. REF is a
-branch, else a tag, else a commit; a full name (refs/tags/v1) is that ref alone.`
+branch, else a tag, else a commit; a full name (refs/tags/v1) is that ref alone.
+VERSION is a release tag vX.Y.Z, or PATH/vX.Y.Z for one skill's folder (its own tags
+win); pre-releases only when named exactly. Written as REF (@v1, #v1), it reads as a
+version first. A name with no version, or OWNER/REPO, takes the newest release, else the
+default branch; a tree URL keeps exactly its ref.`
 
 // AcceptedForms is the hint every parse error carries.
 var AcceptedForms = "accepted sources:\n" + FormsText("  ")
@@ -91,7 +97,7 @@ func (s Source) Readings(isRegistry func(name string) bool) []Source {
 	if s.Kind != Git || !s.Shorthand || s.Author == "" {
 		return []Source{s}
 	}
-	byName := Source{Kind: Name, Raw: s.Raw, Name: s.Name, Author: s.Author, Registry: s.Registry}
+	byName := Source{Kind: Name, Raw: s.Raw, Name: s.Name, Author: s.Author, Registry: s.Registry, Version: s.Version}
 	switch {
 	case s.Registry == "":
 		return []Source{byName, s}

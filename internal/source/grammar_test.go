@@ -15,7 +15,12 @@ func TestReadings(t *testing.T) {
 		{"Alice/PDF-Tools", []string{"name Alice/PDF-Tools", "git https://github.com/alice/pdf-tools"}},
 		{"alice/pdf-tools@team", []string{"name alice/pdf-tools@team"}},
 		{"alice/pdf-tools@builtin", []string{"name alice/pdf-tools@builtin"}},
-		{"alice/pdf-tools@v1", []string{"git https://github.com/alice/pdf-tools@v1"}},
+		{"alice/pdf-tools@v1", []string{"name alice/pdf-tools version v1", "git https://github.com/alice/pdf-tools@v1 version v1"}},
+		{"alice/pdf-tools/sub@latest", []string{"git https://github.com/alice/pdf-tools//sub@latest version latest"}},
+		{"pdf-tools@v1.2", []string{"name pdf-tools version v1.2"}},
+		{"pdf-tools@team@v1.2.3-rc.1", []string{"name pdf-tools@team version v1.2.3-rc.1"}},
+		{"https://github.com/alice/pdf-tools#v2", []string{"git https://github.com/alice/pdf-tools@v2 version v2"}},
+		{"https://github.com/alice/pdf-tools/tree/v2/x", []string{"git https://github.com/alice/pdf-tools//x@v2"}},
 		{"alice/pdf-tools@feature/x", []string{"git https://github.com/alice/pdf-tools@feature/x"}},
 		{"alice/pdf-tools/sub", []string{"git https://github.com/alice/pdf-tools//sub"}},
 		{"alice/pdf-tools/sub@team", []string{"git https://github.com/alice/pdf-tools//sub@team"}},
@@ -54,6 +59,9 @@ func describe(s Source) string {
 		if s.Ref != "" {
 			out += "@" + s.Ref
 		}
+		if s.Version != "" {
+			out += " version " + s.Version
+		}
 		return out
 	case Name:
 		out := "name " + s.Name
@@ -62,6 +70,9 @@ func describe(s Source) string {
 		}
 		if s.Registry != "" {
 			out += "@" + s.Registry
+		}
+		if s.Version != "" {
+			out += " version " + s.Version
 		}
 		return out
 	}

@@ -212,10 +212,14 @@ func (s Source) String() string {
 		}
 		return "./" + d
 	case Name:
+		out := s.Name
 		if s.Registry != "" {
-			return s.Name + "@" + s.Registry
+			out += "@" + s.Registry
 		}
-		return s.Name
+		if s.Version != "" {
+			out += "@" + s.Version
+		}
+		return out
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/semver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -70,6 +71,12 @@ type Source struct {
 	// registry's name), because a/b[@x] may be a registry's AUTHOR/NAME[@REGISTRY] as well as a GitHub
 	// OWNER/REPO[@REF]; its Kind stays Git, and Readings says which reading wins.
 	Name, Registry, Author string
+
+	// Version is a version query (semver.ParseQuery: latest, v1, v1.2, v1.2.3) for a skill's release tags:
+	// NAME@VERSION, NAME@REGISTRY@VERSION, and a git source's @REF or #REF written like a version (its Ref
+	// stays set: with no release tag that matches, it is read as a branch, tag or commit, as before). A
+	// tree URL's ref is never a version: it names exactly that ref.
+	Version string
 }
 
 // Error is a refused source. Input is the source as typed with any user-info removed, so printing the
@@ -151,6 +158,12 @@ func Parse(s string) (Source, error) {
 	src, err := parse(s)
 	if err == nil && src.Kind == Git {
 		src.Repo = Canonical(src.Repo)
+		if src.TreeRest == nil && semver.IsQuery(src.Ref) {
+			src.Version = src.Ref
+			if src.Registry == src.Ref {
+				src.Registry = "" // AUTHOR/NAME@v1: a version of AUTHOR/NAME, never a registry named v1
+			}
+		}
 	}
 	return src, err
 }
@@ -212,15 +225,24 @@ func nameOK(s string) bool {
 	return true
 }
 
+// parseName reads NAME, NAME@REGISTRY, NAME@VERSION and NAME@REGISTRY@VERSION: a registry is never named
+// like a version (registry.parseRegistry refuses one), so the text after one '@' is one or the other.
 func parseName(s string) (Source, error) {
-	name, reg, hasReg := strings.Cut(s, "@")
+	name, rest, _ := strings.Cut(s, "@")
 	if !nameOK(name) {
 		return Source{}, refuse(s, "not a skill name")
 	}
-	if hasReg && !nameOK(reg) {
+	reg, ver, hasVer := strings.Cut(rest, "@")
+	if !hasVer && semver.IsQuery(reg) {
+		reg, ver, hasVer = "", reg, true
+	}
+	if reg != "" && (!nameOK(reg) || semver.IsQuery(reg)) || strings.HasSuffix(s, "@") {
 		return Source{}, refuse(s, "not a registry name after @")
 	}
-	return Source{Kind: Name, Raw: s, Name: name, Registry: reg}, nil
+	if hasVer && !semver.IsQuery(ver) {
+		return Source{}, refuse(s, "not a version after the registry name: NAME@REGISTRY@VERSION takes latest, v1, v1.2 or v1.2.3")
+	}
+	return Source{Kind: Name, Raw: s, Name: name, Registry: reg, Version: ver}, nil
 }
 
 // ownerOK accepts GitHub-style owner and repository names.

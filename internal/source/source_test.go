@@ -156,6 +156,9 @@ func TestParseRefuses(t *testing.T) {
 		{"PDF Skill", "space"},
 		{"pdf@", "registry"},
 		{"a@b@c", "registry"},
+		{"pdf@v1@v2", "registry"},
+		{"pdf@team@main", "not a version"},
+		{"pdf@team@", "registry"},
 		{"http://%25/0", "percent-encoding in the host"}, // once a Repo that url.Parse refuses
 		{"https://a%2Fb%24/o/r", "percent-encoding in the host"},
 		{"ssh://git@h%2fx/o/r", "percent-encoding in the host"},
