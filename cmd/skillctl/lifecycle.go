@@ -161,9 +161,12 @@ func newUpdateCmd(ios *streams.IO, check bool) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "update [NAME...]",
 		Aliases: []string{"upgrade"},
-		Short:   "Move requested skills to the newest commit of their ref",
+		Short:   "Move requested skills to the newest commit of their ref, or newest release of their major",
 		Long: `Update re-resolves each requested skill's source: a branch or tag moves to its newest
-commit, a source pinned by commit stays. Only folders whose content changed are
+commit, a source pinned by commit stays. A skill installed from a release (vX.Y.Z)
+moves to the newest release of its major, or of any major with --major, and its
+dependencies' versions are selected again; a release tag that was moved upstream is
+reported and never followed. Only folders whose content changed are
 fetched and replaced; new dependencies are added; dependencies no longer needed are
 reported, and removed with --prune (one with local edits is kept and reported). A
 skill with local edits is not overwritten unless --force; --dry-run shows such an
@@ -211,6 +214,7 @@ a usage error, 3 when it could not tell (a source could not be reached or read).
 	f.BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	if !check {
 		f.BoolVar(&opts.Prune, "prune", false, "remove dependencies no longer needed")
+		f.BoolVar(&opts.Major, "major", false, "move skills installed from a release to the newest release of any major, not only of their own")
 		f.BoolVar(&opts.Force, "force", false, "overwrite local edits and install invalid skills")
 		f.BoolVar(&opts.DryRun, "dry-run", false, "show what would change, commit to commit, and write nothing")
 		f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "update without asking when new content carries scripts or hidden text (the summary is still printed)")

@@ -37,6 +37,7 @@ type Installed struct {
 	Repo         string               `json:"repo"`
 	Registry     string               `json:"registry,omitempty"` // "builtin" or "local" when there is no repository; else the registry that found it
 	Ref          string               `json:"ref,omitempty"`
+	Version      string               `json:"version,omitempty"` // the release, when installed from one
 	Commit       string               `json:"commit"`
 	Path         string               `json:"path"`
 	Tree         string               `json:"tree"`
@@ -134,7 +135,7 @@ func frozenError(t Target, ins []Installed) error {
 
 // installedEntry is a lock entry as the install report shows it; f is the folder written or kept.
 func installedEntry(e lockfile.Entry, action string, f *snapshot.Folder) Installed {
-	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Commit: e.Commit, Path: e.Path,
+	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Version: e.Version, Commit: e.Commit, Path: e.Path,
 		Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action,
 		Files: len(f.Files), Bytes: f.Size(), Placements: e.Placements}
 }

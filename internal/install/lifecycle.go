@@ -32,6 +32,7 @@ type Listed struct {
 	Dir       string `json:"dir"` // the folder listed, as the lock records it
 	Source    string `json:"source"`
 	Ref       string `json:"ref"`
+	Version   string `json:"version,omitempty"` // the release, when installed from one
 	Commit    string `json:"commit"`
 	Requested bool   `json:"requested"`
 	State     string `json:"state"`
@@ -74,7 +75,7 @@ func list(t Target, lock *lockfile.Lock, placed bool) []Listed {
 	rows := []Listed{}
 	for _, e := range lock.In(t.Rel) {
 		st, _ := stateOf(t, e)
-		row := Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)}
+		row := Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Version: e.Version, Commit: e.Commit, Requested: e.Requested, State: st, Placements: placementsOf(t, e)}
 		if e.From() != lockfile.FromBundled {
 			reads, err := e.Reads(t.base())
 			if e.From() == lockfile.FromRepo && e.Path != "" {
@@ -91,7 +92,7 @@ func list(t Target, lock *lockfile.Lock, placed bool) []Listed {
 		// Stored in another agent's folder and placed here: shown with the placement's state.
 		for _, p := range e.Placements {
 			if placed && p.Dir == t.Rel {
-				rows = append(rows, Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Commit: e.Commit, Requested: e.Requested,
+				rows = append(rows, Listed{Name: e.Name, Dir: t.Rel, Source: e.Source, Ref: e.Ref, Version: e.Version, Commit: e.Commit, Requested: e.Requested,
 					State: placementState(t.storeOf(e), e, p), StoredIn: e.Dir, Mode: p.Mode})
 			}
 		}

@@ -24,6 +24,7 @@ func lockEntry(t Target, n *resolver.Resolved) lockfile.Entry {
 	switch o.Kind {
 	case resolver.Git:
 		e.Repo, e.Ref, e.Commit, e.Path, e.Tree = o.Repo, o.Ref, o.Commit, o.Path, n.Folder.Tree
+		e.Version = o.Version // the release, beside its tag and commit: a restore fetches the commit, never the version again
 		// The registry whose lookup found it, so the source text is read as it was (see sourceMismatch).
 		e.Registry = n.Registry
 	case resolver.Builtin:
@@ -110,7 +111,7 @@ func entryOrigin(t Target, e lockfile.Entry) (resolver.Origin, error) {
 	switch e.From() {
 	case lockfile.FromRepo:
 		// A lock written before repositories had one spelling reads back in it.
-		return resolver.Origin{Kind: resolver.Git, Repo: source.Canonical(e.Repo), Ref: e.Ref, Commit: e.Commit, Path: e.Path}, nil
+		return resolver.Origin{Kind: resolver.Git, Repo: source.Canonical(e.Repo), Ref: e.Ref, Version: e.Version, Commit: e.Commit, Path: e.Path}, nil
 	case lockfile.FromFolder:
 		return resolver.Origin{Kind: resolver.Local, Dir: reads}, nil
 	}

@@ -2,7 +2,9 @@ package install
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
@@ -16,6 +18,7 @@ type UpdateOptions struct {
 	Target TargetOptions
 	Names  []string // requested skills to update; none = all
 	Prune  bool
+	Major  bool // a release moves to the newest of any major, not of its own
 	Force  bool
 	DryRun bool
 	Check  bool // `skillctl check`: a dry run whose exit status says whether an update exists
@@ -62,7 +65,7 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 			targets = []Target{t.storing(l, opts.Names)}
 		}
 	}
-	r := newResolver(opts.Target, opts.IO, opts.Limits)
+	r := newResolver(opts.Target, opts.IO, opts.Limits).CrossMajor(opts.Major)
 	plan := []Updated{}
 	recorded, total := 0, 0
 	for _, t := range targets {
@@ -93,6 +96,34 @@ func Update(ctx context.Context, opts UpdateOptions) ([]Updated, int, error) {
 	return plan, pending, nil
 }
 
+// noteMovedTags reports each release tag the lock recorded that names another commit upstream now: the
+// lock's commit is what was reviewed and installed, so a moved tag is said, never followed.
+func noteMovedTags(io *streams.IO, res *resolution, origins []resolver.Origin) {
+	names := make([]string, 0, len(res.Skills))
+	for n := range res.Skills {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	recorded := map[string]resolver.Origin{}
+	for _, o := range origins {
+		recorded[o.Repo+"\x00"+o.Path] = o
+	}
+	for _, n := range names {
+		sk := res.Skills[n]
+		if sk.Moved == "" {
+			continue
+		}
+		was := recorded[sk.Origin.Repo+"\x00"+sk.Origin.Path]
+		kept := "; not followed"
+		if sk.Origin.Commit == was.Commit {
+			kept = "; kept " + resolver.Short(was.Commit)
+		}
+		io.Note(fmt.Sprintf("%s: warning: its release tag %s was moved upstream: it named %s when installed and names %s now%s",
+			n, strings.TrimPrefix(was.Ref, "refs/tags/"), resolver.Short(was.Commit), resolver.Short(sk.Moved), kept),
+			"ask the skill's publisher why; to take the new commit: skillctl remove "+n+", then install it again")
+	}
+}
+
 // updateIn is Update in one folder: its plan, how many skills the lock records there, and in all.
 func updateIn(ctx context.Context, r *resolver.Resolver, t Target, opts UpdateOptions) (plan []Updated, recorded, total int, err error) {
 	// The sources come from the lock, read without the file lock: resolving is network work, and the plan
@@ -117,6 +148,7 @@ func updateIn(ctx context.Context, r *resolver.Resolver, t Target, opts UpdateOp
 	if err := checkSkills(res, opts.Force, opts.Limits); err != nil {
 		return nil, 0, 0, err
 	}
+	noteMovedTags(opts.IO, res, origins)
 	p := pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
 		plan = nil
 		return planUpdate(t, res, lock, opts, &plan)

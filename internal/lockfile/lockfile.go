@@ -19,6 +19,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
+	"github.com/skillctl/skillctl/internal/semver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/textsafe"
@@ -51,6 +52,7 @@ type Entry struct {
 	Registry     string      `json:"registry,omitempty"` // see From; with Repo, the registry whose lookup of Source found it
 	Repo         string      `json:"repo,omitempty"`
 	Ref          string      `json:"ref,omitempty"`
+	Version      string      `json:"version,omitempty"` // the release Ref tags (semver), when the skill came from one
 	Commit       string      `json:"commit,omitempty"`
 	Path         string      `json:"path,omitempty"`
 	Tree         string      `json:"tree,omitempty"`
@@ -161,6 +163,12 @@ func parse(file string, data []byte) (*Lock, error) {
 	return &l, nil
 }
 
+// releaseOf reports whether ref is the release tag of version: refs/tags/VERSION or refs/tags/PATH/VERSION.
+func releaseOf(ref, version string) bool {
+	v, ok := semver.TagVersion(ref)
+	return ok && v.String() == version
+}
+
 // lockKeys are the keys a lock may use, spelled exactly as Marshal writes them.
 var lockKeys = map[string]bool{
 	"version": true, "skills": true, "name": true, "dir": true, "source": true, "registry": true, "repo": true,
@@ -223,7 +231,7 @@ func (s *Entry) check() error {
 	// bidi override, a zero-width space) or invalid UTF-8 can only come from an edit meant to mislead.
 	for _, f := range []struct{ field, v string }{
 		{"name", s.Name}, {"dir", s.Dir}, {"source", s.Source}, {"registry", s.Registry}, {"repo", s.Repo},
-		{"ref", s.Ref}, {"commit", s.Commit}, {"path", s.Path}, {"tree", s.Tree}, {"hash", s.Hash},
+		{"ref", s.Ref}, {"version", s.Version}, {"commit", s.Commit}, {"path", s.Path}, {"tree", s.Tree}, {"hash", s.Hash},
 	} {
 		if textsafe.Escape(f.v) != f.v {
 			return fmt.Errorf("%s %q holds control, invisible or bidirectional characters or invalid UTF-8", f.field, f.v)
@@ -251,6 +259,8 @@ func (s *Entry) check() error {
 		return fmt.Errorf("invalid path %q", s.Path)
 	case s.Registry != "" && s.Registry != "local" && !nameRE.MatchString(s.Registry):
 		return fmt.Errorf("invalid registry %q", s.Registry)
+	case s.Version != "" && !releaseOf(s.Ref, s.Version):
+		return fmt.Errorf("version %q is not the release tag %q makes: a version is recorded beside its tag refs/tags/[PATH/]VERSION", s.Version, s.Ref)
 	case s.Repo != "" && s.Commit == "":
 		return errors.New("a skill from a repository must record its commit")
 	case s.Repo == "" && s.Registry == "" && s.Commit != "":

@@ -72,6 +72,8 @@ func TestParseErrors(t *testing.T) {
 		{"NUL", strings.Replace(valid, `"name": "b"`, "\"name\": \"b\x00\"", 1), "NUL byte"},
 		{"escape sequence in source", strings.Replace(valid, `"source": "a"`, `"source": "a\u001b]0;owned\u0007"`, 1), "source \"a\\x1b]0;owned\\a\" holds control"},
 		{"bidi override in path", strings.Replace(valid, `"path": "skills/b"`, `"path": "skills/b\u202e"`, 1), "path \"skills/b\\u202e\" holds control"},
+		{"version without its tag", strings.Replace(valid, `"ref": "refs/heads/main",`, `"ref": "refs/heads/main", "version": "v1.0.0",`, 1), "is not the release tag"},
+		{"version of another tag", strings.Replace(valid, `"ref": "refs/heads/main",`, `"ref": "refs/tags/v1.0.1", "version": "v1.0.0",`, 1), "is not the release tag"},
 		{"zero-width in ref", strings.Replace(valid, `"ref": "refs/heads/main"`, `"ref": "refs/heads/ma\u200bin"`, 1), "ref"},
 		{"C1 CSI in repo", strings.Replace(valid, `"repo": "https://`, `"repo": "https://\u009b2J`, 1), "repo"},
 		{"long source", strings.Replace(valid, `"source": "a"`, `"source": "`+strings.Repeat("a", 5000)+`"`, 1), "at most 4096"},

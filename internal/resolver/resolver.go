@@ -27,6 +27,7 @@ import (
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/semver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
@@ -38,6 +39,7 @@ type Resolver struct {
 	world  World
 	names  Names  // loaded on first use
 	run    string // the command the user ran, as its hints name it; "skillctl install" unless For says
+	major  bool   // Follow moves a release to the newest of any major (update --major), not of its own
 	all    bool   // a plugin named where a skill is expected stands for all its skills (install --all)
 }
 
@@ -45,6 +47,13 @@ type Resolver struct {
 // (install --all), each requested under its own source PLUGIN/SKILL[@REGISTRY]. It returns r.
 func (r *Resolver) AllOfPlugins(all bool) *Resolver {
 	r.all = all
+	return r
+}
+
+// CrossMajor makes Follow move a release to the newest release of any major (update --major); by
+// default it stays within its major. It returns r.
+func (r *Resolver) CrossMajor(cross bool) *Resolver {
+	r.major = cross
 	return r
 }
 
@@ -126,6 +135,9 @@ type Located struct {
 	Registry string // the registry that named it, if one did
 	Author   string // its author in that registry's layout
 	Label    string // the name it was found by: the registry entry's, else the folder's
+	// Moved is, for Follow, a release tag the lock recorded that now names another commit upstream: the
+	// commit it names now. Follow never takes it; the caller reports it.
+	Moved string
 }
 
 // Locate finds the folder one source names and fetches it into memory.
@@ -193,7 +205,7 @@ sources:
 			}
 			out[i] = &Located{Origin: Origin{Kind: Local, Dir: dir}, Folder: f, Source: raw, Label: filepath.Base(dir)}
 		case source.Name:
-			l, err := r.byName(ctx, s.Name, s.Author, s.Registry, raw)
+			l, err := r.byName(ctx, s.Name, s.Author, s.Registry, s.Version, raw)
 			var pe *registry.PluginError
 			if errors.As(err, &pe) && r.all && len(pe.Skills) > 0 {
 				if plugins[i], err = r.pluginSkills(ctx, pe, s.Registry); err != nil {
@@ -232,7 +244,7 @@ func (r *Resolver) pluginSkills(ctx context.Context, pe *registry.PluginError, r
 		if reg != "" {
 			src += "@" + reg
 		}
-		l, err := r.candidate(ctx, c, src)
+		l, err := r.candidate(ctx, c, src, "")
 		if err != nil {
 			return nil, err
 		}
@@ -292,9 +304,21 @@ func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Lo
 func (r *Resolver) Follow(ctx context.Context, origins []Origin) ([]*Located, error) {
 	out := make([]*Located, len(origins))
 	var pinned []pinnedAt
+	movedAt := map[int]string{}
 	for i, o := range origins {
 		switch o.Kind {
 		case Git:
+			if o.Version != "" {
+				next, moved, err := r.nextRelease(ctx, o)
+				if err != nil {
+					return nil, err
+				}
+				pinned = append(pinned, pinnedAt{i, next, next.String()})
+				if moved != "" {
+					movedAt[i] = moved
+				}
+				continue
+			}
 			if o.Ref != "" {
 				s := source.AtRef(o.Repo, o.Ref, o.Path)
 				p, err := r.pin(ctx, &s)
@@ -319,7 +343,36 @@ func (r *Resolver) Follow(ctx context.Context, origins []Origin) ([]*Located, er
 	if err := r.fetchPinned(ctx, pinned, out); err != nil {
 		return nil, err
 	}
+	for i, c := range movedAt {
+		out[i].Moved = c
+	}
 	return out, nil
+}
+
+// nextRelease is where update takes a skill installed from a release: the newest release in its major
+// (any major with CrossMajor). A release tag never moves the skill by itself: when the recorded tag now
+// names another commit and no newer release is chosen, the recorded commit stays, and moved says what
+// the tag names now so the caller can report it. A skill whose releases all vanished stays too.
+func (r *Resolver) nextRelease(ctx context.Context, o Origin) (next Origin, moved string, err error) {
+	refs, err := r.world.Git.ListRefs(ctx, o.Repo, semver.TagPrefix)
+	if err != nil {
+		return o, "", err
+	}
+	rels := semver.Releases(refs, o.Path)
+	if now, ok := refs[o.Ref]; ok && now != o.Commit {
+		moved = now
+	}
+	cur, _ := semver.Parse(o.Version)
+	major := cur.Major
+	if r.major {
+		major = -1
+	}
+	best, ok := semver.Newest(rels, major)
+	if !ok || semver.Compare(best.Version, cur) <= 0 {
+		return o, moved, nil
+	}
+	o.Ref, o.Commit, o.Version = best.Tag, best.Commit, best.Version.String()
+	return o, moved, nil
 }
 
 // isRegistry tells a configured registry's name, for source.Readings. Configuration that cannot be read
@@ -367,11 +420,28 @@ func (r *Resolver) pin(ctx context.Context, s *source.Source) (Origin, error) {
 		o.Commit, o.Path = strings.ToLower(s.Ref), s.Path
 		return o, nil
 	}
-	refs, err := r.world.Git.ListRefs(ctx, s.Repo, s.RefPrefixes()...)
+	// A version, or OWNER/REPO with no ref, looks at the release tags first: in the same ls-refs.
+	releases := s.TreeRest == nil && (s.Version != "" || (s.Shorthand && s.Ref == ""))
+	prefixes := s.RefPrefixes()
+	if releases {
+		prefixes = append(prefixes, semver.TagPrefix)
+	}
+	refs, err := r.world.Git.ListRefs(ctx, s.Repo, prefixes...)
 	if err != nil {
 		return o, err
 	}
+	var rels []semver.Release
+	if releases {
+		rels = semver.Releases(refs, s.Path)
+		if rel, ok := pickRelease(rels, s.Version); ok {
+			o.Ref, o.Commit, o.Path, o.Version = rel.Tag, rel.Commit, s.Path, rel.Version.String()
+			return o, nil
+		}
+	}
 	ref, commit, err := s.ResolveRef(refs)
+	if err != nil && len(rels) > 0 && s.Version != "" {
+		return o, noRelease("", s.Version, rels) // LocateAll names the source
+	}
 	if err != nil {
 		all, lerr := r.world.Git.ListRefs(ctx, s.Repo)
 		if lerr != nil {
@@ -385,10 +455,70 @@ func (r *Resolver) pin(ctx context.Context, s *source.Source) (Origin, error) {
 	return o, nil
 }
 
+// pickRelease is the release a query selects; "" selects the newest release. False when there are
+// none, or none matches.
+func pickRelease(rels []semver.Release, query string) (semver.Release, bool) {
+	if query == "" {
+		return semver.Newest(rels, -1)
+	}
+	q, ok := semver.ParseQuery(query)
+	if !ok {
+		return semver.Release{}, false
+	}
+	return semver.Select(rels, q)
+}
+
+// noReleaseError is a version query that no release of a skill matches.
+type noReleaseError struct{ msg string }
+
+func (e *noReleaseError) Error() string { return e.msg }
+
+// noRelease says which releases there are when none matches what was asked.
+func noRelease(subject, query string, rels []semver.Release) error {
+	have := make([]string, 0, len(rels))
+	for i := len(rels) - 1; i >= 0 && len(have) < 10; i-- {
+		have = append(have, rels[i].Version.String())
+	}
+	msg := "no release matches " + query
+	if subject != "" {
+		msg = subject + ": " + msg
+	}
+	return clierr.WithHint(&noReleaseError{msg},
+		"its releases, newest first: "+strings.Join(have, ", "), "pre-releases are chosen only when named exactly (v1.2.0-rc.1)")
+}
+
+// release moves a registry's git candidate to the release query selects in its repository (one ls-refs of
+// refs/tags/ per repository and run): "" is the newest release, when the skill has any; a skill without
+// release tags stays where the registry says.
+func (r *Resolver) release(ctx context.Context, o Origin, query, subject string) (Origin, error) {
+	if o.Kind != Git {
+		if query != "" {
+			return o, clierr.WithHint(fmt.Errorf("%s: has no versions: it is not in a git repository", subject), "drop @"+query)
+		}
+		return o, nil
+	}
+	refs, err := r.world.Git.ListRefs(ctx, o.Repo, semver.TagPrefix)
+	if err != nil {
+		return o, err
+	}
+	rels := semver.Releases(refs, o.Path)
+	rel, ok := pickRelease(rels, query)
+	switch {
+	case ok:
+		o.Ref, o.Commit, o.Version = rel.Tag, rel.Commit, rel.Version.String()
+	case query != "" && len(rels) > 0:
+		return o, noRelease(subject, query, rels)
+	case query != "" && query != semver.Latest:
+		return o, clierr.WithHint(&noReleaseError{fmt.Sprintf("%s: no release matches %s: %s has no release tags", subject, query, o.Repo)},
+			"drop @"+query+" for the version the registry lists")
+	}
+	return o, nil
+}
+
 // byName finds a skill asked for by name: NAME, NAME@REGISTRY or AUTHOR/NAME. Without @REGISTRY a name
 // found in two configured registries is ambiguous (the error lists the command that picks each); the
 // bundled registry answers only when no configured one does.
-func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*Located, error) {
+func (r *Resolver) byName(ctx context.Context, name, author, reg, version, raw string) (*Located, error) {
 	regs, err := r.registries()
 	if err != nil {
 		return nil, err
@@ -433,7 +563,7 @@ func (r *Resolver) byName(ctx context.Context, name, author, reg, raw string) (*
 		}
 		return nil, clierr.WithHint(fmt.Errorf("%s: no skill of that name in %s", raw, where), hints...)
 	case 1:
-		return r.candidate(ctx, configured[0], raw)
+		return r.candidate(ctx, configured[0], raw, version)
 	}
 	return nil, registry.Ambiguous(r.command(), name, configured)
 }
@@ -467,8 +597,14 @@ func (r *Resolver) authorName(ctx context.Context, s source.Source, gitRepo, raw
 	case 0:
 		return nil, nil
 	case 1:
-		// Found: a failure to fetch it is an error, never a reason to take the GitHub repository instead.
-		return r.candidate(ctx, configured[0], raw)
+		// Found: a failure to fetch it is an error, never a reason to take the GitHub repository instead;
+		// but a version it has no release of is not this reading: AUTHOR/NAME@v1 is then OWNER/REPO@v1.
+		l, err := r.candidate(ctx, configured[0], raw, s.Version)
+		var nr *noReleaseError
+		if errors.As(err, &nr) {
+			return nil, nil
+		}
+		return l, err
 	}
 	// Found in several registries: ambiguous, as a bare name is; never the GitHub repository instead.
 	amb := registry.Ambiguous(r.command(), s.Author+"/"+s.Name, configured)
@@ -486,9 +622,17 @@ func candidateOrigin(c registry.Candidate) Origin {
 	return Origin{Kind: Git, Repo: source.Canonical(c.Repo), Ref: c.Ref, Commit: c.Commit, Path: c.Path}
 }
 
-// candidate fetches a registry's answer.
-func (r *Resolver) candidate(ctx context.Context, c registry.Candidate, src string) (*Located, error) {
-	o := candidateOrigin(c)
+// candidate fetches a registry's answer at the release version selects ("": the newest, if any).
+func (r *Resolver) candidate(ctx context.Context, c registry.Candidate, src, version string) (*Located, error) {
+	o, err := r.release(ctx, candidateOrigin(c), version, src)
+	if err != nil {
+		return nil, err
+	}
+	return r.candidateAt(ctx, c, o, src)
+}
+
+// candidateAt fetches a registry's answer at o.
+func (r *Resolver) candidateAt(ctx context.Context, c registry.Candidate, o Origin, src string) (*Located, error) {
 	f, err := r.Load(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)

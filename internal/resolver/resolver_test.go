@@ -14,6 +14,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/registry"
+	"github.com/skillctl/skillctl/internal/semver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
 
@@ -267,6 +268,9 @@ func (c *resolverCase) origin(w *fakeWorld, s string) (Origin, error) {
 	}
 	if l, ref, ok := strings.Cut(label, "("); ok {
 		label, o.Ref = l, strings.TrimSuffix(ref, ")")
+		if v, ok := semver.TagVersion(o.Ref); ok {
+			o.Version = v.String() // as the lock records a release beside its tag
+		}
 	}
 	o.Commit = commit(label)
 	w.label(label)

@@ -382,7 +382,7 @@ func (a *adapter) registries(asks []depgraph.Ask) ([][]depgraph.Candidate, error
 			continue
 		}
 		for _, c := range configured {
-			l, err := a.r.candidate(a.ctx, c, ask.Name)
+			l, err := a.r.candidate(a.ctx, c, ask.Name, "")
 			if err != nil {
 				return nil, err
 			}
