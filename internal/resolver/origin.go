@@ -18,15 +18,15 @@ const (
 
 // Origin says exactly where one folder came from: enough to fetch the same bytes again.
 type Origin struct {
-	Kind   Kind
-	Repo   string // clone URL
-	Ref    string // full ref name the commit was resolved from; "" when pinned by commit
+	Kind Kind
+	Repo string // clone URL
+	Ref  string // full ref name the commit was resolved from; "" when pinned by commit
 	// Version is the release Ref tags (v1.2.0) when the skill came from a release (semver.Releases):
 	// the lock records it, update moves within its major, outdated compares it.
 	Version string
-	Commit string
-	Path   string // folder in the repository, the bundled skill's name, or the folder inside a local registry
-	Dir    string // local folder, absolute
+	Commit  string
+	Path    string // folder in the repository, the bundled skill's name, or the folder inside a local registry
+	Dir     string // local folder, absolute
 }
 
 // Key identifies the folder: two origins with one key are the same files.
