@@ -3,6 +3,7 @@ module github.com/skillctl/skillctl
 go 1.26.0
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/go-git/go-git/v5 v5.19.3
 	github.com/kevinburke/ssh_config v1.2.0
 	github.com/rogpeppe/go-internal v1.16.0

@@ -19,7 +19,8 @@ func newImportCmd(ios *streams.IO) *cobra.Command {
 		Long: `Import reads what another installer recorded and adopts its skills into skills.lock:
 vercel's skills-lock.json (installs in .agents/skills) and, with --global, its
 ~/.agents/.skill-lock.json; gh skill's provenance (metadata.github-repo and the other
-github-* keys) in the SKILL.md of each skill in the agents' project folders. With no
+github-* keys) in the SKILL.md of each skill in the agents' project folders; APM's
+apm.lock.yaml; dotagents' agents.toml. With no
 FILE, the files at the project root (or in your home folder with --global) are read.
 A gh skill folder that differs from its repository only by those lines gets the
 repository's SKILL.md.

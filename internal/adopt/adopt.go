@@ -38,7 +38,10 @@ type Entry struct {
 	Ref    string // branch or tag; "" for the default branch
 	Commit string // 40 hex when the file pins one
 	Path   string // the skill's folder in the repository, "" for its root
-	Dir    string // the folder it is installed in (one subfolder per skill), slash-separated, relative to the project root or home
+	// Find: the file does not say which folder of the repository holds the skill; it is the skill
+	// folder called Name (resolver.SkillFolder).
+	Find bool
+	Dir  string // the folder it is installed in (one subfolder per skill), slash-separated, relative to the project root or home
 	// HashKind and Hash are what the installer recorded of the folder ("" when nothing); Files holds
 	// HashFiles' per-file SHA-256, by path relative to the skill's folder.
 	HashKind string

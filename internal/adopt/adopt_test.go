@@ -59,7 +59,10 @@ func TestParseVercel(t *testing.T) {
 	if e := got["g"]; e.Source() != "https://gitlab.com/a/b" || e.Skip != "" {
 		t.Errorf("g: %+v (source %s)", e, e.Source())
 	}
-	for _, n := range []string{"Bad Name", "up", "l", "n"} {
+	if e := got["n"]; !e.Find || e.Skip != "" {
+		t.Errorf("n: %+v", e)
+	}
+	for _, n := range []string{"Bad Name", "up", "l"} {
 		if got[n].Skip == "" {
 			t.Errorf("%s: not skipped", n)
 		}
@@ -124,4 +127,98 @@ func FuzzGh(f *testing.F) {
 			t.Fatal("StripGh grew the file")
 		}
 	})
+}
+
+func TestParseAPM(t *testing.T) {
+	ents, err := ParseAPM([]byte(`lockfile_version: "1"
+generated_at: "2026-01-01T00:00:00+00:00"
+dependencies:
+  - repo_url: github.com/acme/tools
+    resolved_commit: 0123456789ABCDEF0123456789abcdef01234567
+    resolved_ref: main
+    virtual_path: skills/a
+    deployed_files:
+      - .github/skills/a/SKILL.md
+      - .claude/skills/a/SKILL.md
+      - .github/prompts/p.prompt.md
+    deployed_file_hashes:
+      .github/skills/a/SKILL.md: "sha256:AA"
+  - repo_url: https://gitlab.com/acme/more
+    resolved_ref: v1
+    deployed_files: [.github/skills/b/SKILL.md]
+`))
+	if err != nil || len(ents) != 3 {
+		t.Fatalf("%+v %v", ents, err)
+	}
+	a := ents[1] // .github/skills/a after .claude/skills/a
+	if a.Source() != "https://github.com/acme/tools//skills/a#0123456789abcdef0123456789abcdef01234567" || a.Dir != ".github/skills" ||
+		a.HashKind != HashFiles || a.Files["SKILL.md"] != "aa" || a.Skip != "" {
+		t.Errorf("a: %+v (%s)", a, a.Source())
+	}
+	if b := ents[2]; b.Source() != "https://gitlab.com/acme/more#v1" || !b.Find || b.Name != "b" {
+		t.Errorf("b: %+v (%s)", b, b.Source())
+	}
+	for _, bad := range []string{"lockfile_version: \"9\"\ndependencies: []\n", "a: &x [1]\nb: *x\n", "[1, 2"} {
+		if _, err := ParseAPM([]byte(bad)); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+}
+
+func TestParseDotagents(t *testing.T) {
+	ents, err := ParseDotagents([]byte(`version = 1
+agents = ["claude"]
+
+[[skills]]
+name = "find-bugs"
+source = "acme/tools@v2"
+
+[[skills]]
+name = "pinned"
+source = "git:https://example.com/acme/tools.git"
+path = "skills/pinned"
+
+[[skills]]
+name = "mine"
+source = "path:./my-skills/mine"
+`))
+	if err != nil || len(ents) != 3 {
+		t.Fatalf("%+v %v", ents, err)
+	}
+	if e := ents[0]; e.Source() != "https://github.com/acme/tools#v2" || !e.Find || e.Dir != ".agents/skills" || e.Skip != "" {
+		t.Errorf("find-bugs: %+v (%s)", e, e.Source())
+	}
+	if e := ents[1]; e.Source() != "https://example.com/acme/tools//skills/pinned" || e.Find || e.Skip != "" {
+		t.Errorf("pinned: %+v (%s)", e, e.Source())
+	}
+	if ents[2].Skip == "" {
+		t.Error("a project folder was not skipped")
+	}
+	if _, err := ParseDotagents([]byte("[[skills]\n")); err == nil {
+		t.Error("bad TOML accepted")
+	}
+}
+
+// FuzzParseAPM and FuzzParseDotagents: any bytes give entries or an error, never a panic, and an entry
+// not skipped has clean folders.
+func FuzzParseAPM(f *testing.F) {
+	f.Add([]byte("lockfile_version: \"1\"\ndependencies:\n  - repo_url: github.com/a/b\n    virtual_path: s/x\n    deployed_files: [.github/skills/x/SKILL.md]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { checkEntries(t, ParseAPM, data) })
+}
+
+func FuzzParseDotagents(f *testing.F) {
+	f.Add([]byte("[[skills]]\nname = \"x\"\nsource = \"a/b@v1\"\npath = \"s/x\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { checkEntries(t, ParseDotagents, data) })
+}
+
+func checkEntries(t *testing.T, parse func([]byte) ([]Entry, error), data []byte) {
+	ents, err := parse(data)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if e.Skip == "" && (e.Path != "" && !snapshot.ValidPath(e.Path) || !snapshot.ValidPath(e.Dir)) {
+			t.Fatalf("accepted %+v", e)
+		}
+	}
 }

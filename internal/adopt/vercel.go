@@ -91,9 +91,7 @@ func parseVercel(format string, data []byte, version int) ([]Entry, error) {
 		default:
 			e.Skip = fmt.Sprintf("source type %q is not one skillctl imports", s.SourceType)
 		}
-		if s.SkillPath == "" && e.Skip == "" {
-			e.Skip = "no skillPath: the lock does not say which folder of the repository it is"
-		}
+		e.Find = s.SkillPath == ""
 		e.check()
 		out = append(out, e)
 	}

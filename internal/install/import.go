@@ -2,6 +2,8 @@ package install
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -71,6 +73,24 @@ var importFormats = []struct {
 }{
 	{adopt.VercelFile, adopt.ParseVercel, false},
 	{adopt.VercelGlobalFile, adopt.ParseVercelGlobal, true},
+	{adopt.APMFile, adopt.ParseAPM, false},
+	{adopt.APMManifest, parseAPMManifest, false},
+	{adopt.DotagentsFile, adopt.ParseDotagents, false},
+}
+
+// importNames lists the files import recognises by name.
+func importNames() string {
+	var names []string
+	for _, f := range importFormats {
+		names = append(names, filepath.Base(filepath.FromSlash(f.name)))
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseAPMManifest answers apm.yml found alone: what APM installed, and where, is in apm.lock.yaml.
+func parseAPMManifest([]byte) ([]adopt.Entry, error) {
+	return nil, clierr.WithHint(fmt.Errorf("%s says what to install, not what was installed where; import reads %s", adopt.APMManifest, adopt.APMFile),
+		"run 'apm install' to write "+adopt.APMFile+", then skillctl import", "or install the skills it names with skillctl install SOURCE")
 }
 
 // Import runs an import; see ImportOptions.
@@ -203,6 +223,9 @@ func importFiles(root string, opts ImportOptions) ([]importFile, error) {
 				continue
 			}
 			p := filepath.Join(root, filepath.FromSlash(f.name))
+			if f.name == adopt.APMManifest && exists(filepath.Join(root, adopt.APMFile)) {
+				continue
+			}
 			if _, err := os.Lstat(p); err == nil {
 				out = append(out, importFile{path: p, root: root, parse: f.parse})
 			}
@@ -232,7 +255,7 @@ func importFiles(root string, opts ImportOptions) ([]importFile, error) {
 		}
 		if parse == nil {
 			return nil, clierr.WithHint(fmt.Errorf("%s: not a file import reads", name),
-				"import reads "+adopt.VercelFile+" and "+filepath.Base(adopt.VercelGlobalFile)+", by those names")
+				"import reads "+importNames()+" and an installed SKILL.md, by those names")
 		}
 		out = append(out, importFile{path: abs, root: root, parse: parse})
 	}
@@ -285,6 +308,14 @@ func importInto(ctx context.Context, r *resolver.Resolver, t Target, items []imp
 		it := &items[i]
 		if it.entry.Skip != "" {
 			continue
+		}
+		if it.entry.Find {
+			p, err := r.SkillFolder(ctx, it.entry.Source(), it.entry.Name)
+			if err != nil {
+				it.why = err.Error()
+				continue
+			}
+			it.entry.Path, it.entry.Find = p, false
 		}
 		res, err := resolveSources(ctx, r, []string{it.entry.Source()}, false)
 		if err == nil {
@@ -459,6 +490,17 @@ func recordedMatch(e adopt.Entry, disk, repo *snapshot.Folder) string {
 		ok = adopt.VercelHash(disk.Files) == e.Hash
 	case adopt.HashTree:
 		ok = repo.Tree != "" && repo.Tree == e.Hash
+	case adopt.HashFiles:
+		ok = true
+		for p, want := range e.Files {
+			f := disk.File(p)
+			if f == nil {
+				ok = false
+				break
+			}
+			sum := sha256.Sum256(f.Data)
+			ok = ok && hex.EncodeToString(sum[:]) == want
+		}
 	default:
 		return ""
 	}

@@ -726,3 +726,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// SkillFolder finds, in the repository src names (a git source without a folder, pinned as it says), the
+// skill folder called name: the one folder holding a skill file whose last element is name, or the root
+// when the repository is called name and is itself the skill. It serves records that name a skill and its
+// repository but not its folder (another installer's, for import).
+func (r *Resolver) SkillFolder(ctx context.Context, src, name string) (string, error) {
+	s, err := source.Parse(src)
+	if err != nil {
+		return "", err
+	}
+	if s.Kind != source.Git {
+		return "", fmt.Errorf("%s: not a repository", src)
+	}
+	o, err := r.pin(ctx, &s)
+	if err != nil {
+		return "", err
+	}
+	dirs, err := r.world.Git.Skills(ctx, o.Repo, o.Commit)
+	if err != nil {
+		return "", err
+	}
+	var found []string
+	for _, d := range dirs {
+		if d != "" && path.Base(d) == name || d == "" && path.Base(o.Repo) == name {
+			found = append(found, d)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return "", fmt.Errorf("%s: no skill folder called %s at commit %s", o.Repo, name, Short(o.Commit))
+	}
+	return "", fmt.Errorf("%s: %d skill folders are called %s (%s); the record does not say which", o.Repo, len(found), name, strings.Join(found, ", "))
+}
