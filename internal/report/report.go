@@ -201,8 +201,10 @@ func (r *Report) Verify(f *snapshot.Folder) {
 	}
 	if r.TreeHash != "" {
 		r.Tree = Stale
+		// Each file is hashed once for all the schemes: a stale report tries all twelve.
+		files, sums := sortedSums(f)
 		for _, s := range schemes {
-			if TreeHash(f, s) == r.TreeHash {
+			if treeHash(files, sums, s) == r.TreeHash {
 				r.Tree, r.TreeScheme = Matches, s.String()
 				break
 			}
@@ -250,10 +252,25 @@ var schemes = func() []Scheme {
 
 // TreeHash computes the tree hash of f under scheme s (hex, no prefix).
 func TreeHash(f *snapshot.Folder, s Scheme) string {
+	files, sums := sortedSums(f)
+	return treeHash(files, sums, s)
+}
+
+// sortedSums is f's files sorted by path, with the sha256 of each (hex) in the same order.
+func sortedSums(f *snapshot.Folder) ([]snapshot.File, []string) {
 	files := append([]snapshot.File(nil), f.Files...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	sums := make([]string, len(files))
+	for i, fl := range files {
+		sums[i] = sum(fl.Data)
+	}
+	return files, sums
+}
+
+// treeHash is TreeHash over files sorted by path and their sums.
+func treeHash(files []snapshot.File, sums []string, s Scheme) string {
 	var lines []string
-	for _, fl := range files {
+	for i, fl := range files {
 		if fl.Path == FileName || (!s.WithSkillMD && manifest.IsFileName(fl.Path)) {
 			continue
 		}
@@ -266,7 +283,7 @@ func TreeHash(f *snapshot.Folder, s Scheme) string {
 		default:
 			mode = strconv.FormatUint(uint64(fl.Mode), 10)
 		}
-		lines = append(lines, `{"path":`+jsString(fl.Path, s.ASCII)+`,"mode":`+mode+`,"sha256":"`+sum(fl.Data)+`","size":`+strconv.Itoa(len(fl.Data))+`}`)
+		lines = append(lines, `{"path":`+jsString(fl.Path, s.ASCII)+`,"mode":`+mode+`,"sha256":"`+sums[i]+`","size":`+strconv.Itoa(len(fl.Data))+`}`)
 	}
 	return sum([]byte(strings.Join(lines, "\n")))
 }

@@ -175,3 +175,18 @@ func findingText(fs []Finding) []string {
 	}
 	return out
 }
+
+// BenchmarkVerifyStale checks a report whose tree hash matches no reading of a folder of a few files:
+// every scheme is tried, as for most reports in a marketplace that moved on since they were written.
+func BenchmarkVerifyStale(b *testing.B) {
+	f := &snapshot.Folder{}
+	for _, p := range []string{"SKILL.md", "references/guide.md", "scripts/run.sh", "assets/logo.bin", FileName} {
+		f.Files = append(f.Files, snapshot.File{Path: p, Mode: snapshot.Regular, Data: bytes.Repeat([]byte(p+" some content\n"), 400)})
+	}
+	f.Sort()
+	r := &Report{TreeHash: strings.Repeat("ab", 32), ContentHash: strings.Repeat("cd", 32)}
+	b.SetBytes(int64(f.Size()))
+	for i := 0; i < b.N; i++ {
+		r.Verify(f)
+	}
+}
