@@ -49,6 +49,9 @@ Exit status is 0; with --strict, 1 when any agent's listing is over its budget.`
 			if err != nil {
 				return err
 			}
+			if res.LockProblem != nil {
+				ios.Note(res.LockProblem.Error(), clierr.Hints(res.LockProblem)...)
+			}
 			for _, u := range res.Unread {
 				ios.Note(u.Path + ": " + u.Problem)
 			}

@@ -55,7 +55,7 @@ commit and content hash so the install can be reproduced exactly.`,
 	root.PersistentPreRun = func(cmd *cobra.Command, args []string) { noteProject(ios, cmd, verbose) }
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
-		newValidateCmd(),
+		newValidateCmd(ios),
 		newAuditCmd(),
 		newInstallCmd(ios),
 		newImportCmd(ios),

@@ -8,11 +8,12 @@ import (
 	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/install"
+	"github.com/skillctl/skillctl/internal/streams"
 	"github.com/skillctl/skillctl/internal/validate"
 	"github.com/spf13/cobra"
 )
 
-func newValidateCmd() *cobra.Command {
+func newValidateCmd(ios *streams.IO) *cobra.Command {
 	var opts validate.Options
 	var agentFlags []string
 	cmd := &cobra.Command{
@@ -64,8 +65,13 @@ Exit status is 1 when any skill is invalid (has an error), 2 on a usage error.`,
 			}
 			opts.Agents = agentNames
 			// The project's third-party skills are left out unless named; a lock that cannot be read
-			// leaves nothing out, so nothing goes unchecked because of it.
-			opts.Lock, opts.Installed, _ = install.InstalledFolders(install.TargetOptions{})
+			// leaves nothing out, so nothing goes unchecked because of it, and says why; mid-merge, what
+			// either side records is left out.
+			var lockErr error
+			opts.Lock, opts.Installed, lockErr = install.InstalledFolders(install.TargetOptions{})
+			if lockErr != nil {
+				ios.Note(lockErr.Error(), clierr.Hints(lockErr)...)
+			}
 			if !slices.Contains(validate.Formats, opts.Format) {
 				return clierr.WithHint(clierr.Usage(fmt.Errorf("--format: unknown format %q", opts.Format)), "use --format "+strings.Join(validate.Formats, ", "))
 			}

@@ -13,10 +13,12 @@ import (
 )
 
 // BudgetResult is skillctl budget's data: the report, and the entries of the agents' folders that could
-// not be read (a link out of the project, a FIFO, an unreadable frontmatter), for the command to note.
+// not be read (a link out of the project, a FIFO, an unreadable frontmatter), and why the lock that chose
+// the agents could not be read (AgentSet.LockProblem), for the command to note.
 type BudgetResult struct {
-	Report budget.Report
-	Unread []localfs.Unlisted
+	Report      budget.Report
+	Unread      []localfs.Unlisted
+	LockProblem error
 }
 
 // Budget reports what the installed skills cost each agent ResolveAgentSet chooses: every project and
@@ -35,7 +37,7 @@ func Budget(o TargetOptions) (BudgetResult, error) {
 		}
 		sights = append(sights, s)
 	}
-	return BudgetResult{Report: budget.Compute(sights), Unread: r.unread}, nil
+	return BudgetResult{Report: budget.Compute(sights), Unread: r.unread, LockProblem: set.LockProblem}, nil
 }
 
 // folderReader reads what agents see, each folder once however many agents read it.

@@ -441,14 +441,15 @@ func nonNil(s []string) []string {
 // InstalledFolders is what the lock of the project (found as every command finds it, ResolveTarget) records
 // as installed: the lock's path and the absolute folder of every skill it stores or places. validate
 // leaves these third-party skills out of a project's own unless named: they are verify's and audit's
-// business. A lock that cannot be read gives no folders and its error.
+// business. A lock that cannot be read gives no folders and its error; mid-merge, the folders either side
+// records, and the conflict.
 func InstalledFolders(o TargetOptions) (lock string, folders []string, err error) {
 	t, err := ResolveTarget(o)
 	if err != nil {
 		return "", nil, err
 	}
-	l, err := lockfile.Read(t.Lock)
-	if err != nil {
+	l, err := readRecorded(t.Lock)
+	if l == nil {
 		return t.Lock, nil, err
 	}
 	for _, e := range l.Skills {
@@ -457,7 +458,7 @@ func InstalledFolders(o TargetOptions) (lock string, folders []string, err error
 			folders = append(folders, filepath.Join(t.absolute(p.Dir), e.Name))
 		}
 	}
-	return t.Lock, folders, nil
+	return t.Lock, folders, err
 }
 
 // InstalledNames lists the skills the lock records for a target (every folder of the lock when the

@@ -7,6 +7,7 @@
 package install
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -218,6 +219,9 @@ type AgentSet struct {
 	Root   string // the folder of the lock: --lock's, else the project root (project.Find)
 	Env    agents.Env
 	Agents []agents.Agent
+	// LockProblem is why the lock could not be read when it chose the agents (mid-merge, read from both
+	// sides; otherwise not read, so the default agents), for the command to say.
+	LockProblem error
 }
 
 // ResolveAgentSet applies ResolveTarget's rules for the lock and the agents to a command that reads what
@@ -241,7 +245,24 @@ func ResolveAgentSet(o TargetOptions) (AgentSet, error) {
 	if err != nil {
 		return AgentSet{}, err
 	}
-	return AgentSet{Root: filepath.Dir(lock), Env: env, Agents: chosen}, nil
+	set := AgentSet{Root: filepath.Dir(lock), Env: env, Agents: chosen}
+	if len(o.Agents) == 0 {
+		_, set.LockProblem = readRecorded(lock)
+	}
+	return set, nil
+}
+
+// readRecorded reads the lock for a command that only asks which skills it names and where (validate's
+// installed skills, the agents it remembers). Mid-merge that is what either side records
+// (lockfile.ConflictError.Either), returned with the conflict for the command to say so: only install
+// decides the merge.
+func readRecorded(path string) (*lockfile.Lock, error) {
+	l, err := lockfile.Read(path)
+	var ce *lockfile.ConflictError
+	if errors.As(err, &ce) {
+		return ce.Either(), err
+	}
+	return l, err
 }
 
 // rememberedAgents is the agent set the lock at lockPath records (see ResolveTarget): the agents whose
@@ -249,9 +270,10 @@ func ResolveAgentSet(o TargetOptions) (AgentSet, error) {
 // first agent's folder the store) or placed in. Folders are relative to base in the lock; in the user
 // scope agents.Recorded compares absolute ones. nil when the lock records no agent's folder (nothing
 // installed, or only --dir targets) or cannot be read: the command reads it again and says what is wrong.
+// Mid-merge it is what either side records.
 func rememberedAgents(lockPath, base string, global bool, env agents.Env) []agents.Agent {
-	l, err := lockfile.Read(lockPath)
-	if err != nil {
+	l, _ := readRecorded(lockPath)
+	if l == nil {
 		return nil
 	}
 	folder := func(rel string) string {

@@ -40,6 +40,26 @@ func (e *ConflictError) Hints() []string {
 	return []string{"skillctl install   # reads both sides, merges them into one lock, checks it and restores it"}
 }
 
+// Either is every entry either side records, ours first, one per folder and name, for a command that only
+// reads which skills the lock names and where (validate's installed skills, the agents a lock remembers):
+// it can go on mid-merge without deciding the merge, which install alone does.
+func (e *ConflictError) Either() *Lock {
+	l := &Lock{Version: Version}
+	seen := map[[2]string]bool{}
+	for _, side := range []*Lock{e.Ours, e.Theirs} {
+		if side == nil {
+			continue
+		}
+		for _, en := range side.Skills {
+			if k := [2]string{en.Dir, en.Name}; !seen[k] {
+				seen[k] = true
+				l.Skills = append(l.Skills, en)
+			}
+		}
+	}
+	return l
+}
+
 // markerLen is the length of git's conflict markers (merge's conflict-marker-size default).
 const markerLen = 7
 

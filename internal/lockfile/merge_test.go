@@ -236,3 +236,21 @@ func TestMergeLarge(t *testing.T) {
 		t.Fatalf("%d placements, want both sides' 20000", n)
 	}
 }
+
+// TestEither: mid-merge, a reader sees every skill either side records, once, ours first.
+func TestEither(t *testing.T) {
+	ours := lockOf(repoEntry("a", c40, h64, true), repoEntry("b", c40, h64, true)).Marshal()
+	theirs := lockOf(repoEntry("b", c40b, h64b, true), repoEntry("c", c40, h64, true)).Marshal()
+	_, err := Parse("skills.lock", Conflicted(nil, ours, theirs))
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a *ConflictError", err)
+	}
+	var got []string
+	for _, e := range ce.Either().Skills {
+		got = append(got, e.Name+"@"+e.Commit[:1])
+	}
+	if want := "[a@0 b@0 c@0]"; fmt.Sprint(got) != want {
+		t.Errorf("Either() = %v, want %s", got, want)
+	}
+}
