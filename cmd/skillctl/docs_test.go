@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/spf13/cobra/doc"
 )
@@ -127,6 +128,38 @@ func TestREADMECommands(t *testing.T) {
 			if !strings.Contains(cell, "`"+a+"`") {
 				t.Errorf("README.md: the row for skillctl %s does not name its alias %s", c.Name(), a)
 			}
+		}
+	}
+}
+
+// TestREADMEMergeDriver: the merge driver set up exactly as the README says is the one lock_merge.txtar
+// runs under a real git merge, so the documented lines are the tested ones.
+func TestREADMEMergeDriver(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := txtar.ParseFile(filepath.Join("testdata", "script", "lock_merge.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var attributes, driver string
+	for _, f := range ar.Files {
+		if f.Name == "gitattributes" {
+			attributes = strings.TrimSpace(string(f.Data))
+		}
+	}
+	for _, line := range strings.Split(string(ar.Comment), "\n") {
+		if rest, ok := strings.CutPrefix(line, "exec git config merge.skillctl.driver "); ok {
+			driver = strings.Trim(rest, "'")
+		}
+	}
+	if attributes == "" || driver == "" {
+		t.Fatalf("lock_merge.txtar: no gitattributes file (%q) or git config merge.skillctl.driver line (%q)", attributes, driver)
+	}
+	for _, want := range []string{"\n" + attributes + "\n", "\ngit config merge.skillctl.driver \"" + driver + "\"\n"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not hold the line lock_merge.txtar tests: %q", strings.TrimSpace(want))
 		}
 	}
 }
