@@ -16,7 +16,7 @@ import (
 // hold pure logic (rules, graph, parsing, hashing, content review) touch no files, processes or network.
 func TestImportBoundaries(t *testing.T) {
 	root := filepath.Join("..", "..")
-	pure := map[string]bool{"manifest": true, "depgraph": true, "source": true, "snapshot": true, "risk": true, "textsafe": true, "budget": true, "semver": true, "adopt": true}
+	pure := map[string]bool{"manifest": true, "depgraph": true, "source": true, "snapshot": true, "risk": true, "textsafe": true, "budget": true, "semver": true, "adopt": true, "wellknown": true}
 	io := map[string]bool{"os": true, "os/exec": true, "net/http": true, "io/ioutil": true, "syscall": true}
 	checked := 0
 	for _, top := range []string{"internal", "skills"} {

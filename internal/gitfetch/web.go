@@ -1,0 +1,98 @@
+package gitfetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Get fetches one file over http(s) that is not a git repository: a site's skill index
+// (/.well-known/agent-skills/index.json) or an artifact it lists (an archive, a SKILL.md). It shares the
+// run's network deadline, the idle timeout and the mirrors (a mirror's FROM is a URL prefix); it carries no
+// credential (an index and its artifacts are public, and their digests, not the connection, vouch for
+// them). A body over max bytes is cut off and refused, never read whole; a redirect may not leave https.
+// A server that stalls is bounded by the dialer's and header timeouts, one that trickles by the deadline.
+func (c *Client) Get(ctx context.Context, rawURL string, max int64) ([]byte, error) {
+	c.mu.Lock()
+	merr, to := c.mirrorErr, rewrite(c.mirrors, rawURL)
+	c.mu.Unlock()
+	if merr != nil {
+		return nil, merr
+	}
+	u, err := url.Parse(to)
+	if err != nil || u.User != nil || u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("%s: not an http(s) URL skillctl fetches", redact(rawURL))
+	}
+	t := c.base.Timeout
+	if t <= 0 {
+		t = envTimeout()
+	}
+	client := &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           (&net.Dialer{Timeout: t, KeepAlive: 30 * time.Second}).DialContext,
+			TLSHandshakeTimeout:   t,
+			ResponseHeaderTimeout: t,
+			ForceAttemptHTTP2:     true,
+		},
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			if u.Scheme == "https" && req.URL.Scheme != "https" {
+				return errors.New("a redirect from https to " + req.URL.Scheme + " is not followed")
+			}
+			return nil
+		},
+	}
+	defer client.CloseIdleConnections()
+	var body []byte
+	err = c.bud.run(ctx, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return &WebError{URL: redact(rawURL), Status: resp.StatusCode}
+		}
+		if resp.ContentLength > max {
+			return fmt.Errorf("%s: %d bytes, over the limit of %d", redact(rawURL), resp.ContentLength, max)
+		}
+		body, err = io.ReadAll(io.LimitReader(resp.Body, max+1))
+		if err != nil {
+			return err
+		}
+		if int64(len(body)) > max {
+			return fmt.Errorf("%s: over the limit of %d bytes", redact(rawURL), max)
+		}
+		return nil
+	})
+	if err != nil {
+		var we *WebError
+		if errors.As(err, &we) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("fetch %s: %w", redact(rawURL), err)
+	}
+	return body, nil
+}
+
+// WebError is an answer other than 200 to Get.
+type WebError struct {
+	URL    string
+	Status int
+}
+
+func (e *WebError) Error() string {
+	return fmt.Sprintf("%s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
+}

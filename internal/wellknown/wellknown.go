@@ -1,0 +1,209 @@
+// Package wellknown reads a site's skill index, as the Agent Skills discovery scheme publishes it at
+// /.well-known/agent-skills/index.json (schema https://schemas.agentskills.io/discovery/0.2.0/schema.json:
+// skills[] of name, type "skill-md" or "archive", description, url relative to the index, digest
+// "sha256:HEX" of the artifact) or, in its earlier form, at /.well-known/skills/index.json (skills[] of
+// name, description and files[], each file at /.well-known/skills/NAME/FILE, with no digest). It is pure:
+// the caller fetches; every field is checked here, since a site is as untrusted as a repository.
+package wellknown
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/skillctl/skillctl/internal/limits"
+	"github.com/skillctl/skillctl/internal/manifest"
+	"github.com/skillctl/skillctl/internal/snapshot"
+)
+
+// The two places a site publishes its index, relative to the site's root.
+const (
+	IndexPath  = "/.well-known/agent-skills/index.json"
+	LegacyPath = "/.well-known/skills/index.json"
+)
+
+// MaxIndexSize bounds an index's bytes; MaxSkills its skills.
+const (
+	MaxIndexSize = 8 << 20
+	MaxSkills    = limits.MaxIndexEntries
+)
+
+// Artifact types.
+const (
+	SkillMD = "skill-md" // a SKILL.md alone
+	Archive = "archive"  // a .tar.gz or .zip of the skill's folder
+	Files   = "files"    // the earlier form: the files listed, each fetched
+)
+
+// Skill is one entry of an index, its URLs made absolute.
+type Skill struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Type        string   `json:"type"`
+	URL         string   `json:"url"`              // the artifact; for Files, the folder the files are under (ending in '/')
+	Digest      string   `json:"digest,omitempty"` // "sha256:" and 64 lower-case hex digits; "" for Files
+	Files       []string `json:"files,omitempty"`
+}
+
+// Index is a site's index.
+type Index struct {
+	URL    string
+	Legacy bool
+	Skills []Skill
+}
+
+// Find returns the skill called name, or nil.
+func (x *Index) Find(name string) *Skill {
+	for i := range x.Skills {
+		if x.Skills[i].Name == name {
+			return &x.Skills[i]
+		}
+	}
+	return nil
+}
+
+// Names lists the skills' names, in the index's order.
+func (x *Index) Names() []string {
+	out := make([]string, len(x.Skills))
+	for i, s := range x.Skills {
+		out[i] = s.Name
+	}
+	return out
+}
+
+// Site is the URL of the site's root for a URL of it: scheme and host.
+func Site(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
+type rawIndex struct {
+	Skills []struct {
+		Name        string   `json:"name"`
+		Type        string   `json:"type"`
+		Description string   `json:"description"`
+		URL         string   `json:"url"`
+		Digest      string   `json:"digest"`
+		Files       []string `json:"files"`
+	} `json:"skills"`
+}
+
+// Parse reads the index fetched from indexURL; legacy says it came from LegacyPath.
+func Parse(indexURL string, data []byte, legacy bool) (*Index, error) {
+	if len(data) > MaxIndexSize {
+		return nil, fmt.Errorf("%s: over %d bytes", indexURL, MaxIndexSize)
+	}
+	base, err := url.Parse(indexURL)
+	if err != nil || base.Scheme != "https" && base.Scheme != "http" {
+		return nil, fmt.Errorf("%s: not an http(s) URL", indexURL)
+	}
+	var raw rawIndex
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		return nil, fmt.Errorf("%s: not a skill index: %v", indexURL, err)
+	}
+	if len(raw.Skills) > MaxSkills {
+		return nil, fmt.Errorf("%s: %d skills; at most %d are read", indexURL, len(raw.Skills), MaxSkills)
+	}
+	x := &Index{URL: indexURL, Legacy: legacy}
+	seen := map[string]bool{}
+	for i, r := range raw.Skills {
+		where := fmt.Sprintf("%s: skills[%d]", indexURL, i)
+		if !manifest.ValidName(r.Name) {
+			return nil, fmt.Errorf("%s: %q is not a skill name", where, r.Name)
+		}
+		if seen[r.Name] {
+			return nil, fmt.Errorf("%s: %s is listed twice", where, r.Name)
+		}
+		seen[r.Name] = true
+		s := Skill{Name: r.Name, Description: r.Description}
+		if legacy {
+			if len(r.Files) == 0 || len(r.Files) > limits.DefaultMaxFiles {
+				return nil, fmt.Errorf("%s: %s: files must list 1 to %d files", where, r.Name, limits.DefaultMaxFiles)
+			}
+			for _, f := range r.Files {
+				if !snapshot.ValidPath(f) {
+					return nil, fmt.Errorf("%s: %s: %q is not a clean relative path", where, r.Name, f)
+				}
+			}
+			s.Type, s.Files = Files, r.Files
+			s.URL = base.ResolveReference(&url.URL{Path: r.Name + "/"}).String()
+			x.Skills = append(x.Skills, s)
+			continue
+		}
+		if r.Type != SkillMD && r.Type != Archive {
+			return nil, fmt.Errorf("%s: %s: type %q is neither %s nor %s", where, r.Name, r.Type, SkillMD, Archive)
+		}
+		s.Type = r.Type
+		if s.Digest, err = ParseDigest(r.Digest); err != nil {
+			return nil, fmt.Errorf("%s: %s: %v", where, r.Name, err)
+		}
+		ref, err := url.Parse(r.URL)
+		if err != nil || r.URL == "" {
+			return nil, fmt.Errorf("%s: %s: url %q is not a URL", where, r.Name, r.URL)
+		}
+		abs := base.ResolveReference(ref)
+		if abs.User != nil || abs.Scheme != "https" && !(abs.Scheme == "http" && base.Scheme == "http") {
+			return nil, fmt.Errorf("%s: %s: url %q must be https (or http on an http site), without credentials", where, r.Name, r.URL)
+		}
+		abs.Fragment = ""
+		s.URL = abs.String()
+		x.Skills = append(x.Skills, s)
+	}
+	return x, nil
+}
+
+// ParseDigest checks "sha256:HEX" and returns it with the hex in lower case.
+func ParseDigest(d string) (string, error) {
+	algo, h, ok := strings.Cut(d, ":")
+	h = strings.ToLower(h)
+	if !ok || algo != "sha256" || len(h) != 64 {
+		return "", fmt.Errorf("digest %q is not sha256: and 64 hex digits", d)
+	}
+	if _, err := hex.DecodeString(h); err != nil {
+		return "", fmt.Errorf("digest %q is not sha256: and 64 hex digits", d)
+	}
+	return "sha256:" + h, nil
+}
+
+// Digest is data's digest in the index's form.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Check refuses data whose digest is not want.
+func Check(what string, data []byte, want string) error {
+	if got := Digest(data); got != want {
+		return fmt.Errorf("%s: digest mismatch: expected %s, got %s; nothing was written", what, want, got)
+	}
+	return nil
+}
+
+// Folder is an artifact's bytes as a skill folder: a SKILL.md alone, or an archive unpacked under the caps
+// (snapshot.FromArchive; its kind from the URL's name, else from the bytes).
+func Folder(typ, artifactURL string, data []byte, lim limits.Limits) (*snapshot.Folder, error) {
+	if typ == SkillMD {
+		return &snapshot.Folder{Files: []snapshot.File{{Path: manifest.FileName, Mode: snapshot.Regular, Data: data}}}, nil
+	}
+	kind := snapshot.ArchiveKind(pathOf(artifactURL))
+	if kind == "" {
+		switch {
+		case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
+			kind = "tar.gz"
+		case bytes.HasPrefix(data, []byte("PK\x03\x04")):
+			kind = "zip"
+		default:
+			return nil, fmt.Errorf("%s: neither a .tar.gz nor a .zip archive", artifactURL)
+		}
+	}
+	return snapshot.FromArchive(kind, data, lim)
+}
+
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Path
+	}
+	return raw
+}

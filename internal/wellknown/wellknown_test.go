@@ -1,0 +1,66 @@
+package wellknown
+
+import (
+	"strings"
+	"testing"
+)
+
+const hexA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+func TestParse(t *testing.T) {
+	x, err := Parse("https://example.com/.well-known/agent-skills/index.json", []byte(`{
+		"$schema": "https://schemas.agentskills.io/discovery/0.2.0/schema.json",
+		"skills": [
+			{"name": "a", "type": "skill-md", "description": "d", "url": "a/SKILL.md", "digest": "sha256:`+strings.ToUpper(hexA)+`"},
+			{"name": "b", "type": "archive", "url": "https://cdn.example.net/b.tar.gz", "digest": "sha256:`+hexA+`"}]}`), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := x.Find("a"); a.URL != "https://example.com/.well-known/agent-skills/a/SKILL.md" || a.Digest != "sha256:"+hexA {
+		t.Errorf("a: %+v", a)
+	}
+	if b := x.Find("b"); b.URL != "https://cdn.example.net/b.tar.gz" || b.Type != Archive {
+		t.Errorf("b: %+v", b)
+	}
+	l, err := Parse("http://127.0.0.1:1/.well-known/skills/index.json", []byte(`{"skills":[{"name":"c","description":"d","files":["SKILL.md","references/r.md"]}]}`), true)
+	if err != nil || l.Skills[0].URL != "http://127.0.0.1:1/.well-known/skills/c/" || l.Skills[0].Type != Files {
+		t.Errorf("legacy: %+v %v", l, err)
+	}
+	for name, bad := range map[string]string{
+		"name":        `{"skills":[{"name":"A b","type":"skill-md","url":"x","digest":"sha256:` + hexA + `"}]}`,
+		"type":        `{"skills":[{"name":"a","type":"exe","url":"x","digest":"sha256:` + hexA + `"}]}`,
+		"digest":      `{"skills":[{"name":"a","type":"skill-md","url":"x","digest":"md5:00"}]}`,
+		"no digest":   `{"skills":[{"name":"a","type":"skill-md","url":"x"}]}`,
+		"scheme":      `{"skills":[{"name":"a","type":"skill-md","url":"file:///etc/passwd","digest":"sha256:` + hexA + `"}]}`,
+		"downgrade":   `{"skills":[{"name":"a","type":"skill-md","url":"http://example.com/a","digest":"sha256:` + hexA + `"}]}`,
+		"credentials": `{"skills":[{"name":"a","type":"skill-md","url":"https://u:p@example.com/a","digest":"sha256:` + hexA + `"}]}`,
+		"twice":       `{"skills":[{"name":"a","type":"skill-md","url":"x","digest":"sha256:` + hexA + `"},{"name":"a","type":"skill-md","url":"y","digest":"sha256:` + hexA + `"}]}`,
+	} {
+		if _, err := Parse("https://example.com/.well-known/agent-skills/index.json", []byte(bad), false); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := Parse("https://example.com/.well-known/skills/index.json", []byte(`{"skills":[{"name":"c","files":["../x"]}]}`), true); err == nil {
+		t.Error("legacy ../ accepted")
+	}
+	if Check("x", []byte("hi"), Digest([]byte("hi"))) != nil || Check("x", []byte("hi"), "sha256:"+hexA) == nil {
+		t.Error("Check")
+	}
+}
+
+// FuzzParse: any bytes give an index whose URLs are http(s) and names valid, or an error.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"skills":[{"name":"a","type":"skill-md","url":"a/SKILL.md","digest":"sha256:`+hexA+`"}]}`), false)
+	f.Add([]byte(`{"skills":[{"name":"c","files":["SKILL.md"]}]}`), true)
+	f.Fuzz(func(t *testing.T, data []byte, legacy bool) {
+		x, err := Parse("https://example.com/.well-known/agent-skills/index.json", data, legacy)
+		if err != nil {
+			return
+		}
+		for _, s := range x.Skills {
+			if !strings.HasPrefix(s.URL, "https://") {
+				t.Fatalf("%+v", s)
+			}
+		}
+	})
+}
