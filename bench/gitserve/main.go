@@ -1,6 +1,7 @@
 // Command gitserve serves the benchmark's bare repositories with internal/gittest (git http-backend on
 // 127.0.0.1) and exposes the server's byte counters on a second loopback listener, so a shell script can
-// read how many bytes each client run cost: GET /stats returns the Stats as JSON, POST /reset zeroes them.
+// read how many bytes each client run cost: GET /stats returns the Stats as JSON, POST /reset zeroes them,
+// POST /delay?d=50ms sets the per-request delay.
 //
 // It serves GitHub's shape (protocol v2, reachable wants; -pullrefs refs/pull/* in each -repo) unless
 // -shape says otherwise; -delay holds every request as a distant host's round trip would. It writes "GITURL STATSURL" to -addrfile once both listeners are up, and runs until killed.
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/skillctl/skillctl/internal/gittest"
 )
@@ -62,6 +64,14 @@ func main() {
 		json.NewEncoder(w).Encode(srv.Stats())
 	})
 	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, r *http.Request) { srv.ResetStats() })
+	mux.HandleFunc("POST /delay", func(w http.ResponseWriter, r *http.Request) {
+		d, err := time.ParseDuration(r.URL.Query().Get("d"))
+		if err != nil || d < 0 {
+			http.Error(w, "want ?d=DURATION", http.StatusBadRequest)
+			return
+		}
+		srv.SetDelay(d)
+	})
 	go http.Serve(ln, mux)
 
 	tmp := *addrFile + ".tmp"
