@@ -49,6 +49,7 @@ func (g *Graph) Render(w io.Writer, format string, roots ...string) error {
 
 type node struct {
 	Name    string `json:"name"`
+	Version string `json:"version,omitempty"` // the release it is at, when it is one
 	Missing bool   `json:"missing,omitempty"`
 	Why     string `json:"why,omitempty"`
 }
@@ -95,7 +96,7 @@ func (g *Graph) view(roots []string) view {
 		if !g.found(n) {
 			v.Nodes = append(v.Nodes, node{Name: n, Missing: true, Why: g.why(n)})
 		} else {
-			v.Nodes = append(v.Nodes, node{Name: n})
+			v.Nodes = append(v.Nodes, node{Name: n, Version: g.version[n]})
 		}
 	}
 	for _, n := range order {
@@ -128,6 +129,9 @@ func (g *Graph) renderText(w io.Writer, roots []string, v view) {
 	var line func(n, prefix, branch string, ancestors []string)
 	line = func(n, prefix, branch string, ancestors []string) {
 		label := textsafe.Escape(n)
+		if ver := g.version[n]; ver != "" {
+			label += " " + textsafe.Escape(ver)
+		}
 		expand := false
 		switch {
 		case !g.found(n):

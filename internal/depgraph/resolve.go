@@ -16,8 +16,16 @@ type Graph struct {
 	deps    map[string][]string // found skills and their depends-on, declared order, no duplicates
 	related map[string][]string // suggestions, declared order, no duplicates
 	missing map[string]string   // names looked for and not found, with why
+	version map[string]string   // the release a found skill is at, when it is one
 	seq     []string            // names in the order they first became known, for a stable default root set
 	known   map[string]bool
+}
+
+// SetVersion records the release a found skill is at (v1.2.0), which deps shows beside its name.
+func (g *Graph) SetVersion(name, version string) {
+	if version != "" {
+		g.version[name] = version
+	}
 }
 
 // New returns an empty graph.
@@ -25,6 +33,7 @@ func New() *Graph {
 	return &Graph{
 		deps:    map[string][]string{},
 		related: map[string][]string{},
+		version: map[string]string{},
 		missing: map[string]string{},
 		known:   map[string]bool{},
 	}

@@ -2,8 +2,11 @@ package depgraph
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/skillctl/skillctl/internal/semver"
 )
 
 // The walk finds every skill a set of requested skills needs, level by level, through Reqs: the world as
@@ -47,12 +50,44 @@ type Node struct {
 	Name string
 	ID   string // where its files come from (REPO@COMMIT:PATH, a folder, builtin:NAME); same name, other ID: a conflict
 	Home string // where its dependencies are looked for, as "not found in HOME" says it
+	// Version is the release the skill is at (semver, "v1.2.0"); "" when it is not a release (a branch, a
+	// commit, a folder), which satisfies any version required of it.
+	Version string
+	// Module is the skill across its versions (its repository and folder): two nodes of one name and one
+	// Module are two versions of one skill, and the walk keeps the higher; "" means ID.
+	Module string
 }
 
 // Ask is a depends-on (or, with WithRelated, related-skills) name and the skill that named it.
 type Ask struct {
 	Name string
 	By   Node
+	// Min is the lowest version that will do (depends-on NAME@v1.2 asks for v1.2.0), "" for any: the
+	// adapter answers with the oldest release at or above it in its major, never the newest (minimal
+	// version selection).
+	Min string
+}
+
+// module is what makes two nodes versions of one skill.
+func (n Node) module() string {
+	if n.Module != "" {
+		return n.Module
+	}
+	return n.ID
+}
+
+// SplitRequirement reads a depends-on entry as Reqs gives it, NAME or NAME@vX[.Y[.Z]], into the name and
+// the minimum version ("" for none, or when the version is not one: the validator reports it).
+func SplitRequirement(entry string) (name, min string) {
+	name, ver, ok := strings.Cut(entry, "@")
+	if !ok {
+		return name, ""
+	}
+	v, ok := semver.ParseMin(ver)
+	if !ok {
+		return name, ""
+	}
+	return name, v.String()
 }
 
 // Candidate is a skill an ask may resolve to at one place. Within a place the lowest Rank wins; two
@@ -64,7 +99,8 @@ type Candidate struct {
 
 // Reqs is what the walk needs from the world.
 type Reqs interface {
-	// Required returns the names s depends on and the names it suggests, each in declared order.
+	// Required returns the names s depends on (NAME, or NAME@vX[.Y[.Z]] for at least that version of the
+	// same major) and the names it suggests, each in declared order.
 	Required(s Node) (deps, related []string, err error)
 	// Candidates returns, for each ask in order, the skills of that name at place. It is called once per
 	// place and level with every ask still open, so an adapter can batch its requests.
@@ -112,6 +148,18 @@ func (e *AmbiguousError) Error() string {
 	return fmt.Sprintf("%s: ambiguous: %d candidates in %s: %s", strings.Join(e.Chain, " -> "), len(ids), e.Place, strings.Join(ids, ", "))
 }
 
+// MajorError is two majors of one skill required: they cannot be installed side by side, and minimal
+// version selection never crosses a major.
+type MajorError struct {
+	Name          string
+	First, Second []string // each chain from a requested skill, its last element NAME@VERSION
+}
+
+func (e *MajorError) Error() string {
+	return fmt.Sprintf("%s: two majors of it are required, and one folder holds one version:\n  %s\n  %s",
+		e.Name, strings.Join(e.First, " -> "), strings.Join(e.Second, " -> "))
+}
+
 // DepthError is a depends-on chain longer than the limit.
 type DepthError struct {
 	Chain []string
@@ -133,8 +181,17 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	w := &Walked{Graph: New(), Found: map[string]Node{}}
 	parent := map[string]string{} // name -> the name that first asked for it
 	depth := map[string]int{}
-	required := map[string][]string{}
+	required := map[string][]string{} // names, in declared order
+	minOf := map[string][]string{}    // beside required: each one's minimum version, or ""
 	related := map[string][]string{}
+	// need is the highest minimum required of each name so far, and the chain that required it: minimal
+	// version selection gives each skill the highest of the minimums, in one major.
+	type want struct {
+		min   semver.Version
+		chain []string
+	}
+	need := map[string]want{}
+	upgraded := false
 	chain := func(name string) []string {
 		c := []string{name}
 		for n := name; len(c) <= len(parent); { // parent is a forest; the bound only guards against a bug
@@ -147,21 +204,48 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 		}
 		return c
 	}
+	at := func(name string, v string) []string { // a chain to name, ending NAME@VERSION
+		c := chain(name)
+		if v != "" {
+			c[len(c)-1] += "@" + v
+		}
+		return c
+	}
 	add := func(s Node, d int) (bool, error) {
-		if prev, ok := w.Found[s.Name]; ok {
-			if prev.ID != s.ID {
+		prev, ok := w.Found[s.Name]
+		upgrade := false
+		if ok {
+			if prev.ID == s.ID {
+				return false, nil
+			}
+			pv, okP := semver.Parse(prev.Version)
+			sv, okS := semver.Parse(s.Version)
+			if prev.module() != s.module() || !okP || !okS {
 				return false, &ConflictError{Name: s.Name, First: prev, Second: s, Chain: chain(s.Name)}
 			}
-			return false, nil
+			if semver.Compare(sv, pv) <= 0 {
+				return false, nil // the version found already is as high: it stays
+			}
+			if pv.Major != sv.Major {
+				return false, &MajorError{Name: s.Name, First: at(s.Name, prev.Version), Second: at(s.Name, s.Version)}
+			}
+			upgrade, upgraded = true, true
 		}
 		deps, rel, err := reqs.Required(s)
 		if err != nil {
 			return false, err
 		}
 		w.Found[s.Name] = s
-		w.Names = append(w.Names, s.Name)
-		depth[s.Name] = d
-		required[s.Name], related[s.Name] = deps, rel
+		if !upgrade {
+			w.Names = append(w.Names, s.Name)
+			depth[s.Name] = d
+		}
+		required[s.Name], minOf[s.Name] = nil, nil
+		for _, e := range deps {
+			n, m := SplitRequirement(e)
+			required[s.Name], minOf[s.Name] = append(required[s.Name], n), append(minOf[s.Name], m)
+		}
+		related[s.Name] = rel
 		return true, nil
 	}
 
@@ -186,29 +270,54 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	first := true
 	for len(level) > 0 {
 		var asks []Ask
-		asked := map[string]bool{}
-		ask := func(name, by string) error {
-			if _, done := w.Found[name]; done || asked[name] {
+		asked := map[string]int{} // name -> its index in asks
+		ask := func(name, by, min string) error {
+			if min != "" {
+				m, _ := semver.Parse(min)
+				c := append(chain(by), name+"@"+min)
+				if prev, ok := need[name]; ok && prev.min.Major != m.Major {
+					return &MajorError{Name: name, First: prev.chain, Second: c}
+				}
+				if prev, ok := need[name]; !ok || semver.Compare(m, prev.min) > 0 {
+					need[name] = want{m, c}
+				}
+			}
+			if i, ok := asked[name]; ok {
+				if min != "" && (asks[i].Min == "" || semver.Compare(need[name].min, mustParse(asks[i].Min)) > 0) {
+					asks[i].Min = need[name].min.String()
+				}
 				return nil
 			}
-			if depth[by] >= limit {
+			if f, done := w.Found[name]; done {
+				fv, versioned := semver.Parse(f.Version)
+				if min == "" || !versioned {
+					return nil // found; a skill that is not a release satisfies any version
+				}
+				if m := need[name].min; fv.Major != m.Major {
+					return &MajorError{Name: name, First: at(name, f.Version), Second: need[name].chain}
+				} else if semver.Compare(fv, m) >= 0 {
+					return nil
+				}
+				// Found at a lower version than is now required: asked again, for the higher one.
+			} else if depth[by] >= limit {
 				parent[name] = by
 				return &DepthError{Chain: chain(name), Limit: limit}
+			} else {
+				parent[name] = by
 			}
-			asked[name] = true
-			parent[name] = by
-			asks = append(asks, Ask{Name: name, By: w.Found[by]})
+			asked[name] = len(asks)
+			asks = append(asks, Ask{Name: name, By: w.Found[by], Min: min})
 			return nil
 		}
 		for _, n := range level {
-			for _, d := range required[n] {
-				if err := ask(d, n); err != nil {
+			for i, d := range required[n] {
+				if err := ask(d, n, minOf[n][i]); err != nil {
 					return nil, err
 				}
 			}
 			if first && opts.WithRelated {
 				for _, s := range related[n] {
-					if err := ask(s, n); err != nil {
+					if err := ask(s, n, ""); err != nil {
 						return nil, err
 					}
 				}
@@ -254,6 +363,11 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 						parent[s.Name] = a.By.Name
 					}
 				}
+				if a.Min != "" && s.Version != "" {
+					if sv, _ := semver.Parse(s.Version); semver.Compare(sv, mustParse(a.Min)) < 0 {
+						return nil, fmt.Errorf("%s: internal error: %s answered %s for at least %s", s.Name, place, s.Version, a.Min)
+					}
+				}
 				isNew, err := add(s, depth[a.By.Name]+1)
 				if err != nil {
 					return nil, err
@@ -276,7 +390,23 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 		}
 	}
 
+	// A skill raised to a higher version may no longer need what its older version did: what the
+	// selected versions do not reach from the roots is left out (the minimums it raised stay raised).
+	if upgraded {
+		w.Names = reachable(w.Names, w.Roots, required, func(n string) []string {
+			if opts.WithRelated {
+				return related[n]
+			}
+			return nil
+		}, w.Found)
+		for n := range w.Found {
+			if !slices.Contains(w.Names, n) {
+				delete(w.Found, n)
+			}
+		}
+	}
 	for _, n := range w.Names {
+		w.Graph.SetVersion(n, w.Found[n].Version)
 		w.Graph.Add(n, required[n]...)
 		w.Graph.Relate(n, related[n]...)
 	}
@@ -291,6 +421,44 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	}
 	sort.Strings(w.Suggested)
 	return w, nil
+}
+
+// reachable keeps, in order, the names reachable from roots through required (and, for the roots only,
+// through rel), as far as they were found.
+func reachable(names, roots []string, required map[string][]string, rel func(string) []string, found map[string]Node) []string {
+	seen := map[string]bool{}
+	var visit func(n string)
+	visit = func(n string) {
+		if seen[n] {
+			return
+		}
+		if _, ok := found[n]; !ok {
+			return
+		}
+		seen[n] = true
+		for _, d := range required[n] {
+			visit(d)
+		}
+	}
+	for _, r := range roots {
+		visit(r)
+		for _, s := range rel(r) {
+			visit(s)
+		}
+	}
+	out := names[:0:0]
+	for _, n := range names {
+		if seen[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// mustParse is semver.Parse of a version the walk made itself.
+func mustParse(v string) semver.Version {
+	out, _ := semver.Parse(v)
+	return out
 }
 
 // lowest returns the candidates of the lowest rank, in the order given.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skillctl/skillctl/internal/semver"
 )
 
 // fakeWorld is Reqs over skills and candidates written as text (see testdata/walk.txt).
@@ -54,8 +56,45 @@ func (f *fakeWorld) Candidates(place Place, asks []Ask) ([][]Candidate, error) {
 			if c.fail {
 				return nil, fmt.Errorf("%s asked for %s by %s, which the case forbids", place, a.Name, a.By.ID)
 			}
+			best := map[string]Node{} // as an adapter answers a minimum: per skill, the oldest release at or above it
 			for j, id := range c.ids {
-				out[i] = append(out[i], Candidate{Skill: f.skills[id].skill, Rank: c.rank[j]})
+				k := f.skills[id].skill
+				if a.Min != "" && k.Version != "" {
+					v, m := mustParse(k.Version), mustParse(a.Min)
+					if v.Major != m.Major || semver.Compare(v, m) < 0 {
+						continue
+					}
+					if b, ok := best[k.module()]; ok && semver.Compare(mustParse(b.Version), v) <= 0 {
+						continue
+					}
+					if _, ok := best[k.module()]; !ok {
+						out[i] = append(out[i], Candidate{Skill: k, Rank: c.rank[j]})
+					} else {
+						for x := range out[i] {
+							if out[i][x].Skill.module() == k.module() {
+								out[i][x].Skill = k
+							}
+						}
+					}
+					best[k.module()] = k
+					continue
+				}
+				if a.Min == "" && k.Version != "" {
+					if b, ok := best[k.module()]; ok && semver.Compare(mustParse(b.Version), mustParse(k.Version)) >= 0 {
+						continue // a bare name: the newest release
+					}
+					if _, ok := best[k.module()]; ok {
+						for x := range out[i] {
+							if out[i][x].Skill.module() == k.module() {
+								out[i][x].Skill = k
+							}
+						}
+						best[k.module()] = k
+						continue
+					}
+					best[k.module()] = k
+				}
+				out[i] = append(out[i], Candidate{Skill: k, Rank: c.rank[j]})
 			}
 		}
 	}
@@ -132,6 +171,9 @@ func readWalkCases(text string) ([]walkCase, error) {
 				return nil, fmt.Errorf("line %d: want skill ID NAME [@HOME]: DEPS", n)
 			}
 			s := Node{ID: words[1], Name: words[2]}
+			if name, v, ok := strings.Cut(words[2], "@"); ok {
+				s.Name, s.Version, s.Module = name, v, name // the versions of a name are one skill's
+			}
 			if len(words) == 4 {
 				s.Home = strings.TrimPrefix(words[3], "@")
 			}
@@ -224,7 +266,7 @@ func TestWalk(t *testing.T) {
 				}
 				got, err := Walk(w, roots, WalkOptions{WithRelated: w.related, MaxDepth: w.depth})
 				if ch.kind == "error" {
-					if err == nil || err.Error() != ch.want {
+					if err == nil || strings.ReplaceAll(err.Error(), "\n  ", " | ") != ch.want {
 						t.Errorf("line %d: error = %v\nwant %s", ch.line, err, ch.want)
 					}
 					continue

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/skillctl/skillctl/internal/semver"
 )
 
 // lookalikes are ad-hoc keys seen in published skills that mean one of ours.
@@ -347,6 +349,20 @@ func (c *checker) nameList(key string, v *yaml.Node, sk *Skill) ([]string, []Pos
 			c.add(c.pos(v), typeSev, key+"-type", "%s must be a list of skill names, e.g. %s: [other-skill]", key, key)
 		}
 		return nil, nil
+	}
+	if dep {
+		// NAME@vX[.Y[.Z]]: at least that version, same major. The name is checked below as any name.
+		sk.DependsOnVersion = make([]string, len(names))
+		for i, n := range names {
+			name, ver, ok := strings.Cut(n, "@")
+			if !ok {
+				continue
+			}
+			names[i], sk.DependsOnVersion[i] = name, ver
+			if _, good := semver.ParseMin(ver); !good && report {
+				c.add(ps[i], Error, "depends-on-version", "depends-on entry %q: the version after @ is vX, vX.Y or vX.Y.Z, meaning at least that version of the same major, e.g. %s@v1.2", n, name)
+			}
+		}
 	}
 	if !report {
 		return names, ps

@@ -96,10 +96,13 @@ type Skill struct {
 	Name, Description, License, Compatibility, AllowedTools string
 	Metadata                                                map[string]string
 	DependsOn                                               []string // names in declared order
-	RelatedSkills                                           []string
-	Extra                                                   map[string]*yaml.Node // every other top-level field, raw
-	Body                                                    []byte                // after the closing "---", CRLF read as LF
-	BodyLine                                                int                   // 1-based line where the body starts
+	// DependsOnVersion holds, beside each DependsOn name, the minimum version written after it
+	// (NAME@v1.2: "v1.2"), or "".
+	DependsOnVersion []string
+	RelatedSkills    []string
+	Extra            map[string]*yaml.Node // every other top-level field, raw
+	Body             []byte                // after the closing "---", CRLF read as LF
+	BodyLine         int                   // 1-based line where the body starts
 
 	Fields           map[string]Position // position of each top-level key
 	DependsOnPos     []Position          // position of each DependsOn entry

@@ -40,6 +40,7 @@ var Rules = []Rule{
 	{"depends-on-format", Warning, "`depends-on` written as a single name or a comma-separated string instead of a list"},
 	{"depends-on-type", Error, "`depends-on` is a mapping or holds a non-name entry"},
 	{"depends-on-invalid-name", Error, "a `depends-on` entry is not a valid skill name of a-z, 0-9 and `-`"},
+	{"depends-on-version", Error, "a `depends-on` entry's version is not `@vX`, `@vX.Y` or `@vX.Y.Z` (at least that version, same major)"},
 	{"depends-on-duplicate", Warning, "a `depends-on` entry is repeated"},
 	{"depends-on-self", Error, "a skill depends on itself"},
 	{"related-skills-format", Warning, "`related-skills` written as a single name or a comma-separated string instead of a list"},

@@ -40,6 +40,15 @@ func (o Origin) Key() string {
 	return "local " + o.Dir
 }
 
+// module is what makes two origins versions of one skill (depgraph.Node.Module): a repository's folder,
+// whatever its commit; "" (the key) for anything else.
+func (o Origin) module() string {
+	if o.Kind == Git {
+		return "git " + o.Repo + ":" + o.Path
+	}
+	return ""
+}
+
 // String is the origin as users read it in messages and plans: REPO@COMMIT:PATH, builtin:NAME or a folder.
 func (o Origin) String() string {
 	switch o.Kind {

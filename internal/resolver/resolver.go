@@ -491,6 +491,12 @@ func noRelease(subject, query string, rels []semver.Release) error {
 // refs/tags/ per repository and run): "" is the newest release, when the skill has any; a skill without
 // release tags stays where the registry says.
 func (r *Resolver) release(ctx context.Context, o Origin, query, subject string) (Origin, error) {
+	return r.releaseOf(ctx, o, query, "", subject)
+}
+
+// releaseOf is release, or with min (a depends-on minimum, "v1.2.0") the oldest release at or above it
+// in its major: minimal version selection's answer. A skill without release tags satisfies any minimum.
+func (r *Resolver) releaseOf(ctx context.Context, o Origin, query, min, subject string) (Origin, error) {
 	if o.Kind != Git {
 		if query != "" {
 			return o, clierr.WithHint(fmt.Errorf("%s: has no versions: it is not in a git repository", subject), "drop @"+query)
@@ -503,6 +509,12 @@ func (r *Resolver) release(ctx context.Context, o Origin, query, subject string)
 	}
 	rels := semver.Releases(refs, o.Path)
 	rel, ok := pickRelease(rels, query)
+	if min != "" {
+		m, _ := semver.Parse(min)
+		if rel, ok = semver.AtLeast(rels, m); !ok && len(rels) > 0 {
+			return o, noRelease(subject, min+" or later in "+m.MajorText(), rels)
+		}
+	}
 	switch {
 	case ok:
 		o.Ref, o.Commit, o.Version = rel.Tag, rel.Commit, rel.Version.String()

@@ -36,6 +36,22 @@ func (s *Resolved) Deps() []string {
 	return s.Manifest.DependsOn
 }
 
+// Requires are the skill's depends-on entries as the walk reads them: NAME, or NAME@vX[.Y[.Z]] for at
+// least that version.
+func (s *Resolved) Requires() []string {
+	if s.Manifest == nil {
+		return nil
+	}
+	out := make([]string, len(s.Manifest.DependsOn))
+	for i, n := range s.Manifest.DependsOn {
+		out[i] = n
+		if i < len(s.Manifest.DependsOnVersion) && s.Manifest.DependsOnVersion[i] != "" {
+			out[i] += "@" + s.Manifest.DependsOnVersion[i]
+		}
+	}
+	return out
+}
+
 // Related are the names the skill suggests that are skill names; the rest (warned about by the
 // validator) are never looked up or printed.
 func (s *Resolved) Related() []string {
@@ -58,7 +74,7 @@ func (s *Resolved) Related() []string {
 func (s *Resolved) checkNames() error {
 	var lines []string
 	for _, d := range s.Diags {
-		if d.Rule == "depends-on-invalid-name" || d.Rule == "depends-on-type" {
+		if d.Rule == "depends-on-invalid-name" || d.Rule == "depends-on-type" || d.Rule == "depends-on-version" {
 			lines = append(lines, fmt.Sprintf("  %s:%d:%d: %s [%s]", d.File, d.Line, d.Column, d.Message, d.Rule))
 		}
 	}
@@ -176,7 +192,7 @@ func (a *adapter) add(sk *Resolved) depgraph.Node {
 		sk = prev
 	}
 	a.skills[k] = sk
-	return depgraph.Node{Name: sk.Name, ID: k, Home: sk.Origin.home()}
+	return depgraph.Node{Name: sk.Name, ID: k, Home: sk.Origin.home(), Version: sk.Origin.Version, Module: sk.Origin.module()}
 }
 
 // unfetched stands for a candidate that is not worth fetching yet: one of several, which the walk
@@ -205,7 +221,7 @@ func (a *adapter) Required(s depgraph.Node) ([]string, []string, error) {
 		}
 		*sk = *read
 	}
-	return sk.Deps(), sk.Related(), nil
+	return sk.Requires(), sk.Related(), nil
 }
 
 func (a *adapter) Candidates(place depgraph.Place, asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
@@ -382,7 +398,11 @@ func (a *adapter) registries(asks []depgraph.Ask) ([][]depgraph.Candidate, error
 			continue
 		}
 		for _, c := range configured {
-			l, err := a.r.candidate(a.ctx, c, ask.Name, "")
+			o, err := a.r.releaseOf(a.ctx, candidateOrigin(c), "", ask.Min, ask.By.Name+" -> "+ask.Name)
+			if err != nil {
+				return nil, err
+			}
+			l, err := a.r.candidateAt(a.ctx, c, o, ask.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -418,6 +438,7 @@ func (a *adapter) bundled(asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
 func (a *adapter) explain(err error) error {
 	var amb *depgraph.AmbiguousError
 	var con *depgraph.ConflictError
+	var maj *depgraph.MajorError
 	switch {
 	case errors.As(err, &amb):
 		name := amb.Chain[len(amb.Chain)-1]
@@ -440,6 +461,8 @@ func (a *adapter) explain(err error) error {
 			return clierr.WithHint(fmt.Errorf("%s -> %s: ambiguous: %d folders of that name in %s@%s: %s",
 				by, name, len(paths), o.Repo, Short(o.Commit), strings.Join(paths, ", ")), hints...)
 		}
+	case errors.As(err, &maj):
+		return clierr.WithHint(err, "one version of a skill is installed: ask the authors to move to one major, or install one of the requesting skills alone")
 	case errors.As(err, &con):
 		first, second := a.skills[con.First.ID], a.skills[con.Second.ID]
 		return clierr.WithHint(fmt.Errorf("%s: two different skills of that name are needed:\n  %s (for %s)\n  %s (for %s)",
