@@ -49,11 +49,10 @@ unless --force.`,
 			defer cancel()
 			defer ios.StopProgress()
 			ios.StartProgress("fetching " + args[0])
-			fd, err := resolver.New(ios, limits.Default).For("skillctl info").Locate(ctx, args[0])
+			in, err := resolver.New(ios, limits.Default).For("skillctl info").Info(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			in := resolver.Describe(fd)
 			if asJSON {
 				return writeJSON(ios.Stdout(), in)
 			}
@@ -99,6 +98,12 @@ func printInfo(w io.Writer, in *resolver.Info, color bool) {
 	}
 	if in.Ref != "" && in.Ref != in.Commit {
 		row("ref", esc(in.Ref))
+	}
+	if in.Version != "" {
+		row("version", esc(in.Version))
+	}
+	if len(in.Versions) > 0 {
+		row("versions", esc(strings.Join(in.Versions, ", ")))
 	}
 	row("commit", in.Commit)
 	row("hash", in.Hash)

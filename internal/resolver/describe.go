@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -30,11 +31,14 @@ type Info struct {
 	Author   string `json:"author,omitempty"`
 	Repo     string `json:"repo,omitempty"`
 	Ref      string `json:"ref,omitempty"`
-	Commit   string `json:"commit,omitempty"`
-	Path     string `json:"path,omitempty"`
-	Dir      string `json:"dir,omitempty"`
-	Tree     string `json:"tree,omitempty"`
-	Hash     string `json:"hash"`
+	Version  string `json:"version,omitempty"` // the release Ref tags, when it is one
+	// Versions are the skill's releases in its repository, newest first (pre-releases included).
+	Versions []string `json:"versions,omitempty"`
+	Commit   string   `json:"commit,omitempty"`
+	Path     string   `json:"path,omitempty"`
+	Dir      string   `json:"dir,omitempty"`
+	Tree     string   `json:"tree,omitempty"`
+	Hash     string   `json:"hash"`
 
 	Files  []FileInfo     `json:"files"`
 	Bytes  int64          `json:"bytes"`
@@ -52,12 +56,29 @@ type FileInfo struct {
 	Size int    `json:"size"`
 }
 
+// Info locates one source and describes it, with the releases its repository has for it (info's data).
+func (r *Resolver) Info(ctx context.Context, raw string) (*Info, error) {
+	fd, err := r.Locate(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	in := Describe(fd)
+	rels, err := r.Releases(ctx, fd.Origin)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(rels) - 1; i >= 0; i-- {
+		in.Versions = append(in.Versions, rels[i].Version.String())
+	}
+	return in, nil
+}
+
 // Describe builds the Info of a fetched skill. It never fails: an unreadable SKILL.md or report shows
 // up as problems, which is what a user asking about a skill wants to see.
 func Describe(fd *Located) *Info {
 	f, o := fd.Folder, fd.Origin
 	in := &Info{Name: fd.Label, Origin: o.String(), Registry: fd.Registry, Author: fd.Author, Repo: o.Repo,
-		Ref: o.Ref, Commit: o.Commit, Path: o.Path, Dir: o.Dir, Tree: f.Tree, Hash: f.Hash(), Bytes: f.Size(),
+		Ref: o.Ref, Version: o.Version, Commit: o.Commit, Path: o.Path, Dir: o.Dir, Tree: f.Tree, Hash: f.Hash(), Bytes: f.Size(),
 		DependsOn: []string{}, Related: []string{}, Problems: []string{}, Files: []FileInfo{}}
 	if o.Kind == Builtin {
 		in.Registry = registry.BuiltinName
@@ -89,7 +110,7 @@ func Describe(fd *Located) *Info {
 			}
 			in.Description, in.License, in.Compatibility, in.AllowedTools = sk.Description, sk.License, sk.Compatibility, sk.AllowedTools
 			in.Metadata = sk.Metadata
-			in.DependsOn = append(in.DependsOn, sk.DependsOn...)
+			in.DependsOn = append(in.DependsOn, (&Resolved{Manifest: sk}).Requires()...)
 			in.Related = append(in.Related, sk.RelatedSkills...)
 		}
 	}

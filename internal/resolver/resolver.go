@@ -349,6 +349,19 @@ func (r *Resolver) Follow(ctx context.Context, origins []Origin) ([]*Located, er
 	return out, nil
 }
 
+// Releases lists the releases of the skill at a git origin's folder, oldest first (semver.Releases over
+// one ls-refs of refs/tags/); none for any other origin.
+func (r *Resolver) Releases(ctx context.Context, o Origin) ([]semver.Release, error) {
+	if o.Kind != Git {
+		return nil, nil
+	}
+	refs, err := r.world.Git.ListRefs(ctx, o.Repo, semver.TagPrefix)
+	if err != nil {
+		return nil, err
+	}
+	return semver.Releases(refs, o.Path), nil
+}
+
 // nextRelease is where update takes a skill installed from a release: the newest release in its major
 // (any major with CrossMajor). A release tag never moves the skill by itself: when the recorded tag now
 // names another commit and no newer release is chosen, the recorded commit stays, and moved says what

@@ -1,0 +1,83 @@
+package install
+
+import (
+	"context"
+	"sort"
+
+	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/lockfile"
+	"github.com/skillctl/skillctl/internal/semver"
+	"github.com/skillctl/skillctl/internal/streams"
+)
+
+// OutdatedOptions are the outdated command's flags.
+type OutdatedOptions struct {
+	Target TargetOptions
+	Limits Limits
+	IO     *streams.IO
+}
+
+// Outdated is one skill installed from a release that has a newer one; its JSON shape is part of the
+// CLI's interface.
+type Outdated struct {
+	Name    string `json:"name"`
+	Dir     string `json:"dir"`
+	Current string `json:"current"` // the release the lock records
+	Wanted  string `json:"wanted"`  // the newest release of its major: what update moves it to
+	Latest  string `json:"latest"`  // the newest release of any major: what update --major moves it to
+}
+
+// ListOutdated compares each skill the lock records from a release with its repository's release tags,
+// as npm outdated does: the ones with a newer release, sorted by name. Skills not installed from a
+// release (a branch, a commit, a folder) have no versions to compare and are left out.
+func ListOutdated(ctx context.Context, opts OutdatedOptions) ([]Outdated, error) {
+	t, targets, err := resolveTargets(opts.Target)
+	if err != nil {
+		return nil, clierr.Usage(err)
+	}
+	r := newResolver(opts.Target, opts.IO, opts.Limits)
+	out := []Outdated{}
+	recorded, total := 0, 0
+	for _, t := range targets {
+		var entries []lockfile.Entry
+		if err := readTarget(ctx, t, true, func(lock *lockfile.Lock) error {
+			entries = lock.In(t.Rel)
+			recorded, total = recorded+len(entries), len(lock.Skills)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if e.Version == "" || e.From() != lockfile.FromRepo {
+				continue
+			}
+			o, err := entryOrigin(t, e)
+			if err != nil {
+				return nil, err
+			}
+			rels, err := r.Releases(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			cur, _ := semver.Parse(e.Version)
+			row := Outdated{Name: e.Name, Dir: t.Rel, Current: e.Version, Wanted: e.Version, Latest: e.Version}
+			if w, ok := semver.Newest(rels, cur.Major); ok && semver.Compare(w.Version, cur) > 0 {
+				row.Wanted = w.Version.String()
+			}
+			if l, ok := semver.Newest(rels, -1); ok && semver.Compare(l.Version, cur) > 0 {
+				row.Latest = l.Version.String()
+			}
+			if row.Latest != row.Current {
+				out = append(out, row)
+			}
+		}
+	}
+	if recorded == 0 {
+		// As check: nothing recorded is no "up to date", or a CI step in the wrong folder would pass.
+		if err := nothingRecorded(t, total, "nothing to check"); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
