@@ -120,6 +120,17 @@ func (c *Client) Fetch(ctx context.Context, repo, commit string, paths []string)
 	return map[string]*snapshot.Folder{}, missing, nil
 }
 
+// FetchAt is Fetch for several commits of repo at once (want: commit → paths), keyed by commit, then by
+// path as given: their paths walk the trees together and their folders come in one batch (see
+// Session.FetchAt). A path that is not in its commit is in missing under that commit.
+func (c *Client) FetchAt(ctx context.Context, repo string, want map[string][]string) (found map[string]map[string]*snapshot.Folder, missing map[string][]string, err error) {
+	s, err := c.session(repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.FetchAt(ctx, want)
+}
+
 func without(list []string, s string) []string {
 	out := list[:0:0]
 	for _, x := range list {

@@ -42,6 +42,7 @@ type fetcher struct {
 	gotAll     bool                   // every tree of the commit has been asked for (blob-less or full fetch done)
 	complete   map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
 	dirsWalked int                    // folders walked by assemble, across the fetch
+	others     map[plumbing.Hash]bool // other commits wanted in the same requests (fetchAt)
 }
 
 func (s *Session) newFetcher(commit string) (*fetcher, error) {
@@ -123,11 +124,11 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	if !errors.As(err, &rf) {
 		return err
 	}
-	if h, ok := notOurRef(rf.msg); ok && h == f.commit {
+	if h, ok := notOurRef(rf.msg); ok && (h == f.commit || f.others[h]) {
 		if s.tipsOnly {
-			return &TipsOnlyError{URL: s.w.where(), Commit: f.commit.String()}
+			return &TipsOnlyError{URL: s.w.where(), Commit: h.String()}
 		}
-		return &MissingCommitError{URL: s.w.where(), Commit: f.commit.String()}
+		return &MissingCommitError{URL: s.w.where(), Commit: h.String()}
 	}
 	switch {
 	case s.strat != stratFull && fr.filter != "" && strings.HasPrefix(string(fr.filter), "blob:limit") && !s.noBlobLimit:
@@ -371,6 +372,116 @@ func (s *Session) fetchFolders(ctx context.Context, commit string, paths []strin
 	return out, nil
 }
 
+// fetchAt fetches the folders of several commits (want: commit → paths), keyed by commit then path as
+// given. On GitHub's shape the commits walk their paths together, one level per request for all of them,
+// and every folder comes in one batch: a lock whose skills were pinned at different commits of one
+// repository costs the requests of one commit. Anything else (another strategy, a path that is not
+// there, a refusal) is fetched commit by commit, which says exactly what went wrong where.
+func (s *Session) fetchAt(ctx context.Context, want map[string][]string) (map[string]map[string]*snapshot.Folder, error) {
+	commits := make([]string, 0, len(want))
+	for c := range want {
+		commits = append(commits, c)
+	}
+	sort.Strings(commits)
+	if len(commits) > 1 {
+		if err := s.ready(ctx); err != nil {
+			return nil, err
+		}
+		if s.strat == stratTreeWalk {
+			s.walkTogether(ctx, commits, want) // only brings objects into the store; errors show below
+		}
+	}
+	out := map[string]map[string]*snapshot.Folder{}
+	for _, c := range commits {
+		got, err := s.fetchFolders(ctx, c, want[c])
+		if err != nil {
+			return nil, err
+		}
+		out[c] = got
+	}
+	return out, nil
+}
+
+// walkTogether brings into the store, in as few requests as one commit needs, the commits, the trees on
+// every path and the folders under them. It stops at the first thing that is not plain (a missing path,
+// an unsafe entry, a refusal, a changed strategy), leaving it to the fetch of each commit to meet again
+// and report.
+func (s *Session) walkTogether(ctx context.Context, commits []string, want map[string][]string) {
+	var fs []*fetcher
+	others := map[plumbing.Hash]bool{}
+	for _, c := range commits {
+		f, err := s.newFetcher(c)
+		if err != nil {
+			return
+		}
+		fs = append(fs, f)
+		others[f.commit] = true
+	}
+	lead := fs[0]
+	lead.others = others
+	pol, budget := lead.treePolicy()
+	found := make([]map[string]treeEntry, len(fs))
+	for round := 0; ; round++ {
+		var needCommits []plumbing.Hash
+		need := map[plumbing.Hash]bool{}
+		for i, f := range fs {
+			found[i] = map[string]treeEntry{}
+			trees := map[plumbing.Hash]map[string]treeEntry{}
+			for _, p := range want[commits[i]] {
+				e, missing, err := f.walk(cleanPath(p), trees)
+				switch {
+				case err != nil:
+					return
+				case missing == f.commit:
+					needCommits = append(needCommits, f.commit)
+				case !missing.IsZero():
+					need[missing] = true
+				default:
+					found[i][p] = e
+				}
+			}
+		}
+		if len(needCommits) == 0 && len(need) == 0 {
+			break
+		}
+		if round > maxDepth+2 {
+			return
+		}
+		fr := fetchReq{wants: needCommits, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget}
+		if len(needCommits) == 0 {
+			fr = fetchReq{wants: sortedHashes(need), filter: packp.FilterTreeDepth(0), pol: pol, budget: budget}
+		}
+		if err := lead.request(ctx, fr); err != nil || s.strat != stratTreeWalk {
+			return
+		}
+	}
+	// Every folder of every commit that lacks an object, in one request.
+	var incomplete []plumbing.Hash
+	seen := map[plumbing.Hash]bool{}
+	for i, f := range fs {
+		for _, e := range found[i] {
+			if e.Mode == modeTree && !seen[e.Hash] && f.missingUnder(e.Hash, 0) {
+				seen[e.Hash] = true
+				incomplete = append(incomplete, e.Hash)
+			}
+		}
+	}
+	if len(incomplete) == 0 {
+		return
+	}
+	sort.Slice(incomplete, func(i, j int) bool { return incomplete[i].String() < incomplete[j].String() })
+	lead.request(ctx, lead.folderRequest(incomplete))
+}
+
+func sortedHashes(set map[plumbing.Hash]bool) []plumbing.Hash {
+	out := make([]plumbing.Hash, 0, len(set))
+	for h := range set {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
 // folders makes sure every object under the folders is present, with one request for all that are
 // incomplete, then assembles them.
 func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]treeEntry) (map[string]*snapshot.Folder, error) {
@@ -393,23 +504,7 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			}
 			continue
 		}
-		lim := f.lim
-		fileCap := f.fileCap()
-		treeSlack := int64(1<<20 + 64*lim.MaxFiles) // the folders' trees ride along with the blobs
-		fr := fetchReq{
-			wants: incomplete,
-			pol: packPolicy{
-				maxBlob:     fileCap,
-				maxOther:    treeSlack,
-				maxInflated: lim.MaxTotalSize + treeSlack, // exact totals are checked by assemble
-				maxObjects:  2*lim.MaxFiles + 64,
-			},
-			budget: lim.MaxTotalSize + lim.MaxTotalSize/8 + treeSlack,
-		}
-		if !f.s.noBlobLimit {
-			fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
-		}
-		if err := f.request(ctx, fr); err != nil && !errors.Is(err, errRetryStrategy) {
+		if err := f.request(ctx, f.folderRequest(incomplete)); err != nil && !errors.Is(err, errRetryStrategy) {
 			var le *LimitError
 			if errors.As(err, &le) && le.Path == "" {
 				le.Path = strings.Join(paths, ", ")
@@ -434,6 +529,28 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 		out[p] = folder
 	}
 	return out, nil
+}
+
+// folderRequest asks for the trees and blobs under the folder trees wants, blobs over the size cap
+// filtered out by the server when it can.
+func (f *fetcher) folderRequest(wants []plumbing.Hash) fetchReq {
+	lim := f.lim
+	fileCap := f.fileCap()
+	treeSlack := int64(1<<20 + 64*lim.MaxFiles) // the folders' trees ride along with the blobs
+	fr := fetchReq{
+		wants: wants,
+		pol: packPolicy{
+			maxBlob:     fileCap,
+			maxOther:    treeSlack,
+			maxInflated: lim.MaxTotalSize + treeSlack, // exact totals are checked by assemble
+			maxObjects:  2*lim.MaxFiles + 64,
+		},
+		budget: lim.MaxTotalSize + lim.MaxTotalSize/8 + treeSlack,
+	}
+	if !f.s.noBlobLimit {
+		fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
+	}
+	return fr
 }
 
 // missingUnder reports whether any object under tree h is absent. Gitlinks are not objects of this

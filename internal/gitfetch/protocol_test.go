@@ -222,3 +222,58 @@ func FuzzProtocolV2(f *testing.F) {
 		readSectionsV2(bufio.NewReader(bytes.NewReader(data)))
 	})
 }
+
+// Folders pinned at two commits of one repository come in the requests of one commit: the commits
+// together, then each level of trees for both, then every folder. A path not in its commit is in missing
+// under that commit, and a commit the repository lacks is named as such.
+func TestFetchAtCommits(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	dir := t.TempDir()
+	if err := gittest.WriteFiles(dir, map[string]string{
+		"skills/python/async/SKILL.md": "---\nname: async\n---\nchanged\n",
+		"skills/go/lint/SKILL.md":      "---\nname: lint\n---\n",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := fx.srv.Commit("acme/skills", "main", dir, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	s, err := Open(fx.remote("acme/skills"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fx.srv.ResetStats()
+	got, missing, err := s.FetchAt(ctx, map[string][]string{
+		fx.commit: {"skills/python/async", "skills/python/typing", "skills/nothing"},
+		c2:        {"skills/python/async", "skills/go/lint"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Commits (with their root trees), skills/ of both, python/ and go/, then the folders.
+	if st := fx.srv.Stats(); st.Requests != 4 {
+		t.Errorf("%d requests, want 4", st.Requests)
+	}
+	if f := got[fx.commit]["skills/python/async"].File("SKILL.md"); f == nil || strings.Contains(string(f.Data), "changed") {
+		t.Errorf("first commit's async: %v", f)
+	}
+	if f := got[c2]["skills/python/async"].File("SKILL.md"); f == nil || !strings.Contains(string(f.Data), "changed") {
+		t.Errorf("second commit's async: %v", f)
+	}
+	if got[c2]["skills/go/lint"] == nil || got[fx.commit]["skills/python/typing"] == nil {
+		t.Errorf("got %v", got)
+	}
+	if len(missing[fx.commit]) != 1 || missing[fx.commit][0] != "skills/nothing" || len(missing[c2]) != 0 {
+		t.Errorf("missing = %v", missing)
+	}
+
+	absent := strings.Repeat("0123456789", 4)
+	_, _, err = s.FetchAt(ctx, map[string][]string{c2: {"skills/go/lint"}, absent: {"skills/x"}})
+	var mc *MissingCommitError
+	if !errors.As(err, &mc) || mc.Commit != absent {
+		t.Fatalf("absent commit: err = %T %v", err, err)
+	}
+}

@@ -214,6 +214,44 @@ func (s *Session) Fetch(ctx context.Context, commit string, paths []string) (map
 	return s.fetchFolders(ctx, commit, paths)
 }
 
+// FetchAt returns the folders of several commits (want: commit → paths), keyed by commit and then by
+// path as given. On GitHub's shape the commits walk their paths together, one level per request for all
+// of them, and every folder comes in one batch. A path that is not in its commit is in missing under
+// that commit rather than failing the rest; other errors are Fetch's.
+func (s *Session) FetchAt(ctx context.Context, want map[string][]string) (map[string]map[string]*snapshot.Folder, map[string][]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.flush()
+	w := map[string][]string{}
+	for c, paths := range want {
+		w[c] = append([]string(nil), paths...)
+		sort.Strings(w[c])
+	}
+	missing := map[string][]string{}
+	for len(w) > 0 {
+		got, err := s.fetchAt(ctx, w)
+		var nf *NotFoundError
+		if !errors.As(err, &nf) {
+			return got, missing, err
+		}
+		c := ""
+		for k := range w {
+			if strings.EqualFold(k, nf.Commit) {
+				c = k
+			}
+		}
+		rest := without(w[c], nf.Path)
+		if c == "" || len(rest) == len(w[c]) {
+			return nil, nil, err // not a path asked for: say it rather than ask again
+		}
+		missing[c] = append(missing[c], nf.Path)
+		if w[c] = rest; len(w[c]) == 0 {
+			delete(w, c)
+		}
+	}
+	return map[string]map[string]*snapshot.Folder{}, missing, nil
+}
+
 // ReadFile returns one file of commit (a marketplace index, a lone SKILL.md), fetching the trees on its
 // path and the blob alone. A file over Limits.MaxFileSize is a *LimitError.
 func (s *Session) ReadFile(ctx context.Context, commit, file string) ([]byte, error) {

@@ -140,6 +140,18 @@ func (w *fakeWorld) Fetch(ctx context.Context, repo, commit string, paths []stri
 }
 
 // CommitTime: the fake's commits carry no times; nothing the resolver's cases ask decides by them.
+func (w *fakeWorld) FetchAt(ctx context.Context, repo string, want map[string][]string) (map[string]map[string]*snapshot.Folder, map[string][]string, error) {
+	found, missing := map[string]map[string]*snapshot.Folder{}, map[string][]string{}
+	for c, paths := range want {
+		got, miss, err := w.Fetch(ctx, repo, c, paths)
+		if err != nil {
+			return nil, nil, err
+		}
+		found[c], missing[c] = got, miss
+	}
+	return found, missing, nil
+}
+
 func (w *fakeWorld) CommitTime(ctx context.Context, repo, commit string) (time.Time, error) {
 	return time.Time{}, errors.New("the fake world has no commit times")
 }

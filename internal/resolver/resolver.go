@@ -693,18 +693,14 @@ type Loaded struct {
 	Err    error
 }
 
-// LoadAll is Load for many origins at once, keyed by Origin.Key: the folders of one repository at one
-// commit come from one Transport.Fetch, so they walk their paths together and their files come in one
-// batch. A restore of many skills costs each repository a few requests, not each skill a few. A fetch
-// that fails gives its error to every folder it was for.
+// LoadAll is Load for many origins at once, keyed by Origin.Key: the folders of one repository come
+// from one Transport.FetchAt, whatever commits they are pinned at, so they walk their paths together and
+// their files come in one batch. A restore of many skills costs each repository a few requests, not
+// each skill a few. A fetch that fails gives its error to every folder it was for.
 func (r *Resolver) LoadAll(ctx context.Context, origins []Origin) map[string]Loaded {
 	out := map[string]Loaded{}
-	type batch struct {
-		repo, commit string
-		paths        []string
-	}
-	var order []string
-	batches := map[string]*batch{}
+	var repos []string
+	want := map[string]map[string][]string{} // repository → commit → paths
 	for _, o := range origins {
 		if _, done := out[o.Key()]; done {
 			continue
@@ -714,28 +710,26 @@ func (r *Resolver) LoadAll(ctx context.Context, origins []Origin) map[string]Loa
 			out[o.Key()] = Loaded{f, err}
 			continue
 		}
-		k := o.Repo + "@" + o.Commit
-		b := batches[k]
-		if b == nil {
-			b = &batch{repo: o.Repo, commit: o.Commit}
-			batches[k] = b
-			order = append(order, k)
+		if want[o.Repo] == nil {
+			want[o.Repo] = map[string][]string{}
+			repos = append(repos, o.Repo)
 		}
-		b.paths = append(b.paths, o.Path)
+		want[o.Repo][o.Commit] = append(want[o.Repo][o.Commit], o.Path)
 		out[o.Key()] = Loaded{} // filled below
 	}
-	for _, k := range order {
-		b := batches[k]
-		got, _, err := r.world.Git.Fetch(ctx, b.repo, b.commit, b.paths)
-		for _, p := range b.paths {
-			o := Origin{Kind: Git, Repo: b.repo, Commit: b.commit, Path: p}
-			switch f := got[p]; {
-			case err != nil:
-				out[o.Key()] = Loaded{Err: err}
-			case f == nil:
-				out[o.Key()] = Loaded{Err: fmt.Errorf("%s: no folder %s at commit %s", b.repo, p, Short(b.commit))}
-			default:
-				out[o.Key()] = Loaded{Folder: f}
+	for _, repo := range repos {
+		got, _, err := r.world.Git.FetchAt(ctx, repo, want[repo])
+		for commit, paths := range want[repo] {
+			for _, p := range paths {
+				o := Origin{Kind: Git, Repo: repo, Commit: commit, Path: p}
+				switch f := got[commit][p]; {
+				case err != nil:
+					out[o.Key()] = Loaded{Err: err}
+				case f == nil:
+					out[o.Key()] = Loaded{Err: fmt.Errorf("%s: no folder %s at commit %s", repo, p, Short(commit))}
+				default:
+					out[o.Key()] = Loaded{Folder: f}
+				}
 			}
 		}
 	}

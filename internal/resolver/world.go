@@ -15,6 +15,9 @@ type Transport interface {
 	ListRefs(ctx context.Context, repo string, prefixes ...string) (map[string]string, error)
 	// Fetch returns the folders of repo@commit; a path that is not there is in missing, not an error.
 	Fetch(ctx context.Context, repo, commit string, paths []string) (found map[string]*snapshot.Folder, missing []string, err error)
+	// FetchAt is Fetch for several commits of repo at once (want: commit → paths), keyed by commit then
+	// path, in the requests of one commit (a restore of a lock pinned at several commits).
+	FetchAt(ctx context.Context, repo string, want map[string][]string) (found map[string]map[string]*snapshot.Folder, missing map[string][]string, err error)
 	// Skills lists the folders of repo@commit that hold a skill file, "" for the root.
 	Skills(ctx context.Context, repo, commit string) ([]string, error)
 	// CommitTime is when repo's commit was committed, from the commit object itself.
