@@ -90,6 +90,7 @@ need a privilege, a junction or a copy is made and said on stderr).`,
   skillctl install python-async-patterns --agent claude,codex --agent windsurf   # stored once, linked for the others
   skillctl install python-async-patterns --agent detected --global --copy
   skillctl install plugin-dev@official --all   # every skill of a marketplace plugin
+  skillctl install https://skills.example.com/ --skill pdf   # from a site's well-known index
   skillctl install ./my-skill --dir /tmp/demo --dry-run
   skillctl install            # reproduce skills.lock (like npm ci)
   skillctl install --frozen   # fail if the lock would change (CI)`,
@@ -114,7 +115,8 @@ need a privilege, a junction or a copy is made and said on stderr).`,
 	f.BoolVar(&opts.Frozen, "frozen", false, "fail instead of changing skills.lock (for CI)")
 	f.BoolVar(&opts.Force, "force", false, "install invalid skills, and replace skills installed from elsewhere or edited locally")
 	f.BoolVar(&opts.WithRelated, "with-related", false, "also install the requested skills' related-skills")
-	f.BoolVar(&opts.All, "all", false, "a marketplace plugin named as a SOURCE installs every skill it holds (each recorded as PLUGIN/SKILL)")
+	f.BoolVar(&opts.All, "all", false, "a marketplace plugin named as a SOURCE installs every skill it holds (each recorded as PLUGIN/SKILL); a site, every skill its index lists")
+	f.StringSliceVar(&opts.Skills, "skill", nil, "the skills to take from a site's index (https://HOST/): names, comma-separated or repeated")
 	f.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	f.BoolVarP(&opts.Review.Yes, "yes", "y", false, "install without asking when a skill carries scripts or hidden text (the summary is still printed)")
 	f.BoolVar(&opts.Review.DenyRisky, "deny-risky", false, "refuse skills whose risk is medium or high: scripts, hidden text, pipe-to-shell lines, a marketplace's rating")
@@ -153,6 +155,9 @@ func printInstallReport(w io.Writer, rep install.Report) {
 		from := in.Repo
 		if from == "" {
 			from = in.Path
+		}
+		if in.URL != "" {
+			from = in.URL
 		}
 		if in.Commit != "" {
 			from += "@" + short(in.Commit)

@@ -138,6 +138,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		// onterminal COLS FILE PROGRAM [ARGS...]: see script_pty_linux_test.go.
 		"onterminal": cmdOnTerminal,
 		"gitrepo":    cmdGitRepo,
+		"webserver":  cmdWebServer,
+		"mkarchive":  cmdMkArchive,
+		"digest":     cmdDigest,
 		// lines FILE N: FILE has exactly N lines.
 		"lines": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 2 {

@@ -22,7 +22,8 @@ type Options struct {
 	Frozen      bool // fail instead of changing the lock
 	Force       bool
 	WithRelated bool
-	All         bool // a plugin's name stands for all its skills (resolver.AllOfPlugins)
+	All         bool     // a plugin's name (or a site) stands for all its skills (resolver.AllOfPlugins)
+	Skills      []string // the skills to take from a site's index (resolver.PickSkills)
 	JSON        bool
 	Limits      Limits
 	Review      review.Options
@@ -41,6 +42,9 @@ type Installed struct {
 	Commit       string               `json:"commit"`
 	Path         string               `json:"path"`
 	Tree         string               `json:"tree"`
+	URL          string               `json:"url,omitempty"`    // an artifact over http(s)
+	Digest       string               `json:"digest,omitempty"` // its sha256:HEX
+	Index        string               `json:"index,omitempty"`  // the site's index that listed it
 	Hash         string               `json:"hash"`
 	Dependencies []string             `json:"dependencies"`
 	Requested    bool                 `json:"requested"`
@@ -81,7 +85,7 @@ func installSources(ctx context.Context, opts Options) (Report, error) {
 	if err := t.checkRecordable(); err != nil {
 		return Report{}, err
 	}
-	r := newResolver(opts.Target, opts.IO, opts.Limits).AllOfPlugins(opts.All)
+	r := newResolver(opts.Target, opts.IO, opts.Limits).AllOfPlugins(opts.All).PickSkills(opts.Skills)
 	opts.IO.StartProgress("resolving and fetching skills")
 	res, err := resolveSources(ctx, r, opts.Sources, opts.WithRelated)
 	opts.IO.StopProgress()
@@ -136,7 +140,7 @@ func frozenError(t Target, ins []Installed) error {
 // installedEntry is a lock entry as the install report shows it; f is the folder written or kept.
 func installedEntry(e lockfile.Entry, action string, f *snapshot.Folder) Installed {
 	return Installed{Name: e.Name, Dir: e.Dir, Source: e.Source, Repo: e.Repo, Registry: e.Registry, Ref: e.Ref, Version: e.Version, Commit: e.Commit, Path: e.Path,
-		Tree: e.Tree, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action,
+		Tree: e.Tree, URL: e.URL, Digest: e.Digest, Index: e.Index, Hash: e.Hash, Dependencies: nonNil(e.Dependencies), Requested: e.Requested, Action: action,
 		Files: len(f.Files), Bytes: f.Size(), Placements: e.Placements}
 }
 

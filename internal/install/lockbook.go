@@ -2,6 +2,7 @@ package install
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"github.com/skillctl/skillctl/internal/resolver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/wellknown"
 )
 
 // The lock's bookkeeping: how a resolved skill is recorded, how an entry leads back to its files, and how
@@ -32,6 +34,8 @@ func lockEntry(t Target, n *resolver.Resolved) lockfile.Entry {
 	case resolver.Local:
 		e.Path = t.relative(o.Dir)
 		e.Registry = "local"
+	case resolver.Web:
+		e.URL, e.Digest, e.Index, e.Path = o.URL, o.Digest, o.Index, o.Path
 	}
 	e.Dependencies = append([]string(nil), n.Deps()...)
 	sort.Strings(e.Dependencies)
@@ -44,8 +48,11 @@ func sameOrigin(a, b *lockfile.Entry) bool {
 	if a.From() != b.From() {
 		return false
 	}
-	if a.From() == lockfile.FromRepo {
+	switch a.From() {
+	case lockfile.FromRepo:
 		return source.SameRepo(a.Repo, b.Repo) && a.Path == b.Path // found through a registry or not
+	case lockfile.FromWeb: // one skill of one site's index, or one artifact named directly
+		return a.Index == b.Index && a.Path == b.Path && (a.Index != "" || a.URL == b.URL)
 	}
 	return a.Path == b.Path
 }
@@ -94,6 +101,8 @@ func describeEntry(e *lockfile.Entry) string {
 		return fmt.Sprintf("%s (%s)", e.Repo, e.Path)
 	case lockfile.FromFolder:
 		return e.Path
+	case lockfile.FromWeb:
+		return e.URL
 	}
 	return e.Registry
 }
@@ -114,6 +123,12 @@ func entryOrigin(t Target, e lockfile.Entry) (resolver.Origin, error) {
 		return resolver.Origin{Kind: resolver.Git, Repo: source.Canonical(e.Repo), Ref: e.Ref, Version: e.Version, Commit: e.Commit, Path: e.Path}, nil
 	case lockfile.FromFolder:
 		return resolver.Origin{Kind: resolver.Local, Dir: reads}, nil
+	case lockfile.FromWeb:
+		o := resolver.Origin{Kind: resolver.Web, URL: e.URL, Digest: e.Digest, Index: e.Index, Path: e.Path}
+		if e.Index != "" && e.Digest == "" {
+			o.Type = wellknown.Files // the earlier index form: the lock's hash pins its files
+		}
+		return o, nil
 	}
 	return resolver.Origin{Kind: resolver.Builtin, Path: e.Path}, nil
 }
@@ -153,6 +168,9 @@ func untracked(t Target, lock *lockfile.Lock) []string {
 // grammar (source.Readings), the way it was read at install: a registry's AUTHOR/NAME when the entry
 // names the registry that found it, else the repository the text names.
 func sourceMismatch(e lockfile.Entry) string {
+	if e.From() == lockfile.FromWeb {
+		return webMismatch(e)
+	}
 	if e.From() != lockfile.FromRepo {
 		return ""
 	}
@@ -184,6 +202,24 @@ func sourceMismatch(e lockfile.Entry) string {
 		return p
 	}
 	return fmt.Sprintf("the lock says source %s, a folder, but installs from %s", e.Source, e.Repo)
+}
+
+// webMismatch is sourceMismatch for a web entry: its source names the site whose index it records, or
+// the artifact it records.
+func webMismatch(e lockfile.Entry) string {
+	s, err := source.Parse(e.Source)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case e.Index != "" && s.Kind == source.Site:
+		if u, err := url.Parse(e.Index); err == nil && wellknown.Site(u) == s.URL {
+			return ""
+		}
+	case e.Index == "" && s.Kind == source.Artifact && s.URL == e.URL:
+		return ""
+	}
+	return fmt.Sprintf("the lock says source %s but installs from %s", e.Source, e.URL)
 }
 
 func joinTarget(t Target, name string) string { return t.Dir + "/" + name }

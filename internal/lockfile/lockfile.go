@@ -46,16 +46,21 @@ type Lock struct {
 // Entry is one installed skill. Dir is the target folder relative to the lock's folder, slash-separated;
 // the skill lives at Dir/Name.
 type Entry struct {
-	Name         string      `json:"name"`
-	Dir          string      `json:"dir"`
-	Source       string      `json:"source"`
-	Registry     string      `json:"registry,omitempty"` // see From; with Repo, the registry whose lookup of Source found it
-	Repo         string      `json:"repo,omitempty"`
-	Ref          string      `json:"ref,omitempty"`
-	Version      string      `json:"version,omitempty"` // the release Ref tags (semver), when the skill came from one
-	Commit       string      `json:"commit,omitempty"`
-	Path         string      `json:"path,omitempty"`
-	Tree         string      `json:"tree,omitempty"`
+	Name     string `json:"name"`
+	Dir      string `json:"dir"`
+	Source   string `json:"source"`
+	Registry string `json:"registry,omitempty"` // see From; with Repo, the registry whose lookup of Source found it
+	Repo     string `json:"repo,omitempty"`
+	Ref      string `json:"ref,omitempty"`
+	Version  string `json:"version,omitempty"` // the release Ref tags (semver), when the skill came from one
+	Commit   string `json:"commit,omitempty"`
+	Path     string `json:"path,omitempty"`
+	Tree     string `json:"tree,omitempty"`
+	// URL is an artifact fetched over http(s) (FromWeb), Digest its "sha256:HEX" ("" for the files of a
+	// site's earlier index form, which Hash pins), Index the site's index that listed it under Path.
+	URL          string      `json:"url,omitempty"`
+	Digest       string      `json:"digest,omitempty"`
+	Index        string      `json:"index,omitempty"`
 	Hash         string      `json:"hash"`
 	Dependencies []string    `json:"dependencies,omitempty"`
 	Requested    bool        `json:"requested"`
@@ -68,13 +73,16 @@ const (
 	FromRepo    = "repo"    // Repo at Commit, folder Path; Registry, if set, names the registry that found it
 	FromFolder  = "folder"  // no Repo, Registry "local": Path is a folder of this machine
 	FromBundled = "bundled" // no Repo, Registry "builtin": Path is the bundled skill's name
+	FromWeb     = "web"     // no Repo, a URL: an artifact over http(s), from a site's Index when set
 )
 
-// From says where the entry's files come from: FromRepo, FromFolder or FromBundled.
+// From says where the entry's files come from: FromRepo, FromWeb, FromFolder or FromBundled.
 func (s *Entry) From() string {
 	switch {
 	case s.Repo != "":
 		return FromRepo
+	case s.URL != "":
+		return FromWeb
 	case s.Registry == "local":
 		return FromFolder
 	}
@@ -99,6 +107,7 @@ const (
 var (
 	hexCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	hashRE    = regexp.MustCompile(`^sha256-[0-9a-f]{64}$`)
+	digestRE  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	nameRE    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
@@ -173,7 +182,13 @@ func releaseOf(ref, version string) bool {
 var lockKeys = map[string]bool{
 	"version": true, "skills": true, "name": true, "dir": true, "source": true, "registry": true, "repo": true,
 	"ref": true, "commit": true, "path": true, "tree": true, "hash": true, "dependencies": true, "requested": true,
-	"placements": true, "mode": true,
+	"placements": true, "mode": true, "url": true, "digest": true, "index": true,
+}
+
+// webURL accepts an http(s) URL with a host and no user information.
+func webURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil
 }
 
 // checkKeys refuses what encoding/json would quietly accept: a key given twice in one object (the last one
@@ -232,6 +247,7 @@ func (s *Entry) check() error {
 	for _, f := range []struct{ field, v string }{
 		{"name", s.Name}, {"dir", s.Dir}, {"source", s.Source}, {"registry", s.Registry}, {"repo", s.Repo},
 		{"ref", s.Ref}, {"version", s.Version}, {"commit", s.Commit}, {"path", s.Path}, {"tree", s.Tree}, {"hash", s.Hash},
+		{"url", s.URL}, {"digest", s.Digest}, {"index", s.Index},
 	} {
 		if textsafe.Escape(f.v) != f.v {
 			return fmt.Errorf("%s %q holds control, invisible or bidirectional characters or invalid UTF-8", f.field, f.v)
@@ -267,6 +283,16 @@ func (s *Entry) check() error {
 		return errors.New("a commit without a repository")
 	case strings.Contains(s.Repo, "@") && !sshLogin(s.Repo):
 		return fmt.Errorf("repo %q carries user information; credentials never belong in a lock", s.Repo)
+	case s.URL != "" && (s.Repo != "" || !webURL(s.URL)):
+		return fmt.Errorf("url %q: want an http(s) URL without credentials, and no repo beside it", s.URL)
+	case s.Index != "" && !webURL(s.Index):
+		return fmt.Errorf("index %q: want an http(s) URL without credentials", s.Index)
+	case s.Digest != "" && !digestRE.MatchString(s.Digest):
+		return fmt.Errorf("invalid digest %q: want sha256: and 64 hex digits", s.Digest)
+	case (s.Digest != "" || s.Index != "") && s.URL == "":
+		return errors.New("a digest or an index without a url")
+	case s.URL != "" && s.Digest == "" && s.Index == "":
+		return errors.New("an artifact named directly must record its digest")
 	}
 	for _, d := range s.Dependencies {
 		if !nameRE.MatchString(d) {
@@ -396,6 +422,8 @@ func (s *Entry) Reads(root string) (string, error) {
 		return s.Repo, nil
 	case s.Repo != "":
 		return s.Repo, nil
+	case s.URL != "":
+		return s.URL, nil
 	}
 	return s.Registry, nil
 }

@@ -360,8 +360,11 @@ func sameSkill(a, b Entry) bool {
 	if a.From() != b.From() || a.Path != b.Path {
 		return false
 	}
-	if a.From() == FromRepo {
+	switch a.From() {
+	case FromRepo:
 		return source.SameRepo(a.Repo, b.Repo)
+	case FromWeb:
+		return a.Index == b.Index && (a.Index != "" || a.URL == b.URL)
 	}
 	return true
 }
@@ -377,6 +380,8 @@ func describe(e Entry) string {
 		return s + "@" + e.Commit[:min(len(e.Commit), 12)]
 	case FromFolder:
 		return "the folder " + textsafe.Escape(e.Path)
+	case FromWeb:
+		return textsafe.Escape(e.URL)
 	}
 	return "the bundled skill " + textsafe.Escape(e.Path)
 }

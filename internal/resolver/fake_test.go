@@ -139,7 +139,6 @@ func (w *fakeWorld) Fetch(ctx context.Context, repo, commit string, paths []stri
 	return found, missing, nil
 }
 
-// CommitTime: the fake's commits carry no times; nothing the resolver's cases ask decides by them.
 func (w *fakeWorld) FetchAt(ctx context.Context, repo string, want map[string][]string) (map[string]map[string]*snapshot.Folder, map[string][]string, error) {
 	found, missing := map[string]map[string]*snapshot.Folder{}, map[string][]string{}
 	for c, paths := range want {
@@ -152,6 +151,11 @@ func (w *fakeWorld) FetchAt(ctx context.Context, repo string, want map[string][]
 	return found, missing, nil
 }
 
+func (w *fakeWorld) Get(ctx context.Context, url string, max int64) ([]byte, error) {
+	return nil, fmt.Errorf("%s: no web in the fake world", url)
+}
+
+// CommitTime: the fake's commits carry no times; nothing the resolver's cases ask decides by them.
 func (w *fakeWorld) CommitTime(ctx context.Context, repo, commit string) (time.Time, error) {
 	return time.Time{}, errors.New("the fake world has no commit times")
 }

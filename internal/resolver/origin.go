@@ -14,6 +14,7 @@ const (
 	Git     Kind = iota // a folder of a git repository at a commit
 	Builtin             // a skill bundled with skillctl
 	Local               // a folder on this machine
+	Web                 // an artifact over http(s): one a site's index lists (Index set), or named directly
 )
 
 // Origin says exactly where one folder came from: enough to fetch the same bytes again.
@@ -27,6 +28,11 @@ type Origin struct {
 	Commit  string
 	Path    string // folder in the repository, the bundled skill's name, or the folder inside a local registry
 	Dir     string // local folder, absolute
+
+	// Web. URL is the artifact (for an index's earlier form, the folder its files are under), Digest its
+	// "sha256:HEX" ("" for that earlier form, whose files the lock's content hash pins), Type the index's
+	// type (wellknown.SkillMD, Archive, Files); Index is the index that listed it, Path its name there.
+	URL, Digest, Type, Index string
 }
 
 // Key identifies the folder: two origins with one key are the same files.
@@ -36,6 +42,8 @@ func (o Origin) Key() string {
 		return "git " + o.Repo + "@" + o.Commit + ":" + o.Path
 	case Builtin:
 		return "builtin " + o.Path
+	case Web:
+		return "web " + o.URL + " " + o.Digest
 	}
 	return "local " + o.Dir
 }
@@ -60,6 +68,11 @@ func (o Origin) String() string {
 		return fmt.Sprintf("%s@%s:%s", o.Repo, Short(o.Commit), p)
 	case Builtin:
 		return registry.BuiltinName + ":" + o.Path
+	case Web:
+		if o.Digest != "" {
+			return o.URL + "#" + o.Digest
+		}
+		return o.URL
 	}
 	return o.Dir
 }
@@ -71,6 +84,10 @@ func (o Origin) home() string {
 		return fmt.Sprintf("%s@%s nor in any registry", o.Repo, Short(o.Commit))
 	case Local:
 		return filepath.Dir(o.Dir) + " nor in any registry"
+	case Web:
+		if o.Index != "" {
+			return o.Index + " nor in any registry"
+		}
 	}
 	return "any registry"
 }

@@ -37,10 +37,11 @@ import (
 type Resolver struct {
 	limits limits.Limits
 	world  World
-	names  Names  // loaded on first use
-	run    string // the command the user ran, as its hints name it; "skillctl install" unless For says
-	major  bool   // Follow moves a release to the newest of any major (update --major), not of its own
-	all    bool   // a plugin named where a skill is expected stands for all its skills (install --all)
+	names  Names    // loaded on first use
+	run    string   // the command the user ran, as its hints name it; "skillctl install" unless For says
+	major  bool     // Follow moves a release to the newest of any major (update --major), not of its own
+	all    bool     // a plugin named where a skill is expected stands for all its skills (install --all)
+	pick   []string // the skills to take from a site's index (install --skill)
 }
 
 // AllOfPlugins makes a plugin's name, where a skill is expected, stand for every skill the plugin holds
@@ -204,6 +205,18 @@ sources:
 				return nil, fmt.Errorf("%s: %w", raw, err)
 			}
 			out[i] = &Located{Origin: Origin{Kind: Local, Dir: dir}, Folder: f, Source: raw, Label: filepath.Base(dir)}
+		case source.Site:
+			ls, err := r.site(ctx, s, raw)
+			if err != nil {
+				return nil, err
+			}
+			plugins[i] = ls
+		case source.Artifact:
+			l, err := r.artifact(ctx, s, raw)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = l
 		case source.Name:
 			l, err := r.byName(ctx, s.Name, s.Author, s.Registry, s.Version, raw)
 			var pe *registry.PluginError
@@ -328,6 +341,12 @@ func (r *Resolver) Follow(ctx context.Context, origins []Origin) ([]*Located, er
 				o.Repo, o.Ref, o.Commit = p.Repo, p.Ref, p.Commit
 			}
 			pinned = append(pinned, pinnedAt{i, o, o.String()})
+		case Web:
+			l, err := r.followWeb(ctx, o)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = l
 		default:
 			f, err := r.Load(ctx, o)
 			if err != nil {
@@ -676,6 +695,8 @@ func (r *Resolver) Load(ctx context.Context, o Origin) (*snapshot.Folder, error)
 		return f, nil
 	case Local:
 		return r.readLocal(o.Dir)
+	case Web:
+		return r.loadWeb(ctx, o)
 	}
 	got, missing, err := r.world.Git.Fetch(ctx, o.Repo, o.Commit, []string{o.Path})
 	if err != nil {

@@ -22,6 +22,9 @@ type Transport interface {
 	Skills(ctx context.Context, repo, commit string) ([]string, error)
 	// CommitTime is when repo's commit was committed, from the commit object itself.
 	CommitTime(ctx context.Context, repo, commit string) (time.Time, error)
+	// Get fetches one file over http(s) that is not a repository (a site's index, an artifact), at most
+	// max bytes.
+	Get(ctx context.Context, url string, max int64) ([]byte, error)
 }
 
 // Names is what the resolver asks of the registries. *registry.Set is the real one.

@@ -165,3 +165,34 @@ func TestGitText(t *testing.T) {
 		}
 	}
 }
+
+func TestWebSources(t *testing.T) {
+	h := strings.Repeat("ab", 32)
+	for in, want := range map[string]Source{
+		"https://skills.example.com":                                  {Kind: Site, URL: "https://skills.example.com"},
+		"https://Skills.Example.com/":                                 {Kind: Site, URL: "https://skills.example.com"},
+		"http://127.0.0.1:8080/.well-known/agent-skills/index.json":   {Kind: Site, URL: "http://127.0.0.1:8080"},
+		"https://example.com/.well-known/skills/index.json":           {Kind: Site, URL: "https://example.com"},
+		"https://example.com/dl/pdf.tar.gz":                           {Kind: Artifact, URL: "https://example.com/dl/pdf.tar.gz"},
+		"https://example.com/dl/pdf.zip#sha256:" + strings.ToUpper(h): {Kind: Artifact, URL: "https://example.com/dl/pdf.zip", Digest: "sha256:" + h},
+		"https://raw.example.com/o/r/main/skills/x/SKILL.md":          {Kind: Artifact, URL: "https://raw.example.com/o/r/main/skills/x/SKILL.md"},
+	} {
+		s, err := Parse(in)
+		if err != nil || s.Kind != want.Kind || s.URL != want.URL || s.Digest != want.Digest {
+			t.Errorf("%q: %+v %v", in, s, err)
+			continue
+		}
+		if back, err := Parse(s.String()); err != nil || back.URL != s.URL || back.Digest != s.Digest {
+			t.Errorf("%q: String %q reads back as %+v %v", in, s.String(), back, err)
+		}
+	}
+	for _, bad := range []string{"https://example.com/x.zip#main", "https://example.com/?q=1", "https://u:p@example.com/x.zip", "ftp://example.com/x.zip"} {
+		if _, err := Parse(bad); err == nil {
+			t.Errorf("%q: accepted", bad)
+		}
+	}
+	// A tree URL whose file is SKILL.md stays a repository's folder.
+	if s, _ := Parse("https://github.com/o/r/blob/main/x/SKILL.md"); s.Kind != Git {
+		t.Errorf("blob URL: %+v", s)
+	}
+}

@@ -211,6 +211,13 @@ func (s Source) String() string {
 			return d
 		}
 		return "./" + d
+	case Site:
+		return s.URL + "/"
+	case Artifact:
+		if s.Digest != "" {
+			return s.URL + "#" + s.Digest
+		}
+		return s.URL
 	case Name:
 		out := s.Name
 		if s.Registry != "" {

@@ -22,9 +22,11 @@ import (
 type Kind int
 
 const (
-	Git   Kind = iota + 1 // a folder of a git repository, fetched over http(s) or file://
-	Local                 // a folder on this machine
-	Name                  // a skill name looked up in registries
+	Git      Kind = iota + 1 // a folder of a git repository, fetched over http(s) or file://
+	Local                    // a folder on this machine
+	Name                     // a skill name looked up in registries
+	Site                     // the skills a web site lists in its well-known index
+	Artifact                 // one file over http(s): an archive of a skill's folder, or a SKILL.md
 )
 
 func (k Kind) String() string {
@@ -35,6 +37,10 @@ func (k Kind) String() string {
 		return "local"
 	case Name:
 		return "name"
+	case Site:
+		return "site"
+	case Artifact:
+		return "artifact"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -71,6 +77,10 @@ type Source struct {
 	// registry's name), because a/b[@x] may be a registry's AUTHOR/NAME[@REGISTRY] as well as a GitHub
 	// OWNER/REPO[@REF]; its Kind stays Git, and Readings says which reading wins.
 	Name, Registry, Author string
+
+	// Site and Artifact. URL is the site's root (scheme://host) or the artifact's URL without its fragment;
+	// Digest is "sha256:HEX" when the source pins an artifact (#sha256:HEX).
+	URL, Digest string
 
 	// Version is a version query (semver.ParseQuery: latest, v1, v1.2, v1.2.3) for a skill's release tags:
 	// NAME@VERSION, NAME@REGISTRY@VERSION, and a git source's @REF or #REF written like a version (its Ref
@@ -398,7 +408,42 @@ func parseURL(s, scheme string) (Source, error) {
 	if i := treeIndex(segs); i >= 0 {
 		return parseTreeURL(s, u, host, segs, i)
 	}
+	if src, ok, err := parseWebURL(s, u, host, segs); ok {
+		return src, err
+	}
 	return parseGitURL(s, u, host)
+}
+
+// parseWebURL reads an http(s) URL that names no repository: a site's root (or its well-known index),
+// whose listed skills are installed; or an artifact, a URL whose path ends in .tar.gz, .tgz, .zip or
+// /SKILL.md, pinned by #sha256:HEX when given. ok is false for anything else (a git URL).
+func parseWebURL(s string, u *url.URL, host string, segs []string) (src Source, ok bool, err error) {
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return Source{}, false, nil
+	}
+	root := u.Scheme + "://" + host
+	p := "/" + strings.Join(segs, "/")
+	switch {
+	case len(segs) == 0, p == "/.well-known/agent-skills/index.json", p == "/.well-known/skills/index.json":
+		if u.RawQuery != "" || u.Fragment != "" {
+			return Source{}, true, refuse(s, "a site's URL takes no query or fragment")
+		}
+		return Source{Kind: Site, Raw: s, Host: host, URL: root}, true, nil
+	case snapshot.ArchiveKind(p) == "" && !strings.EqualFold(path.Base(p), manifest.FileName):
+		return Source{}, false, nil
+	}
+	src = Source{Kind: Artifact, Raw: s, Host: host}
+	if u.Fragment != "" {
+		algo, h, _ := strings.Cut(u.Fragment, ":")
+		if algo != "sha256" || len(h) != 64 || strings.Trim(strings.ToLower(h), "0123456789abcdef") != "" {
+			return Source{}, true, refuse(s, "an artifact's fragment is its digest, #sha256: and 64 hex digits")
+		}
+		src.Digest = "sha256:" + strings.ToLower(h)
+	}
+	v := *u
+	v.Fragment, v.RawFragment = "", ""
+	src.URL = v.String()
+	return src, true, nil
 }
 
 // hostPart is the authority of a URL as typed, for checks that must not depend on url.Parse's reading.

@@ -182,8 +182,15 @@ func Check(what string, data []byte, want string) error {
 }
 
 // Folder is an artifact's bytes as a skill folder: a SKILL.md alone, or an archive unpacked under the caps
-// (snapshot.FromArchive; its kind from the URL's name, else from the bytes).
+// (snapshot.FromArchive; its kind from the URL's name, else from the bytes). typ "" (a lock records no
+// type) is an archive when the bytes start as one, else a SKILL.md.
 func Folder(typ, artifactURL string, data []byte, lim limits.Limits) (*snapshot.Folder, error) {
+	if typ == "" {
+		typ = SkillMD
+		if snapshot.ArchiveKind(pathOf(artifactURL)) != "" || bytes.HasPrefix(data, []byte{0x1f, 0x8b}) || bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+			typ = Archive
+		}
+	}
 	if typ == SkillMD {
 		return &snapshot.Folder{Files: []snapshot.File{{Path: manifest.FileName, Mode: snapshot.Regular, Data: data}}}, nil
 	}
