@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +72,7 @@ func (c *matrixCase) p(rel string) string { return filepath.Join(c.home, filepat
 
 var matrixRows = []matrixRow{
 	{name: "install", args: []string{"install", "{proj}/src/bar", "--agent", "claude,cursor", "{copy}", "--yes"}, ok: true},
+	{name: "install ARTIFACT", args: []string{"install", "{web}/web/SKILL.md", "--agent", "claude,cursor", "{copy}", "--yes"}, ok: true},
 	{name: "install --force", args: []string{"install", "{proj}/src/foo", "--agent", "claude,cursor", "{copy}", "--force", "--yes"}, ok: true},
 	{name: "restore from lock", args: []string{"install", "--yes"}, ok: true, prep: func(c *matrixCase) {
 		os.RemoveAll(c.p("proj/.claude/skills/foo"))
@@ -287,6 +290,7 @@ func runSkillctl(t *testing.T, home, dir, mode string, args []string) (string, i
 			real = append(real, "--copy")
 		case a == "{copy}":
 		default:
+			a = strings.ReplaceAll(a, "{web}", matrixWeb())
 			real = append(real, strings.ReplaceAll(a, "{proj}", filepath.Join(home, "proj")))
 		}
 	}
@@ -384,6 +388,16 @@ func (c *matrixCase) sentinel(t *testing.T, global bool) map[string]string {
 	}
 	return treeHash(t, c.home, ex...)
 }
+
+// matrixWeb is the URL of a loopback web server, started once, serving one skill at /web/SKILL.md: the
+// source of the rows that install an artifact over http.
+var matrixWeb = sync.OnceValue(func() string {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/web/SKILL.md", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, matrixSkill, "web", "Web", "", "Web")
+	})
+	return httptest.NewServer(mux).URL
+})
 
 func TestPathMatrix(t *testing.T) {
 	if _, err := skillctlPath(); err != nil {
