@@ -136,6 +136,7 @@ func (r *Resolver) Resolve(ctx context.Context, raws []string, withRelated bool)
 func (r *Resolver) Expand(ctx context.Context, locs []*Located, withRelated bool) (*Resolution, error) {
 	a := &adapter{r: r, ctx: ctx, skills: map[string]*Resolved{}, cands: map[string]registry.Candidate{}}
 	var roots []depgraph.Node
+	requestedAs := map[string]*Located{}
 	for _, l := range locs {
 		a.requested = append(a.requested, l.Source)
 		sk, err := Read(l)
@@ -143,6 +144,9 @@ func (r *Resolver) Expand(ctx context.Context, locs []*Located, withRelated bool
 			return nil, err
 		}
 		roots = append(roots, a.add(sk))
+		if _, ok := requestedAs[sk.Name]; !ok {
+			requestedAs[sk.Name] = sk.Located
+		}
 	}
 	w, err := depgraph.Walk(a, roots, depgraph.WalkOptions{WithRelated: withRelated})
 	if err != nil {
@@ -157,7 +161,18 @@ func (r *Resolver) Expand(ctx context.Context, locs []*Located, withRelated bool
 		res.Skills[n] = sk
 	}
 	for _, n := range w.Roots {
-		res.Skills[n].Requested = true
+		sk := res.Skills[n]
+		if orig, ok := requestedAs[n]; ok && sk.Origin.Key() != orig.Origin.Key() {
+			// Minimal version selection raised a requested skill to a release a dependency needs: the lock
+			// still records it under the source the user typed.
+			l := *sk.Located
+			l.Source, l.Registry, l.Author = orig.Source, orig.Registry, orig.Author
+			cp := *sk
+			cp.Located = &l
+			sk = &cp
+			res.Skills[n] = sk
+		}
+		sk.Requested = true
 	}
 	return res, nil
 }
