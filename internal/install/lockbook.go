@@ -36,6 +36,7 @@ func lockEntry(t Target, n *resolver.Resolved) lockfile.Entry {
 		e.Registry = "local"
 	case resolver.Web:
 		e.URL, e.Digest, e.Index, e.Path = o.URL, o.Digest, o.Index, o.Path
+		e.Registry = n.Registry // a well-known registry's name lookup found it
 	}
 	e.Dependencies = append([]string(nil), n.Deps()...)
 	sort.Strings(e.Dependencies)
@@ -204,14 +205,16 @@ func sourceMismatch(e lockfile.Entry) string {
 	return fmt.Sprintf("the lock says source %s, a folder, but installs from %s", e.Source, e.Repo)
 }
 
-// webMismatch is sourceMismatch for a web entry: its source names the site whose index it records, or
-// the artifact it records.
+// webMismatch is sourceMismatch for a web entry: its source names the site whose index it records, the
+// artifact it records, or a name the registry it records looked up.
 func webMismatch(e lockfile.Entry) string {
 	s, err := source.Parse(e.Source)
 	if err != nil {
 		return ""
 	}
 	switch {
+	case e.Registry != "" && s.Kind == source.Name && (s.Registry == "" || s.Registry == e.Registry):
+		return ""
 	case e.Index != "" && s.Kind == source.Site:
 		if u, err := url.Parse(e.Index); err == nil && wellknown.Site(u) == s.URL {
 			return ""

@@ -278,7 +278,7 @@ func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptio
 			// How it was asked for stays: the source text and, for a repository, the registry that named it.
 			next.Requested = prev.Requested
 			next.Source = prev.Source
-			if next.From() == lockfile.FromRepo && prev.From() == lockfile.FromRepo && next.Registry == "" {
+			if next.From() == prev.From() && (next.From() == lockfile.FromRepo || next.From() == lockfile.FromWeb) && next.Registry == "" {
 				next.Registry = prev.Registry
 			}
 			if prev.Hash == next.Hash {

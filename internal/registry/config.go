@@ -53,6 +53,7 @@ type Registry struct {
 	repo, ref, path string // git: clone URL, ref ("" = default branch), folder inside the repo ("" = root)
 	treeRest        []string
 	dir             string // local folder, absolute
+	site            string // well-known: the site's root, scheme://host, whose index lists the skills
 }
 
 // IsLocal reports whether the registry is a folder on this machine.
@@ -261,6 +262,9 @@ func parseRegistry(name, raw, base string) (Registry, error) {
 		src = source.Source{} // SSH: a registries file from a cloned project must not make skillctl log in anywhere
 	}
 	switch src.Kind {
+	case source.Site:
+		r.site, r.URL = src.URL, src.URL+"/"
+		return r, nil
 	case source.Git:
 		if strings.HasPrefix(src.Repo, "file:") {
 			return r, clierr.WithHint(fmt.Errorf("registry %s: file:// URLs are not supported", name), "give the folder itself: skillctl registry add "+name+" /ABS/FOLDER")
@@ -286,7 +290,7 @@ func parseRegistry(name, raw, base string) (Registry, error) {
 		r.dir = filepath.Clean(d)
 		return r, nil
 	}
-	return r, clierr.WithHint(fmt.Errorf("registry %s: %q is not a git URL over http(s), a GitHub repository or a folder", name, raw),
+	return r, clierr.WithHint(fmt.Errorf("registry %s: %q is not a git URL over http(s), a GitHub repository, a site (https://HOST/) or a folder", name, raw),
 		"skillctl registry add "+name+" https://github.com/OWNER/REPO",
 		"skillctl registry add "+name+" OWNER/REPO",
 		"skillctl registry add "+name+" https://HOST/PATH/REPO.git",

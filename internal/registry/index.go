@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/wellknown"
 )
 
 // Index is the skills of one registry at one commit, each under the name its SKILL.md declares (its
@@ -31,6 +33,7 @@ type Index struct {
 	Ref      string  `json:"ref,omitempty"`
 	Commit   string  `json:"commit,omitempty"`
 	Dir      string  `json:"dir,omitempty"`
+	IndexURL string  `json:"index_url,omitempty"` // a well-known registry's: the site's index read
 	Entries  []Entry `json:"entries"`
 	// NamesOnly says why the skills' SKILL.md files were not read ("" when they were): the entries then
 	// carry folder names and no descriptions.
@@ -67,6 +70,10 @@ type Entry struct {
 	Category    string    `json:"category,omitempty"` // an external plugin's; a skill's is its plugin's (Index.Plugins)
 	Maker       string    `json:"maker,omitempty"`    // an external plugin's author as its marketplace names it
 	External    *External `json:"external,omitempty"`
+	// A well-known registry's skill: its artifact, that artifact's digest and type (wellknown.Skill).
+	URL    string `json:"url,omitempty"`
+	Digest string `json:"digest,omitempty"`
+	Type   string `json:"type,omitempty"`
 }
 
 // text is the entry's plugin's shared text, for a skill of a marketplace's own plugin.
@@ -176,6 +183,9 @@ func (idx *Index) candidate(e Entry) Candidate {
 	if idx.Dir != "" {
 		c.Dir = filepath.Join(idx.Dir, filepath.FromSlash(e.Path))
 	}
+	if idx.IndexURL != "" {
+		c.URL, c.Digest, c.Type, c.Index = e.URL, e.Digest, e.Type, idx.IndexURL
+	}
 	return c
 }
 
@@ -197,6 +207,8 @@ func (s *Set) Index(ctx context.Context, name string) (*Index, error) {
 		idx = s.builtinIndex()
 	case r.IsLocal():
 		idx, err = localIndex(r)
+	case r.site != "":
+		idx, err = s.siteIndex(ctx, r)
 	default:
 		idx, err = s.gitIndex(ctx, r)
 		if err != nil && ctx.Err() == nil {
@@ -218,6 +230,24 @@ func (s *Set) Index(ctx context.Context, name string) (*Index, error) {
 		s.note("registry %s: searching skill names only, not descriptions: %s", name, idx.NamesOnly)
 	}
 	s.indexes[name] = idx
+	return idx, nil
+}
+
+// siteIndex reads a well-known registry's index (wellknown.Read), every time: a site has no commit to
+// cache it by.
+func (s *Set) siteIndex(ctx context.Context, r *Registry) (*Index, error) {
+	x, err := wellknown.Read(r.site, func(u string) ([]byte, bool, error) {
+		data, err := s.git.Get(ctx, u, wellknown.MaxIndexSize)
+		var we *gitfetch.WebError
+		return data, errors.As(err, &we) && we.Status == http.StatusNotFound, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("registry %s: %w", r.Name, err)
+	}
+	idx := &Index{Registry: r.Name, IndexURL: x.URL}
+	for _, sk := range x.Skills {
+		idx.Entries = append(idx.Entries, Entry{Name: sk.Name, Path: sk.Name, Description: sk.Description, URL: sk.URL, Digest: sk.Digest, Type: sk.Type})
+	}
 	return idx, nil
 }
 

@@ -43,6 +43,8 @@ type Candidate struct {
 	// words. Looking its name up fetches it and answers with its skills.
 	External bool
 	Fetches  string
+	// A well-known registry's skill: the artifact, its digest and type, and the site's index that lists it.
+	URL, Digest, Type, Index string
 }
 
 // Builtin reports whether the candidate is a bundled skill.
@@ -56,6 +58,8 @@ func (c Candidate) Origin() string {
 		return BuiltinName + ":" + c.Path
 	case c.Dir != "":
 		return c.Dir
+	case c.URL != "":
+		return c.URL
 	}
 	p := c.Path
 	if p == "" {

@@ -662,6 +662,8 @@ func candidateOrigin(c registry.Candidate) Origin {
 		return Origin{Kind: Builtin, Path: c.Path}
 	case c.Dir != "":
 		return Origin{Kind: Local, Dir: c.Dir, Path: c.Path}
+	case c.URL != "":
+		return Origin{Kind: Web, URL: c.URL, Digest: c.Digest, Type: c.Type, Index: c.Index, Path: c.Name}
 	}
 	return Origin{Kind: Git, Repo: source.Canonical(c.Repo), Ref: c.Ref, Commit: c.Commit, Path: c.Path}
 }

@@ -28,17 +28,16 @@ func (r *Resolver) PickSkills(names []string) *Resolver {
 	return r
 }
 
-// readIndex reads a site's index: /.well-known/agent-skills/index.json, else, when the site has none
-// (404), the earlier /.well-known/skills/index.json.
+// readIndex reads a site's index (wellknown.Read: the agent-skills index, else the earlier one).
 func (r *Resolver) readIndex(ctx context.Context, site string) (*wellknown.Index, error) {
-	x, err := r.readIndexAt(ctx, site+wellknown.IndexPath)
-	var we *gitfetch.WebError
-	if errors.As(err, &we) && we.Status == http.StatusNotFound {
-		x, err = r.readIndexAt(ctx, site+wellknown.LegacyPath)
-		if errors.As(err, &we) && we.Status == http.StatusNotFound {
-			return nil, clierr.WithHint(fmt.Errorf("%s: no skill index at %s or %s", site, wellknown.IndexPath, wellknown.LegacyPath),
-				"a site lists its skills at "+site+wellknown.IndexPath, "for a git repository, use its clone URL")
-		}
+	x, err := wellknown.Read(site, func(u string) ([]byte, bool, error) {
+		data, err := r.world.Git.Get(ctx, u, wellknown.MaxIndexSize)
+		var we *gitfetch.WebError
+		return data, errors.As(err, &we) && we.Status == http.StatusNotFound, err
+	})
+	var ne *wellknown.NoIndexError
+	if errors.As(err, &ne) {
+		return nil, clierr.WithHint(err, "a site lists its skills at "+site+wellknown.IndexPath, "for a git repository, use its clone URL")
 	}
 	return x, err
 }
