@@ -219,6 +219,8 @@ func (v view) renderDot(w io.Writer) {
 	for _, n := range v.Nodes {
 		if n.Missing {
 			fmt.Fprintf(w, "\t%s [color=red, label=%s];\n", dotQuote(n.Name), dotLabel(n.Name, "missing: "+n.Why))
+		} else if n.Version != "" {
+			fmt.Fprintf(w, "\t%s [label=%s];\n", dotQuote(n.Name), dotLabel(n.Name, n.Version))
 		} else {
 			fmt.Fprintf(w, "\t%s;\n", dotQuote(n.Name))
 		}
@@ -268,6 +270,9 @@ func (v view) renderMermaid(w io.Writer) {
 	for i, n := range v.Nodes {
 		id[n.Name] = fmt.Sprintf("n%d", i)
 		label := n.Name
+		if n.Version != "" {
+			label += " " + n.Version
+		}
 		if n.Missing {
 			label += " (missing: " + n.Why + ")"
 		}

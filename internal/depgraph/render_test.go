@@ -135,3 +135,25 @@ func TestQuoting(t *testing.T) {
 		}
 	}
 }
+
+// A release's version is shown beside its name in every format (deps).
+func TestRenderVersions(t *testing.T) {
+	g := New()
+	g.Add("a", "b")
+	g.Add("b")
+	g.SetVersion("b", "v1.2.0")
+	for format, want := range map[string]string{
+		"text":    "└── b v1.2.0\n",
+		"json":    `"version": "v1.2.0"`,
+		"dot":     `"b" [label="b\nv1.2.0"];`,
+		"mermaid": `["b v1.2.0"]`,
+	} {
+		var b bytes.Buffer
+		if err := g.Render(&b, format, "a"); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s: no %q in\n%s", format, want, b.String())
+		}
+	}
+}
