@@ -53,3 +53,10 @@ func isTimeout(err error) bool {
 	var t interface{ Timeout() bool }
 	return errors.As(err, &t) && t.Timeout()
 }
+
+// NotARepository reports whether err is a server's answer that there is no repository at the URL (HTTP
+// 404): for a URL that may be a web site's instead (resolver: a site's well-known index).
+func NotARepository(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.code == http.StatusNotFound
+}

@@ -219,6 +219,13 @@ func webMismatch(e lockfile.Entry) string {
 		if u, err := url.Parse(e.Index); err == nil && wellknown.Site(u) == s.URL {
 			return ""
 		}
+	case e.Index != "" && s.Kind == source.Git && !s.Shorthand:
+		// A URL with no repository behind it, read as its site's (resolver.siteInstead).
+		u, err1 := url.Parse(e.Index)
+		v, err2 := url.Parse(s.Repo)
+		if err1 == nil && err2 == nil && wellknown.Site(u) == wellknown.Site(v) {
+			return ""
+		}
 	case e.Index == "" && s.Kind == source.Artifact && s.URL == e.URL:
 		return ""
 	}

@@ -179,6 +179,16 @@ sources:
 		switch s.Kind {
 		case source.Git:
 			o, err := r.pin(ctx, &s)
+			if err != nil && gitfetch.NotARepository(err) {
+				// No repository at an http(s) URL: perhaps a web site, listing its skills in its index.
+				if ls, ok, werr := r.siteInstead(ctx, s, raw); ok {
+					if werr != nil {
+						return nil, werr
+					}
+					plugins[i] = ls
+					continue
+				}
+			}
 			var se *source.Error
 			if err != nil && !errors.As(err, &se) { // a source.Error names the source already
 				err = fmt.Errorf("%s: %w", raw, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path"
 	"sort"
 	"strings"
@@ -92,6 +93,23 @@ func (r *Resolver) site(ctx context.Context, s source.Source, raw string) ([]*Lo
 		out = append(out, &Located{Origin: o, Folder: f, Source: raw, Label: sk.Name})
 	}
 	return out, nil
+}
+
+// siteInstead reads a git source that has no repository behind it as its site's: a URL over http(s) that
+// is neither GitHub shorthand, nor a folder or ref of a repository, nor written as one (….git). ok is false when the site has no index
+// either (the caller reports the repository's error, which says more).
+func (r *Resolver) siteInstead(ctx context.Context, s source.Source, raw string) ([]*Located, bool, error) {
+	u, err := url.Parse(s.Repo)
+	if err != nil || s.Shorthand || s.Path != "" || s.Ref != "" || s.TreeRest != nil || s.Host == "github.com" || (u.Scheme != "https" && u.Scheme != "http") ||
+		strings.HasSuffix(strings.TrimSuffix(raw, "/"), ".git") {
+		return nil, false, nil
+	}
+	ls, err := r.site(ctx, source.Source{Kind: source.Site, Raw: raw, Host: s.Host, URL: wellknown.Site(u)}, raw)
+	var ne *wellknown.NoIndexError
+	if errors.As(err, &ne) {
+		return nil, false, nil
+	}
+	return ls, true, err
 }
 
 // artifact locates a source that names one archive or SKILL.md. Its digest is checked when the source
