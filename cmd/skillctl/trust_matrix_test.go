@@ -1,10 +1,13 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -17,6 +20,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/skillctl/skillctl/internal/gittest"
 	"github.com/skillctl/skillctl/internal/lockfile"
 )
 
@@ -46,6 +50,10 @@ type matrixRow struct {
 	modeless bool
 	// check is an extra assertion after the command, for what the sentinel cannot see.
 	check func(c *matrixCase) error
+	// git: the row fetches from the loopback git server (acme/tools as github.com); skipped without git.
+	git bool
+	// findings: exit 1 with no error line is the command's answer (outdated: a skill has a newer release).
+	findings bool
 }
 
 // matrixLayout is one hostile layout, applied to a fresh copy of the prepared home after the row's prep.
@@ -110,6 +118,58 @@ var matrixRows = []matrixRow{
 		orphan(c, ".config/skillctl/global/skills.lock")
 	}},
 	{name: "list --global", global: true, args: []string{"list", "--global"}, ok: true},
+
+	// The commands that read what other installers and git leave, and versions. The home holds x at
+	// v1.0.0 from acme/tools (released up to v1.1.0), so update moves it across releases.
+	{name: "install ARCHIVE", args: []string{"install", "{web}/web/arc.tar.gz", "--agent", "claude,cursor", "{copy}", "--yes"}, ok: true},
+	{name: "import --force", git: true, args: []string{"import", "--force", "--yes"}, ok: true, prep: foreignProject},
+	{name: "import --global", git: true, global: true, args: []string{"import", "--global", "--yes"}, ok: true, prep: foreignHome},
+	{name: "lock merge (git's driver)", git: true, modeless: true, args: []string{"lock", "merge", ".merge_file_O", ".merge_file_A", ".merge_file_B"}, ok: true,
+		prep: func(c *matrixCase) {
+			for from, to := range map[string]string{"base": "O", "ours": "A", "theirs": "B"} {
+				copyFile(c.p("fixtures/"+from+".lock"), c.p("proj/.merge_file_"+to))
+			}
+		}},
+	{name: "install (lock mid-merge)", git: true, args: []string{"install", "--yes"}, ok: true, prep: func(c *matrixCase) {
+		base, _ := os.ReadFile(c.p("fixtures/base.lock"))
+		ours, _ := os.ReadFile(c.p("fixtures/ours.lock"))
+		theirs, _ := os.ReadFile(c.p("fixtures/theirs.lock"))
+		os.WriteFile(c.p("proj/skills.lock"), lockfile.Conflicted(base, ours, theirs), 0o644)
+	}},
+	{name: "outdated (recovers)", git: true, modeless: true, args: []string{"outdated"}, ok: true, findings: true},
+}
+
+// foreignProject leaves what vercel's CLI and APM leave in a project: skills-lock.json naming x (its folder
+// in .agents/skills identical to the repository's: adopted), y (edited: replaced with --force) and z
+// (missing: installed), and apm.lock.yaml naming z deployed to .claude/skills (missing: installed).
+func foreignProject(c *matrixCase) {
+	writeFile(c.p("proj/skills-lock.json"), `{"version": 1, "skills": {
+  "x": {"source": "acme/tools", "sourceType": "github", "skillPath": "skills/x/SKILL.md"},
+  "y": {"source": "acme/tools", "sourceType": "github", "skillPath": "skills/y/SKILL.md"},
+  "z": {"source": "acme/tools", "sourceType": "github", "skillPath": "skills/z/SKILL.md"}}}`)
+	writeFile(c.p("proj/apm.lock.yaml"), "lockfile_version: \"1\"\ndependencies:\n  - repo_url: github.com/acme/tools\n    virtual_path: skills/z\n    deployed_files: [.claude/skills/z/SKILL.md]\n")
+	writeFile(c.p("proj/.agents/skills/x/SKILL.md"), matrixRelease("x", "1.1"))
+	writeFile(c.p("proj/.agents/skills/y/SKILL.md"), matrixRelease("y", "edited"))
+}
+
+// foreignHome leaves what vercel's CLI leaves in a home: ~/.agents/.skill-lock.json naming x (identical:
+// adopted) and z (missing: installed in ~/.agents/skills).
+func foreignHome(c *matrixCase) {
+	writeFile(c.p(".agents/.skill-lock.json"), `{"version": 3, "skills": {
+  "x": {"source": "acme/tools", "sourceType": "github", "sourceUrl": "https://github.com/acme/tools.git", "skillPath": "skills/x/SKILL.md"},
+  "z": {"source": "acme/tools", "sourceType": "github", "sourceUrl": "https://github.com/acme/tools.git", "skillPath": "skills/z/SKILL.md"}}}`)
+	writeFile(c.p(".agents/skills/x/SKILL.md"), matrixRelease("x", "1.1"))
+}
+
+func writeFile(p, data string) {
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.WriteFile(p, []byte(data), 0o644)
+}
+
+func copyFile(from, to string) {
+	if b, err := os.ReadFile(from); err == nil {
+		os.WriteFile(to, b, 0o644)
+	}
 }
 
 var matrixLayouts = []matrixLayout{
@@ -119,6 +179,9 @@ var matrixLayouts = []matrixLayout{
 	}},
 	{name: "linked agent folder", apply: func(t *testing.T, c *matrixCase) {
 		moveOut(t, c, "proj/.cursor", "outside/cursor")
+		if _, err := os.Lstat(c.p("proj/.agents")); err == nil {
+			moveOut(t, c, "proj/.agents", "outside/agents") // the folder vercel's CLI installs in
+		}
 		if c.mode == "link" {
 			// Where the link was, a real skill folder: remove --force would take it for a broken placement.
 			must(t, os.Remove(c.p("outside/cursor/skills/foo")))
@@ -136,6 +199,9 @@ var matrixLayouts = []matrixLayout{
 		// A stage that came with the clone, whose journal matches the lock (so recovery would finish it)
 		// and deletes a folder outside as a placement, with its old folder linking out as well.
 		l, err := lockfile.Read(c.p("proj/skills.lock"))
+		if ce := (*lockfile.ConflictError)(nil); errors.As(err, &ce) {
+			l, err = ce.Ours, nil // a lock left mid-merge: the stage matches our side
+		}
 		must(t, err)
 		b, _ := json.Marshal(l.In(".claude/skills"))
 		sum := sha256.Sum256(b)
@@ -261,15 +327,63 @@ func prepareHome(t *testing.T, dir, mode string) {
 		must(t, os.WriteFile(p, []byte(data), 0o644))
 	}
 	must(t, os.Chmod(filepath.Join(dir, "outside/victim/scripts/keep.sh"), 0o755))
-	copyFlag := "{copy}"
-	for _, args := range [][]string{
-		{"install", "{proj}/src/foo", "--agent", "claude,cursor", copyFlag, "--yes"},
-		{"install", "{proj}/src/foo", "--global", "--agent", "claude,cursor", copyFlag, "--yes"},
-	} {
+	run := func(args ...string) {
 		if out, code := runSkillctl(t, dir, filepath.Join(dir, "proj"), mode, args); code != 0 {
 			t.Fatalf("preparing the home: skillctl %s: exit %d\n%s", strings.Join(args, " "), code, out)
 		}
 	}
+	run("install", "{proj}/src/foo", "--agent", "claude,cursor", "{copy}", "--yes")
+	run("install", "{proj}/src/foo", "--global", "--agent", "claude,cursor", "{copy}", "--yes")
+	if matrixGit == "" {
+		return
+	}
+	// x from a release, and the three versions of the lock a merge of two branches hands git's driver:
+	// base without x, theirs with x at v1.1.0, ours (the project's) with x at v1.0.0, an older commit.
+	save := func(name string) {
+		must(t, os.MkdirAll(filepath.Join(dir, "fixtures"), 0o755))
+		b, err := os.ReadFile(filepath.Join(dir, "proj/skills.lock"))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(dir, "fixtures", name), b, 0o644))
+	}
+	save("base.lock")
+	run("install", "acme/tools/skills/x@v1.1.0", "--agent", "claude,cursor", "{copy}", "--yes")
+	save("theirs.lock")
+	run("install", "acme/tools/skills/x@v1.0.0", "--agent", "claude,cursor", "{copy}", "--yes", "--force")
+	save("ours.lock")
+}
+
+// matrixGit is the URL of the loopback git server of the rows marked git, serving acme/tools as
+// github.com: skills x, y and z, released as v1.0.0 and v1.1.0 (x changed, committed later). Empty
+// without git.
+var matrixGit string
+
+// matrixRelease is acme/tools' skill name at version.
+func matrixRelease(name, version string) string {
+	return fmt.Sprintf(matrixSkill, name, strings.ToUpper(name[:1])+name[1:], "", name+" "+version)
+}
+
+func startMatrixGit(t *testing.T) string {
+	if !gittest.Available() {
+		return ""
+	}
+	srv, err := gittest.Start(t.TempDir())
+	must(t, err)
+	t.Cleanup(srv.Close)
+	for i, v := range []string{"1.0", "1.1"} {
+		tree := t.TempDir()
+		for _, n := range []string{"x", "y", "z"} {
+			data := matrixRelease(n, "1.0")
+			if n == "x" {
+				data = matrixRelease(n, v)
+			}
+			writeFile(filepath.Join(tree, "skills", n, "SKILL.md"), data)
+		}
+		srv.SetCommitDate(fmt.Sprintf("2025-0%d-01T00:00:00Z", 1+5*i))
+		c, err := srv.Commit("acme/tools", "main", tree, "release "+v)
+		must(t, err)
+		must(t, srv.Tag("acme/tools", "v"+v+".0", c))
+	}
+	return srv.URL()
 }
 
 // skillctlPath is the test binary installed as skillctl by testscript.Main (TestMain).
@@ -301,6 +415,9 @@ func runSkillctl(t *testing.T, home, dir, mode string, args []string) (string, i
 		"SKILLCTL_CACHE_DIR=" + filepath.Join(home, ".cache", "skillctl"),
 		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
 		"GIT_CONFIG_NOSYSTEM=1"}
+	if matrixGit != "" {
+		env = append(env, "SKILLCTL_MIRROR=https://github.com/="+matrixGit+"/")
+	}
 	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -378,24 +495,35 @@ func treeDiff(before, after map[string]string) string {
 }
 
 // sentinel hashes everything in the case's home the command does not own: for a project command, all but
-// its project root (and the cache); for a --global one, all but the user's agent folders and global lock.
+// its project root (and the cache); for a --global one, all but the user's agent folders (~/.agents, where
+// vercel's CLI installs, among them) and global lock.
 func (c *matrixCase) sentinel(t *testing.T, global bool) map[string]string {
 	ex := []string{c.p(".cache")}
 	if global {
-		ex = append(ex, c.p(".claude"), c.p(".cursor"), c.p(".config/skillctl/global"))
+		ex = append(ex, c.p(".claude"), c.p(".cursor"), c.p(".agents"), c.p(".config/skillctl/global"))
 	} else {
 		ex = append(ex, c.root)
 	}
 	return treeHash(t, c.home, ex...)
 }
 
-// matrixWeb is the URL of a loopback web server, started once, serving one skill at /web/SKILL.md: the
-// source of the rows that install an artifact over http.
+// matrixWeb is the URL of a loopback web server, started once, serving one skill at /web/SKILL.md and
+// another as /web/arc.tar.gz: the sources of the rows that install an artifact over http.
 var matrixWeb = sync.OnceValue(func() string {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/web/SKILL.md", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, matrixSkill, "web", "Web", "", "Web")
 	})
+	var arc bytes.Buffer
+	zw := gzip.NewWriter(&arc)
+	tw := tar.NewWriter(zw)
+	for name, data := range map[string]string{"SKILL.md": fmt.Sprintf(matrixSkill, "arc", "Arc", "", "Arc"), "notes/n.md": "notes\n"} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Typeflag: tar.TypeReg, Size: int64(len(data))})
+		tw.Write([]byte(data))
+	}
+	tw.Close()
+	zw.Close()
+	mux.HandleFunc("/web/arc.tar.gz", func(w http.ResponseWriter, r *http.Request) { w.Write(arc.Bytes()) })
 	return httptest.NewServer(mux).URL
 })
 
@@ -403,6 +531,7 @@ func TestPathMatrix(t *testing.T) {
 	if _, err := skillctlPath(); err != nil {
 		t.Skip("no skillctl on PATH (run through go test, whose TestMain installs it)")
 	}
+	matrixGit = startMatrixGit(t)
 	homes := map[string]string{}
 	for _, mode := range []string{"link", "copy"} {
 		homes[mode] = filepath.Join(t.TempDir(), "home")
@@ -414,7 +543,7 @@ func TestPathMatrix(t *testing.T) {
 				continue
 			}
 			for _, lay := range matrixLayouts {
-				if row.global && lay.projectOnly {
+				if row.global && lay.projectOnly || row.git && matrixGit == "" {
 					continue
 				}
 				t.Run(mode+"/"+row.name+"/"+lay.name, func(t *testing.T) {
@@ -440,11 +569,11 @@ func TestPathMatrix(t *testing.T) {
 					switch {
 					case strings.Contains(out, "panic:") || strings.Contains(out, "goroutine "):
 						t.Errorf("skillctl %s panicked:\n%s", strings.Join(row.args, " "), out)
-					case code != 0 && !strings.Contains(stderr, "\nskillctl: "):
+					case code != 0 && !strings.Contains(stderr, "\nskillctl: ") && !(row.findings && code == 1):
 						t.Errorf("skillctl %s: exit %d without a skillctl: error\n%s", strings.Join(row.args, " "), code, out)
 					case code > 3:
 						t.Errorf("skillctl %s: exit %d\n%s", strings.Join(row.args, " "), code, out)
-					case lay.name == "benign" && row.ok != (code == 0):
+					case lay.name == "benign" && row.ok != (code == 0 || row.findings && code == 1 && !strings.Contains(stderr, "\nskillctl: ")):
 						t.Errorf("skillctl %s on a benign layout: exit %d, want success %v\n%s", strings.Join(row.args, " "), code, row.ok, out)
 					}
 					if row.check != nil {

@@ -68,10 +68,24 @@ func placementState(t Target, e lockfile.Entry, p lockfile.Placement) string {
 	return PlaceOK
 }
 
+// holds reports whether the folder at path is a real folder whose files hash to hash.
+func holds(path, hash string) bool {
+	if hash == "" {
+		return false
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	f, err := readInstalled(path)
+	return err == nil && f.Hash() == hash
+}
+
 // placementOps derives what a change must do to the placements of t's skills: create those the new lock
 // records that are not right on disk (or whose copies are out of date), delete those it no longer
-// records. Anything at a placement's path that skillctl did not put there is left alone unless force.
-func placementOps(t Target, before, after *lockfile.Lock, written map[string]*snapshot.Folder, force bool) ([]txn.PlaceOp, error) {
+// records. Anything at a placement's path that skillctl did not put there is left alone unless force; a
+// copy holding the version a merge replaced (replaceable, by dir and name) is no local edit.
+func placementOps(t Target, before, after *lockfile.Lock, written map[string]*snapshot.Folder, force bool, replaceable map[string]string) ([]txn.PlaceOp, error) {
 	var ops []txn.PlaceOp
 	for _, e := range after.In(t.Rel) {
 		prev := before.Find(t.Rel, e.Name)
@@ -91,7 +105,8 @@ func placementOps(t Target, before, after *lockfile.Lock, written map[string]*sn
 				case !recorded && !pointsTo(op.Path(), op.Store):
 					return nil, clierr.WithHint(fmt.Errorf("%s: %s already exists and was not placed by skillctl", e.Name, op.Path()),
 						"move it away, or replace it with --force")
-				case recorded && placementState(t, *prev, lockfile.Placement{Dir: p.Dir, Mode: placementMode(prev, p.Dir)}) == PlaceModified:
+				case recorded && placementState(t, *prev, lockfile.Placement{Dir: p.Dir, Mode: placementMode(prev, p.Dir)}) == PlaceModified &&
+					!holds(op.Path(), replaceable[e.Dir+"\x00"+e.Name]):
 					return nil, clierr.WithHint(fmt.Errorf("%s: the copy in %s has local edits; not overwriting them", e.Name, op.Dir),
 						"or discard them with --force")
 				}

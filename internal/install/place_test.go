@@ -27,7 +27,7 @@ func copyIn(dir string) lockfile.Placement {
 // runChange does what withTarget does: derive the placements from the two locks and the disk, then apply.
 func runChange(t *testing.T, tg Target, before, after *lockfile.Lock, write map[string]*snapshot.Folder) error {
 	t.Helper()
-	ops, err := placementOps(tg, before, after, write, false)
+	ops, err := placementOps(tg, before, after, write, false, nil)
 	if err != nil {
 		return err
 	}
@@ -66,13 +66,13 @@ func TestPlacementConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := &lockfile.Lock{Skills: []lockfile.Entry{placed(entry("a", a), link("ln"))}}
-	if _, err := placementOps(tg, &lockfile.Lock{}, after, map[string]*snapshot.Folder{"a": a}, false); err == nil || !strings.Contains(err.Error(), "was not placed by skillctl") {
+	if _, err := placementOps(tg, &lockfile.Lock{}, after, map[string]*snapshot.Folder{"a": a}, false, nil); err == nil || !strings.Contains(err.Error(), "was not placed by skillctl") {
 		t.Fatalf("foreign folder: %v", err)
 	}
 	if err := runChange(t, tg, &lockfile.Lock{}, &lockfile.Lock{Skills: []lockfile.Entry{entry("a", a)}}, map[string]*snapshot.Folder{"a": a}); err != nil {
 		t.Fatal(err)
 	}
-	ops, err := placementOps(tg, &lockfile.Lock{}, after, nil, true)
+	ops, err := placementOps(tg, &lockfile.Lock{}, after, nil, true, nil)
 	if err != nil || len(ops) != 1 || !ops[0].Existed {
 		t.Fatalf("forced: %v %+v", err, ops)
 	}

@@ -172,6 +172,9 @@ func orphans(t Target, lock *lockfile.Lock, gone map[string]bool, force bool) (p
 // two planning passes.
 func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *lockfile.Lock, opts Options, rep *Report, loaded map[string]*snapshot.Folder, m *merged) (*change, error) {
 	c := &change{write: map[string]*snapshot.Folder{}, force: opts.Force, notes: opts.IO.NoteWriter()}
+	if m != nil {
+		c.replaceable = m.replaceable
+	}
 	var errs []error
 	// First what the disk already holds and what must be fetched; then every folder to fetch at once
 	// (resolver.LoadAll: one fetch per repository and commit), then the checks, in the lock's order.

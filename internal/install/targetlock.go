@@ -20,8 +20,11 @@ type change struct {
 	write  map[string]*snapshot.Folder
 	remove []string
 	lock   *lockfile.Lock
-	force  bool      // placements may replace what skillctl did not put there
-	notes  io.Writer // where a fallback from links to junctions or copies is said; nil for none
+	force  bool // placements may replace what skillctl did not put there
+	// replaceable: of a lock merged by install, the hash each skill had on our side where the merge
+	// chose another version (merged.replaceable): a copy placement holding it is replaced, not an edit.
+	replaceable map[string]string
+	notes       io.Writer // where a fallback from links to junctions or copies is said; nil for none
 }
 
 // withTarget runs edit with the target's lock held and the lock file loaded: it first finishes or undoes
@@ -72,7 +75,7 @@ func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*loc
 	if err != nil {
 		return err
 	}
-	place, err := placementOps(t, prev, lock, c.write, c.force)
+	place, err := placementOps(t, prev, lock, c.write, c.force, c.replaceable)
 	if err != nil {
 		return err
 	}
