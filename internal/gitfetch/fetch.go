@@ -403,9 +403,9 @@ func (s *Session) fetchAt(ctx context.Context, want map[string][]string) (map[st
 }
 
 // walkTogether brings into the store, in as few requests as one commit needs, the commits, the trees on
-// every path and the folders under them. It stops at the first thing that is not plain (a missing path,
-// an unsafe entry, a refusal, a changed strategy), leaving it to the fetch of each commit to meet again
-// and report.
+// every path and the folders under them. A path that is not there is passed over; anything else not
+// plain (a refusal, a changed strategy, a broken object) stops it. The fetch of each commit then meets
+// what went wrong again and reports it.
 func (s *Session) walkTogether(ctx context.Context, commits []string, want map[string][]string) {
 	var fs []*fetcher
 	others := map[plumbing.Hash]bool{}
@@ -429,7 +429,11 @@ func (s *Session) walkTogether(ctx context.Context, commits []string, want map[s
 			trees := map[plumbing.Hash]map[string]treeEntry{}
 			for _, p := range want[commits[i]] {
 				e, missing, err := f.walk(cleanPath(p), trees)
+				var nf *NotFoundError
+				var ee *EntryError
 				switch {
+				case errors.As(err, &nf) || errors.As(err, &ee):
+					// Not there, or refused: the commit's own fetch says so; the other paths go on.
 				case err != nil:
 					return
 				case missing == f.commit:

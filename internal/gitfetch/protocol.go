@@ -414,8 +414,11 @@ func (w *httpWire) guessFetch(ctx context.Context, fr fetchReq, put func(plumbin
 		rc, err := w.do(ctx, http.MethodPost, w.base+"/git-upload-pack", body, "application/x-git-upload-pack-request", true, fr.budget)
 		if err != nil {
 			var se *statusError
-			if errors.As(err, &se) && se.code < 500 {
-				return errNotV2 // 401, 403 and 404 are AuthErrors or answered again by the advertisement
+			if errors.As(err, &se) {
+				// A server that speaks only v0 may answer a v2 request with any status, 500 included; the
+				// advertisement, asked next with retries, tells that apart from a server that is down
+				// or a repository that is not there. Refused credentials are an AuthError, returned as is.
+				return errNotV2
 			}
 			return err
 		}
