@@ -211,7 +211,7 @@ a usage error, 3 when it could not tell (a source could not be reached or read).
 	addTargetFlags(cmd, &opts.Target)
 	addLimitFlags(cmd, &opts.Limits)
 	f := cmd.Flags()
-	f.BoolVar(&asJSON, "json", false, "print the plan as JSON")
+	f.BoolVar(&asJSON, "json", false, `print the plan as JSON: [{"name","dir","action","from_commit","to_commit","from_version","to_version",...}]`)
 	if !check {
 		f.BoolVar(&opts.Prune, "prune", false, "remove dependencies no longer needed")
 		f.BoolVar(&opts.Major, "major", false, "move skills installed from a release to the newest release of any major, not only of their own")
@@ -387,6 +387,15 @@ func printVerify(w io.Writer, out []install.Verified, asJSON bool) error {
 	return nil
 }
 
+// release is how an update line names what a skill is at: its release (v1.2.0) when it came from one,
+// as go get and npm say versions, else its commit.
+func release(version, commit string) string {
+	if version != "" {
+		return esc(version)
+	}
+	return dash(short(commit))
+}
+
 func printUpdates(w io.Writer, plan []install.Updated, pending int, dryRun bool) error {
 	tw := newTable(w)
 	verbs := map[string]string{"update": "updated", "add": "added", "restore": "restored", "unchanged": "unchanged", "stale": "no longer needed", "remove": "removed"}
@@ -397,7 +406,7 @@ func printUpdates(w io.Writer, plan []install.Updated, pending int, dryRun bool)
 		what := ""
 		switch u.Action {
 		case "update":
-			what = fmt.Sprintf("%s -> %s", dash(short(u.FromCommit)), dash(short(u.ToCommit)))
+			what = fmt.Sprintf("%s -> %s", release(u.FromVersion, u.FromCommit), release(u.ToVersion, u.ToCommit))
 			if u.FromCommit == u.ToCommit {
 				what = "content changed"
 			}
@@ -405,7 +414,7 @@ func printUpdates(w io.Writer, plan []install.Updated, pending int, dryRun bool)
 				what += " (modified locally: updating needs --force, which discards the edits)"
 			}
 		case "add", "unchanged", "restore":
-			what = dash(short(u.ToCommit))
+			what = release(u.ToVersion, u.ToCommit)
 			if u.Edited {
 				what += " (local edits kept)"
 			}

@@ -29,7 +29,7 @@ is, 2 on a usage error, 3 when it could not tell (a repository could not be reac
 			ctx, cancel := signalContext()
 			defer cancel()
 			opts.IO = ios
-			rows, err := install.ListOutdated(ctx, opts)
+			rows, compared, err := install.ListOutdated(ctx, opts)
 			if err != nil {
 				return err
 			}
@@ -38,7 +38,7 @@ is, 2 on a usage error, 3 when it could not tell (a repository could not be reac
 					Skills []install.Outdated `json:"skills"`
 				}{rows})
 			} else {
-				err = printOutdated(ios.Stdout(), rows)
+				err = printOutdated(ios.Stdout(), rows, compared)
 			}
 			if err == nil && len(rows) > 0 {
 				return clierr.ErrFindings
@@ -52,7 +52,11 @@ is, 2 on a usage error, 3 when it could not tell (a repository could not be reac
 	return cmd
 }
 
-func printOutdated(w io.Writer, rows []install.Outdated) error {
+func printOutdated(w io.Writer, rows []install.Outdated, compared int) error {
+	if compared == 0 {
+		_, err := fmt.Fprintln(w, "no skill here is installed from a release (a vX.Y.Z tag): nothing to compare")
+		return err
+	}
 	if len(rows) == 0 {
 		_, err := fmt.Fprintln(w, "every skill installed from a release is at its newest")
 		return err

@@ -29,14 +29,15 @@ type Outdated struct {
 
 // ListOutdated compares each skill the lock records from a release with its repository's release tags,
 // as npm outdated does: the ones with a newer release, sorted by name. Skills not installed from a
-// release (a branch, a commit, a folder) have no versions to compare and are left out.
-func ListOutdated(ctx context.Context, opts OutdatedOptions) ([]Outdated, error) {
+// release (a branch, a commit, a folder) have no versions to compare and are left out; compared is how
+// many were compared, so "none is behind" and "none has versions" read differently.
+func ListOutdated(ctx context.Context, opts OutdatedOptions) (out []Outdated, compared int, err error) {
 	t, targets, err := resolveTargets(opts.Target)
 	if err != nil {
-		return nil, clierr.Usage(err)
+		return nil, 0, clierr.Usage(err)
 	}
 	r := newResolver(opts.Target, opts.IO, opts.Limits)
-	out := []Outdated{}
+	out = []Outdated{}
 	recorded, total := 0, 0
 	for _, t := range targets {
 		var entries []lockfile.Entry
@@ -45,7 +46,7 @@ func ListOutdated(ctx context.Context, opts OutdatedOptions) ([]Outdated, error)
 			recorded, total = recorded+len(entries), len(lock.Skills)
 			return nil
 		}); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, e := range entries {
 			if e.Version == "" || e.From() != lockfile.FromRepo {
@@ -53,18 +54,19 @@ func ListOutdated(ctx context.Context, opts OutdatedOptions) ([]Outdated, error)
 			}
 			o, err := entryOrigin(t, e)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			rels, err := r.Releases(ctx, o)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
+			compared++
 			cur, _ := semver.Parse(e.Version)
 			row := Outdated{Name: e.Name, Dir: t.Rel, Current: e.Version, Wanted: e.Version, Latest: e.Version}
-			if w, ok := semver.Newest(rels, cur.Major); ok && semver.Compare(w.Version, cur) > 0 {
+			if w, ok := semver.Next(rels, cur, false); ok {
 				row.Wanted = w.Version.String()
 			}
-			if l, ok := semver.Newest(rels, -1); ok && semver.Compare(l.Version, cur) > 0 {
+			if l, ok := semver.Next(rels, cur, true); ok {
 				row.Latest = l.Version.String()
 			}
 			if row.Latest != row.Current {
@@ -75,9 +77,9 @@ func ListOutdated(ctx context.Context, opts OutdatedOptions) ([]Outdated, error)
 	if recorded == 0 {
 		// As check: nothing recorded is no "up to date", or a CI step in the wrong folder would pass.
 		if err := nothingRecorded(t, total, "nothing to check"); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, compared, nil
 }

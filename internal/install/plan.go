@@ -264,7 +264,7 @@ func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptio
 		n := res.Skills[name]
 		next := lockEntry(t, n)
 		prev := lock.Find(t.Rel, name)
-		u := Updated{Name: name, ToCommit: next.Commit, ToHash: next.Hash}
+		u := Updated{Name: name, ToCommit: next.Commit, ToVersion: next.Version, ToHash: next.Hash}
 		switch {
 		case prev == nil:
 			u.Action = "add"
@@ -273,7 +273,7 @@ func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptio
 			}
 			c.write[name] = n.Folder
 		default:
-			u.FromCommit, u.FromHash = prev.Commit, prev.Hash
+			u.FromCommit, u.FromVersion, u.FromHash = prev.Commit, prev.Version, prev.Hash
 			if !sameOrigin(prev, &next) && !opts.Force {
 				return nil, clierr.WithHint(fmt.Errorf("%s: would now come from %s, not from %s as installed", name, describeEntry(&next), describeEntry(prev)),
 					"skillctl remove "+name+"  # then install the one you want", "or accept the new source with --force")

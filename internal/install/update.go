@@ -34,8 +34,12 @@ type Updated struct {
 	Action     string `json:"action"` // update, add, restore, unchanged, stale, remove
 	FromCommit string `json:"from_commit,omitempty"`
 	ToCommit   string `json:"to_commit,omitempty"`
-	FromHash   string `json:"from_hash,omitempty"`
-	ToHash     string `json:"to_hash,omitempty"`
+	// FromVersion and ToVersion are the releases (v1.2.0) the lock records before and after, for a skill
+	// installed from one.
+	FromVersion string `json:"from_version,omitempty"`
+	ToVersion   string `json:"to_version,omitempty"`
+	FromHash    string `json:"from_hash,omitempty"`
+	ToHash      string `json:"to_hash,omitempty"`
 	// Edited: the installed files differ from the lock. With action unchanged the edits are kept; with
 	// update (a dry run or check) applying it needs --force, which discards them; with stale, see Kept.
 	Edited bool `json:"edited,omitempty"`

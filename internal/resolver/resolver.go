@@ -31,6 +31,7 @@ import (
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/streams"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // Resolver resolves sources for one run. It is not safe for concurrent use.
@@ -306,8 +307,15 @@ func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Lo
 			return err
 		}
 		if len(missing) > 0 {
-			return clierr.WithHint(fmt.Errorf("%s: no folder %s at commit %s", repo, strings.Join(missing, ", "), Short(commit)),
-				"check the path in the URL; the ref was resolved to that commit")
+			hints := []string{"check the path in the URL; the ref was resolved to that commit"}
+			for _, m := range missing {
+				// A version after a tree URL's or git URL's folder (…/skills/x@v1) reads as part of its path:
+				// the URL names its ref already. Say how to ask for the release.
+				if i := strings.LastIndexAny(m, "@#"); i > 0 && semver.IsQuery(m[i+1:]) && !strings.Contains(m[i+1:], "/") {
+					hints = append(hints, "a release of that folder: "+r.command()+" "+textsafe.ShellWord(source.GitText(repo, m[:i], m[i+1:])))
+				}
+			}
+			return clierr.WithHint(fmt.Errorf("%s: no folder %s at commit %s", repo, strings.Join(missing, ", "), Short(commit)), hints...)
 		}
 		for _, w := range b {
 			label := path.Base(w.o.Path)
@@ -405,12 +413,8 @@ func (r *Resolver) nextRelease(ctx context.Context, o Origin) (next Origin, move
 		moved = now
 	}
 	cur, _ := semver.Parse(o.Version)
-	major := cur.Major
-	if r.major {
-		major = -1
-	}
-	best, ok := semver.Newest(rels, major)
-	if !ok || semver.Compare(best.Version, cur) <= 0 {
+	best, ok := semver.Next(rels, cur, r.major)
+	if !ok {
 		return o, moved, nil
 	}
 	o.Ref, o.Commit, o.Version = best.Tag, best.Commit, best.Version.String()
@@ -468,6 +472,9 @@ func (r *Resolver) pin(ctx context.Context, s *source.Source) (Origin, error) {
 	if releases {
 		prefixes = append(prefixes, semver.TagPrefix)
 	}
+	if s.Version == semver.Latest {
+		prefixes = append(prefixes, "HEAD") // latest with no release is the default branch, as a registry's is
+	}
 	refs, err := r.world.Git.ListRefs(ctx, s.Repo, prefixes...)
 	if err != nil {
 		return o, err
@@ -483,6 +490,11 @@ func (r *Resolver) pin(ctx context.Context, s *source.Source) (Origin, error) {
 	ref, commit, err := s.ResolveRef(refs)
 	if err != nil && len(rels) > 0 && s.Version != "" {
 		return o, noRelease("", s.Version, rels) // LocateAll names the source
+	}
+	if err != nil && s.Version == semver.Latest {
+		head := *s
+		head.Ref = ""
+		ref, commit, err = head.ResolveRef(refs)
 	}
 	if err != nil {
 		all, lerr := r.world.Git.ListRefs(ctx, s.Repo)
@@ -525,8 +537,15 @@ func noRelease(subject, query string, rels []semver.Release) error {
 	if subject != "" {
 		msg = subject + ": " + msg
 	}
+	pre := "v1.2.0-rc.1"
+	for i := len(rels) - 1; i >= 0; i-- {
+		if rels[i].Version.Prerelease() {
+			pre = rels[i].Version.String()
+			break
+		}
+	}
 	return clierr.WithHint(&noReleaseError{msg},
-		"its releases, newest first: "+strings.Join(have, ", "), "pre-releases are chosen only when named exactly (v1.2.0-rc.1)")
+		"its releases, newest first: "+strings.Join(have, ", "), "pre-releases are chosen only when named exactly (@"+pre+")")
 }
 
 // release moves a registry's git candidate to the release query selects in its repository (one ls-refs of

@@ -202,6 +202,13 @@ func IsQuery(s string) bool {
 	return ok
 }
 
+// MeantAsVersion reports text written like a version that reads as no query: v, a digit, and a dot, as
+// in v1.2.3.4 or v1.02. No registry is named so (a registry's name holds no dot), so NAME@X with such an X
+// is a mistyped version, and a ref of that name is worth a hint.
+func MeantAsVersion(s string) bool {
+	return len(s) > 1 && s[0] == 'v' && s[1] >= '0' && s[1] <= '9' && strings.Contains(s, ".") && !IsQuery(s)
+}
+
 // String is the query as written.
 func (q Query) String() string { return q.text }
 
@@ -312,6 +319,21 @@ func Newest(rels []Release, major int) (Release, bool) {
 		}
 	}
 	return Release{}, false
+}
+
+// Next is the release update moves a skill at cur to: the newest release of cur's major (of any major
+// with cross) when it is newer than cur; false when cur is already the newest. outdated's wanted and
+// latest are Next without and with cross.
+func Next(rels []Release, cur Version, cross bool) (Release, bool) {
+	major := cur.Major
+	if cross {
+		major = -1
+	}
+	r, ok := Newest(rels, major)
+	if !ok || Compare(r.Version, cur) <= 0 {
+		return Release{}, false
+	}
+	return r, true
 }
 
 // Of finds the release a tag (a full ref) makes; false when it is not one of rels.

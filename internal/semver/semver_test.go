@@ -132,6 +132,36 @@ func TestIsQuery(t *testing.T) {
 			t.Errorf("IsQuery(%q) = %v", s, !want)
 		}
 	}
+	for s, want := range map[string]bool{"v1.2.3.4": true, "v1.02": true, "v1.": true, "v1.2.3": false, "v1": false,
+		"v01": false, "v2-team": false, "vendor": false, "1.2.3": false, "latest": false} {
+		if MeantAsVersion(s) != want {
+			t.Errorf("MeantAsVersion(%q) = %v", s, !want)
+		}
+	}
+}
+
+// TestNext: update stays in the major (crosses with cross), never moves back, and skips pre-releases; a
+// pre-release moves to its major's release once one is newer.
+func TestNext(t *testing.T) {
+	rels := Releases(refs("v1.0.0", "v1.2.0", "v1.3.0-rc.1", "v2.0.0", "v2.1.0-rc.1"), "")
+	for _, tc := range []struct {
+		cur   string
+		cross bool
+		want  string
+	}{
+		{"v1.0.0", false, "v1.2.0"}, {"v1.0.0", true, "v2.0.0"}, {"v1.2.0", false, ""}, {"v2.0.0", true, ""},
+		{"v1.3.0-rc.1", false, ""}, {"v1.1.0-rc.1", false, "v1.2.0"}, {"v2.1.0-rc.1", true, ""}, {"v3.0.0", true, ""},
+	} {
+		cur, _ := Parse(tc.cur)
+		r, ok := Next(rels, cur, tc.cross)
+		got := r.Version.String()
+		if !ok {
+			got = ""
+		}
+		if got != tc.want {
+			t.Errorf("Next(%s, cross %v) = %q, want %q", tc.cur, tc.cross, got, tc.want)
+		}
+	}
 }
 
 // FuzzParse: a version that parses prints as typed, compares equal to itself, and reads as an exact query

@@ -53,7 +53,7 @@ branch, else a tag, else a commit; a full name (refs/tags/v1) is that ref alone.
 VERSION is a release tag vX.Y.Z, or PATH/vX.Y.Z for one skill's folder (its own tags
 win); pre-releases only when named exactly. Written as REF (@v1, #v1), it reads as a
 version first. A name with no version, or OWNER/REPO, takes the newest release, else the
-default branch; a tree URL keeps exactly its ref.`
+default branch (@latest too); a tree URL keeps exactly its ref.`
 
 // AcceptedForms is the hint every parse error carries.
 var AcceptedForms = "accepted sources:\n" + FormsText("  ")

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/skillctl/skillctl/internal/semver"
 )
 
 func isHex(s string, n int) bool {
@@ -161,6 +163,9 @@ func (s *Source) noRef(refs map[string]string, want string) error {
 			have = have[:10]
 		}
 		hint = "the remote has: " + strings.Join(have, ", ") + more
+	}
+	if semver.MeantAsVersion(want) {
+		hint += "\n" + want + " is not a version: a release is latest, v1, v1.2 or v1.2.3 (vMAJOR.MINOR.PATCH[-PRE])"
 	}
 	return &Error{
 		Input:   s.Raw,

@@ -246,6 +246,9 @@ func parseName(s string) (Source, error) {
 	if !hasVer && semver.IsQuery(reg) {
 		reg, ver, hasVer = "", reg, true
 	}
+	if !hasVer && semver.MeantAsVersion(reg) {
+		return Source{}, refuse(s, "not a version after @: NAME@VERSION takes latest, v1, v1.2 or v1.2.3")
+	}
 	if reg != "" && (!nameOK(reg) || semver.IsQuery(reg)) || strings.HasSuffix(s, "@") {
 		return Source{}, refuse(s, "not a registry name after @")
 	}

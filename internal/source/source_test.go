@@ -158,6 +158,7 @@ func TestParseRefuses(t *testing.T) {
 		{"a@b@c", "registry"},
 		{"pdf@v1@v2", "registry"},
 		{"pdf@team@main", "not a version"},
+		{"pdf@v1.2.3.4", "not a version after @"}, // never a registry: a registry's name holds no dot
 		{"pdf@team@", "registry"},
 		{"http://%25/0", "percent-encoding in the host"}, // once a Repo that url.Parse refuses
 		{"https://a%2Fb%24/o/r", "percent-encoding in the host"},
@@ -259,6 +260,11 @@ func TestResolveRefHints(t *testing.T) {
 	_, _, err := s.ResolveRef(map[string]string{"refs/heads/main": strings.Repeat("a", 40), "refs/tags/v1": strings.Repeat("b", 40)})
 	var e *Error
 	if !errors.As(err, &e) || e.Hint != "the remote has: main, v1" {
+		t.Fatalf("err = %#v", err)
+	}
+	s, _ = Parse("o/r/x@v1.2.3.4") // a ref that may exist, but if it does not, it was meant as a version
+	_, _, err = s.ResolveRef(map[string]string{"refs/tags/v1.2.3": strings.Repeat("b", 40)})
+	if !errors.As(err, &e) || !strings.Contains(e.Hint, "\nv1.2.3.4 is not a version: a release is latest, v1, v1.2 or v1.2.3") {
 		t.Fatalf("err = %#v", err)
 	}
 	s, _ = Parse("o/r")
