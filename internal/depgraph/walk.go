@@ -105,6 +105,10 @@ type Reqs interface {
 	// Candidates returns, for each ask in order, the skills of that name at place. It is called once per
 	// place and level with every ask still open, so an adapter can batch its requests.
 	Candidates(place Place, asks []Ask) ([][]Candidate, error)
+	// Upgrade raises s, found at a release lower than a minimum now required of it (by names the skill
+	// whose depends-on requires it), to the oldest release of s's Module at or above min in its major: a
+	// skill raised stays the same skill, wherever its name would be looked up. An error when there is none.
+	Upgrade(s Node, min, by string) (Node, error)
 }
 
 // WalkOptions change what the walk follows.
@@ -189,6 +193,7 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	type want struct {
 		min   semver.Version
 		chain []string
+		by    string
 	}
 	need := map[string]want{}
 	upgraded := false
@@ -271,6 +276,8 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	for len(level) > 0 {
 		var asks []Ask
 		asked := map[string]int{} // name -> its index in asks
+		var raise []string        // found names required at a higher version, in the order first required
+		raised := map[string]int{}
 		ask := func(name, by, min string) error {
 			if min != "" {
 				m, _ := semver.Parse(min)
@@ -279,8 +286,11 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 					return &MajorError{Name: name, First: prev.chain, Second: c}
 				}
 				if prev, ok := need[name]; !ok || semver.Compare(m, prev.min) > 0 {
-					need[name] = want{m, c}
+					need[name] = want{m, c, by}
 				}
+			}
+			if _, ok := raised[name]; ok {
+				return nil // raised after this level's lookups, to the highest minimum by then
 			}
 			if i, ok := asked[name]; ok {
 				if min != "" && (asks[i].Min == "" || semver.Compare(need[name].min, mustParse(asks[i].Min)) > 0) {
@@ -298,7 +308,10 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 				} else if semver.Compare(fv, m) >= 0 {
 					return nil
 				}
-				// Found at a lower version than is now required: asked again, for the higher one.
+				// Found at a lower version than is now required: raised within its module, below.
+				raised[name] = len(raise)
+				raise = append(raise, name)
+				return nil
 			} else if depth[by] >= limit {
 				parent[name] = by
 				return &DepthError{Chain: chain(name), Limit: limit}
@@ -380,6 +393,23 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 				}
 			}
 			open = still
+		}
+		for _, name := range raise {
+			min := need[name].min
+			s, err := reqs.Upgrade(w.Found[name], min.String(), need[name].by)
+			if err != nil {
+				return nil, err
+			}
+			if sv, ok := semver.Parse(s.Version); !ok || sv.Major != min.Major || semver.Compare(sv, min) < 0 {
+				return nil, fmt.Errorf("%s: internal error: raised to %q for at least %s", name, s.Version, min)
+			}
+			isNew, err := add(s, depth[name])
+			if err != nil {
+				return nil, err
+			}
+			if isNew {
+				level = append(level, name)
+			}
 		}
 		for _, a := range open {
 			why := "not found"

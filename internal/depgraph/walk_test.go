@@ -101,6 +101,26 @@ func (f *fakeWorld) Candidates(place Place, asks []Ask) ([][]Candidate, error) {
 	return out, nil
 }
 
+// Upgrade answers as an adapter does: the oldest release of s's module at or above min, in its major.
+func (f *fakeWorld) Upgrade(s Node, min, by string) (Node, error) {
+	f.asked = append(f.asked, "upgrade:"+s.Name+"@"+min)
+	m := mustParse(min)
+	var best Node
+	for _, k := range f.skills {
+		v, ok := semver.Parse(k.skill.Version)
+		if !ok || k.skill.module() != s.module() || v.Major != m.Major || semver.Compare(v, m) < 0 {
+			continue
+		}
+		if best.ID == "" || semver.Compare(v, mustParse(best.Version)) < 0 {
+			best = k.skill
+		}
+	}
+	if best.ID == "" {
+		return Node{}, fmt.Errorf("%s -> %s: no release matches %s or later in %s", by, s.Name, min, m.MajorText())
+	}
+	return best, nil
+}
+
 type walkCase struct {
 	name   string
 	line   int
@@ -312,6 +332,10 @@ func (c *chainWorld) Required(s Node) ([]string, []string, error) {
 		return []string{fmt.Sprintf("s%d", i+1)}, nil, nil
 	}
 	return nil, nil, nil
+}
+
+func (c *chainWorld) Upgrade(s Node, min, by string) (Node, error) {
+	return Node{}, fmt.Errorf("chainWorld has no releases")
 }
 
 func (c *chainWorld) Candidates(place Place, asks []Ask) ([][]Candidate, error) {

@@ -239,6 +239,34 @@ func (a *adapter) Required(s depgraph.Node) ([]string, []string, error) {
 	return sk.Requires(), sk.Related(), nil
 }
 
+// Upgrade raises a skill found at a release to the oldest release of its folder, in its repository, at or
+// above min (releaseOf): minimal version selection raising a skill keeps it the skill that was found, as it
+// was asked for (its source, registry and author stay).
+func (a *adapter) Upgrade(s depgraph.Node, min, by string) (depgraph.Node, error) {
+	sk := a.skills[s.ID]
+	if sk == nil || sk.Folder == nil {
+		return depgraph.Node{}, fmt.Errorf("%s: internal error: raised before it was read", s.ID)
+	}
+	o, err := a.r.releaseOf(a.ctx, sk.Origin, "", min, by+" -> "+s.Name)
+	if err != nil {
+		return depgraph.Node{}, err
+	}
+	f, err := a.r.Load(a.ctx, o)
+	if err != nil {
+		return depgraph.Node{}, err
+	}
+	l := *sk.Located
+	l.Origin, l.Folder, l.Moved = o, f, ""
+	read, err := Read(&l)
+	if err != nil {
+		return depgraph.Node{}, err
+	}
+	if c, ok := a.cands[s.ID]; ok {
+		a.cands[o.Key()] = c
+	}
+	return a.add(read), nil
+}
+
 func (a *adapter) Candidates(place depgraph.Place, asks []depgraph.Ask) ([][]depgraph.Candidate, error) {
 	switch place {
 	case depgraph.Sibling:
