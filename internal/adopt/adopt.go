@@ -14,6 +14,7 @@ import (
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // MaxEntries bounds the skills one file may list: far above any real project's, far below what would
@@ -92,8 +93,16 @@ func (e *Entry) check() {
 	if e.Skip != "" {
 		return
 	}
-	if _, err := source.Parse(e.Source()); err != nil {
+	src, err := source.Parse(e.Source())
+	switch {
+	case err != nil:
 		e.Skip = "its source is not one skillctl reads: " + err.Error()
+	case src.Kind != source.Git:
+		// A path written with an @ is kept as it is (a user@host address), and reads as a folder.
+		e.Skip = "its source is a " + src.Kind.String() + " source, not a repository"
+	case strings.HasPrefix(src.Repo, "file:"):
+		// A project's file chooses no folder of this machine to copy into the project.
+		e.Skip = "its repository is on this machine; if you trust it, install it by naming it: skillctl install " + textsafe.ShellWord(e.Source())
 	}
 }
 

@@ -3,6 +3,7 @@ package adopt
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -45,6 +46,8 @@ func TestParseVercel(t *testing.T) {
 		"Bad Name":{"source":"acme/tools","sourceType":"github","skillPath":"x/SKILL.md"},
 		"up":{"source":"acme/tools","sourceType":"github","skillPath":"../x/SKILL.md"},
 		"l":{"source":"./x","sourceType":"local"},
+		"file":{"source":"file:///home/me/private","sourceType":"git","skillPath":"x/SKILL.md"},
+		"at":{"source":"/home/me/private@x","sourceType":"git","skillPath":"x/SKILL.md"},
 		"n":{"source":"acme/tools","sourceType":"github"}}}`))
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +65,9 @@ func TestParseVercel(t *testing.T) {
 	if e := got["n"]; !e.Find || e.Skip != "" {
 		t.Errorf("n: %+v", e)
 	}
-	for _, n := range []string{"Bad Name", "up", "l"} {
+	// A repository or a folder on this machine (file://, or a path kept whole for its @) is skipped: a
+	// project's file must not choose what of this machine is copied into the project.
+	for _, n := range []string{"Bad Name", "up", "l", "file", "at"} {
 		if got[n].Skip == "" {
 			t.Errorf("%s: not skipped", n)
 		}
@@ -196,6 +201,14 @@ source = "path:./my-skills/mine"
 	}
 	if _, err := ParseDotagents([]byte("[[skills]\n")); err == nil {
 		t.Error("bad TOML accepted")
+	}
+	// Nesting is refused before the decoder recurses into it (2,000,000 levels crashed it).
+	deep := "a = " + strings.Repeat("[", 2_000_000) + strings.Repeat("]", 2_000_000) + "\n"
+	if _, err := ParseDotagents([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nested") {
+		t.Errorf("deep nesting: %v", err)
+	}
+	if _, err := ParseDotagents([]byte("a = [[1, 2], {b = [3]}]\n[[skills]]\nname = \"x\"\nsource = \"a/b\"\n")); err != nil {
+		t.Errorf("shallow nesting refused: %v", err)
 	}
 }
 

@@ -26,6 +26,9 @@ type dotagents struct {
 // ParseDotagents reads agents.toml.
 func ParseDotagents(data []byte) ([]Entry, error) {
 	var d dotagents
+	if deeper(data, maxNesting) {
+		return nil, fmt.Errorf("%s: arrays or tables nested more than %d deep", DotagentsFile, maxNesting)
+	}
 	if _, err := toml.Decode(string(data), &d); err != nil {
 		return nil, fmt.Errorf("%s: not valid TOML: %v", DotagentsFile, err)
 	}
@@ -54,4 +57,27 @@ func ParseDotagents(data []byte) ([]Entry, error) {
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// maxNesting bounds how deep arrays and inline tables may nest in agents.toml: the TOML decoder recurses
+// once a level, and 4 MiB of brackets took it past Go's 1 GB stack (a crash, not an error). A real file
+// nests two or three deep.
+const maxNesting = 100
+
+// deeper reports whether data opens more than limit brackets or braces without closing them, counting
+// every one, those inside strings and comments too: an overcount only refuses a file that is no real
+// agents.toml, and the count is one pass with no parsing.
+func deeper(data []byte, limit int) bool {
+	depth := 0
+	for _, b := range data {
+		switch b {
+		case '[', '{':
+			if depth++; depth > limit {
+				return true
+			}
+		case ']', '}':
+			depth = max(depth-1, 0)
+		}
+	}
+	return false
 }
