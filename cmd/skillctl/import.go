@@ -44,6 +44,9 @@ cannot be fetched); the others are recorded all the same.`,
 			opts.Files, opts.IO = args, ios
 			defer ios.StopProgress()
 			rep, err := install.Import(ctx, opts)
+			if err != nil && asJSON {
+				return err // the error is the one JSON document (exit.go)
+			}
 			if perr := printImport(ios.Stdout(), rep, asJSON); perr != nil && err == nil {
 				err = perr
 			}
@@ -55,6 +58,9 @@ cannot be fetched); the others are recorded all the same.`,
 				if in.Action == "differs" || in.Action == "skip" {
 					left++
 				}
+			}
+			if left > 0 && asJSON {
+				return clierr.ErrFindings // each one's action and reason are in the document
 			}
 			if left > 0 {
 				return clierr.WithHint(fmt.Errorf("import: %d of %d %s not imported", left, len(rep.Imported), plural(len(rep.Imported), "skill", "skills")),

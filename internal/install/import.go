@@ -87,6 +87,17 @@ func importNames() string {
 	return strings.Join(names, ", ")
 }
 
+// projectNames lists the project-level files import looks for at the root.
+func projectNames() string {
+	var names []string
+	for _, f := range importFormats {
+		if !f.global {
+			names = append(names, f.name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // parseAPMManifest answers apm.yml found alone: what APM installed, and where, is in apm.lock.yaml.
 func parseAPMManifest([]byte) ([]adopt.Entry, error) {
 	return nil, clierr.WithHint(fmt.Errorf("%s says what to install, not what was installed where; import reads %s", adopt.APMManifest, adopt.APMFile),
@@ -127,12 +138,13 @@ func Import(ctx context.Context, opts ImportOptions) (ImportReport, error) {
 		}
 	}
 	if len(rep.Files) == 0 {
-		where := "the project root " + root
 		if opts.Target.Global {
-			where = "your home folder"
+			return rep, clierr.WithHint(fmt.Errorf("import: no other installer's file in your home folder (~/%s)", adopt.VercelGlobalFile),
+				"for a project's skills, run skillctl import in the project", "or name the file: skillctl import --global FILE")
 		}
-		return rep, clierr.WithHint(fmt.Errorf("import: no other installer's file in %s", where),
-			"name the file: skillctl import FILE ("+adopt.VercelFile+", ~/"+adopt.VercelGlobalFile+", an installed SKILL.md)")
+		return rep, clierr.WithHint(fmt.Errorf("import: no other installer's file in the project root %s", root),
+			"import looks there for "+projectNames()+", and for gh skill's metadata in the agents' skill folders",
+			"for your user-level skills: skillctl import --global", "or name the file: skillctl import FILE")
 	}
 	r := newResolver(opts.Target, opts.IO, opts.Limits)
 	dirs := make([]string, 0, len(byDir))
