@@ -121,6 +121,7 @@ var matrixRows = []matrixRow{
 
 	// The commands that read what other installers and git leave, and versions. The home holds x at
 	// v1.0.0 from acme/tools (released up to v1.1.0), so update moves it across releases.
+	{name: "install SITE", args: []string{"install", "{web}/", "--all", "--agent", "claude,cursor", "{copy}", "--yes"}, ok: true},
 	{name: "install ARCHIVE", args: []string{"install", "{web}/web/arc.tar.gz", "--agent", "claude,cursor", "{copy}", "--yes"}, ok: true},
 	{name: "import --force", git: true, args: []string{"import", "--force", "--yes"}, ok: true, prep: foreignProject},
 	{name: "import --global", git: true, global: true, args: []string{"import", "--global", "--yes"}, ok: true, prep: foreignHome},
@@ -524,6 +525,10 @@ var matrixWeb = sync.OnceValue(func() string {
 	tw.Close()
 	zw.Close()
 	mux.HandleFunc("/web/arc.tar.gz", func(w http.ResponseWriter, r *http.Request) { w.Write(arc.Bytes()) })
+	// A site's well-known index listing the archive.
+	sum := sha256.Sum256(arc.Bytes())
+	index := fmt.Sprintf(`{"skills": [{"name": "arc", "type": "archive", "description": "Arc.", "url": "/web/arc.tar.gz", "digest": "sha256:%x"}]}`, sum)
+	mux.HandleFunc("/.well-known/agent-skills/index.json", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, index) })
 	return httptest.NewServer(mux).URL
 })
 
