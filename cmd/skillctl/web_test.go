@@ -7,29 +7,51 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// cmdWebServer: webserver start DIR [VAR] serves DIR's files over http on loopback (net/http/httptest)
-// and sets VAR (default WEBSERVER) to its URL, with no trailing slash; a site's well-known index is a file
-// like any other. A server stops with its script.
+// cmdWebServer: webserver start|tls DIR [VAR] serves DIR's files on loopback (net/http/httptest) and
+// sets VAR (default WEBSERVER) to its URL, with no trailing slash; a site's well-known index is a file like
+// any other. A request for PATH where DIR holds PATH.redirect is answered 302 to the URL that file holds.
+// tls serves https with httptest's certificate, which the commands run after it trust (SSL_CERT_FILE
+// names its PEM). A server stops with its script.
 func cmdWebServer(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) < 2 || len(args) > 3 || args[0] != "start" {
-		ts.Fatalf("usage: webserver start DIR [VAR]")
+	if len(args) < 2 || len(args) > 3 || args[0] != "start" && args[0] != "tls" {
+		ts.Fatalf("usage: webserver start|tls DIR [VAR]")
 	}
-	s := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs(args[1]))))
-	ts.Defer(s.Close)
+	dir := ts.MkAbs(args[1])
+	files := http.FileServer(http.Dir(dir))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if to, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path.Clean(r.URL.Path))+".redirect")); err == nil {
+			http.Redirect(w, r, strings.TrimSpace(string(to)), http.StatusFound)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	v := "WEBSERVER"
 	if len(args) == 3 {
 		v = args[2]
 	}
+	if args[0] == "start" {
+		s := httptest.NewServer(h)
+		ts.Defer(s.Close)
+		ts.Setenv(v, s.URL)
+		return
+	}
+	s := httptest.NewTLSServer(h)
+	ts.Defer(s.Close)
+	pemFile := ts.MkAbs(".webserver-" + v + ".pem")
+	ts.Check(os.WriteFile(pemFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw}), 0o644))
+	ts.Setenv("SSL_CERT_FILE", pemFile)
 	ts.Setenv(v, s.URL)
 }
 
