@@ -155,6 +155,13 @@ func decideVersions(ctx context.Context, r *resolver.Resolver, t Target) lockfil
 			}
 			return lockfile.Entry{}, "", fmt.Errorf("%s: the two sides recorded two versions of %s, and it now holds neither", ours.Name, o)
 		}
+		// A side names a repository as a cloned lock does: one on this machine is read only inside the
+		// project (lockfile.Entry.Reads), even for its commit time.
+		for _, e := range []lockfile.Entry{ours, theirs} {
+			if _, err := e.Reads(t.base()); err != nil {
+				return lockfile.Entry{}, "", err
+			}
+		}
 		to, err := r.CommitTime(ctx, ours.Repo, ours.Commit)
 		if err != nil {
 			return lockfile.Entry{}, "", fmt.Errorf("%s: cannot tell which of its two commits is newer: %w", ours.Name, err)
