@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -78,15 +79,67 @@ func (x *Index) Names() []string {
 // Site is the URL of the site's root for a URL of it: scheme and host.
 func Site(u *url.URL) string { return u.Scheme + "://" + u.Host }
 
-type rawIndex struct {
-	Skills []struct {
-		Name        string   `json:"name"`
-		Type        string   `json:"type"`
-		Description string   `json:"description"`
-		URL         string   `json:"url"`
-		Digest      string   `json:"digest"`
-		Files       []string `json:"files"`
-	} `json:"skills"`
+type rawSkill struct {
+	Name        string   `json:"name"`
+	Type        string   `json:"type"`
+	Description string   `json:"description"`
+	URL         string   `json:"url"`
+	Digest      string   `json:"digest"`
+	Files       []string `json:"files"`
+}
+
+// decodeSkills reads the index's skills one entry at a time and stops past MaxSkills: decoded whole, an
+// index of MaxIndexSize bytes of empty entries ({},{},...) costs over a gigabyte before it could be counted.
+func decodeSkills(data []byte) ([]rawSkill, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	var skills []rawSkill
+	seen := false
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		if t != "skills" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if seen {
+			return nil, errors.New(`"skills" is given twice`)
+		}
+		seen = true
+		if t, err = dec.Token(); err != nil {
+			return nil, err
+		}
+		if t == nil {
+			continue
+		}
+		if t != json.Delim('[') {
+			return nil, errors.New(`"skills" is not a list`)
+		}
+		for dec.More() {
+			if len(skills) == MaxSkills {
+				return nil, fmt.Errorf("over %d skills; at most %d are read", MaxSkills, MaxSkills)
+			}
+			var s rawSkill
+			if err := dec.Decode(&s); err != nil {
+				return nil, err
+			}
+			skills = append(skills, s)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, err
+	}
+	return skills, nil
 }
 
 // Parse reads the index fetched from indexURL; legacy says it came from LegacyPath.
@@ -98,17 +151,13 @@ func Parse(indexURL string, data []byte, legacy bool) (*Index, error) {
 	if err != nil || base.Scheme != "https" && base.Scheme != "http" {
 		return nil, fmt.Errorf("%s: not an http(s) URL", indexURL)
 	}
-	var raw rawIndex
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&raw); err != nil {
+	skills, err := decodeSkills(data)
+	if err != nil {
 		return nil, fmt.Errorf("%s: not a skill index: %v", indexURL, err)
-	}
-	if len(raw.Skills) > MaxSkills {
-		return nil, fmt.Errorf("%s: %d skills; at most %d are read", indexURL, len(raw.Skills), MaxSkills)
 	}
 	x := &Index{URL: indexURL, Legacy: legacy}
 	seen := map[string]bool{}
-	for i, r := range raw.Skills {
+	for i, r := range skills {
 		where := fmt.Sprintf("%s: skills[%d]", indexURL, i)
 		if !manifest.ValidName(r.Name) {
 			return nil, fmt.Errorf("%s: %q is not a skill name", where, r.Name)

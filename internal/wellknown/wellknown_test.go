@@ -1,6 +1,7 @@
 package wellknown
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -35,6 +36,11 @@ func TestParse(t *testing.T) {
 		"downgrade":   `{"skills":[{"name":"a","type":"skill-md","url":"http://example.com/a","digest":"sha256:` + hexA + `"}]}`,
 		"credentials": `{"skills":[{"name":"a","type":"skill-md","url":"https://u:p@example.com/a","digest":"sha256:` + hexA + `"}]}`,
 		"twice":       `{"skills":[{"name":"a","type":"skill-md","url":"x","digest":"sha256:` + hexA + `"},{"name":"a","type":"skill-md","url":"y","digest":"sha256:` + hexA + `"}]}`,
+		"dot-dot":     `{"skills":[{"name":"../x","type":"skill-md","url":"x","digest":"sha256:` + hexA + `"}]}`,
+		"control":     `{"skills":[{"name":"a\u001b[31m","type":"skill-md","url":"x","digest":"sha256:` + hexA + `"}]}`,
+		"not a list":  `{"skills":{"name":"a"}}`,
+		"key twice":   `{"skills":[],"skills":[{"name":"a","type":"skill-md","url":"x","digest":"sha256:` + hexA + `"}]}`,
+		"too big":     `{"skills":[]}` + strings.Repeat(" ", MaxIndexSize),
 	} {
 		if _, err := Parse("https://example.com/.well-known/agent-skills/index.json", []byte(bad), false); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -45,6 +51,22 @@ func TestParse(t *testing.T) {
 	}
 	if Check("x", []byte("hi"), Digest([]byte("hi"))) != nil || Check("x", []byte("hi"), "sha256:"+hexA) == nil {
 		t.Error("Check")
+	}
+}
+
+// TestParseManyEntries: an index of MaxIndexSize bytes of empty entries is refused past MaxSkills without
+// decoding the rest (whole, it cost 1.5 GB of allocations).
+func TestParseManyEntries(t *testing.T) {
+	data := []byte(`{"skills":[` + strings.Repeat("{},", (MaxIndexSize-20)/3) + `{}]}`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Parse("https://example.com/.well-known/agent-skills/index.json", data, false)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Fatalf("err = %v", err)
+	}
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 200 {
+		t.Errorf("%d MB allocated to refuse it", mb)
 	}
 }
 
