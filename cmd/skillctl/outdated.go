@@ -16,11 +16,12 @@ func newOutdatedCmd(ios *streams.IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "outdated",
 		Short: "List skills installed from a release that have a newer one",
-		Long: `Outdated compares each skill installed from a release (a vX.Y.Z tag) with its
+		Long: `Outdated compares each skill you installed from a release (a vX.Y.Z tag) with its
 repository's release tags, as npm outdated does: current is what skills.lock records,
 wanted the newest release of its major (what update moves it to), latest the newest
 of any major (update --major). Skills installed from a branch or a commit have no
-versions and are not listed. Exit status: 0 when nothing is outdated, 1 when a skill
+versions and are not listed; nor are dependencies, whose release is chosen from
+their dependents' depends-on (check says what update would change). Exit status: 0 when nothing is outdated, 1 when a skill
 is, 2 on a usage error, 3 when it could not tell (a repository could not be reached).`,
 		Example: `  skillctl outdated
   skillctl outdated --json`,
@@ -54,7 +55,7 @@ is, 2 on a usage error, 3 when it could not tell (a repository could not be reac
 
 func printOutdated(w io.Writer, rows []install.Outdated, compared int) error {
 	if compared == 0 {
-		_, err := fmt.Fprintln(w, "no skill here is installed from a release (a vX.Y.Z tag): nothing to compare")
+		_, err := fmt.Fprintln(w, "no skill requested here is installed from a release (a vX.Y.Z tag): nothing to compare")
 		return err
 	}
 	if len(rows) == 0 {

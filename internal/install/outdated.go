@@ -27,10 +27,14 @@ type Outdated struct {
 	Latest  string `json:"latest"`  // the newest release of any major: what update --major moves it to
 }
 
-// ListOutdated compares each skill the lock records from a release with its repository's release tags,
-// as npm outdated does: the ones with a newer release, sorted by name. Skills not installed from a
-// release (a branch, a commit, a folder) have no versions to compare and are left out; compared is how
-// many were compared, so "none is behind" and "none has versions" read differently.
+// ListOutdated compares each requested skill the lock records from a release with its repository's
+// release tags, as npm outdated does for direct dependencies: the ones with a newer release, sorted by
+// name. A dependency is left out: its release is chosen from its dependents' depends-on (minimal version
+// selection keeps the highest minimum required of it, not the newest), so a newer release of it says
+// nothing an update would do; check says what update would change. Skills
+// not installed from a release (a branch, a commit, a folder) have no versions to compare and are left
+// out too; compared is how many were compared, so "none is behind" and "none has versions" read
+// differently.
 func ListOutdated(ctx context.Context, opts OutdatedOptions) (out []Outdated, compared int, err error) {
 	t, targets, err := resolveTargets(opts.Target)
 	if err != nil {
@@ -49,7 +53,7 @@ func ListOutdated(ctx context.Context, opts OutdatedOptions) (out []Outdated, co
 			return nil, 0, err
 		}
 		for _, e := range entries {
-			if e.Version == "" || e.From() != lockfile.FromRepo {
+			if e.Version == "" || !e.Requested || e.From() != lockfile.FromRepo {
 				continue
 			}
 			o, err := entryOrigin(t, e)
