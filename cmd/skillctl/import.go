@@ -7,6 +7,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/install"
 	"github.com/skillctl/skillctl/internal/streams"
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -53,20 +54,33 @@ cannot be fetched); the others are recorded all the same.`,
 			if err != nil {
 				return err
 			}
-			left := 0
+			left, differ := 0, 0
 			for _, in := range rep.Imported {
-				if in.Action == "differs" || in.Action == "skip" {
+				switch in.Action {
+				case "differs":
+					left, differ = left+1, differ+1
+				case "skip":
 					left++
 				}
 			}
 			if left > 0 && asJSON {
 				return clierr.ErrFindings // each one's action and reason are in the document
 			}
-			if left > 0 {
-				return clierr.WithHint(fmt.Errorf("import: %d of %d %s not imported", left, len(rep.Imported), plural(len(rep.Imported), "skill", "skills")),
-					"see the reasons above; --force replaces a folder that differs with its repository's")
+			if left == 0 {
+				return nil
 			}
-			return nil
+			hint := "each skipped skill's line says why it cannot be adopted"
+			if differ > 0 {
+				again := "skillctl import"
+				if opts.Target.Global {
+					again += " --global"
+				}
+				for _, f := range opts.Files {
+					again += " " + textsafe.ShellWord(f)
+				}
+				hint = "replace the folders that differ with their repository's: " + again + " --force"
+			}
+			return clierr.WithHint(fmt.Errorf("import: %d of %d %s not imported", left, len(rep.Imported), plural(len(rep.Imported), "skill", "skills")), hint)
 		},
 	}
 	addLockFlags(cmd, &opts.Target)

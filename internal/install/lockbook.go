@@ -244,7 +244,7 @@ func updateSources(t Target, lock *lockfile.Lock, names []string) ([]resolver.Or
 	for _, n := range names {
 		e := lock.Find(t.Rel, n)
 		if e == nil {
-			return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
+			return nil, notInstalled(t, lock, n, "update")
 		}
 		if !e.Requested {
 			return nil, clierr.WithHint(fmt.Errorf("%s: installed as a dependency; it updates with the skill that needs it", n), "update that skill, or run 'skillctl update' for all")

@@ -63,7 +63,7 @@ func planRemove(t Target, lock *lockfile.Lock, opts RemoveOptions, rep *Removed)
 			if exists(filepath.Join(t.Dir, n)) {
 				return nil, foreignFolder(t, n, "remove")
 			}
-			return nil, clierr.WithHint(fmt.Errorf("%s: not installed in %s", n, t.Dir), "see what is installed with 'skillctl list'")
+			return nil, notInstalled(t, lock, n, "remove")
 		}
 		gone[n] = true
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/project"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // AgentNames lists the --agent values, for completion and help; the table lives in internal/agents.
@@ -367,6 +368,26 @@ func (t Target) base() string {
 // and older locks may have put skills there.
 func (t Target) shared() bool {
 	return filepath.IsAbs(filepath.FromSlash(t.Rel)) || t.Base != "" && t.Base != filepath.Dir(t.Lock)
+}
+
+// notInstalled is the error for a name t's lock does not record in t's folder. When the lock stores it in
+// one other folder (import adopts into each tool's own), the hint is the command run on that folder.
+func notInstalled(t Target, lock *lockfile.Lock, name, verb string) error {
+	err := fmt.Errorf("%s: not installed in %s", name, t.Dir)
+	var in []string
+	for _, e := range lock.Skills {
+		if e.Name == name && e.Dir != t.Rel {
+			in = append(in, e.Dir)
+		}
+	}
+	if len(in) != 1 {
+		return clierr.WithHint(err, "see what is installed with 'skillctl list'")
+	}
+	cmd := "skillctl " + verb + " " + textsafe.ShellWord(name) + " --dir " + textsafe.ShellWord(t.absolute(in[0]))
+	if t.Base != "" && t.Base != filepath.Dir(t.Lock) {
+		cmd += " --global"
+	}
+	return clierr.WithHint(err, "the lock stores it in "+in[0]+": "+cmd)
 }
 
 // foreignFolder is the refusal for a folder in t that t's lock does not record: in a shared folder it may
