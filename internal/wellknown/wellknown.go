@@ -85,7 +85,34 @@ type rawSkill struct {
 	Description string   `json:"description"`
 	URL         string   `json:"url"`
 	Digest      string   `json:"digest"`
-	Files       []string `json:"files"`
+	Files       fileList `json:"files"`
+}
+
+// fileList is the earlier form's files[], decoded one name at a time and refused past the cap on a
+// skill's files: built whole, an index of empty names ("","",...) cost 289 MB before it could be counted.
+type fileList []string
+
+func (l *fileList) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	t, err := dec.Token()
+	if err != nil || t == nil {
+		return err
+	}
+	if t != json.Delim('[') {
+		return errors.New(`"files" is not a list`)
+	}
+	for dec.More() {
+		if len(*l) == limits.DefaultMaxFiles {
+			return fmt.Errorf(`"files" lists over %d files`, limits.DefaultMaxFiles)
+		}
+		var f string
+		if err := dec.Decode(&f); err != nil {
+			return err
+		}
+		*l = append(*l, f)
+	}
+	_, err = dec.Token()
+	return err
 }
 
 // decodeSkills reads the index's skills one entry at a time and stops past MaxSkills: decoded whole, an

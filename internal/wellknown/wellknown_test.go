@@ -54,8 +54,8 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// TestParseManyEntries: an index of MaxIndexSize bytes of empty entries is refused past MaxSkills without
-// decoding the rest (whole, it cost 1.5 GB of allocations).
+// TestParseManyEntries: an index of MaxIndexSize bytes of empty entries is refused past MaxSkills, and a
+// files[] of empty names past the cap on files, without decoding the rest (whole, 1.5 GB and 289 MB).
 func TestParseManyEntries(t *testing.T) {
 	data := []byte(`{"skills":[` + strings.Repeat("{},", (MaxIndexSize-20)/3) + `{}]}`)
 	var before, after runtime.MemStats
@@ -67,6 +67,17 @@ func TestParseManyEntries(t *testing.T) {
 	}
 	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 200 {
 		t.Errorf("%d MB allocated to refuse it", mb)
+	}
+	// The earlier form: one skill whose files[] is MaxIndexSize bytes of empty names.
+	data = []byte(`{"skills":[{"name":"a","files":[` + strings.Repeat(`"",`, (MaxIndexSize-60)/3) + `""]}]}`)
+	runtime.ReadMemStats(&before)
+	_, err = Parse("https://example.com/.well-known/skills/index.json", data, true)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "files") {
+		t.Fatalf("files: err = %v", err)
+	}
+	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 100 {
+		t.Errorf("files: %d MB allocated to refuse it", mb)
 	}
 }
 
