@@ -192,6 +192,11 @@ var matrixLayouts = []matrixLayout{
 	{name: "linked placement", projectOnly: true, apply: func(t *testing.T, c *matrixCase) {
 		must(t, os.RemoveAll(c.p("proj/.cursor/skills/foo")))
 		must(t, os.Symlink(c.p("outside/victim"), c.p("proj/.cursor/skills/foo")))
+		if _, err := os.Lstat(c.p("proj/.agents/skills/y")); err == nil {
+			// The folder an import replaces (--force) links out: the link goes, never what it points to.
+			must(t, os.RemoveAll(c.p("proj/.agents/skills/y")))
+			must(t, os.Symlink(c.p("outside/victim"), c.p("proj/.agents/skills/y")))
+		}
 	}},
 	{name: "linked lock", projectOnly: true, apply: func(t *testing.T, c *matrixCase) {
 		moveOut(t, c, "proj/skills.lock", "outside/skills.lock")
