@@ -137,6 +137,14 @@ func Import(ctx context.Context, opts ImportOptions) (ImportReport, error) {
 			byDir[dir] = append(byDir[dir], importItem{entry: e, file: f.path})
 		}
 	}
+	if len(rep.Files) == 0 && len(opts.Files) == 0 {
+		// Run again after an import that left no other tool's record (gh skill's metadata is gone from a
+		// replaced SKILL.md), or in any project skillctl manages: nothing is left to do, which is no error.
+		if l, err := lockfile.Read(base.Lock); err == nil && len(l.Skills) > 0 {
+			opts.IO.Note("import: nothing to import: no other installer's file is left to read, and " + filepath.Base(base.Lock) + " already records the skills")
+			return rep, nil
+		}
+	}
 	if len(rep.Files) == 0 {
 		if opts.Target.Global {
 			return rep, clierr.WithHint(fmt.Errorf("import: no other installer's file in your home folder (~/%s)", adopt.VercelGlobalFile),
