@@ -8,7 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+
+	"github.com/skillctl/skillctl/internal/clierr"
 )
 
 // Get fetches one file over http(s) that is not a git repository: a site's skill index
@@ -45,7 +48,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, max int64) ([]byte, err
 				return errors.New("stopped after 10 redirects")
 			}
 			if u.Scheme == "https" && req.URL.Scheme != "https" {
-				return errors.New("a redirect from https to " + req.URL.Scheme + " is not followed")
+				return &downgradeError{to: redact(req.URL.String())}
 			}
 			return nil
 		},
@@ -82,9 +85,20 @@ func (c *Client) Get(ctx context.Context, rawURL string, max int64) ([]byte, err
 		if errors.As(err, &we) {
 			return nil, err
 		}
+		var de *downgradeError
+		if errors.As(err, &de) {
+			return nil, clierr.WithHint(fmt.Errorf("%s: %v", redact(rawURL), de), "the site must serve it over https; skillctl does not follow it to plain http")
+		}
 		return nil, fmt.Errorf("fetch %s: %w", redact(rawURL), err)
 	}
 	return body, nil
+}
+
+// downgradeError is a redirect from https to another scheme, which Get refuses.
+type downgradeError struct{ to string }
+
+func (e *downgradeError) Error() string {
+	return "redirected to " + e.to + ": a redirect from https to " + strings.SplitN(e.to, ":", 2)[0] + " is not followed"
 }
 
 // WebError is an answer other than 200 to Get.
