@@ -3,6 +3,7 @@ package adopt
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -233,5 +234,18 @@ func checkEntries(t *testing.T, parse func([]byte) ([]Entry, error), data []byte
 		if e.Skip == "" && (e.Path != "" && !snapshot.ValidPath(e.Path) || !snapshot.ValidPath(e.Dir)) {
 			t.Fatalf("accepted %+v", e)
 		}
+	}
+}
+
+// TestAPMMappingBound: a mapping with very many keys is refused before yaml.v3's duplicate check, which
+// compares every key with every later one (20,000 keys took 2 s, 70,000 a minute).
+func TestAPMMappingBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("lockfile_version: \"1\"\ndependencies:\n  - repo_url: github.com/a/b\n    deployed_file_hashes:\n")
+	for i := range 20_000 {
+		b.WriteString("      h" + strconv.Itoa(i) + ": x\n")
+	}
+	if _, err := ParseAPM([]byte(b.String())); err == nil || !strings.Contains(err.Error(), "too many keys") {
+		t.Fatalf("20,000 keys in one mapping: %v", err)
 	}
 }
