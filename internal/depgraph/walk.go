@@ -105,8 +105,9 @@ type Reqs interface {
 	// Candidates returns, for each ask in order, the skills of that name at place. It is called once per
 	// place and level with every ask still open, so an adapter can batch its requests.
 	Candidates(place Place, asks []Ask) ([][]Candidate, error)
-	// Upgrade raises s, found at a release lower than a minimum now required of it (by names the skill
-	// whose depends-on requires it), to the oldest release of s's Module at or above min in its major: a
+	// Upgrade answers a minimum required of a skill already found at a release (by names the skill whose
+	// depends-on requires it) with the oldest release of s's Module at or above min in its major, whether
+	// that is above or below s's own version: the node whose depends-on minimal version selection reads. A
 	// skill raised stays the same skill, wherever its name would be looked up. An error when there is none.
 	Upgrade(s Node, min, by string) (Node, error)
 }
@@ -177,6 +178,15 @@ func (e *DepthError) Error() string {
 // Walk resolves roots and everything they need through reqs. Missing names and cycles are not errors here:
 // they are recorded in the returned graph, whose Order reports them with their chains (deps draws them
 // first). A conflict, an ambiguity, a chain over the depth limit or an error from reqs ends the walk.
+//
+// Versions are cmd/go's minimal version selection. Every depends-on minimum is a node of the requirement
+// graph (NAME@v1.2 is the oldest release of NAME's skill at or above v1.2.0 in its major), the depends-on of
+// every node reached is read, and each name gets the highest version among its nodes, so the selection does
+// not depend on the order or the depth in which the minimums are met. A name is looked up once, for the
+// first skill that asks; its other versions come from Upgrade, within the skill found. Where cmd/go's build
+// list keeps every module reached, the walk keeps the names the selected versions reach from the roots: a
+// skill that only an unselected version needed would be installed for nothing. The minimums such versions
+// required still count, as in cmd/go, which is what keeps the selection independent of the walk order.
 func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	limit := opts.MaxDepth
 	if limit <= 0 {
@@ -185,18 +195,20 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	w := &Walked{Graph: New(), Found: map[string]Node{}}
 	parent := map[string]string{} // name -> the name that first asked for it
 	depth := map[string]int{}
-	required := map[string][]string{} // names, in declared order
-	minOf := map[string][]string{}    // beside required: each one's minimum version, or ""
-	related := map[string][]string{}
-	// need is the highest minimum required of each name so far, and the chain that required it: minimal
-	// version selection gives each skill the highest of the minimums, in one major.
-	type want struct {
-		min   semver.Version
+	// read holds every node visited (by ID) with its depends-on, split, and its related-skills: each node's
+	// requirements are read once, whichever version ends up selected.
+	type reqsOf struct{ names, mins, related []string }
+	read := map[string]reqsOf{}
+	// majors is the first major required or found of each name, with the chain that did: minimal version
+	// selection never crosses a major.
+	type firstMajor struct {
+		major int
 		chain []string
-		by    string
 	}
-	need := map[string]want{}
-	upgraded := false
+	majors := map[string]firstMajor{}
+	// memo is the node of each minimum already answered, by module and minimum: Upgrade is asked once each.
+	memo := map[string]Node{}
+	upgraded := false // some name was reached at two versions
 	chain := func(name string) []string {
 		c := []string{name}
 		for n := name; len(c) <= len(parent); { // parent is a forest; the bound only guards against a bug
@@ -216,58 +228,75 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 		}
 		return c
 	}
-	add := func(s Node, d int) (bool, error) {
+	checkMajor := func(name string, v semver.Version, c []string) error {
+		if f, ok := majors[name]; !ok {
+			majors[name] = firstMajor{v.Major, c}
+		} else if f.major != v.Major {
+			return &MajorError{Name: name, First: f.chain, Second: c}
+		}
+		return nil
+	}
+	// visit reads a node's requirements the first time it is reached; false when it was reached before.
+	visit := func(s Node, d int) (bool, error) {
+		if _, done := read[s.ID]; done {
+			return false, nil
+		}
 		prev, ok := w.Found[s.Name]
-		upgrade := false
+		sv, okS := semver.Parse(s.Version)
 		if ok {
-			if prev.ID == s.ID {
-				return false, nil
-			}
-			pv, okP := semver.Parse(prev.Version)
-			sv, okS := semver.Parse(s.Version)
-			if prev.module() != s.module() || !okP || !okS {
+			if _, okP := semver.Parse(prev.Version); prev.module() != s.module() || !okP || !okS {
 				return false, &ConflictError{Name: s.Name, First: prev, Second: s, Chain: chain(s.Name)}
 			}
-			if semver.Compare(sv, pv) <= 0 {
-				return false, nil // the version found already is as high: it stays
+		}
+		if okS {
+			if err := checkMajor(s.Name, sv, at(s.Name, s.Version)); err != nil {
+				return false, err
 			}
-			if pv.Major != sv.Major {
-				return false, &MajorError{Name: s.Name, First: at(s.Name, prev.Version), Second: at(s.Name, s.Version)}
-			}
-			upgrade, upgraded = true, true
 		}
 		deps, rel, err := reqs.Required(s)
 		if err != nil {
 			return false, err
 		}
-		w.Found[s.Name] = s
-		if !upgrade {
-			w.Names = append(w.Names, s.Name)
-			depth[s.Name] = d
-		}
-		required[s.Name], minOf[s.Name] = nil, nil
+		r := reqsOf{related: rel}
 		for _, e := range deps {
 			n, m := SplitRequirement(e)
-			required[s.Name], minOf[s.Name] = append(required[s.Name], n), append(minOf[s.Name], m)
+			r.names, r.mins = append(r.names, n), append(r.mins, m)
 		}
-		related[s.Name] = rel
+		read[s.ID] = r
+		if !ok {
+			w.Found[s.Name] = s
+			w.Names = append(w.Names, s.Name)
+			depth[s.Name] = d
+		} else {
+			upgraded = true
+			if semver.Compare(sv, mustParse(prev.Version)) > 0 {
+				w.Found[s.Name] = s
+			}
+		}
 		return true, nil
 	}
+	isRoot := map[string]bool{}
+	addRoot := func(name string) {
+		if !isRoot[name] {
+			isRoot[name] = true
+			w.Roots = append(w.Roots, name)
+		}
+	}
 
-	var level []string
+	var level []Node
 	for _, r := range roots {
-		isNew, err := add(r, 1)
+		isNew, err := visit(r, 1)
 		if err != nil {
 			return nil, err
 		}
 		if isNew {
-			level = append(level, r.Name)
-			w.Roots = append(w.Roots, r.Name)
+			level = append(level, r)
+			addRoot(r.Name)
 		}
 	}
 	relatedOfRoot := map[string]bool{}
-	for _, r := range w.Roots {
-		for _, s := range related[r] {
+	for _, r := range level {
+		for _, s := range read[r.ID].related {
 			relatedOfRoot[s] = true
 		}
 	}
@@ -276,60 +305,42 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 	for len(level) > 0 {
 		var asks []Ask
 		asked := map[string]int{} // name -> its index in asks
-		var raise []string        // found names required at a higher version, in the order first required
-		raised := map[string]int{}
-		ask := func(name, by, min string) error {
+		// raises are the minimums of names already found (or asked for on this level): after the lookups,
+		// each becomes its node through Upgrade, whether above or below the version found.
+		type raise struct{ name, min, by string }
+		var raises []raise
+		ask := func(name string, by Node, min string) error {
 			if min != "" {
-				m, _ := semver.Parse(min)
-				c := append(chain(by), name+"@"+min)
-				if prev, ok := need[name]; ok && prev.min.Major != m.Major {
-					return &MajorError{Name: name, First: prev.chain, Second: c}
-				}
-				if prev, ok := need[name]; !ok || semver.Compare(m, prev.min) > 0 {
-					need[name] = want{m, c, by}
+				if err := checkMajor(name, mustParse(min), append(chain(by.Name), name+"@"+min)); err != nil {
+					return err
 				}
 			}
-			if _, ok := raised[name]; ok {
-				return nil // raised after this level's lookups, to the highest minimum by then
-			}
-			if i, ok := asked[name]; ok {
-				if min != "" && (asks[i].Min == "" || semver.Compare(need[name].min, mustParse(asks[i].Min)) > 0) {
-					asks[i].Min = need[name].min.String()
+			_, found := w.Found[name]
+			_, asking := asked[name]
+			switch {
+			case found || asking:
+				if min != "" {
+					raises = append(raises, raise{name, min, by.Name})
 				}
 				return nil
-			}
-			if f, done := w.Found[name]; done {
-				fv, versioned := semver.Parse(f.Version)
-				if min == "" || !versioned {
-					return nil // found; a skill that is not a release satisfies any version
-				}
-				if m := need[name].min; fv.Major != m.Major {
-					return &MajorError{Name: name, First: at(name, f.Version), Second: need[name].chain}
-				} else if semver.Compare(fv, m) >= 0 {
-					return nil
-				}
-				// Found at a lower version than is now required: raised within its module, below.
-				raised[name] = len(raise)
-				raise = append(raise, name)
-				return nil
-			} else if depth[by] >= limit {
-				parent[name] = by
+			case depth[by.Name] >= limit:
+				parent[name] = by.Name
 				return &DepthError{Chain: chain(name), Limit: limit}
-			} else {
-				parent[name] = by
 			}
+			parent[name] = by.Name
 			asked[name] = len(asks)
-			asks = append(asks, Ask{Name: name, By: w.Found[by], Min: min})
+			asks = append(asks, Ask{Name: name, By: by, Min: min})
 			return nil
 		}
 		for _, n := range level {
-			for i, d := range required[n] {
-				if err := ask(d, n, minOf[n][i]); err != nil {
+			r := read[n.ID]
+			for i, d := range r.names {
+				if err := ask(d, n, r.mins[i]); err != nil {
 					return nil, err
 				}
 			}
 			if first && opts.WithRelated {
-				for _, s := range related[n] {
+				for _, s := range r.related {
 					if err := ask(s, n, ""); err != nil {
 						return nil, err
 					}
@@ -380,35 +391,47 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 					if sv, _ := semver.Parse(s.Version); semver.Compare(sv, mustParse(a.Min)) < 0 {
 						return nil, fmt.Errorf("%s: internal error: %s answered %s for at least %s", s.Name, place, s.Version, a.Min)
 					}
+					if s.Name == a.Name {
+						memo[s.module()+"\x00"+a.Min] = s
+					}
 				}
-				isNew, err := add(s, depth[a.By.Name]+1)
+				isNew, err := visit(s, depth[a.By.Name]+1)
 				if err != nil {
 					return nil, err
 				}
 				if isNew {
-					level = append(level, s.Name)
+					level = append(level, s)
 					if opts.WithRelated && relatedOfRoot[s.Name] {
-						w.Roots = append(w.Roots, s.Name)
+						addRoot(s.Name)
 					}
 				}
 			}
 			open = still
 		}
-		for _, name := range raise {
-			min := need[name].min
-			s, err := reqs.Upgrade(w.Found[name], min.String(), need[name].by)
-			if err != nil {
-				return nil, err
+		for _, r := range raises {
+			f, ok := w.Found[r.name]
+			if !ok || f.Version == "" {
+				continue // not found, or not a release: that satisfies any version
 			}
-			if sv, ok := semver.Parse(s.Version); !ok || sv.Major != min.Major || semver.Compare(sv, min) < 0 {
-				return nil, fmt.Errorf("%s: internal error: raised to %q for at least %s", name, s.Version, min)
+			key := f.module() + "\x00" + r.min
+			s, ok := memo[key]
+			if !ok {
+				var err error
+				if s, err = reqs.Upgrade(f, r.min, r.by); err != nil {
+					return nil, err
+				}
+				min := mustParse(r.min)
+				if sv, ok := semver.Parse(s.Version); !ok || sv.Major != min.Major || semver.Compare(sv, min) < 0 || s.Name != r.name {
+					return nil, fmt.Errorf("%s: internal error: raised to %s %q for at least %s", r.name, s.Name, s.Version, min)
+				}
+				memo[key] = s
 			}
-			isNew, err := add(s, depth[name])
+			isNew, err := visit(s, depth[r.name])
 			if err != nil {
 				return nil, err
 			}
 			if isNew {
-				level = append(level, name)
+				level = append(level, s)
 			}
 		}
 		for _, a := range open {
@@ -420,8 +443,12 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 		}
 	}
 
-	// A skill raised to a higher version may no longer need what its older version did: what the
-	// selected versions do not reach from the roots is left out (the minimums it raised stay raised).
+	required := map[string][]string{} // of each name's selected version
+	related := map[string][]string{}
+	for n, s := range w.Found {
+		required[n], related[n] = read[s.ID].names, read[s.ID].related
+	}
+	// What only an unselected version needed is left out (the minimums it required stay counted).
 	if upgraded {
 		w.Names = reachable(w.Names, w.Roots, required, func(n string) []string {
 			if opts.WithRelated {

@@ -239,8 +239,9 @@ func (a *adapter) Required(s depgraph.Node) ([]string, []string, error) {
 	return sk.Requires(), sk.Related(), nil
 }
 
-// Upgrade raises a skill found at a release to the oldest release of its folder, in its repository, at or
-// above min (releaseOf): minimal version selection raising a skill keeps it the skill that was found, as it
+// Upgrade answers a minimum required of a skill found at a release with the oldest release of its folder,
+// in its repository, at or above min (releaseOf), also when that is below the release found: minimal
+// version selection reads every such release's depends-on. The skill stays the skill that was found, as it
 // was asked for (its source, registry and author stay).
 func (a *adapter) Upgrade(s depgraph.Node, min, by string) (depgraph.Node, error) {
 	sk := a.skills[s.ID]
