@@ -208,16 +208,20 @@ func ghFiles(root string) []importFile {
 			}
 			seen[d] = true
 			dir := filepath.Join(root, filepath.FromSlash(d))
-			ents, err := os.ReadDir(dir)
-			if err != nil || len(ents) > limits.MaxListedSkills {
+			if localfs.CheckProjectPath(root, dir) != nil {
+				continue // a linked agent folder is not the project's: never listed through
+			}
+			names, err := localfs.ReadDirCapped(dir, limits.MaxListedSkills+1)
+			if err != nil || len(names) > limits.MaxListedSkills {
 				continue
 			}
-			for _, e := range ents {
-				if !e.IsDir() || isHidden(e.Name()) {
+			for _, n := range names {
+				p := filepath.Join(dir, n)
+				if fi, err := os.Lstat(p); err != nil || !fi.IsDir() || isHidden(n) {
 					continue // a link is another tool's placement, not an install
 				}
-				if f := localfs.SkillFile(filepath.Join(dir, e.Name())); f != "" {
-					out = append(out, ghFile(root, filepath.Join(dir, e.Name(), f)))
+				if f := localfs.SkillFile(p); f != "" {
+					out = append(out, ghFile(root, filepath.Join(p, f)))
 				}
 			}
 		}

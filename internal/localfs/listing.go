@@ -68,7 +68,7 @@ func ListSkills(dir, project string) ([]Listed, []Unlisted, error) {
 	if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
 		return nil, []Unlisted{{dir, "is not a folder"}}, nil
 	}
-	entries, err := readDirCapped(real, MaxListed+1)
+	entries, err := ReadDirCapped(real, MaxListed+1)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -128,8 +128,9 @@ func ListSkills(dir, project string) ([]Listed, []Unlisted, error) {
 	return out, skipped, nil
 }
 
-// readDirCapped lists up to n names of dir, sorted, without reading more of a huge folder than that.
-func readDirCapped(dir string, n int) ([]string, error) {
+// ReadDirCapped lists up to n names of dir, sorted, without reading more of a huge folder than that: the
+// one way skillctl lists a folder a project or another tool made.
+func ReadDirCapped(dir string, n int) ([]string, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
