@@ -2,29 +2,46 @@ package gitfetch
 
 import (
 	"bytes"
+	"cmp"
 	"compress/zlib"
+	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/skillctl/skillctl/internal/atomicfile"
 )
 
-// Cache is an on-disk store of git objects (commits, trees, blobs) addressed by their hash, in git's
-// loose-object encoding. Entries are written to a temporary file and renamed into place, so readers never
-// see a partial one, and every read re-hashes the content: a corrupt or tampered entry is deleted and
-// treated as missing. Objects are immutable, so the cache never needs invalidating; it only grows.
+// Cache is an on-disk store of git objects (commits, trees, blobs) addressed by their hash. What one
+// operation fetched goes in as one version-2 pack and its index under objects/pack (pack-SHA.pack, then
+// pack-SHA.idx, each written to a temporary file and renamed into place, so a reader that finds an index
+// finds its whole pack); loose entries (objects/XX/YYYY, git's loose encoding) written by earlier
+// versions are still read. Every read re-hashes the content: a pack that gives a corrupt object, or whose
+// index is unreadable, is deleted and its objects read as missing, so they are fetched again; a corrupt
+// loose entry is deleted the same way. Objects are immutable, so the cache never needs invalidating; it
+// only grows, one pack per operation that fetched something. No lock: files are only ever added whole or
+// removed, and duplicate objects in two packs (two processes fetching the same thing) are harmless.
 // Safe for concurrent use by goroutines and processes.
 type Cache struct {
 	dir string
+
+	mu    sync.Mutex // guards what follows and the packs' readers (each reuses one inflater)
+	packs []*localPack
+	known map[string]bool // pack names opened or found damaged
+	seen  time.Time       // objects/pack's modification time when last listed
 }
 
 // DefaultCacheDir is $SKILLCTL_CACHE_DIR, else skillctl under the user cache directory.
@@ -44,7 +61,7 @@ func OpenCache(dir string) (*Cache, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "objects"), 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	return &Cache{dir: dir}, nil
+	return &Cache{dir: dir, known: map[string]bool{}}, nil
 }
 
 // Dir is the cache's directory.
@@ -55,8 +72,15 @@ func (c *Cache) objectPath(h plumbing.Hash) string {
 	return filepath.Join(c.dir, "objects", s[:2], s[2:])
 }
 
+// cacheCap bounds an object written to or read from the cache (a gigabyte, far above any skill file's
+// limit): an entry declaring more is refused before anything is inflated.
+const cacheCap = 1 << 30
+
 // get returns the object h, or false when it is absent or fails verification.
 func (c *Cache) get(h plumbing.Hash) (object, bool) {
+	if o, ok := c.fromPacks(h); ok {
+		return o, true
+	}
 	p := c.objectPath(h)
 	raw, err := os.ReadFile(p)
 	if err != nil {
@@ -68,6 +92,106 @@ func (c *Cache) get(h plumbing.Hash) (object, bool) {
 		return object{}, false
 	}
 	return o, true
+}
+
+// fromPacks reads h from the first pack whose index names it; a pack that cannot give it intact is
+// dropped and the next one asked.
+func (c *Cache) fromPacks(h plumbing.Hash) (object, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refresh()
+	for i := 0; i < len(c.packs); i++ {
+		p := c.packs[i]
+		off, ok := p.find(h)
+		if !ok {
+			continue
+		}
+		o, err := p.resolve(off, cacheCap, cacheCap)
+		if err == nil && hashObject(o.typ, o.data) == h {
+			return o, true
+		}
+		c.drop(i)
+		i--
+	}
+	return object{}, false
+}
+
+// inPacks says whether an index names h, without reading it.
+func (c *Cache) inPacks(h plumbing.Hash) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refresh()
+	for _, p := range c.packs {
+		if _, ok := p.find(h); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// refresh opens the packs added since objects/pack was last listed (by this process or another one).
+func (c *Cache) refresh() {
+	dir := filepath.Join(c.dir, "objects", "pack")
+	fi, err := os.Stat(dir)
+	if err != nil || fi.ModTime().Equal(c.seen) {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	c.seen = fi.ModTime()
+	for _, e := range entries {
+		base, ok := strings.CutSuffix(e.Name(), ".idx")
+		if !ok || !strings.HasPrefix(base, "pack-") || c.known[base] {
+			continue
+		}
+		p, err := openPack(c.dir, base)
+		if err == nil {
+			err = p.whole()
+			if err != nil {
+				p.close()
+			}
+		}
+		switch {
+		case err == nil:
+			p.name = base
+			c.known[base] = true
+			c.packs = append(c.packs, p)
+		case !errors.Is(err, fs.ErrNotExist):
+			removePack(dir, base) // damaged: its objects are fetched again, maybe into a pack of this name
+		}
+	}
+}
+
+// drop closes and deletes pack i, which gave a damaged object.
+func (c *Cache) drop(i int) {
+	p := c.packs[i]
+	p.close()
+	removePack(filepath.Join(c.dir, "objects", "pack"), p.name)
+	delete(c.known, p.name)
+	c.packs = append(c.packs[:i], c.packs[i+1:]...)
+}
+
+// whole says whether the pack ends with the checksum its index records: a pack cut short is refused
+// before any of its objects is looked up.
+func (p *localPack) whole() error {
+	var a, b [20]byte
+	if _, err := p.idx.ReadAt(a[:], p.idxSize-40); err != nil {
+		return err
+	}
+	if _, err := p.pack.ReadAt(b[:], p.packSize-20); err != nil {
+		return err
+	}
+	if a != b {
+		return errors.New("pack does not end with its index's checksum")
+	}
+	return nil
+}
+
+func removePack(dir, base string) {
+	os.Remove(filepath.Join(dir, base+".idx")) // the index first: without it the pack is never read
+	os.Remove(filepath.Join(dir, base+".pack"))
 }
 
 func decodeLoose(raw []byte) (object, error) {
@@ -96,20 +220,155 @@ func decodeLoose(raw []byte) (object, error) {
 	return object{typ: typ, data: data}, nil
 }
 
-// put stores o under h; an existing entry is left alone (same hash, same content).
-func (c *Cache) put(h plumbing.Hash, o object) error {
-	p := c.objectPath(h)
-	if _, err := os.Stat(p); err == nil {
+// putAll stores the objects not yet cached as one pack and its index. An object over cacheCap is left out.
+func (c *Cache) putAll(objs map[plumbing.Hash]object) error {
+	var todo []plumbing.Hash
+	for h, o := range objs {
+		if int64(len(o.data)) > cacheCap || c.inPacks(h) {
+			continue
+		}
+		if _, err := os.Stat(c.objectPath(h)); err == nil {
+			continue
+		}
+		todo = append(todo, h)
+	}
+	if len(todo) == 0 {
 		return nil
 	}
-	var z bytes.Buffer
+	merged := c.absorb(objs, &todo)
+	slices.SortFunc(todo, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
+	pack, idx := encodePack(todo, objs)
+	dir := filepath.Join(c.dir, "objects", "pack")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	base := "pack-" + hex.EncodeToString(pack[len(pack)-20:])
+	if err := atomicfile.WriteCache(filepath.Join(dir, base+".pack"), pack, 0o600); err != nil {
+		return err
+	}
+	if err := atomicfile.WriteCache(filepath.Join(dir, base+".idx"), idx, 0o600); err != nil {
+		os.Remove(filepath.Join(dir, base+".pack"))
+		return err
+	}
+	c.retire(merged)
+	return nil
+}
+
+// maxPacks bounds the packs a cache keeps: each is two open files and one more index to search for an
+// object not yet cached. A write that finds this many also takes in the smaller half of them, which are
+// then deleted, so an object is rewritten a number of times that grows with the log of the cache's size,
+// not with the number of operations.
+const maxPacks = 16
+
+// absorb adds the objects of the smaller half of the packs to objs and todo when there are maxPacks of
+// them, and returns those packs. An object that does not read back intact is left out, to be fetched again.
+func (c *Cache) absorb(objs map[plumbing.Hash]object, todo *[]plumbing.Hash) []*localPack {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refresh()
+	if len(c.packs) < maxPacks {
+		return nil
+	}
+	small := slices.Clone(c.packs)
+	slices.SortFunc(small, func(a, b *localPack) int { return cmp.Compare(a.packSize, b.packSize) })
+	small = small[:len(small)/2]
+	taken := make(map[plumbing.Hash]bool, len(*todo))
+	for _, h := range *todo {
+		taken[h] = true
+	}
+	for _, p := range small {
+		n := int64(p.fanout[255])
+		for i := int64(0); i < n; i++ {
+			var h plumbing.Hash
+			if _, err := p.idx.ReadAt(h[:], idxTables+i*20); err != nil {
+				break
+			}
+			if taken[h] {
+				continue
+			}
+			off, ok := p.offset(n, i)
+			if !ok {
+				continue
+			}
+			if o, err := p.resolve(off, cacheCap, cacheCap); err == nil && hashObject(o.typ, o.data) == h {
+				objs[h] = o
+				taken[h] = true
+				*todo = append(*todo, h)
+			}
+		}
+	}
+	return small
+}
+
+// retire deletes packs whose objects a newer pack holds.
+func (c *Cache) retire(packs []*localPack) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range packs {
+		if i := slices.Index(c.packs, p); i >= 0 {
+			c.drop(i)
+		}
+	}
+}
+
+// encodePack writes the objects hs (sorted) as a version-2 pack, each object whole (no deltas), and its
+// version-2 index: the format git and localPack read.
+func encodePack(hs []plumbing.Hash, objs map[plumbing.Hash]object) (pack, idx []byte) {
+	var b bytes.Buffer
+	b.WriteString("PACK")
+	binary.Write(&b, binary.BigEndian, [2]uint32{2, uint32(len(hs))})
+	offs := make([]uint64, len(hs))
+	crcs := make([]uint32, len(hs))
 	zw := zlibWriters.Get().(*zlib.Writer)
 	defer zlibWriters.Put(zw)
-	zw.Reset(&z)
-	fmt.Fprintf(zw, "%s %d\x00", o.typ, len(o.data))
-	zw.Write(o.data)
-	zw.Close()
-	return writeAtomic(p, z.Bytes())
+	for i, h := range hs {
+		o := objs[h]
+		offs[i] = uint64(b.Len())
+		size := uint64(len(o.data))
+		hdr := []byte{byte(o.typ)<<4 | byte(size&15)}
+		for size >>= 4; size > 0; size >>= 7 {
+			hdr[len(hdr)-1] |= 0x80
+			hdr = append(hdr, byte(size&0x7f))
+		}
+		b.Write(hdr)
+		zw.Reset(&b)
+		zw.Write(o.data)
+		zw.Close()
+		crcs[i] = crc32.ChecksumIEEE(b.Bytes()[offs[i]:])
+	}
+	sum := sha1.Sum(b.Bytes())
+	b.Write(sum[:])
+	pack = b.Bytes()
+
+	var x bytes.Buffer
+	x.WriteString("\xfftOc")
+	binary.Write(&x, binary.BigEndian, uint32(2))
+	var fanout [256]uint32
+	for _, h := range hs {
+		fanout[h[0]]++
+	}
+	for i := 1; i < 256; i++ {
+		fanout[i] += fanout[i-1]
+	}
+	binary.Write(&x, binary.BigEndian, fanout)
+	for _, h := range hs {
+		x.Write(h[:])
+	}
+	binary.Write(&x, binary.BigEndian, crcs)
+	var large []uint64
+	for _, off := range offs {
+		if off >= 1<<31 {
+			binary.Write(&x, binary.BigEndian, uint32(1<<31|len(large)))
+			large = append(large, off)
+		} else {
+			binary.Write(&x, binary.BigEndian, uint32(off))
+		}
+	}
+	binary.Write(&x, binary.BigEndian, large)
+	x.Write(sum[:])
+	isum := sha1.Sum(x.Bytes())
+	x.Write(isum[:])
+	return pack, x.Bytes()
 }
 
 // zlibWriters reuses compressors: each one allocates about a megabyte, and a fetch writes many objects.
@@ -203,18 +462,16 @@ func (s *store) has(h plumbing.Hash) bool {
 
 func (s *store) add(h plumbing.Hash, o object) { s.mem[h] = o }
 
-// flush writes the used objects to the cache. A failing cache costs speed, not correctness, so errors
+// flush writes the used objects to the cache, as one pack. A failing cache costs speed, not correctness, so errors
 // are reported to the caller only as a note.
 func (s *store) flush() error {
 	if s.cache == nil {
 		return nil
 	}
-	var first error
+	objs := make(map[plumbing.Hash]object, len(s.used))
 	for h := range s.used {
-		if err := s.cache.put(h, s.mem[h]); err != nil && first == nil {
-			first = err
-		}
+		objs[h] = s.mem[h]
 	}
 	s.used = map[plumbing.Hash]bool{}
-	return first
+	return s.cache.putAll(objs)
 }

@@ -216,6 +216,7 @@ func openInRepo(dir string, elems ...string) (*os.File, error) {
 
 // localPack is a version-2 pack index and its pack, read at offsets.
 type localPack struct {
+	name              string // pack-SHA, for the object cache's packs
 	idx, pack         *os.File
 	idxSize, packSize int64
 	fanout            [256]uint32
