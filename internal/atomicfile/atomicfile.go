@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -11,17 +12,30 @@ import (
 // after it, so the new file survives a power cut once Write returns. For files a person relies on: the
 // lock, the registries configuration, a transaction's journal. The folder must exist.
 func Write(path string, data []byte, perm os.FileMode) error {
-	return write(path, data, perm, true)
+	return write(path, perm, true, bytesOf(data))
 }
 
 // WriteCache replaces path with data atomically but without syncing: for derived data (cached objects and
 // indexes) that is checked when read and rebuilt when damaged, where a sync per file would cost more than
 // losing the file.
 func WriteCache(path string, data []byte, perm os.FileMode) error {
-	return write(path, data, perm, false)
+	return write(path, perm, false, bytesOf(data))
 }
 
-func write(path string, data []byte, perm os.FileMode, durable bool) error {
+// WriteCacheFrom is WriteCache for data too large to hold whole: fill writes it, and when fill fails
+// nothing is left behind.
+func WriteCacheFrom(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	return write(path, perm, false, fill)
+}
+
+func bytesOf(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
+}
+
+func write(path string, perm os.FileMode, durable bool, fill func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -29,7 +43,7 @@ func write(path string, data []byte, perm os.FileMode, durable bool) error {
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after a successful rename
-	if _, err := f.Write(data); err != nil {
+	if err := fill(f); err != nil {
 		f.Close()
 		return err
 	}

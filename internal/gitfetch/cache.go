@@ -1,6 +1,7 @@
 package gitfetch
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"compress/zlib"
@@ -237,13 +238,23 @@ func (c *Cache) putAll(objs map[plumbing.Hash]object) error {
 	}
 	merged := c.absorb(objs, &todo)
 	slices.SortFunc(todo, func(a, b plumbing.Hash) int { return bytes.Compare(a[:], b[:]) })
-	pack, idx := encodePack(todo, objs)
 	dir := filepath.Join(c.dir, "objects", "pack")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	base := "pack-" + hex.EncodeToString(pack[len(pack)-20:])
-	if err := atomicfile.WriteCache(filepath.Join(dir, base+".pack"), pack, 0o600); err != nil {
+	// Named by the objects it holds, as git names packs, so the name is known before the pack is written.
+	names := sha1.New()
+	for _, h := range todo {
+		names.Write(h[:])
+	}
+	base := "pack-" + hex.EncodeToString(names.Sum(nil))
+	var idx []byte
+	err := atomicfile.WriteCacheFrom(filepath.Join(dir, base+".pack"), 0o600, func(w io.Writer) error {
+		var err error
+		idx, err = writePack(w, todo, objs)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	if err := atomicfile.WriteCache(filepath.Join(dir, base+".idx"), idx, 0o600); err != nil {
@@ -311,34 +322,41 @@ func (c *Cache) retire(packs []*localPack) {
 	}
 }
 
-// encodePack writes the objects hs (sorted) as a version-2 pack, each object whole (no deltas), and its
-// version-2 index: the format git and localPack read.
-func encodePack(hs []plumbing.Hash, objs map[plumbing.Hash]object) (pack, idx []byte) {
-	var b bytes.Buffer
-	b.WriteString("PACK")
-	binary.Write(&b, binary.BigEndian, [2]uint32{2, uint32(len(hs))})
+// writePack writes the objects hs (sorted) to w as a version-2 pack, each object whole (no deltas), and
+// returns its version-2 index: the format git and localPack read. The pack is streamed, never held whole.
+func writePack(w io.Writer, hs []plumbing.Hash, objs map[plumbing.Hash]object) ([]byte, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	sum, crc := sha1.New(), crc32.NewIEEE()
+	cw := &countingWriter{w: io.MultiWriter(bw, sum, crc)}
+	cw.Write([]byte("PACK"))
+	binary.Write(cw, binary.BigEndian, [2]uint32{2, uint32(len(hs))})
 	offs := make([]uint64, len(hs))
 	crcs := make([]uint32, len(hs))
 	zw := zlibWriters.Get().(*zlib.Writer)
 	defer zlibWriters.Put(zw)
 	for i, h := range hs {
 		o := objs[h]
-		offs[i] = uint64(b.Len())
+		offs[i] = uint64(cw.n)
+		crc.Reset()
 		size := uint64(len(o.data))
 		hdr := []byte{byte(o.typ)<<4 | byte(size&15)}
 		for size >>= 4; size > 0; size >>= 7 {
 			hdr[len(hdr)-1] |= 0x80
 			hdr = append(hdr, byte(size&0x7f))
 		}
-		b.Write(hdr)
-		zw.Reset(&b)
+		cw.Write(hdr)
+		zw.Reset(cw)
 		zw.Write(o.data)
-		zw.Close()
-		crcs[i] = crc32.ChecksumIEEE(b.Bytes()[offs[i]:])
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		crcs[i] = crc.Sum32()
 	}
-	sum := sha1.Sum(b.Bytes())
-	b.Write(sum[:])
-	pack = b.Bytes()
+	packSum := sum.Sum(nil)
+	bw.Write(packSum)
+	if err := bw.Flush(); err != nil {
+		return nil, err
+	}
 
 	var x bytes.Buffer
 	x.WriteString("\xfftOc")
@@ -365,10 +383,22 @@ func encodePack(hs []plumbing.Hash, objs map[plumbing.Hash]object) (pack, idx []
 		}
 	}
 	binary.Write(&x, binary.BigEndian, large)
-	x.Write(sum[:])
+	x.Write(packSum)
 	isum := sha1.Sum(x.Bytes())
 	x.Write(isum[:])
-	return pack, x.Bytes()
+	return x.Bytes(), nil
+}
+
+// countingWriter counts the bytes written through it: the offsets of a pack's entries.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // zlibWriters reuses compressors: each one allocates about a megabyte, and a fetch writes many objects.
