@@ -385,6 +385,11 @@ func FuzzParse(f *testing.F) {
 			} else if _, pw := u.User.Password(); pw {
 				t.Fatalf("Repo %q carries a password", s.Repo)
 			}
+		case Site, Artifact:
+			// A web source is an http(s) URL with a host and no user-info: nothing to leak, nothing local.
+			if u, err := url.Parse(s.URL); err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil {
+				t.Fatalf("URL %q of a %v: %v", s.URL, s.Kind, err)
+			}
 		case Local, Name:
 		default:
 			t.Fatalf("kind %v", s.Kind)
