@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skillctl/skillctl/internal/gittest"
 	"github.com/skillctl/skillctl/internal/sarif/sariftest"
 	"github.com/skillctl/skillctl/internal/validate"
 	"gopkg.in/yaml.v3"
@@ -317,14 +318,8 @@ func ciTree(t *testing.T, bad bool) string {
 	if bad {
 		files["skills/bad/SKILL.md"] = "---\nname: Bad_Name\ndescription: An invalid skill.\n---\n# Bad\n"
 	}
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
@@ -339,14 +334,8 @@ func withInstalled(t *testing.T, dir string) string {
 		"skills.lock": `{"version": 1, "skills": [{"name": "vendored", "dir": ".claude/skills", "source": "./src/vendored",
  "registry": "local", "path": "src/vendored", "hash": "sha256-` + strings.Repeat("0", 64) + `", "requested": true}]}` + "\n",
 	}
-	for p, s := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(s), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
