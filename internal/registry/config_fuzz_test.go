@@ -13,7 +13,7 @@ import (
 
 // FuzzReadConfig feeds arbitrary bytes as a cloned project's .skillctl/registries.json: reading it must not
 // panic or hang, and whatever it accepts has valid names, URLs that print as they are, and git
-// registries only over the schemes skillctl fetches, and folder registries only inside the project.
+// registries (and sites) only over the schemes skillctl fetches, and folder registries only inside the project.
 func FuzzReadConfig(f *testing.F) {
 	for _, s := range []string{
 		`{"registries":[{"name":"team","url":"https://github.com/o/r"}]}`,
@@ -22,6 +22,7 @@ func FuzzReadConfig(f *testing.F) {
 		`{"registries":[{"name":"abs","url":"/etc"},{"name":"home","url":"~/.ssh"}]}`,
 		`{"registries":[{"name":"f","url":"file:///etc"},{"name":"s","url":"ssh://git@h/x.git"},{"name":"j","url":"javascript:alert(1)"}]}`,
 		`{"registries":[{"name":"e\u001b]0;x\u0007","url":"https://h/x.git\u202e"}]}`,
+		`{"registries":[{"name":"site","url":"https://0/"}]}`,
 		`{"registries":null}`, `[]`, `{`, ``, "\x00",
 	} {
 		f.Add([]byte(s))
@@ -54,6 +55,12 @@ func FuzzReadConfig(f *testing.F) {
 			if r.IsLocal() {
 				if !filepath.IsAbs(r.dir) || !localfs.Inside(root, r.dir) {
 					t.Fatalf("project registry %q reads the folder %q, outside the project", r.URL, r.dir)
+				}
+				continue
+			}
+			if r.site != "" {
+				if !hasScheme(r.site, "https://", "http://") || r.repo != "" {
+					t.Fatalf("site registry %q reads %q (repo %q)", r.URL, r.site, r.repo)
 				}
 				continue
 			}
