@@ -99,18 +99,23 @@ func Read(dir string, lim Limits) (*snapshot.Folder, error) {
 func ReadInstalled(dir string) (*snapshot.Folder, error) { return Read(dir, Limits{}) }
 
 // Write creates dir and writes f into it. dir must not exist, so nothing is ever written through a link
-// that was already there; files are synced so a rename that follows publishes complete contents.
+// that was already there. Files are not synced one by one: a caller that publishes what it wrote (a
+// rename, a journal) calls Sync on the folder above first, once for everything it staged.
 func Write(dir string, f *snapshot.Folder) error {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return err
 	}
+	made := map[string]bool{dir: true}
 	for _, fl := range f.Files {
 		if !snapshot.ValidPath(fl.Path) {
 			return fmt.Errorf("unsafe path %q", fl.Path)
 		}
 		p := filepath.Join(dir, filepath.FromSlash(fl.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
+		if parent := filepath.Dir(p); !made[parent] {
+			if err := os.MkdirAll(parent, 0o755); err != nil {
+				return err
+			}
+			made[parent] = true
 		}
 		switch fl.Mode {
 		case snapshot.Symlink:
@@ -128,15 +133,12 @@ func Write(dir string, f *snapshot.Folder) error {
 			}
 			_, err = w.Write(fl.Data)
 			if err == nil {
-				err = w.Sync()
+				err = w.Chmod(perm) // the umask must not strip the executable bit
 			}
 			if cerr := w.Close(); err == nil {
 				err = cerr
 			}
 			if err != nil {
-				return err
-			}
-			if err := os.Chmod(p, perm); err != nil { // the umask must not strip the executable bit
 				return err
 			}
 		default:

@@ -60,3 +60,37 @@ func TestLimitsAndRefusals(t *testing.T) {
 		t.Error("Write of ../x succeeded")
 	}
 }
+
+// TestSync flushes a written tree both ways: the one call of the platform (syncfs on Linux) and the
+// file-by-file fallback every other system takes; a folder that is not there is an error, not a silent
+// success.
+func TestSync(t *testing.T) {
+	root := t.TempDir()
+	for _, n := range []string{"a", "b", "c"} {
+		f := &snapshot.Folder{Files: []snapshot.File{
+			{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte(n)},
+			{Path: "references/x/y.md", Mode: snapshot.Regular, Data: []byte("y")},
+			{Path: "run.sh", Mode: snapshot.Executable, Data: []byte("#!/bin/sh\n")},
+			{Path: "link", Mode: snapshot.Symlink, Data: []byte("SKILL.md")},
+		}}
+		if err := Write(filepath.Join(root, n), f); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(filepath.Join(root, n, "run.sh")); err != nil || fi.Mode().Perm()&0o100 == 0 {
+			t.Fatalf("%s/run.sh lost its executable bit: %v %v", n, fi.Mode(), err)
+		}
+	}
+	if err := Sync(root); err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if err := syncEach(root); err != nil {
+		t.Fatalf("syncEach: %v", err)
+	}
+	missing := filepath.Join(root, "nope")
+	if err := Sync(missing); err == nil {
+		t.Fatal("Sync of a missing folder succeeded")
+	}
+	if err := syncEach(missing); err == nil {
+		t.Fatal("syncEach of a missing folder succeeded")
+	}
+}

@@ -68,6 +68,9 @@ func Create(opts Options) (string, error) {
 	if err := localfs.Write(filepath.Join(tmp, opts.Name), f); err != nil {
 		return "", err
 	}
+	if err := localfs.Sync(tmp); err != nil {
+		return "", err
+	}
 	if err := os.Rename(filepath.Join(tmp, opts.Name), dir); err != nil {
 		return "", err
 	}

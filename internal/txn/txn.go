@@ -16,8 +16,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/clierr"
@@ -123,25 +126,15 @@ func Apply(ctx context.Context, t Target, c Change) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		dst := filepath.Join(stage, "new", n)
-		if err := localfs.Write(dst, c.Write[n]); err != nil {
-			return fmt.Errorf("%s: writing %s: %w", t.Dir, n, err)
-		}
-		back, err := localfs.ReadInstalled(dst)
-		if err != nil {
-			return fmt.Errorf("%s: re-reading %s: %w", t.Dir, n, err)
-		}
-		if back.Hash() != c.Write[n].Hash() {
-			return fmt.Errorf("%s: %s: written files do not match what was fetched", t.Dir, n)
-		}
-		afterStep("staged")
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	if err := stageFolders(ctx, t, stage, names, c.Write); err != nil {
+		return err
 	}
 	if err := stagePlacements(t, stage, &c); err != nil {
 		return err
+	}
+	// Everything staged is made durable at once, before the journal names it.
+	if err := localfs.Sync(stage); err != nil {
+		return fmt.Errorf("%s: syncing the stage: %w", t.Dir, err)
 	}
 	lockBytes := c.Lock.Marshal()
 	j := journal{Write: names, Remove: append([]string(nil), c.Remove...), Entries: entriesHash(c.Lock, t.Rel), Place: c.Place}
@@ -182,6 +175,67 @@ func Apply(ctx context.Context, t Target, c Change) error {
 	}
 	afterStep("locked")
 	os.RemoveAll(stage)
+	return nil
+}
+
+// stageWorkers is how many folders are staged at once: creating files is system time the kernel spreads
+// over the cores, and a large install is hundreds of folders.
+var stageWorkers = max(2, runtime.GOMAXPROCS(0))
+
+// stageFolders writes each folder of names into stage/new and reads it back, comparing its hash with what
+// was fetched (a disk that folds case or normalizes names would change it), several folders at a time.
+// Each staged folder is a step (afterStep), taken on the caller's goroutine; the first failure is
+// returned, and no worker is still writing when stageFolders returns, even by a panic.
+func stageFolders(ctx context.Context, t Target, stage string, names []string, write map[string]*snapshot.Folder) error {
+	results := make(chan error, len(names)) // workers never wait on the caller
+	stop := make(chan struct{})
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(stageWorkers, len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(names) {
+					return
+				}
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				results <- stageFolder(t, filepath.Join(stage, "new", names[i]), names[i], write[names[i]])
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		wg.Wait()
+	}()
+	for range names {
+		if err := <-results; err != nil {
+			return err
+		}
+		afterStep("staged")
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stageFolder(t Target, dst, name string, f *snapshot.Folder) error {
+	if err := localfs.Write(dst, f); err != nil {
+		return fmt.Errorf("%s: writing %s: %w", t.Dir, name, err)
+	}
+	back, err := localfs.ReadInstalled(dst)
+	if err != nil {
+		return fmt.Errorf("%s: re-reading %s: %w", t.Dir, name, err)
+	}
+	if back.Hash() != f.Hash() {
+		return fmt.Errorf("%s: %s: written files do not match what was fetched", t.Dir, name)
+	}
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/skillctl/skillctl/internal/localfs"
@@ -140,5 +141,37 @@ func TestRecoverAfterAnotherTargetChangedTheLock(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(a.Dir); len(ents) != 1 {
 		t.Fatalf("stage left behind in A: %v", ents)
+	}
+}
+
+// TestApplyStagingFailsCleanly stages many folders at once, one of which cannot be written (an unsafe
+// path): Apply returns that folder's error, and leaves no stage, no folder and no lock behind, however
+// the workers were interleaved.
+func TestApplyStagingFailsCleanly(t *testing.T) {
+	for round := range 20 {
+		dir := t.TempDir()
+		tg := Target{Dir: filepath.Join(dir, "sk"), Rel: "sk", Lock: filepath.Join(dir, "skills.lock")}
+		write := map[string]*snapshot.Folder{}
+		l := &lockfile.Lock{}
+		for i := range 40 {
+			n := "s" + string(rune('a'+i/26)) + string(rune('a'+i%26))
+			write[n] = folder(n)
+			l.Skills = append(l.Skills, entry(n, write[n]))
+		}
+		bad := []string{"sab", "sbm", "sam"}[round%3]
+		write[bad] = &snapshot.Folder{Files: []snapshot.File{{Path: "../escape", Mode: snapshot.Regular, Data: []byte("x")}}}
+		err := Apply(context.Background(), tg, Change{Write: write, Lock: l})
+		if err == nil || !strings.Contains(err.Error(), "writing "+bad) {
+			t.Fatalf("round %d: Apply = %v, want the error of %s", round, err, bad)
+		}
+		if ents, _ := os.ReadDir(tg.Dir); len(ents) != 0 {
+			t.Fatalf("round %d: %d entries left in the target", round, len(ents))
+		}
+		if _, err := os.Stat(tg.Lock); !os.IsNotExist(err) {
+			t.Fatalf("round %d: a lock was written: %v", round, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "escape")); !os.IsNotExist(err) {
+			t.Fatalf("round %d: a file escaped the stage", round)
+		}
 	}
 }
