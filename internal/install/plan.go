@@ -9,7 +9,9 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/lockfile"
 	"github.com/skillctl/skillctl/internal/resolver"
+	"github.com/skillctl/skillctl/internal/semver"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/source"
 )
 
 // The plan step of each command: from what was resolved, the lock and the disk, the folders to write and
@@ -256,6 +258,16 @@ func planFromLock(ctx context.Context, r *resolver.Resolver, t Target, lock *loc
 	return c, nil
 }
 
+// movedMajor is the major query (v2) of release to when it is in another major than release from, else "".
+func movedMajor(from, to string) string {
+	f, ok1 := semver.Parse(from)
+	t, ok2 := semver.Parse(to)
+	if !ok1 || !ok2 || f.Major == t.Major {
+		return ""
+	}
+	return t.MajorText()
+}
+
 // planUpdate plans moving t to what was resolved: changed folders written, new dependencies added, the
 // ones no longer needed reported (or, with Prune, removed). Local edits are not overwritten unless forced.
 func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptions, plan *[]Updated) (*change, error) {
@@ -281,6 +293,10 @@ func planUpdate(t Target, res *resolution, lock *lockfile.Lock, opts UpdateOptio
 			// How it was asked for stays: the source text and, for a repository, the registry that named it.
 			next.Requested = prev.Requested
 			next.Source = prev.Source
+			if q := movedMajor(prev.Version, next.Version); q != "" {
+				// update --major: the text names the major it moved to, as install of that text would record.
+				next.Source = source.WithVersion(prev.Source, q)
+			}
 			if next.From() == prev.From() && (next.From() == lockfile.FromRepo || next.From() == lockfile.FromWeb) && next.Registry == "" {
 				next.Registry = prev.Registry
 			}

@@ -2,6 +2,8 @@ package source
 
 import (
 	"strings"
+
+	"github.com/skillctl/skillctl/internal/semver"
 )
 
 // Form is one way to write a source. Forms is the one list of them: the parse errors' hint
@@ -116,4 +118,28 @@ func (s Source) Readings(isRegistry func(name string) bool) []Source {
 // same repository, folder and ref, whatever characters the path holds.
 func GitText(repo, path, ref string) string {
 	return Source{Kind: Git, Repo: Canonical(repo), Path: path, Ref: ref}.String()
+}
+
+// WithVersion is source text with its version query replaced by q, written as the user would have typed
+// it (NAME@q, OWNER/REPO/PATH@q, a git URL's #q): update --major records the major it moved to, as
+// install of that text would. Text with no version query, or with latest (it names no major), is
+// returned as it is, and so is text the rewrite would read as another place.
+func WithVersion(text, q string) string {
+	s, err := Parse(text)
+	if err != nil || s.Version == "" || s.Version == semver.Latest || !semver.IsQuery(q) {
+		return text
+	}
+	for _, sep := range []string{"@", "#"} {
+		base, ok := strings.CutSuffix(text, sep+s.Version)
+		if !ok {
+			continue
+		}
+		out := base + sep + q
+		n, err := Parse(out)
+		if err == nil && n.Version == q && n.Kind == s.Kind && n.Repo == s.Repo && n.Path == s.Path &&
+			n.Name == s.Name && n.Author == s.Author && n.Registry == s.Registry {
+			return out
+		}
+	}
+	return text
 }

@@ -196,3 +196,28 @@ func TestWebSources(t *testing.T) {
 		t.Errorf("blob URL: %+v", s)
 	}
 }
+
+func TestWithVersion(t *testing.T) {
+	tests := []struct{ in, q, want string }{
+		{"acme/tools/skills/x@v1", "v2", "acme/tools/skills/x@v2"},
+		{"acme/tools/skills/x@v1.2.3", "v2", "acme/tools/skills/x@v2"},
+		{"alice/pdf-tools@v1", "v2", "alice/pdf-tools@v2"},
+		{"pdf-tools@v1.2", "v3", "pdf-tools@v3"},
+		{"pdf-tools@team@v1", "v2", "pdf-tools@team@v2"},
+		{"https://git.example.com/team/skills.git//pdf#v1", "v2", "https://git.example.com/team/skills.git//pdf#v2"},
+		{"git@github.com:acme/tools.git//skills/x#v0.3", "v1", "git@github.com:acme/tools.git//skills/x#v1"},
+		// No query, latest, a branch, a tree URL's ref: nothing names a major.
+		{"acme/tools/skills/x", "v2", "acme/tools/skills/x"},
+		{"acme/tools/skills/x@latest", "v2", "acme/tools/skills/x@latest"},
+		{"acme/tools/skills/x@main", "v2", "acme/tools/skills/x@main"},
+		{"https://github.com/acme/tools/tree/v1/skills/x", "v2", "https://github.com/acme/tools/tree/v1/skills/x"},
+		{"pdf-tools", "v2", "pdf-tools"},
+		{"./x", "v2", "./x"},
+		{"acme/tools/skills/x@v1", "main", "acme/tools/skills/x@v1"},
+	}
+	for _, tt := range tests {
+		if got := WithVersion(tt.in, tt.q); got != tt.want {
+			t.Errorf("WithVersion(%q, %q) = %q, want %q", tt.in, tt.q, got, tt.want)
+		}
+	}
+}
