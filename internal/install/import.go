@@ -381,10 +381,13 @@ func sortedNames(m map[string]*snapshot.Folder) []string {
 }
 
 // planImport decides each item against the lock and the disk. A skill whose dependencies cannot all be
-// recorded is not recorded either, so the lock never lists a dependency it does not hold.
+// recorded is not recorded either, so the lock never lists a dependency it does not hold. When nothing is
+// recorded or written (every entry skipped, differing or unchanged) the change is nil: no folder and no
+// lock is created or touched.
 func planImport(t Target, items []importItem, lock *lockfile.Lock, force bool) ([]Imported, *change) {
 	c := &change{write: map[string]*snapshot.Folder{}, force: force}
 	var rows []Imported
+	recorded := false
 	for _, it := range items {
 		e := it.entry
 		row := Imported{Name: e.Name, Dir: t.Rel, File: it.file, Source: e.Source()}
@@ -394,15 +397,21 @@ func planImport(t Target, items []importItem, lock *lockfile.Lock, force bool) (
 		case it.res == nil:
 			row.Action, row.Reason = "skip", it.why
 		default:
-			row = adoptOne(t, it, lock, c, row, force)
+			var put bool
+			row, put = adoptOne(t, it, lock, c, row, force)
+			recorded = recorded || put
 		}
 		rows = append(rows, row)
+	}
+	if !recorded && len(c.write) == 0 {
+		return rows, nil
 	}
 	return rows, c
 }
 
-// adoptOne decides one resolved item and, when it can be recorded, puts it and its dependencies in lock.
-func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Imported, force bool) Imported {
+// adoptOne decides one resolved item and, when it can be recorded, puts it and its dependencies in lock;
+// put says whether it changed the lock.
+func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Imported, force bool) (_ Imported, put bool) {
 	res := it.res
 	root := res.Skills[res.order[len(res.order)-1]]
 	for _, n := range res.order {
@@ -413,7 +422,7 @@ func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Impor
 	row.Commit, row.Hash = root.Origin.Commit, root.Folder.Hash()
 	if root.Name != it.entry.Name {
 		row.Action, row.Reason = "skip", fmt.Sprintf("the repository's folder holds the skill %s, not %s", root.Name, it.entry.Name)
-		return row
+		return row, false
 	}
 	ghOnly := false // the folder differs from the repository's only by gh skill's provenance lines
 	if disk, err := readInstalled(filepath.Join(t.Dir, root.Name)); err == nil {
@@ -442,7 +451,7 @@ func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Impor
 			if sk != root {
 				row.Reason = "needs " + sk.Name + ", which " + why
 			}
-			return row
+			return row, false
 		}
 		plan = append(plan, decided{entry, action, sk.Folder})
 	}
@@ -452,6 +461,7 @@ func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Impor
 		}
 		if d.action != "unchanged" {
 			lock.Put(d.entry)
+			put = true
 		}
 	}
 	row.Action = plan[len(plan)-1].action
@@ -460,7 +470,7 @@ func adoptOne(t Target, it importItem, lock *lockfile.Lock, c *change, row Impor
 			row.Action = d.action
 		}
 	}
-	return row
+	return row, put
 }
 
 // adoptAction is what import does with one resolved skill in t: unchanged when skills.lock records it
