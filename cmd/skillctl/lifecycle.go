@@ -88,7 +88,8 @@ and no NAME, only they are (as skillctl prune). An orphan with local edits is ke
 and reported, not deleted, unless --force.
 
 With no --dir and no --agent, a skill is removed from the folder skills.lock stores
-it in, and from every agent's folder it is placed in.`,
+it in, and from every agent's folder it is placed in. Skills stored in several folders
+are removed from each, one step per folder, once every folder's plan has passed.`,
 		Example: `  skillctl remove python-fastapi-patterns
   skillctl remove python-fastapi-patterns --prune
   skillctl remove --prune                 # only the dependencies nothing needs`,

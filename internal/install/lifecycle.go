@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
@@ -298,32 +299,62 @@ type Removed struct {
 	DryRun  bool     `json:"dry_run,omitempty"`
 }
 
-// Remove deletes installed skills and their lock entries in one atomic step. A skill another installed
-// skill depends on is refused; with Prune, the orphans go too (see orphans), and with Prune and no names
-// only they do, in every folder of the lock when the flags name none. With no --dir and no --agent the
-// named skills are removed from the folder the lock stores them in, with every placement it records.
+// Remove deletes installed skills and their lock entries in one atomic step per folder. A skill another
+// installed skill depends on is refused; with Prune, the orphans go too (see orphans), and with Prune and
+// no names only they do, in every folder of the lock when the flags name none. With no --dir and no
+// --agent each named skill is removed from the folder the lock stores it in, with every placement it
+// records: names stored in several folders are removed folder by folder, each folder its own
+// transaction, after every folder's plan has been made without writing (a dry run), so a refusal in
+// any of them (a dependent, local edits, an unknown name) removes nothing. If applying one folder still
+// fails after another was applied, what was removed stays removed and the error's hint names it.
 func Remove(ctx context.Context, opts RemoveOptions) (Removed, error) {
 	rep := Removed{Removed: []string{}, DryRun: opts.DryRun}
 	t, targets, err := resolveTargets(opts.Target)
 	if err != nil {
 		return rep, clierr.Usage(err)
 	}
+	names := make([][]string, len(targets))
+	for i := range names {
+		names[i] = opts.Names
+	}
 	if len(opts.Names) > 0 && !opts.Target.named() {
-		targets = []Target{t}
+		targets, names = []Target{t}, [][]string{opts.Names}
 		if l, err := lockfile.Read(t.Lock); err == nil {
-			targets = []Target{t.storing(l, opts.Names)}
+			targets, names = t.storingEach(l, opts.Names)
 		}
 	}
-	for _, t := range targets {
-		if t.Outside() && !opts.Target.named() {
-			continue // a folder outside the project is changed only when named (see FromLock)
-		}
+	run := func(i int, dryRun bool) (Removed, error) {
+		t, o := targets[i], opts
+		o.Names = names[i]
 		var one Removed
-		err = pipeline{target: t, dryRun: opts.DryRun, plan: func(lock *lockfile.Lock) (*change, error) {
+		err := pipeline{target: t, dryRun: dryRun, plan: func(lock *lockfile.Lock) (*change, error) {
 			one = Removed{}
-			return planRemove(t, lock, opts, &one)
+			return planRemove(t, lock, o, &one)
 		}}.run(ctx)
+		return one, err
+	}
+	skip := func(t Target) bool {
+		return t.Outside() && !opts.Target.named() // a folder outside the project is changed only when named (see FromLock)
+	}
+	if len(opts.Names) > 0 && len(targets) > 1 && !opts.DryRun {
+		for i := range targets {
+			if skip(targets[i]) {
+				continue
+			}
+			if _, err := run(i, true); err != nil {
+				return rep, err
+			}
+		}
+	}
+	for i, t := range targets {
+		if skip(t) {
+			continue
+		}
+		one, err := run(i, opts.DryRun)
 		if err != nil {
+			if len(rep.Removed) > 0 && !opts.DryRun {
+				err = clierr.WithHint(err, "already removed, in their own step: "+strings.Join(rep.Removed, ", "))
+			}
 			return rep, err
 		}
 		rep.Removed, rep.Kept = append(rep.Removed, one.Removed...), append(rep.Kept, one.Kept...)

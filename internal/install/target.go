@@ -313,26 +313,45 @@ func rememberedAgents(lockPath, base string, global bool, env agents.Env) []agen
 // a command that names installed skills acts where the lock says they are. Names the lock does not know,
 // or stores in several folders, leave t as it is, for the plan to report.
 func (t Target) storing(l *lockfile.Lock, names []string) Target {
-	var other *lockfile.Entry
+	if ts, _ := t.storingEach(l, names); len(ts) == 1 {
+		return ts[0]
+	}
+	return t
+}
+
+// storingEach splits names by the folder the lock stores each in, for a command that acts on each where it
+// is (remove): a name t's folder records stays with t, and so does one the lock does not know or stores in
+// several folders (the plan in t reports it); a name stored once, in another folder, goes to that folder.
+// The targets come in the order of their first name; names[i] are targets[i]'s.
+func (t Target) storingEach(l *lockfile.Lock, names []string) (targets []Target, split [][]string) {
+	at := map[string]int{}
+	add := func(to Target, n string) {
+		i, ok := at[to.Rel]
+		if !ok {
+			i = len(targets)
+			at[to.Rel] = i
+			targets, split = append(targets, to), append(split, nil)
+		}
+		split[i] = append(split[i], n)
+	}
 	for _, n := range names {
 		if l.Find(t.Rel, n) != nil {
-			return t
+			add(t, n)
+			continue
 		}
-		var found []*lockfile.Entry
-		for i := range l.Skills {
-			if l.Skills[i].Name == n {
-				found = append(found, &l.Skills[i])
+		var found []lockfile.Entry
+		for _, e := range l.Skills {
+			if e.Name == n {
+				found = append(found, e)
 			}
 		}
-		if len(found) != 1 || other != nil && found[0].Dir != other.Dir {
-			return t
+		if len(found) != 1 {
+			add(t, n)
+			continue
 		}
-		other = found[0]
+		add(t.storeOf(found[0]), n)
 	}
-	if other == nil {
-		return t
-	}
-	return t.storeOf(*other)
+	return targets, split
 }
 
 // relative is how the lock records a path: relative to the lock's folder when inside it, else absolute,
