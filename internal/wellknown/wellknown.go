@@ -171,12 +171,26 @@ func decodeSkills(data []byte) ([]rawSkill, error) {
 
 // Parse reads the index fetched from indexURL; legacy says it came from LegacyPath.
 func Parse(indexURL string, data []byte, legacy bool) (*Index, error) {
+	return ParseServed(indexURL, indexURL, data, legacy)
+}
+
+// ParseServed is Parse of an index asked for at indexURL and served, after redirects, from served: its
+// relative URLs resolve against served, as a browser and npm resolve them, while the index keeps the URL
+// asked for (Index.URL, the lock's index: a site names its own index, and update asks it again). A
+// redirect to another host gains that host nothing it lacked: an index may name artifacts on any host,
+// each pinned by the digest the index gives. An artifact over http is accepted only when both URLs are
+// http, so a site named over https never lists one.
+func ParseServed(indexURL, served string, data []byte, legacy bool) (*Index, error) {
 	if len(data) > MaxIndexSize {
 		return nil, fmt.Errorf("%s: over %d bytes", indexURL, MaxIndexSize)
 	}
-	base, err := url.Parse(indexURL)
-	if err != nil || base.Scheme != "https" && base.Scheme != "http" {
+	asked, err := url.Parse(indexURL)
+	if err != nil || asked.Scheme != "https" && asked.Scheme != "http" {
 		return nil, fmt.Errorf("%s: not an http(s) URL", indexURL)
+	}
+	base, err := url.Parse(served)
+	if err != nil || base.User != nil || base.Scheme != "https" && !(base.Scheme == "http" && asked.Scheme == "http") {
+		return nil, fmt.Errorf("%s: served from %s, not an https URL (or http for an http site) without credentials", indexURL, served)
 	}
 	skills, err := decodeSkills(data)
 	if err != nil {

@@ -97,3 +97,42 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseServed: after a redirect, relative URLs resolve against the URL the index was served from,
+// the index keeps the URL asked for, and every check holds against both.
+func TestParseServed(t *testing.T) {
+	const asked = "https://example.com/.well-known/agent-skills/index.json"
+	one := func(url string) []byte {
+		return []byte(`{"skills":[{"name":"a","type":"skill-md","url":"` + url + `","digest":"sha256:` + hexA + `"}]}`)
+	}
+	for _, tt := range []struct {
+		served, url, want string // want "" is refused
+	}{
+		{asked, "a/SKILL.md", "https://example.com/.well-known/agent-skills/a/SKILL.md"},
+		{"https://example.com/v2/skills/index.json", "a/SKILL.md", "https://example.com/v2/skills/a/SKILL.md"},
+		{"https://cdn.example.net/idx/index.json", "a/SKILL.md", "https://cdn.example.net/idx/a/SKILL.md"},
+		{"https://cdn.example.net/idx/index.json", "/a.tar.gz", "https://cdn.example.net/a.tar.gz"},
+		{"https://cdn.example.net/idx/index.json", "https://example.org/a.zip", "https://example.org/a.zip"},
+		{"http://example.com/index.json", "a/SKILL.md", ""},              // served over http for an https site
+		{"https://u:p@example.com/index.json", "a/SKILL.md", ""},         // credentials in the served URL
+		{"ftp://example.com/index.json", "a/SKILL.md", ""},               // not http(s)
+		{"https://cdn.example.net/index.json", "http://x.example/a", ""}, // still no http artifact
+	} {
+		x, err := ParseServed(asked, tt.served, one(tt.url), false)
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("served %s, url %s: accepted %s", tt.served, tt.url, x.Skills[0].URL)
+		case tt.want == "":
+		case err != nil:
+			t.Errorf("served %s, url %s: %v", tt.served, tt.url, err)
+		case x.URL != asked || x.Skills[0].URL != tt.want:
+			t.Errorf("served %s, url %s: index %s, skill %s; want %s", tt.served, tt.url, x.URL, x.Skills[0].URL, tt.want)
+		}
+	}
+	// An http site redirected to https: relative URLs are https; the earlier form's folders follow too.
+	l, err := ParseServed("http://127.0.0.1:1/.well-known/skills/index.json", "https://skills.example.com/.well-known/skills/index.json",
+		[]byte(`{"skills":[{"name":"c","files":["SKILL.md"]}]}`), true)
+	if err != nil || l.Skills[0].URL != "https://skills.example.com/.well-known/skills/c/" || l.URL != "http://127.0.0.1:1/.well-known/skills/index.json" {
+		t.Errorf("legacy: %+v %v", l, err)
+	}
+}
