@@ -131,6 +131,9 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		return &MissingCommitError{URL: s.w.where(), Commit: h.String()}
 	}
 	switch {
+	case s.strat == stratTreeWalk && strings.HasPrefix(string(fr.filter), "combine:") && !s.noCombine:
+		s.noCombine = true
+		s.note("%s: refused a combined filter (%s); walking from the root tree one level at a time", s.w.where(), rf.msg)
 	case s.strat != stratFull && fr.filter != "" && strings.HasPrefix(string(fr.filter), "blob:limit") && !s.noBlobLimit:
 		s.noBlobLimit = true
 		s.note("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.w.where(), rf.msg)
@@ -144,6 +147,23 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		return &RemoteError{URL: s.w.where(), Err: rf}
 	}
 	return errRetryStrategy
+}
+
+// commitFilter is the filter of the request that brings a commit for a walk to paths: its root tree, and
+// with it the trees one level down (never a blob) when every path goes deeper than that, so the walk to
+// skills/AUTHOR/NAME takes one request fewer. The cost is the root's other subtrees, one level of names,
+// which a marketplace keeps few; a path at the root asks for the root alone. A server that refuses the
+// combined filter gets tree:1 from then on (request).
+func (s *Session) commitFilter(paths []string) packp.Filter {
+	if s.noCombine || len(paths) == 0 {
+		return packp.FilterTreeDepth(1)
+	}
+	for _, p := range paths {
+		if !strings.Contains(cleanPath(p), "/") {
+			return packp.FilterTreeDepth(1)
+		}
+	}
+	return packp.FilterCombine(packp.FilterTreeDepth(2), packp.FilterBlobNone())
 }
 
 // notOurRef finds the object named in git's "not our ref HASH" refusal.
@@ -222,7 +242,7 @@ func (f *fetcher) resolvePaths(ctx context.Context, paths []string, some bool) (
 		if !needCommit && len(need) == 0 {
 			return out, nil
 		}
-		if err := f.fetchMissing(ctx, round, needCommit, need); err != nil {
+		if err := f.fetchMissing(ctx, round, paths, needCommit, need); err != nil {
 			return nil, err
 		}
 	}
@@ -230,7 +250,7 @@ func (f *fetcher) resolvePaths(ctx context.Context, paths []string, some bool) (
 
 // fetchMissing asks for what one round of a path walk lacked: the commit and its root tree, or the trees
 // it named, all in one request; a server past its strategy is retried by the caller's next round.
-func (f *fetcher) fetchMissing(ctx context.Context, round int, needCommit bool, need map[plumbing.Hash]bool) error {
+func (f *fetcher) fetchMissing(ctx context.Context, round int, paths []string, needCommit bool, need map[plumbing.Hash]bool) error {
 	if f.gotAll || round > maxDepth+2 {
 		return &RemoteError{URL: f.s.w.where(), Err: errors.New("server did not send the objects asked for")}
 	}
@@ -243,7 +263,7 @@ func (f *fetcher) fetchMissing(ctx context.Context, round int, needCommit bool, 
 	case f.s.strat != stratTreeWalk:
 		err = f.fetchAllTrees(ctx)
 	case needCommit:
-		err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget})
+		err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: f.s.commitFilter(paths), pol: pol, budget: budget})
 	default:
 		wants := make([]plumbing.Hash, 0, len(need))
 		for h := range need {
@@ -451,7 +471,11 @@ func (s *Session) walkTogether(ctx context.Context, commits []string, want map[s
 		if round > maxDepth+2 {
 			return
 		}
-		fr := fetchReq{wants: needCommits, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget}
+		var all []string
+		for _, c := range commits {
+			all = append(all, want[c]...)
+		}
+		fr := fetchReq{wants: needCommits, depth: 1, filter: s.commitFilter(all), pol: pol, budget: budget}
 		if len(needCommits) == 0 {
 			fr = fetchReq{wants: sortedHashes(need), filter: packp.FilterTreeDepth(0), pol: pol, budget: budget}
 		}

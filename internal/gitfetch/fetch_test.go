@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/skillctl/skillctl/internal/gittest"
 	"github.com/skillctl/skillctl/internal/snapshot"
 )
@@ -118,9 +120,9 @@ func TestFetchNestedFolder(t *testing.T) {
 		t.Errorf("Tree = %q", f.Tree)
 	}
 	st := fx.srv.Stats()
-	// commit+root, skills, skills/python, then the folder: one request per level.
-	if st.Fetches != 4 {
-		t.Errorf("fetch requests = %d, want 4", st.Fetches)
+	// commit+root with skills/ (combine:tree:2+blob:none), skills/python, then the folder.
+	if st.Fetches != 3 {
+		t.Errorf("fetch requests = %d, want 3", st.Fetches)
 	}
 	if st.BytesOut > 20<<10 {
 		t.Errorf("served %d bytes for a folder of %d bytes next to a %d-byte decoy", st.BytesOut, f.Size(), decoySize)
@@ -145,10 +147,10 @@ func TestFetchSeveralPathsOneBatch(t *testing.T) {
 		}
 	}
 	st := fx.srv.Stats()
-	// Levels: commit+root; skills, plugins; python, other; skills (under other); deep; then all folders.
-	// The deepest path sets the count, not the number of paths.
-	if st.Fetches != 6 {
-		t.Errorf("fetch requests = %d, want 6 (one per level of the deepest path, plus the folders)", st.Fetches)
+	// Levels: commit+root with skills and plugins; python, other; skills (under other); deep; then all
+	// folders. The deepest path sets the count, not the number of paths.
+	if st.Fetches != 5 {
+		t.Errorf("fetch requests = %d, want 5 (one per level of the deepest path below the first, plus the folders)", st.Fetches)
 	}
 	if st.BytesOut > 20<<10 {
 		t.Errorf("served %d bytes", st.BytesOut)
@@ -232,5 +234,56 @@ func TestFetchHostileEntries(t *testing.T) {
 	}
 	if l := got["s"].File("passwd"); l == nil || l.Mode != snapshot.Symlink || string(l.Data) != "/etc/passwd" {
 		t.Errorf("symlink = %+v", l)
+	}
+}
+
+// TestCommitFilter: the request that brings a commit for a walk brings the root's subtrees with it when
+// every path goes deeper (one request fewer), never a blob (the root's README stays on the server), and
+// only the root when a path sits at the root. A server that refuses the combined filter is walked one
+// level at a time, saying so once, and the folder still arrives.
+func TestCommitFilter(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		combineOK bool
+		paths     []string
+		fetches   int
+		note      bool
+	}{
+		{"deep paths", true, []string{"skills/python/async"}, 3, false},
+		{"a path at the root", true, []string{"skills"}, 2, false},
+		// The first fetch goes out before the capabilities are read, so its refusal is taken for a server
+		// of another shape; the advertisement, the refusal again, then the walk from tree:1 (4 fetches).
+		{"combine refused", false, []string{"skills/python/async"}, 6, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, "acme/skills")
+			if !tc.combineOK {
+				if err := fx.srv.Configure("acme/skills", "uploadpackfilter.combine.allow", "false"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := Open(fx.remote("acme/skills"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			fx.srv.ResetStats()
+			got, err := s.Fetch(context.Background(), fx.commit, tc.paths)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[tc.paths[0]] == nil {
+				t.Fatalf("no folder for %s", tc.paths[0])
+			}
+			if st := fx.srv.Stats(); st.Fetches != tc.fetches {
+				t.Errorf("%d fetch requests, want %d (log %q)", st.Fetches, tc.fetches, fx.log.String())
+			}
+			if _, ok := s.st.mem[plumbing.ComputeHash(plumbing.BlobObject, []byte("# skills\n"))]; ok {
+				t.Error("the root's README came with the commit")
+			}
+			if said := strings.Contains(fx.log.String(), "refused a combined filter"); said != tc.note {
+				t.Errorf("note of the refusal: %v, want %v (log %q)", said, tc.note, fx.log.String())
+			}
+		})
 	}
 }

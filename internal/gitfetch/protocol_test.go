@@ -42,9 +42,9 @@ func TestSessionV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	st = fx.srv.Stats()
-	// ls-refs, commit+root, skills, python, the folder: no capability advertisement, since v2 over HTTP
-	// is stateless and the first fetch stands in for it.
-	if st.Requests != 5 || st.BytesOut > 20<<10 {
+	// ls-refs, commit+root with skills/, python, the folder: no capability advertisement, since v2 over
+	// HTTP is stateless and the first fetch stands in for it.
+	if st.Requests != 4 || st.BytesOut > 20<<10 {
 		t.Errorf("fetch: %d requests, %d bytes", st.Requests, st.BytesOut)
 	}
 	// A sibling needs only its folder: the trees on its path are in the session (there is no cache).
@@ -253,9 +253,9 @@ func TestFetchAtCommits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Commits (with their root trees), skills/ of both, python/ and go/, then the folders.
-	if st := fx.srv.Stats(); st.Requests != 4 {
-		t.Errorf("%d requests, want 4", st.Requests)
+	// Commits (with their root trees and skills/ of both), python/ and go/, then the folders.
+	if st := fx.srv.Stats(); st.Requests != 3 {
+		t.Errorf("%d requests, want 3", st.Requests)
 	}
 	if f := got[fx.commit]["skills/python/async"].File("SKILL.md"); f == nil || strings.Contains(string(f.Data), "changed") {
 		t.Errorf("first commit's async: %v", f)

@@ -31,6 +31,7 @@ type Session struct {
 	strat       strategy
 	tipsOnly    bool // only branch and tag tips may be wanted (a v0 server without reachable wants)
 	noBlobLimit bool // the server refuses blob:limit: folders come unfiltered, oversize blobs stop the stream
+	noCombine   bool // the server refuses a combined filter: a commit comes with its root tree alone (tree:1)
 	said        map[string]bool
 	refCache    map[string]map[string]string // answers by query (sorted prefixes)
 	listed      map[plumbing.Hash][]string   // skill folders by commit (Skills, SkillFiles)
