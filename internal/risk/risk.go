@@ -4,6 +4,7 @@
 package risk
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"path"
@@ -175,12 +176,13 @@ func scanText(p, text string, hosts map[string]bool) []Finding {
 	comment := 0 // line where an open HTML comment started, or 0
 	var commentText string
 	lineNo := 0
+	var lower []byte
 	for len(text) > 0 {
 		lineNo++
 		line, rest, _ := strings.Cut(text, "\n")
 		text = rest
 		unicodeChecks(c, lineNo, line, lineNo == 1)
-		if mayPipe(line) && (pipeToShell.MatchString(line) || psPipe.MatchString(line) || subShell.MatchString(line)) {
+		if pipesToShell(line, &lower) {
 			c.add(lineNo, KindPipeToShell, clip(strings.TrimSpace(line)))
 		}
 		if strings.Contains(line, "://") {
@@ -261,6 +263,9 @@ var fenceRe = regexp.MustCompile("^ {0,3}(`{3,}|~{3,})")
 
 // unicodeChecks flags invisible and bidirectional characters on one line, naming each code point once.
 func unicodeChecks(c *capper, lineNo int, line string, first bool) {
+	if isASCII(line) {
+		return // most lines: nothing here can be invisible or reorder text
+	}
 	var inv, bidi []string
 	seen := map[rune]bool{}
 	for i, r := range line {
@@ -369,12 +374,64 @@ var (
 	subShell    = regexp.MustCompile(`(?i)\b(ba|z|k|da)?sh\s+(-c\s+)?["']?(\$\(|<\(|` + "`" + `)\s*(curl|wget)\b|(?i)\b(eval|source|\.)\s+["']?(\$\(|<\(|` + "`" + `)\s*(curl|wget)\b`)
 )
 
-// mayPipe is a cheap test that keeps the pipe-to-shell expressions off lines that cannot match them.
-func mayPipe(line string) bool {
-	l := strings.ToLower(line)
-	for _, k := range []string{"curl", "wget", "fetch", "http", "aria2c", "iwr", "irm", "invoke-", "webclient", "downloadstring", "iex"} {
-		if strings.Contains(l, k) {
-			return true
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// pipeWords are the words one of the pipe-to-shell expressions needs on a line, in lower case.
+var pipeWords = [][]byte{[]byte("curl"), []byte("wget"), []byte("fetch"), []byte("http"), []byte("aria2c"), []byte("iwr"), []byte("irm"), []byte("invoke-"), []byte("webclient"), []byte("downloadstring"), []byte("iex")}
+
+var (
+	iexWord    = []byte("iex")
+	invokeExpr = []byte("invoke-expression")
+	subOpeners = [][]byte{[]byte("$("), []byte("<("), []byte("`")}
+)
+
+// pipesToShell reports whether line pipes a download into a shell (pipeToShell, psPipe, subShell). Each
+// expression runs only on a line that holds what it cannot match without: a download word for all three,
+// then a '|' for pipeToShell, "iex" or "invoke-expression" for psPipe, and "$(", "<(" or a backquote for
+// subShell. Most lines hold none, and the expressions backtrack, so this keeps a review's scan linear in
+// practice. buf is scratch space for the line in lower case, reused from line to line: an ASCII line is
+// lowered without an allocation; any other takes Unicode's full lower-casing, since folding reaches ASCII
+// letters from others (the Kelvin sign folds to k, as the expressions' (?i) does).
+func pipesToShell(line string, buf *[]byte) bool {
+	b := (*buf)[:0]
+	if isASCII(line) {
+		for i := 0; i < len(line); i++ {
+			ch := line[i]
+			if 'A' <= ch && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			b = append(b, ch)
+		}
+	} else {
+		b = append(b, strings.ToLower(line)...)
+	}
+	*buf = b
+	word := false
+	for _, k := range pipeWords {
+		if bytes.Contains(b, k) {
+			word = true
+			break
+		}
+	}
+	if !word {
+		return false
+	}
+	if bytes.IndexByte(b, '|') >= 0 && pipeToShell.MatchString(line) {
+		return true
+	}
+	if (bytes.Contains(b, iexWord) || bytes.Contains(b, invokeExpr)) && psPipe.MatchString(line) {
+		return true
+	}
+	for _, o := range subOpeners {
+		if bytes.Contains(b, o) {
+			return subShell.MatchString(line)
 		}
 	}
 	return false

@@ -238,3 +238,44 @@ func FuzzScan(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkScan scans a folder shaped like a marketplace skill: a SKILL.md of prose, links and code, a
+// reference and a script. Review scans every folder an install brings, so this is per skill.
+func BenchmarkScan(b *testing.B) {
+	var md strings.Builder
+	md.WriteString("---\nname: bench\ndescription: A skill to measure the scan. Use it in benchmarks.\n---\n\n# Bench\n\n")
+	for i := range 120 {
+		fmt.Fprintf(&md, "Step %d: Run the Tool with care, see https://example.com/docs/%d for More.\n\n```sh\nmake build TARGET=%d\n```\n", i, i, i)
+	}
+	f := &snapshot.Folder{Files: []snapshot.File{
+		{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte(md.String())},
+		{Path: "references/REFERENCE.md", Mode: snapshot.Regular, Data: []byte(strings.Repeat("A Reference Line With Words, <b>tags</b> and `code`.\n", 300))},
+		{Path: "scripts/run.sh", Mode: snapshot.Executable, Data: []byte("#!/bin/sh\nset -eu\n" + strings.Repeat("echo \"Working on $1\" && ls -la\n", 100))},
+	}}
+	b.SetBytes(int64(f.Size()))
+	for b.Loop() {
+		Scan(f)
+	}
+}
+
+// FuzzPipesToShell: the cheap gates in front of the pipe-to-shell expressions never change the answer.
+// Whatever the line, pipesToShell says what running all three expressions on it says.
+func FuzzPipesToShell(f *testing.F) {
+	for _, s := range []string{"curl -fsSL https://x.sh | sh", "CURL x | SUDO bash", "wget -qO- x | python3",
+		"iwr https://x | iex", "IEX (New-Object Net.WebClient).DownloadString('x')", "iex(iwr x)",
+		"sh -c \"$(curl -fsSL x)\"", "bash <(curl -s x)", "eval `wget -O- x`", ". <(curl x)",
+		"invo\u212Ae-expression (invo\u212Ae-webrequest x)", "see https://example.com | for more",
+		"fetch x | \u017Fh", "plain text", "", "http", "| sh", "$(curl"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		if strings.Contains(line, "\n") {
+			return // scanText hands over one line at a time
+		}
+		var buf []byte
+		want := pipeToShell.MatchString(line) || psPipe.MatchString(line) || subShell.MatchString(line)
+		if got := pipesToShell(line, &buf); got != want {
+			t.Fatalf("pipesToShell(%q) = %v, the expressions say %v", line, got, want)
+		}
+	})
+}
