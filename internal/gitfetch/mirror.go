@@ -49,16 +49,25 @@ func mirrorURL(s string) bool {
 
 // rewrite is the URL repo is fetched from.
 func rewrite(ms []mirror, repo string) string {
+	m, ok := mirrorFor(ms, repo)
+	if !ok {
+		return repo
+	}
+	return m.to + strings.TrimPrefix(repo, m.from)
+}
+
+// mirrorFor is the mirror that moves repo: the longest FROM it starts with, the first of equals.
+func mirrorFor(ms []mirror, repo string) (mirror, bool) {
 	best := -1
 	for i, m := range ms {
-		if strings.HasPrefix(repo, m.from) && (best < 0 || len(m.from) > len(ms[best].from)) { // the first of equals
+		if strings.HasPrefix(repo, m.from) && (best < 0 || len(m.from) > len(ms[best].from)) {
 			best = i
 		}
 	}
 	if best < 0 {
-		return repo
+		return mirror{}, false
 	}
-	return ms[best].to + strings.TrimPrefix(repo, ms[best].from)
+	return ms[best], true
 }
 
 // AddMirrors adds the FROM=TO pairs of text (the user's configuration, named where) after the variable's,

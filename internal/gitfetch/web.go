@@ -21,15 +21,31 @@ import (
 // them). A body over max bytes is cut off and refused, never read whole; a redirect may not leave https.
 // A server that stalls is bounded by the dialer's and header timeouts, one that trickles by the deadline.
 func (c *Client) Get(ctx context.Context, rawURL string, max int64) ([]byte, error) {
+	data, _, err := c.GetServed(ctx, rawURL, max)
+	return data, err
+}
+
+// GetServed is Get that also reports served, the URL the body came from after redirects (rawURL when
+// there were none), which a site's index resolves its relative URLs against (wellknown.ParseServed).
+// served is always in the site's own terms: when a mirror moved the request, a final URL under the
+// mirror's TO is turned back into the same place under its FROM, and one that left TO (the mirror
+// redirected elsewhere) is not reported (served is rawURL), so neither the lock nor a later request
+// ever holds a mirror's URL, and every later request goes through the mirror again.
+func (c *Client) GetServed(ctx context.Context, rawURL string, max int64) (data []byte, served string, err error) {
 	c.mu.Lock()
-	merr, to := c.mirrorErr, rewrite(c.mirrors, rawURL)
+	merr := c.mirrorErr
+	m, mirrored := mirrorFor(c.mirrors, rawURL)
 	c.mu.Unlock()
 	if merr != nil {
-		return nil, merr
+		return nil, "", merr
+	}
+	to := rawURL
+	if mirrored {
+		to = m.to + strings.TrimPrefix(rawURL, m.from)
 	}
 	u, err := url.Parse(to)
 	if err != nil || u.User != nil || u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("%s: not an http(s) URL skillctl fetches", redact(rawURL))
+		return nil, "", fmt.Errorf("%s: not an http(s) URL skillctl fetches", redact(rawURL))
 	}
 	t := c.base.Timeout
 	if t <= 0 {
@@ -55,6 +71,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, max int64) ([]byte, err
 	}
 	defer client.CloseIdleConnections()
 	var body []byte
+	final := u
 	err = c.bud.run(ctx, func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
@@ -65,6 +82,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, max int64) ([]byte, err
 			return err
 		}
 		defer resp.Body.Close()
+		final = resp.Request.URL // the last request's, after every redirect
 		if resp.StatusCode != http.StatusOK {
 			return &WebError{URL: redact(rawURL), Status: resp.StatusCode}
 		}
@@ -83,15 +101,22 @@ func (c *Client) Get(ctx context.Context, rawURL string, max int64) ([]byte, err
 	if err != nil {
 		var we *WebError
 		if errors.As(err, &we) {
-			return nil, err
+			return nil, "", err
 		}
 		var de *downgradeError
 		if errors.As(err, &de) {
-			return nil, clierr.WithHint(fmt.Errorf("%s: %v", redact(rawURL), de), "the site must serve it over https; skillctl does not follow it to plain http")
+			return nil, "", clierr.WithHint(fmt.Errorf("%s: %v", redact(rawURL), de), "the site must serve it over https; skillctl does not follow it to plain http")
 		}
-		return nil, fmt.Errorf("fetch %s: %w", redact(rawURL), err)
+		return nil, "", fmt.Errorf("fetch %s: %w", redact(rawURL), err)
 	}
-	return body, nil
+	served = final.String()
+	if mirrored {
+		served = rawURL
+		if rest, ok := strings.CutPrefix(final.String(), m.to); ok {
+			served = m.from + rest
+		}
+	}
+	return body, served, nil
 }
 
 // downgradeError is a redirect from https to another scheme, which Get refuses.
