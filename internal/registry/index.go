@@ -236,10 +236,10 @@ func (s *Set) Index(ctx context.Context, name string) (*Index, error) {
 // siteIndex reads a well-known registry's index (wellknown.Read), every time: a site has no commit to
 // cache it by.
 func (s *Set) siteIndex(ctx context.Context, r *Registry) (*Index, error) {
-	x, err := wellknown.Read(r.site, func(u string) ([]byte, bool, error) {
-		data, err := s.git.Get(ctx, u, wellknown.MaxIndexSize)
+	x, err := wellknown.Read(r.site, func(u string) ([]byte, string, bool, error) {
+		data, served, err := s.git.GetServed(ctx, u, wellknown.MaxIndexSize)
 		var we *gitfetch.WebError
-		return data, errors.As(err, &we) && we.Status == http.StatusNotFound, err
+		return data, served, errors.As(err, &we) && we.Status == http.StatusNotFound, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("registry %s: %w", r.Name, err)

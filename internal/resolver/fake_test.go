@@ -155,6 +155,11 @@ func (w *fakeWorld) Get(ctx context.Context, url string, max int64) ([]byte, err
 	return nil, fmt.Errorf("%s: no web in the fake world", url)
 }
 
+func (w *fakeWorld) GetServed(ctx context.Context, url string, max int64) ([]byte, string, error) {
+	data, err := w.Get(ctx, url, max)
+	return data, url, err
+}
+
 // CommitTime: the fake's commits carry no times; nothing the resolver's cases ask decides by them.
 func (w *fakeWorld) CommitTime(ctx context.Context, repo, commit string) (time.Time, error) {
 	return time.Time{}, errors.New("the fake world has no commit times")

@@ -31,10 +31,10 @@ func (r *Resolver) PickSkills(names []string) *Resolver {
 
 // readIndex reads a site's index (wellknown.Read: the agent-skills index, else the earlier one).
 func (r *Resolver) readIndex(ctx context.Context, site string) (*wellknown.Index, error) {
-	x, err := wellknown.Read(site, func(u string) ([]byte, bool, error) {
-		data, err := r.world.Git.Get(ctx, u, wellknown.MaxIndexSize)
+	x, err := wellknown.Read(site, func(u string) ([]byte, string, bool, error) {
+		data, served, err := r.world.Git.GetServed(ctx, u, wellknown.MaxIndexSize)
 		var we *gitfetch.WebError
-		return data, errors.As(err, &we) && we.Status == http.StatusNotFound, err
+		return data, served, errors.As(err, &we) && we.Status == http.StatusNotFound, err
 	})
 	var ne *wellknown.NoIndexError
 	if errors.As(err, &ne) {
@@ -43,13 +43,14 @@ func (r *Resolver) readIndex(ctx context.Context, site string) (*wellknown.Index
 	return x, err
 }
 
-// readIndexAt reads the index at indexURL, of the earlier form when its path says so.
+// readIndexAt reads the index at indexURL (the lock's), of the earlier form when its path says so; its
+// relative URLs resolve against the URL it is served from now, as readIndex's do.
 func (r *Resolver) readIndexAt(ctx context.Context, indexURL string) (*wellknown.Index, error) {
-	data, err := r.world.Git.Get(ctx, indexURL, wellknown.MaxIndexSize)
+	data, served, err := r.world.Git.GetServed(ctx, indexURL, wellknown.MaxIndexSize)
 	if err != nil {
 		return nil, err
 	}
-	return wellknown.Parse(indexURL, data, strings.HasSuffix(indexURL, wellknown.LegacyPath))
+	return wellknown.ParseServed(indexURL, served, data, strings.HasSuffix(indexURL, wellknown.LegacyPath))
 }
 
 // site locates the skills raw's site lists that were picked.

@@ -25,6 +25,9 @@ type Transport interface {
 	// Get fetches one file over http(s) that is not a repository (a site's index, an artifact), at most
 	// max bytes.
 	Get(ctx context.Context, url string, max int64) ([]byte, error)
+	// GetServed is Get that also returns the URL the body was served from after redirects, in the
+	// site's terms (a site's index resolves its relative URLs against it).
+	GetServed(ctx context.Context, url string, max int64) (data []byte, served string, err error)
 }
 
 // Names is what the resolver asks of the registries. *registry.Set is the real one.

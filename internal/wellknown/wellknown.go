@@ -305,19 +305,24 @@ func pathOf(raw string) string {
 	return raw
 }
 
-// Read is a site's index: IndexPath, else, when the site has none, LegacyPath. get fetches a URL;
-// missing reports that the server has no such file (404). It is the one rule for which index of a site is
-// read, for a site named as a source and for a registry of kind well-known alike.
-func Read(site string, get func(url string) (data []byte, missing bool, err error)) (*Index, error) {
+// Read is a site's index: IndexPath, else, when the site has none, LegacyPath. get fetches a URL and
+// reports served, the URL the data came from after redirects, which relative URLs resolve against
+// (ParseServed; "" is the URL asked); missing reports that the server has no such file (404). It is the
+// one rule for which index of a site is read, for a site named as a source and for a registry of kind
+// well-known alike.
+func Read(site string, get func(url string) (data []byte, served string, missing bool, err error)) (*Index, error) {
 	for _, p := range []string{IndexPath, LegacyPath} {
-		data, missing, err := get(site + p)
+		data, served, missing, err := get(site + p)
 		if missing {
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		return Parse(site+p, data, p == LegacyPath)
+		if served == "" {
+			served = site + p
+		}
+		return ParseServed(site+p, served, data, p == LegacyPath)
 	}
 	return nil, &NoIndexError{Site: site}
 }

@@ -1,6 +1,7 @@
 package wellknown
 
 import (
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
@@ -134,5 +135,35 @@ func TestParseServed(t *testing.T) {
 		[]byte(`{"skills":[{"name":"c","files":["SKILL.md"]}]}`), true)
 	if err != nil || l.Skills[0].URL != "https://skills.example.com/.well-known/skills/c/" || l.URL != "http://127.0.0.1:1/.well-known/skills/index.json" {
 		t.Errorf("legacy: %+v %v", l, err)
+	}
+}
+
+// TestReadServed: Read resolves against the URL get says each index was served from ("" is the URL
+// asked), for either form, and keeps the URL asked as the index's.
+func TestReadServed(t *testing.T) {
+	const site = "https://example.com"
+	current := []byte(`{"skills":[{"name":"a","type":"skill-md","url":"a/SKILL.md","digest":"sha256:` + hexA + `"}]}`)
+	legacy := []byte(`{"skills":[{"name":"c","files":["SKILL.md"]}]}`)
+	for _, tt := range []struct {
+		legacy       bool
+		served, want string
+		index        string
+	}{
+		{false, "https://example.com/sub/index.json", "https://example.com/sub/a/SKILL.md", site + IndexPath},
+		{false, "", "https://example.com/.well-known/agent-skills/a/SKILL.md", site + IndexPath},
+		{true, "https://example.com/old/index.json", "https://example.com/old/c/", site + LegacyPath},
+	} {
+		x, err := Read(site, func(u string) ([]byte, string, bool, error) {
+			if u == site+IndexPath && tt.legacy || u == site+LegacyPath && !tt.legacy {
+				return nil, "", true, errors.New("404")
+			}
+			if tt.legacy {
+				return legacy, tt.served, false, nil
+			}
+			return current, tt.served, false, nil
+		})
+		if err != nil || x.URL != tt.index || x.Skills[0].URL != tt.want {
+			t.Errorf("served %q: %+v %v; want index %s, skill %s", tt.served, x, err, tt.index, tt.want)
+		}
 	}
 }
