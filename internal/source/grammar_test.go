@@ -3,6 +3,8 @@ package source
 import (
 	"strings"
 	"testing"
+
+	"github.com/skillctl/skillctl/internal/semver"
 )
 
 func TestReadings(t *testing.T) {
@@ -220,4 +222,46 @@ func TestWithVersion(t *testing.T) {
 			t.Errorf("WithVersion(%q, %q) = %q, want %q", tt.in, tt.q, got, tt.want)
 		}
 	}
+}
+
+// FuzzWithVersion: update --major rewrites the lock's source text, which came from a cloned project's
+// skills.lock. Whatever the text, a rewrite parses back to the same place with the new query, and text it
+// cannot rewrite so comes back unchanged.
+func FuzzWithVersion(f *testing.F) {
+	for _, s := range []string{
+		"acme/tools/skills/x@v1", "alice/pdf-tools@v1", "pdf-tools@team@v1", "pdf-tools@v1.2",
+		"https://git.example.com/team/skills.git//pdf#v1", "git@github.com:acme/tools.git//skills/x#v0.3",
+		"https://github.com/acme/tools/tree/v1/skills/x", "acme/tools/skills/x@latest", "./x@v1",
+		"https://example.com/x.tar.gz#v1", "https://example.com/@v1", "file:///srv/r.git//a#v1",
+	} {
+		f.Add(s, "v2")
+	}
+	f.Fuzz(func(t *testing.T, in, q string) {
+		out := WithVersion(in, q)
+		if out == in {
+			return
+		}
+		s, err := Parse(in)
+		if err != nil {
+			t.Fatalf("%q does not parse (%v), yet became %q", in, err, out)
+		}
+		if !semver.IsQuery(q) || q == semver.Latest || s.Version == "" {
+			t.Fatalf("%q with %q became %q", in, q, out)
+		}
+		n, err := Parse(out)
+		if err != nil {
+			t.Fatalf("%q with %q became %q, which does not parse: %v", in, q, out, err)
+		}
+		if n.Version != q {
+			t.Fatalf("%q with %q became %q, whose version is %q", in, q, out, n.Version)
+		}
+		// The same place: every field but the text and the query (a git source's ref is its query).
+		if n.Ref == q && s.Ref == s.Version {
+			n.Ref = s.Ref
+		}
+		n.Raw, n.Version = s.Raw, s.Version
+		if !equal(s, n) || n.URL != s.URL || n.Digest != s.Digest || n.exact != s.exact || n.treeSep != s.treeSep {
+			t.Fatalf("%q with %q became %q, another place:\n%#v\n%#v", in, q, out, s, n)
+		}
+	})
 }
