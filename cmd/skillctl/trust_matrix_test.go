@@ -54,6 +54,11 @@ type matrixRow struct {
 	git bool
 	// findings: exit 1 with no error line is the command's answer (outdated: a skill has a newer release).
 	findings bool
+	// setup: commands run with the real binary after prep, before the layout; each must succeed.
+	setup [][]string
+	// whole: a refusal leaves the project as it was too, not only the disk outside it (a command of
+	// several steps plans them all before it applies any).
+	whole bool
 }
 
 // matrixLayout is one hostile layout, applied to a fresh copy of the prepared home after the row's prep.
@@ -91,6 +96,13 @@ var matrixRows = []matrixRow{
 	{name: "remove", args: []string{"remove", "foo", "dep"}, ok: true},
 	{name: "remove --force", args: []string{"remove", "--force", "foo", "dep"}, ok: true},
 	{name: "remove --prune", args: []string{"remove", "--prune", "foo"}, ok: true},
+	// Names stored in two lock folders: foo and dep in .claude/skills (placed in .cursor/skills), bar in
+	// .cursor/skills alone; each folder is its own step, in the order of the names, so both orders run. A
+	// layout that refuses either folder's step changes neither (whole), and success takes all three.
+	{name: "remove across two lock folders", args: []string{"remove", "foo", "dep", "bar"}, ok: true, whole: true,
+		setup: [][]string{barInCursor}, check: removedOrKept("foo", "dep", "bar")},
+	{name: "remove across two lock folders, the other first", args: []string{"remove", "bar", "foo", "dep"}, ok: true, whole: true,
+		setup: [][]string{barInCursor}, check: removedOrKept("foo", "dep", "bar")},
 	{name: "prune", args: []string{"prune"}, ok: true, prep: func(c *matrixCase) { orphan(c, "proj/skills.lock") }},
 	{name: "list (recovers)", args: []string{"list"}, ok: true},
 	{name: "init", args: []string{"init", "fresh", "--dir", ".claude/skills"}, ok: true, modeless: true},
@@ -138,6 +150,42 @@ var matrixRows = []matrixRow{
 		os.WriteFile(c.p("proj/skills.lock"), lockfile.Conflicted(base, ours, theirs), 0o644)
 	}},
 	{name: "outdated (recovers)", git: true, modeless: true, args: []string{"outdated"}, ok: true, findings: true},
+}
+
+// barInCursor installs bar for cursor alone, so the lock stores it in .cursor/skills, beside foo's and
+// dep's placements, while foo and dep are stored in .claude/skills.
+var barInCursor = []string{"install", "{proj}/src/bar", "--agent", "cursor", "{copy}", "--yes"}
+
+// removedOrKept holds that the lock at the project root and its folders agree on names, all at once:
+// either the lock records every one and each stored folder is there, or it records none and none is.
+func removedOrKept(names ...string) func(c *matrixCase) error {
+	return func(c *matrixCase) error {
+		l, err := lockfile.Read(filepath.Join(c.root, "skills.lock"))
+		if err != nil {
+			return nil // no lock of the user's at the root (a planted parent): nothing was found to remove
+		}
+		var kept, gone []string
+		for _, n := range names {
+			dirs := 0
+			for _, e := range l.Skills {
+				if e.Name == n {
+					dirs++
+					if _, err := os.Lstat(filepath.Join(c.root, filepath.FromSlash(e.Dir), n)); err != nil {
+						return fmt.Errorf("the lock records %s in %s, whose folder is gone", n, e.Dir)
+					}
+				}
+			}
+			if dirs > 0 {
+				kept = append(kept, n)
+			} else {
+				gone = append(gone, n)
+			}
+		}
+		if len(kept) > 0 && len(gone) > 0 {
+			return fmt.Errorf("removed %v but kept %v: a remove across folders is all or nothing", gone, kept)
+		}
+		return nil
+	}
 }
 
 // foreignProject leaves what vercel's CLI and APM leave in a project: skills-lock.json naming x (its folder
@@ -568,12 +616,26 @@ func TestPathMatrix(t *testing.T) {
 					if row.prep != nil {
 						row.prep(c)
 					}
+					for _, args := range row.setup {
+						if out, code := runSkillctl(t, home, c.proj, mode, args); code != 0 {
+							t.Fatalf("setting up: skillctl %s: exit %d\n%s", strings.Join(args, " "), code, out)
+						}
+					}
 					lay.apply(t, c)
 					before := c.sentinel(t, row.global)
+					var whole map[string]string
+					if row.whole {
+						whole = treeHash(t, home, c.p(".cache"))
+					}
 					out, code := runSkillctl(t, home, c.cwd, mode, row.args)
 					after := c.sentinel(t, row.global)
 					if d := treeDiff(before, after); d != "" {
 						t.Errorf("skillctl %s changed the disk outside its own place:\n%s\n%s", strings.Join(row.args, " "), d, out)
+					}
+					if row.whole && code != 0 {
+						if d := treeDiff(whole, treeHash(t, home, c.p(".cache"))); d != "" {
+							t.Errorf("skillctl %s refused, yet changed its own place:\n%s\n%s", strings.Join(row.args, " "), d, out)
+						}
 					}
 					stderr := out[strings.Index(out, "stderr:\n"):]
 					switch {

@@ -304,9 +304,10 @@ type Removed struct {
 // no names only they do, in every folder of the lock when the flags name none. With no --dir and no
 // --agent each named skill is removed from the folder the lock stores it in, with every placement it
 // records: names stored in several folders are removed folder by folder, each folder its own
-// transaction, after every folder's plan has been made without writing (a dry run), so a refusal in
-// any of them (a dependent, local edits, an unknown name) removes nothing. If applying one folder still
-// fails after another was applied, what was removed stays removed and the error's hint names it.
+// transaction, after every folder has been checked up to its transaction (checkTarget: recovery, the
+// plan, its placements), so a refusal in any of them (a dependent, local edits, an unknown name, a
+// forged stage) removes nothing. If applying one folder still fails after another was applied, what was
+// removed stays removed and the error's hint names it.
 func Remove(ctx context.Context, opts RemoveOptions) (Removed, error) {
 	rep := Removed{Removed: []string{}, DryRun: opts.DryRun}
 	t, targets, err := resolveTargets(opts.Target)
@@ -323,15 +324,14 @@ func Remove(ctx context.Context, opts RemoveOptions) (Removed, error) {
 			targets, names = t.storingEach(l, opts.Names)
 		}
 	}
-	run := func(i int, dryRun bool) (Removed, error) {
-		t, o := targets[i], opts
+	var one Removed
+	plan := func(i int) func(*lockfile.Lock) (*change, error) {
+		o := opts
 		o.Names = names[i]
-		var one Removed
-		err := pipeline{target: t, dryRun: dryRun, plan: func(lock *lockfile.Lock) (*change, error) {
+		return func(lock *lockfile.Lock) (*change, error) {
 			one = Removed{}
-			return planRemove(t, lock, o, &one)
-		}}.run(ctx)
-		return one, err
+			return planRemove(targets[i], lock, o, &one)
+		}
 	}
 	skip := func(t Target) bool {
 		return t.Outside() && !opts.Target.named() // a folder outside the project is changed only when named (see FromLock)
@@ -341,7 +341,7 @@ func Remove(ctx context.Context, opts RemoveOptions) (Removed, error) {
 			if skip(targets[i]) {
 				continue
 			}
-			if _, err := run(i, true); err != nil {
+			if err := checkTarget(ctx, targets[i], plan(i)); err != nil {
 				return rep, err
 			}
 		}
@@ -350,8 +350,7 @@ func Remove(ctx context.Context, opts RemoveOptions) (Removed, error) {
 		if skip(t) {
 			continue
 		}
-		one, err := run(i, opts.DryRun)
-		if err != nil {
+		if err := (pipeline{target: t, dryRun: opts.DryRun, plan: plan(i)}).run(ctx); err != nil {
 			if len(rep.Removed) > 0 && !opts.DryRun {
 				err = clierr.WithHint(err, "already removed, in their own step: "+strings.Join(rep.Removed, ", "))
 			}

@@ -31,17 +31,35 @@ type change struct {
 // any interrupted change, then applies the change edit returns (unless dryRun or the change is empty).
 // edit may change the lock it is given; that lock is what gets written.
 func withTarget(ctx context.Context, t Target, dryRun bool, edit func(*lockfile.Lock) (*change, error)) error {
-	return underLock(ctx, t, dryRun, true, edit)
+	return underLock(ctx, t, dryRun, applyStep, edit)
+}
+
+// checkTarget is withTarget stopped before txn.Apply: the folder checked, the lock held, an interrupted
+// change finished or undone, the plan made and its placements worked out, nothing applied. A command of
+// several targets (remove across folders) checks every one first, so that what refuses one refuses it
+// before any is applied; a dry run, which neither recovers nor checks placements, would let a refusal
+// there (a forged stage) through.
+func checkTarget(ctx context.Context, t Target, edit func(*lockfile.Lock) (*change, error)) error {
+	return underLock(ctx, t, false, checkStep, edit)
 }
 
 // readTarget is withTarget that never applies anything: the pipeline's plan step, and list and verify.
 // With dryRun the lock file is read without taking the file lock or recovering, so a dry run changes
 // nothing at all.
 func readTarget(ctx context.Context, t Target, dryRun bool, read func(*lockfile.Lock) error) error {
-	return underLock(ctx, t, dryRun, false, func(l *lockfile.Lock) (*change, error) { return nil, read(l) })
+	return underLock(ctx, t, dryRun, planStep, func(l *lockfile.Lock) (*change, error) { return nil, read(l) })
 }
 
-func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*lockfile.Lock) (*change, error)) error {
+// step is how far underLock goes with the change edit returns.
+type step int
+
+const (
+	planStep  step = iota // the plan alone (readTarget)
+	checkStep             // the plan and its placements, nothing applied (checkTarget)
+	applyStep             // txn.Apply (withTarget)
+)
+
+func underLock(ctx context.Context, t Target, dryRun bool, upTo step, edit func(*lockfile.Lock) (*change, error)) error {
 	if dryRun {
 		lock, err := readLock(t)
 		if err != nil {
@@ -67,7 +85,7 @@ func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*loc
 	}
 	before := lock.Marshal()
 	c, err := edit(lock)
-	if err != nil || c == nil || !write {
+	if err != nil || c == nil || upTo == planStep {
 		return err
 	}
 	c.lock = lock
@@ -76,7 +94,7 @@ func underLock(ctx context.Context, t Target, dryRun, write bool, edit func(*loc
 		return err
 	}
 	place, err := placementOps(t, prev, lock, c.write, c.force, c.replaceable)
-	if err != nil {
+	if err != nil || upTo == checkStep {
 		return err
 	}
 	if len(c.write) == 0 && len(c.remove) == 0 && len(place) == 0 && string(before) == string(lock.Marshal()) && exists(t.Lock) {
