@@ -70,7 +70,7 @@ func Read(dir string, lim Limits) (*snapshot.Folder, error) {
 			if total += info.Size(); lim.MaxTotalSize > 0 && total > lim.MaxTotalSize {
 				return fmt.Errorf("%s: over the total size limit of %d bytes", dir, lim.MaxTotalSize)
 			}
-			data, err := os.ReadFile(p)
+			data, err := readFile(p, info.Size())
 			if err != nil {
 				return err
 			}
@@ -127,18 +127,7 @@ func Write(dir string, f *snapshot.Folder) error {
 			if fl.Mode == snapshot.Executable {
 				perm = 0o755
 			}
-			w, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-			if err != nil {
-				return err
-			}
-			_, err = w.Write(fl.Data)
-			if err == nil {
-				err = w.Chmod(perm) // the umask must not strip the executable bit
-			}
-			if cerr := w.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
+			if err := createFile(p, fl.Data, perm); err != nil {
 				return err
 			}
 		default:
