@@ -39,11 +39,18 @@ import (
 type Cache struct {
 	dir string
 
-	mu    sync.Mutex // guards what follows and the packs' readers (each reuses one inflater)
-	packs []*localPack
-	known map[string]bool // pack names opened or found damaged
-	seen  time.Time       // objects/pack's modification time when last listed
+	mu     sync.Mutex // guards what follows and the packs' readers (each reuses one inflater)
+	packs  []*localPack
+	known  map[string]bool // pack names opened or found damaged
+	seen   time.Time       // objects/pack's modification time when last listed
+	looked time.Time       // when objects/pack was last looked at (refresh)
+	loose  int             // loose objects (written before packs were): 0 not looked for yet, 1 some, -1 none
 }
+
+// refreshEvery is how long the packs listed stay current without looking again. A get asks for one object
+// and a fetch asks thousands; another process's new pack can wait that long, this process's own is seen
+// at once (putAll).
+const refreshEvery = 100 * time.Millisecond
 
 // DefaultCacheDir is $SKILLCTL_CACHE_DIR, else skillctl under the user cache directory.
 func DefaultCacheDir() string {
@@ -81,6 +88,9 @@ const cacheCap = 1 << 30
 func (c *Cache) get(h plumbing.Hash) (object, bool) {
 	if o, ok := c.fromPacks(h); ok {
 		return o, true
+	}
+	if !c.mayHaveLoose() {
+		return object{}, false
 	}
 	p := c.objectPath(h)
 	raw, err := os.ReadFile(p)
@@ -130,8 +140,32 @@ func (c *Cache) inPacks(h plumbing.Hash) bool {
 	return false
 }
 
-// refresh opens the packs added since objects/pack was last listed (by this process or another one).
+// mayHaveLoose says whether the cache holds loose objects, one file each, as skillctl wrote them before
+// it wrote packs: looked for once, so that a cache of packs alone costs no probe per object.
+func (c *Cache) mayHaveLoose() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loose == 0 {
+		c.loose = -1
+		entries, _ := os.ReadDir(filepath.Join(c.dir, "objects"))
+		for _, e := range entries {
+			if n := e.Name(); e.IsDir() && len(n) == 2 && strings.Trim(n, "0123456789abcdef") == "" {
+				c.loose = 1
+				break
+			}
+		}
+	}
+	return c.loose > 0
+}
+
+// refresh opens the packs added since objects/pack was last listed (by this process or another one),
+// looking at most every refreshEvery.
 func (c *Cache) refresh() {
+	now := time.Now()
+	if now.Sub(c.looked) < refreshEvery {
+		return
+	}
+	c.looked = now
 	dir := filepath.Join(c.dir, "objects", "pack")
 	fi, err := os.Stat(dir)
 	if err != nil || fi.ModTime().Equal(c.seen) {
@@ -262,6 +296,9 @@ func (c *Cache) putAll(objs map[plumbing.Hash]object) error {
 		return err
 	}
 	c.retire(merged)
+	c.mu.Lock()
+	c.looked = time.Time{} // this pack is listed on the next look, whenever it comes
+	c.mu.Unlock()
 	return nil
 }
 
