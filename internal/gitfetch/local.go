@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"io"
 	"io/fs"
 	"net/url"
@@ -42,7 +43,7 @@ type localWire struct {
 
 func newLocalWire(s *Session, u *url.URL) (*localWire, error) {
 	if u.Host != "" && !strings.EqualFold(u.Host, "localhost") {
-		return nil, fmt.Errorf("fetch %s: a file URL names no host", redact(s.r.URL))
+		return nil, fmt.Errorf("fetch %s: a file URL names no host", textsafe.RedactURL(s.r.URL))
 	}
 	dir, err := gitDir(filepath.FromSlash(u.Path))
 	if err != nil {

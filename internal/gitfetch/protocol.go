@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"io"
 	"net/http"
 	"net/url"
@@ -26,7 +27,7 @@ func newWire(s *Session) (wire, error) {
 	}
 	u, err := url.Parse(strings.TrimRight(s.r.URL, "/"))
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: not a clone URL", redact(s.r.URL))
+		return nil, fmt.Errorf("fetch %s: not a clone URL", textsafe.RedactURL(s.r.URL))
 	}
 	switch {
 	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
@@ -36,7 +37,7 @@ func newWire(s *Session) (wire, error) {
 	case u.Scheme == "ssh":
 		return newSSHWire(s)
 	}
-	return nil, fmt.Errorf("fetch %s: not an http(s), ssh or file clone URL", redact(s.r.URL))
+	return nil, fmt.Errorf("fetch %s: not an http(s), ssh or file clone URL", textsafe.RedactURL(s.r.URL))
 }
 
 // Protocol v2 over HTTP, as git and GitHub speak it: the client sends "Git-Protocol: version=2"; GET

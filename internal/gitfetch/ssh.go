@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"io"
 	"math"
 	"net"
@@ -52,13 +53,13 @@ func isSCPLike(s string) bool {
 func newSSHWire(s *Session) (*sshWire, error) {
 	ep, err := transport.NewEndpoint(s.r.URL)
 	if err != nil || ep.Host == "" {
-		return nil, fmt.Errorf("fetch %s: not an ssh clone URL", redact(s.r.URL))
+		return nil, fmt.Errorf("fetch %s: not an ssh clone URL", textsafe.RedactURL(s.r.URL))
 	}
 	if ep.Password != "" {
-		return nil, fmt.Errorf("fetch %s: a password in an ssh URL is refused; use ssh-agent or ~/.ssh keys", redact(s.r.URL))
+		return nil, fmt.Errorf("fetch %s: a password in an ssh URL is refused; use ssh-agent or ~/.ssh keys", textsafe.RedactURL(s.r.URL))
 	}
 	if strings.HasPrefix(ep.Host, "-") || strings.HasPrefix(ep.User, "-") || strings.HasPrefix(ep.Path, "-") {
-		return nil, fmt.Errorf("fetch %s: not an ssh clone URL", redact(s.r.URL))
+		return nil, fmt.Errorf("fetch %s: not an ssh clone URL", textsafe.RedactURL(s.r.URL))
 	}
 	user := ep.User
 	if user == "" {

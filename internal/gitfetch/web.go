@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"io"
 	"net"
 	"net/http"
@@ -45,7 +46,7 @@ func (c *Client) GetServed(ctx context.Context, rawURL string, max int64) (data 
 	}
 	u, err := url.Parse(to)
 	if err != nil || u.User != nil || u.Scheme != "https" && u.Scheme != "http" {
-		return nil, "", fmt.Errorf("%s: not an http(s) URL skillctl fetches", redact(rawURL))
+		return nil, "", fmt.Errorf("%s: not an http(s) URL skillctl fetches", textsafe.RedactURL(rawURL))
 	}
 	t := c.base.Timeout
 	if t <= 0 {
@@ -64,7 +65,7 @@ func (c *Client) GetServed(ctx context.Context, rawURL string, max int64) (data 
 				return errors.New("stopped after 10 redirects")
 			}
 			if u.Scheme == "https" && req.URL.Scheme != "https" {
-				return &downgradeError{to: redact(req.URL.String())}
+				return &downgradeError{to: textsafe.RedactURL(req.URL.String())}
 			}
 			return nil
 		},
@@ -84,17 +85,17 @@ func (c *Client) GetServed(ctx context.Context, rawURL string, max int64) (data 
 		defer resp.Body.Close()
 		final = resp.Request.URL // the last request's, after every redirect
 		if resp.StatusCode != http.StatusOK {
-			return &WebError{URL: redact(rawURL), Status: resp.StatusCode}
+			return &WebError{URL: textsafe.RedactURL(rawURL), Status: resp.StatusCode}
 		}
 		if resp.ContentLength > max {
-			return fmt.Errorf("%s: %d bytes, over the limit of %d", redact(rawURL), resp.ContentLength, max)
+			return fmt.Errorf("%s: %d bytes, over the limit of %d", textsafe.RedactURL(rawURL), resp.ContentLength, max)
 		}
 		body, err = io.ReadAll(io.LimitReader(resp.Body, max+1))
 		if err != nil {
 			return err
 		}
 		if int64(len(body)) > max {
-			return fmt.Errorf("%s: over the limit of %d bytes", redact(rawURL), max)
+			return fmt.Errorf("%s: over the limit of %d bytes", textsafe.RedactURL(rawURL), max)
 		}
 		return nil
 	})
@@ -105,9 +106,9 @@ func (c *Client) GetServed(ctx context.Context, rawURL string, max int64) (data 
 		}
 		var de *downgradeError
 		if errors.As(err, &de) {
-			return nil, "", clierr.WithHint(fmt.Errorf("%s: %v", redact(rawURL), de), "the site must serve it over https; skillctl does not follow it to plain http")
+			return nil, "", clierr.WithHint(fmt.Errorf("%s: %v", textsafe.RedactURL(rawURL), de), "the site must serve it over https; skillctl does not follow it to plain http")
 		}
-		return nil, "", fmt.Errorf("fetch %s: %w", redact(rawURL), err)
+		return nil, "", fmt.Errorf("fetch %s: %w", textsafe.RedactURL(rawURL), err)
 	}
 	served = final.String()
 	if mirrored {

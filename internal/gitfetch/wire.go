@@ -52,7 +52,7 @@ type httpWire struct {
 func newHTTPWire(s *Session, u *url.URL) (*httpWire, error) {
 	r := &s.r
 	if u.User != nil {
-		return nil, fmt.Errorf("fetch %s: credentials in the URL are refused; use a token setting instead", redact(r.URL))
+		return nil, fmt.Errorf("fetch %s: credentials in the URL are refused; use a token setting instead", textsafe.RedactURL(r.URL))
 	}
 	t := r.Timeout
 	if t <= 0 {
@@ -121,16 +121,6 @@ func (c *heardConn) Write(p []byte) (int, error) {
 func (w *httpWire) where() string { return w.base }
 
 func (w *httpWire) close() { w.client.CloseIdleConnections() }
-
-// redact drops user info from a URL for messages.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	return u.String()
-}
 
 // statusError is an HTTP status other than 200.
 type statusError struct{ code int }

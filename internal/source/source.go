@@ -5,6 +5,7 @@ package source
 
 import (
 	"fmt"
+	"github.com/skillctl/skillctl/internal/textsafe"
 	"net/url"
 	"path"
 	"path/filepath"
@@ -112,23 +113,7 @@ func (e *Error) Hints() []string {
 }
 
 func refuse(input, problem string) *Error {
-	return &Error{Input: redact(input), Problem: problem, Hint: AcceptedForms}
-}
-
-// redact removes user-info from anything that looks like a URL, so a refused token is never echoed.
-func redact(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-		return scheme + "://***@" + rest[at+1:]
-	}
-	return s
+	return &Error{Input: textsafe.RedactURL(input), Problem: problem, Hint: AcceptedForms}
 }
 
 // shellMeta are characters that never belong in a source; they can only mean an attempt to reach a shell

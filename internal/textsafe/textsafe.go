@@ -184,3 +184,21 @@ func ShellWord(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// RedactURL drops the user-info (a token, a user and password) from the first URL in s, so a credential
+// is never printed: "https://TOKEN@host/x" reads "https://***@host/x". Text that names no URL is returned
+// as it is. The one rule for every message that shows a URL it did not build itself.
+func RedactURL(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return s
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		return scheme + "://***@" + rest[at+1:]
+	}
+	return s
+}

@@ -160,3 +160,19 @@ func TestCut(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://ghp_secret@github.com/o/r":        "https://***@github.com/o/r",
+		"https://user:pass@h:8443/x?q=a@b#f":       "https://***@h:8443/x?q=a@b#f",
+		"https://h/x@y":                            "https://h/x@y",
+		"git@github.com:o/r.git":                   "git@github.com:o/r.git",
+		"o/r":                                      "o/r",
+		"http://a@b@c/":                            "http://***@c/",
+		"served from https://tok@evil.example/idx": "served from https://***@evil.example/idx",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/skillctl/skillctl/internal/limits"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
+	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
 // The two places a site publishes its index, relative to the site's root.
@@ -190,7 +191,7 @@ func ParseServed(indexURL, served string, data []byte, legacy bool) (*Index, err
 	}
 	base, err := url.Parse(served)
 	if err != nil || base.User != nil || base.Scheme != "https" && !(base.Scheme == "http" && asked.Scheme == "http") {
-		return nil, fmt.Errorf("%s: served from %s, not an https URL (or http for an http site) without credentials", indexURL, served)
+		return nil, fmt.Errorf("%s: served from %s, not an https URL (or http for an http site) without credentials", textsafe.RedactURL(indexURL), textsafe.RedactURL(served))
 	}
 	skills, err := decodeSkills(data)
 	if err != nil {

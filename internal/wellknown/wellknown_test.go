@@ -167,3 +167,11 @@ func TestReadServed(t *testing.T) {
 		}
 	}
 }
+
+// TestParseServedRedacts: an index served from a URL with credentials is refused without printing them.
+func TestParseServedRedacts(t *testing.T) {
+	_, err := ParseServed("https://example.com/.well-known/agent-skills/index.json", "https://s3cr3t-token@cdn.example.net/index.json", []byte(`{"skills":[]}`), false)
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("error %v: want a refusal that does not show the credential", err)
+	}
+}
