@@ -335,23 +335,29 @@ func (t Target) storingEach(l *lockfile.Lock, names []string) (targets []Target,
 		split[i] = append(split[i], n)
 	}
 	for _, n := range names {
-		if l.Find(t.Rel, n) != nil {
+		if e, ok := t.storedElsewhere(l, n); ok {
+			add(t.storeOf(e), n)
+		} else {
 			add(t, n)
-			continue
 		}
-		var found []lockfile.Entry
-		for _, e := range l.Skills {
-			if e.Name == n {
-				found = append(found, e)
-			}
-		}
-		if len(found) != 1 {
-			add(t, n)
-			continue
-		}
-		add(t.storeOf(found[0]), n)
 	}
 	return targets, split
+}
+
+// storedElsewhere is the entry of name when the lock stores it in one folder and that is not t's: where a
+// command naming it acts (storingEach), and the folder the hint of a command run on t names
+// (notInstalled), so the two never disagree.
+func (t Target) storedElsewhere(l *lockfile.Lock, name string) (lockfile.Entry, bool) {
+	var found []lockfile.Entry
+	for _, e := range l.Skills {
+		if e.Name == name {
+			found = append(found, e)
+		}
+	}
+	if len(found) != 1 || found[0].Dir == t.Rel {
+		return lockfile.Entry{}, false
+	}
+	return found[0], true
 }
 
 // relative is how the lock records a path: relative to the lock's folder when inside it, else absolute,
@@ -393,20 +399,15 @@ func (t Target) shared() bool {
 // one other folder (import adopts into each tool's own), the hint is the command run on that folder.
 func notInstalled(t Target, lock *lockfile.Lock, name, verb string) error {
 	err := fmt.Errorf("%s: not installed in %s", name, t.Dir)
-	var in []string
-	for _, e := range lock.Skills {
-		if e.Name == name && e.Dir != t.Rel {
-			in = append(in, e.Dir)
-		}
-	}
-	if len(in) != 1 {
+	e, ok := t.storedElsewhere(lock, name)
+	if !ok {
 		return clierr.WithHint(err, "see what is installed with 'skillctl list'")
 	}
-	cmd := "skillctl " + verb + " " + textsafe.ShellWord(name) + " --dir " + textsafe.ShellWord(t.absolute(in[0]))
+	cmd := "skillctl " + verb + " " + textsafe.ShellWord(name) + " --dir " + textsafe.ShellWord(t.absolute(e.Dir))
 	if t.Base != "" && t.Base != filepath.Dir(t.Lock) {
 		cmd += " --global"
 	}
-	return clierr.WithHint(err, "the lock stores it in "+in[0]+": "+cmd)
+	return clierr.WithHint(err, "the lock stores it in "+e.Dir+": "+cmd)
 }
 
 // foreignFolder is the refusal for a folder in t that t's lock does not record: in a shared folder it may
