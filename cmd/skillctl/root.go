@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/skillctl/skillctl/internal/gitfetch"
 	"os"
 
 	"github.com/skillctl/skillctl/internal/clierr"
@@ -19,6 +20,7 @@ func Main() int {
 	root.SetOut(ios.Stdout())
 	root.SetErr(ios.Stderr())
 	cmd, err := root.ExecuteC()
+	gitfetch.Wait() // what the command fetched is in the cache before it exits
 	err = cobraUnknown(root, err)
 	ios.Error(err)
 	if wantsJSON(cmd, os.Args[1:]) {

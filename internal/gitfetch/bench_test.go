@@ -114,7 +114,7 @@ func BenchmarkCacheFlush(b *testing.B) {
 			st.add(h, o)
 			st.used[h] = true
 		}
-		if err := st.flush(); err != nil {
+		if err := c.putAll(st.take()); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -529,10 +529,10 @@ func (s *store) has(h plumbing.Hash) bool {
 
 func (s *store) add(h plumbing.Hash, o object) { s.mem[h] = o }
 
-// flush writes the used objects to the cache, as one pack. A failing cache costs speed, not correctness, so errors
-// are reported to the caller only as a note.
-func (s *store) flush() error {
-	if s.cache == nil {
+// take hands over the objects used since the last take, for the cache; nil when there is no cache or
+// nothing new.
+func (s *store) take() map[plumbing.Hash]object {
+	if s.cache == nil || len(s.used) == 0 {
 		return nil
 	}
 	objs := make(map[plumbing.Hash]object, len(s.used))
@@ -540,5 +540,5 @@ func (s *store) flush() error {
 		objs[h] = s.mem[h]
 	}
 	s.used = map[plumbing.Hash]bool{}
-	return s.cache.putAll(objs)
+	return objs
 }

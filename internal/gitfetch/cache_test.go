@@ -3,6 +3,7 @@ package gitfetch
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -224,5 +225,38 @@ func TestCachePacksBounded(t *testing.T) {
 		if got, ok := fresh.get(h); !ok || !bytes.Equal(got.data, want.data) {
 			t.Fatalf("%s lost in a merge", h)
 		}
+	}
+}
+
+// TestCacheWrittenInBackground: a fetch hands its objects to the cache in the background; once Wait
+// returns (as cmd/skillctl's Main does before exiting), another process's session, with a cache of its
+// own opened on the same folder, fetches the same folder without asking the server anything.
+func TestCacheWrittenInBackground(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	dir := t.TempDir()
+	c1, _ := OpenCache(dir)
+	r := fx.remote("acme/skills")
+	r.Cache = c1
+	s, err := Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Fetch(context.Background(), fx.commit, []string{"skills/python/async"}); err != nil {
+		t.Fatal(err)
+	}
+	Wait()
+	fx.srv.ResetStats()
+	c2, _ := OpenCache(dir)
+	r.Cache = c2
+	s2, err := Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s2.Fetch(context.Background(), fx.commit, []string{"skills/python/async"})
+	if err != nil || got["skills/python/async"].File("SKILL.md") == nil {
+		t.Fatalf("from the cache: %v", err)
+	}
+	if st := fx.srv.Stats(); st.Requests != 0 {
+		t.Errorf("%d requests after Wait, want 0: the cache write was not done", st.Requests)
 	}
 }

@@ -29,9 +29,10 @@ type Session struct {
 	bud *budget
 
 	strat       strategy
-	tipsOnly    bool // only branch and tag tips may be wanted (a v0 server without reachable wants)
-	noBlobLimit bool // the server refuses blob:limit: folders come unfiltered, oversize blobs stop the stream
-	noCombine   bool // the server refuses a combined filter: a commit comes with its root tree alone (tree:1)
+	tipsOnly    bool           // only branch and tag tips may be wanted (a v0 server without reachable wants)
+	noBlobLimit bool           // the server refuses blob:limit: folders come unfiltered, oversize blobs stop the stream
+	noCombine   bool           // the server refuses a combined filter: a commit comes with its root tree alone (tree:1)
+	writes      sync.WaitGroup // this session's cache writes in the background (flush)
 	said        map[string]bool
 	refCache    map[string]map[string]string // answers by query (sorted prefixes)
 	listed      map[plumbing.Hash][]string   // skill folders by commit (Skills, SkillFiles)
@@ -127,18 +128,48 @@ func open(r Remote, b *budget) (*Session, error) {
 	return s, nil
 }
 
-// Close closes idle connections and writes what was fetched to the cache.
+// Close closes idle connections and writes what was fetched to the cache, waiting for the write.
 func (s *Session) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.w.close()
 	s.flush()
+	s.writes.Wait()
 }
 
+// cacheWrites are the cache writes handed to the background by every session of the process: one at a
+// time, in the order handed over, as the cache was written before; Wait waits for all of them.
+var cacheWrites struct {
+	mu sync.Mutex
+	wg sync.WaitGroup
+}
+
+// Wait returns once every cache write handed to the background is done. A command calls it before it
+// exits (cmd/skillctl's Main), so what it fetched is in the cache for the next run.
+func Wait() { cacheWrites.wg.Wait() }
+
+// flush hands what was fetched since the last flush to the cache, in the background: packing and writing
+// it (a tenth of a cold install's CPU) overlaps the review and the transaction that follow a fetch. The
+// objects stay in memory for this session either way. A failing cache costs speed, not correctness, so an
+// error is only a note.
 func (s *Session) flush() {
-	if err := s.st.flush(); err != nil {
-		s.note("cache: not updated, continuing without it: %v", err)
+	objs := s.st.take()
+	if objs == nil {
+		return
 	}
+	cache, log := s.st.cache, s.r.logf
+	s.writes.Add(1)
+	cacheWrites.wg.Add(1)
+	go func() {
+		defer cacheWrites.wg.Done()
+		defer s.writes.Done()
+		cacheWrites.mu.Lock()
+		err := cache.putAll(objs)
+		cacheWrites.mu.Unlock()
+		if err != nil {
+			log("cache: not updated, continuing without it: %v", err)
+		}
+	}()
 }
 
 // URL is the repository's clone URL.
