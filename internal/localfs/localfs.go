@@ -153,3 +153,59 @@ func SkillFile(dir string) string {
 	}
 	return manifest.SkillFile(func(n string) bool { return names[n] })
 }
+
+// Matches checks that dir, just written by Write, holds exactly f as a listing: the same paths (byte for
+// byte: a disk that folds case or normalizes names fails here), each of the same kind and executable bit,
+// files of the same size and links to the same target. Contents are not read back: they are the bytes
+// Write was given, and the hash of what is installed is checked from the disk by verify. This is the
+// check a transaction makes of every folder it stages, where reading 2,754 files back for a 700-skill
+// install cost an eighth of its time.
+func Matches(dir string, f *snapshot.Folder) error {
+	want := make(map[string]snapshot.File, len(f.Files))
+	for _, fl := range f.Files {
+		want[fl.Path] = fl
+	}
+	seen := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir || d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		w, ok := want[rel]
+		if !ok {
+			return fmt.Errorf("%s: on disk but not written (does this disk fold or normalize names?)", rel)
+		}
+		seen++
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch w.Mode {
+		case snapshot.Symlink:
+			t, err := os.Readlink(p)
+			if err != nil || info.Mode()&fs.ModeSymlink == 0 || filepath.ToSlash(t) != string(w.Data) {
+				return fmt.Errorf("%s: not the link written", rel)
+			}
+		case snapshot.Regular, snapshot.Executable:
+			exec := info.Mode()&0o111 != 0
+			if !info.Mode().IsRegular() || info.Size() != int64(len(w.Data)) || exec != (w.Mode == snapshot.Executable) {
+				return fmt.Errorf("%s: not the file written (%v, %d bytes)", rel, info.Mode(), info.Size())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if seen != len(want) {
+		return fmt.Errorf("%d of %d files on disk (does this disk fold or normalize names?)", seen, len(want))
+	}
+	return nil
+}

@@ -94,3 +94,45 @@ func TestSync(t *testing.T) {
 		t.Fatal("syncEach of a missing folder succeeded")
 	}
 }
+
+// TestMatches: the staged listing is checked against what was written. Each case writes want, then
+// changes the disk as a folding, truncating or meddling disk would; Matches names the difference.
+func TestMatches(t *testing.T) {
+	want := &snapshot.Folder{Files: []snapshot.File{
+		{Path: "SKILL.md", Mode: snapshot.Regular, Data: []byte("skill")},
+		{Path: "link.md", Mode: snapshot.Symlink, Data: []byte("references/a.md")},
+		{Path: "references/a.md", Mode: snapshot.Regular, Data: []byte("a")},
+		{Path: "scripts/run.sh", Mode: snapshot.Executable, Data: []byte("#!/bin/sh\n")},
+	}}
+	for _, tc := range []struct {
+		name   string
+		change func(dir string)
+	}{
+		{"as written", func(string) {}},
+		{"a name folded", func(d string) { os.Rename(filepath.Join(d, "SKILL.md"), filepath.Join(d, "skill.md")) }},
+		{"a file more", func(d string) { os.WriteFile(filepath.Join(d, "extra"), nil, 0o644) }},
+		{"a file less", func(d string) { os.Remove(filepath.Join(d, "references", "a.md")) }},
+		{"a size", func(d string) { os.WriteFile(filepath.Join(d, "SKILL.md"), []byte("skil"), 0o644) }},
+		{"the executable bit", func(d string) { os.Chmod(filepath.Join(d, "scripts", "run.sh"), 0o644) }},
+		{"a link's target", func(d string) {
+			os.Remove(filepath.Join(d, "link.md"))
+			os.Symlink("SKILL.md", filepath.Join(d, "link.md"))
+		}},
+		{"a link made a file", func(d string) {
+			os.Remove(filepath.Join(d, "link.md"))
+			os.WriteFile(filepath.Join(d, "link.md"), []byte("references/a.md"), 0o644)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "s")
+			if err := Write(dir, want); err != nil {
+				t.Fatal(err)
+			}
+			tc.change(dir)
+			err := Matches(dir, want)
+			if (err == nil) != (tc.name == "as written") {
+				t.Fatalf("Matches = %v", err)
+			}
+		})
+	}
+}

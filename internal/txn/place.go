@@ -143,7 +143,7 @@ func stagePlacements(t Target, stage string, c *Change) error {
 		if err := localfs.Write(dst, op.Folder); err != nil {
 			return fmt.Errorf("%s: staging a copy for %s: %w", op.Name, op.Dir, err)
 		}
-		if back, err := localfs.ReadInstalled(dst); err != nil || back.Hash() != op.Folder.Hash() {
+		if err := localfs.Matches(dst, op.Folder); err != nil {
 			return fmt.Errorf("%s: the staged copy for %s does not match", op.Name, op.Dir)
 		}
 	}

@@ -179,11 +179,12 @@ func Apply(ctx context.Context, t Target, c Change) error {
 }
 
 // stageWorkers is how many folders are staged at once: creating files is system time the kernel spreads
-// over the cores, and a large install is hundreds of folders.
-var stageWorkers = max(2, runtime.GOMAXPROCS(0))
+// over the cores and partly spends waiting, so twice the cores (four at least) beat one per core: a
+// 700-skill install took 2.4 s with one, 2.1 s with two and 1.9 s with four on this 2-core machine.
+var stageWorkers = max(4, 2*runtime.GOMAXPROCS(0))
 
-// stageFolders writes each folder of names into stage/new and reads it back, comparing its hash with what
-// was fetched (a disk that folds case or normalizes names would change it), several folders at a time.
+// stageFolders writes each folder of names into stage/new and checks its listing against what was fetched
+// (localfs.Matches: a disk that folds case or normalizes names fails it), several folders at a time.
 // Each staged folder is a step (afterStep), taken on the caller's goroutine; the first failure is
 // returned, and no worker is still writing when stageFolders returns, even by a panic.
 func stageFolders(ctx context.Context, t Target, stage string, names []string, write map[string]*snapshot.Folder) error {
@@ -229,12 +230,8 @@ func stageFolder(t Target, dst, name string, f *snapshot.Folder) error {
 	if err := localfs.Write(dst, f); err != nil {
 		return fmt.Errorf("%s: writing %s: %w", t.Dir, name, err)
 	}
-	back, err := localfs.ReadInstalled(dst)
-	if err != nil {
-		return fmt.Errorf("%s: re-reading %s: %w", t.Dir, name, err)
-	}
-	if back.Hash() != f.Hash() {
-		return fmt.Errorf("%s: %s: written files do not match what was fetched", t.Dir, name)
+	if err := localfs.Matches(dst, f); err != nil {
+		return fmt.Errorf("%s: %s: written files do not match what was fetched: %w", t.Dir, name, err)
 	}
 	return nil
 }
