@@ -186,11 +186,11 @@ func ParseServed(indexURL, served string, data []byte, legacy bool) (*Index, err
 		return nil, fmt.Errorf("%s: over %d bytes", indexURL, MaxIndexSize)
 	}
 	asked, err := url.Parse(indexURL)
-	if err != nil || asked.Scheme != "https" && asked.Scheme != "http" {
-		return nil, fmt.Errorf("%s: not an http(s) URL", indexURL)
+	if err != nil || asked.Scheme != "https" && asked.Scheme != "http" || !hosted(asked) {
+		return nil, fmt.Errorf("%s: not an http(s) URL with a host", textsafe.RedactURL(indexURL))
 	}
 	base, err := url.Parse(served)
-	if err != nil || base.User != nil || base.Scheme != "https" && !(base.Scheme == "http" && asked.Scheme == "http") {
+	if err != nil || base.User != nil || !hosted(base) || base.Scheme != "https" && !(base.Scheme == "http" && asked.Scheme == "http") {
 		return nil, fmt.Errorf("%s: served from %s, not an https URL (or http for an http site) without credentials", textsafe.RedactURL(indexURL), textsafe.RedactURL(served))
 	}
 	skills, err := decodeSkills(data)
@@ -235,8 +235,8 @@ func ParseServed(indexURL, served string, data []byte, legacy bool) (*Index, err
 			return nil, fmt.Errorf("%s: %s: url %q is not a URL", where, r.Name, r.URL)
 		}
 		abs := base.ResolveReference(ref)
-		if abs.User != nil || abs.Scheme != "https" && !(abs.Scheme == "http" && base.Scheme == "http") {
-			return nil, fmt.Errorf("%s: %s: url %q must be https (or http on an http site), without credentials", where, r.Name, r.URL)
+		if abs.User != nil || !hosted(abs) || abs.Scheme != "https" && !(abs.Scheme == "http" && base.Scheme == "http") {
+			return nil, fmt.Errorf("%s: %s: url %q must be https (or http on an http site), with a host and without credentials", where, r.Name, textsafe.RedactURL(r.URL))
 		}
 		abs.Fragment = ""
 		s.URL = abs.String()
@@ -244,6 +244,9 @@ func ParseServed(indexURL, served string, data []byte, legacy bool) (*Index, err
 	}
 	return x, nil
 }
+
+// hosted says whether u names a host to fetch from: "https:///x", "https:x" and "https://:0/x" do not.
+func hosted(u *url.URL) bool { return u.Opaque == "" && u.Hostname() != "" }
 
 // ParseDigest checks "sha256:HEX" and returns it with the hex in lower case.
 func ParseDigest(d string) (string, error) {

@@ -2,9 +2,12 @@ package wellknown
 
 import (
 	"errors"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/skillctl/skillctl/internal/manifest"
 )
 
 const hexA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -82,18 +85,29 @@ func TestParseManyEntries(t *testing.T) {
 	}
 }
 
-// FuzzParse: any bytes give an index whose URLs are http(s) and names valid, or an error.
+// FuzzParse: any bytes, served from any URL, give an index whose URLs are https with a host and no
+// credentials and whose names are valid, or an error.
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(`{"skills":[{"name":"a","type":"skill-md","url":"a/SKILL.md","digest":"sha256:`+hexA+`"}]}`), false)
-	f.Add([]byte(`{"skills":[{"name":"c","files":["SKILL.md"]}]}`), true)
-	f.Fuzz(func(t *testing.T, data []byte, legacy bool) {
-		x, err := Parse("https://example.com/.well-known/agent-skills/index.json", data, legacy)
+	f.Add([]byte(`{"skills":[{"name":"a","type":"skill-md","url":"a/SKILL.md","digest":"sha256:`+hexA+`"}]}`), false, "")
+	f.Add([]byte(`{"skills":[{"name":"c","files":["SKILL.md"]}]}`), true, "")
+	f.Add([]byte(`{"skills":[{"name":"a","type":"archive","url":"https:///x.tar.gz","digest":"sha256:`+hexA+`"}]}`), false, "https://cdn.example.net/i/index.json")
+	f.Add([]byte(`{"skills":[{"name":"a","type":"archive","url":"//:0/x","digest":"sha256:`+hexA+`"}]}`), false, "https:")
+	f.Fuzz(func(t *testing.T, data []byte, legacy bool, served string) {
+		const asked = "https://example.com/.well-known/agent-skills/index.json"
+		if served == "" {
+			served = asked
+		}
+		x, err := ParseServed(asked, served, data, legacy)
 		if err != nil {
 			return
 		}
 		for _, s := range x.Skills {
-			if !strings.HasPrefix(s.URL, "https://") {
-				t.Fatalf("%+v", s)
+			u, err := url.Parse(s.URL)
+			if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.Opaque != "" || u.User != nil {
+				t.Fatalf("served from %q: %+v", served, s)
+			}
+			if !manifest.ValidName(s.Name) {
+				t.Fatalf("name %q accepted", s.Name)
 			}
 		}
 	})
@@ -114,10 +128,14 @@ func TestParseServed(t *testing.T) {
 		{"https://cdn.example.net/idx/index.json", "a/SKILL.md", "https://cdn.example.net/idx/a/SKILL.md"},
 		{"https://cdn.example.net/idx/index.json", "/a.tar.gz", "https://cdn.example.net/a.tar.gz"},
 		{"https://cdn.example.net/idx/index.json", "https://example.org/a.zip", "https://example.org/a.zip"},
-		{"http://example.com/index.json", "a/SKILL.md", ""},              // served over http for an https site
-		{"https://u:p@example.com/index.json", "a/SKILL.md", ""},         // credentials in the served URL
-		{"ftp://example.com/index.json", "a/SKILL.md", ""},               // not http(s)
-		{"https://cdn.example.net/index.json", "http://x.example/a", ""}, // still no http artifact
+		{"http://example.com/index.json", "a/SKILL.md", ""},               // served over http for an https site
+		{"https://u:p@example.com/index.json", "a/SKILL.md", ""},          // credentials in the served URL
+		{"ftp://example.com/index.json", "a/SKILL.md", ""},                // not http(s)
+		{"https://cdn.example.net/index.json", "http://x.example/a", ""},  // still no http artifact
+		{"https://cdn.example.net/i/index.json", "https:///x.tar.gz", ""}, // no host
+		{"https://cdn.example.net/i/index.json", "//:0/x.tar.gz", ""},     // a port and no host
+		{"https:", "a/SKILL.md", ""},  // served from no host at all
+		{"https:x", "a/SKILL.md", ""}, // an opaque URL
 	} {
 		x, err := ParseServed(asked, tt.served, one(tt.url), false)
 		switch {
