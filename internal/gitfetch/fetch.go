@@ -471,13 +471,13 @@ func (s *Session) walkTogether(ctx context.Context, commits []string, want map[s
 		if round > maxDepth+2 {
 			return
 		}
-		var all []string
-		for _, c := range commits {
-			all = append(all, want[c]...)
-		}
-		fr := fetchReq{wants: needCommits, depth: 1, filter: s.commitFilter(all), pol: pol, budget: budget}
-		if len(needCommits) == 0 {
-			fr = fetchReq{wants: sortedHashes(need), filter: packp.FilterTreeDepth(0), pol: pol, budget: budget}
+		fr := fetchReq{wants: sortedHashes(need), filter: packp.FilterTreeDepth(0), pol: pol, budget: budget}
+		if len(needCommits) > 0 {
+			var all []string
+			for _, c := range commits {
+				all = append(all, want[c]...)
+			}
+			fr = fetchReq{wants: needCommits, depth: 1, filter: s.commitFilter(all), pol: pol, budget: budget}
 		}
 		if err := lead.request(ctx, fr); err != nil || s.strat != stratTreeWalk {
 			return
