@@ -1,6 +1,7 @@
 package depgraph
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -164,6 +165,25 @@ func (e *MajorError) Error() string {
 	return fmt.Sprintf("%s: two majors of it are required, and one folder holds one version:\n  %s\n  %s",
 		e.Name, strings.Join(e.First, " -> "), strings.Join(e.Second, " -> "))
 }
+
+// AskError is an error of Reqs.Candidates that belongs to one of its asks (the Ask-th, a dependency's
+// folder over a limit, say): the walk reports it as a ChainError, after the chain that led to that name.
+type AskError struct {
+	Ask int
+	Err error
+}
+
+func (e *AskError) Error() string { return e.Err.Error() }
+func (e *AskError) Unwrap() error { return e.Err }
+
+// ChainError is an error met on the way to the last name of Chain, from a requested skill.
+type ChainError struct {
+	Chain []string
+	Err   error
+}
+
+func (e *ChainError) Error() string { return strings.Join(e.Chain, " -> ") + ": " + e.Err.Error() }
+func (e *ChainError) Unwrap() error { return e.Err }
 
 // DepthError is a depends-on chain longer than the limit.
 type DepthError struct {
@@ -356,6 +376,11 @@ func Walk(reqs Reqs, roots []Node, opts WalkOptions) (*Walked, error) {
 				break
 			}
 			got, err := reqs.Candidates(place, open)
+			var ae *AskError
+			if errors.As(err, &ae) && ae.Ask >= 0 && ae.Ask < len(open) {
+				a := open[ae.Ask]
+				return nil, &ChainError{Chain: append(chain(a.By.Name), a.Name), Err: ae.Err}
+			}
 			if err != nil {
 				return nil, err
 			}

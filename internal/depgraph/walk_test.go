@@ -322,9 +322,12 @@ func TestWalk(t *testing.T) {
 
 // chainWorld is a chain of n skills, s0 -> s1 -> ... , each found as its parent's sibling.
 type chainWorld struct {
-	n     int
-	calls int
+	n      int
+	calls  int
+	failAt string // an ask of this name fails its Candidates call with an AskError
 }
+
+var errFolder = errors.New("folder over a limit")
 
 func (c *chainWorld) Required(s Node) ([]string, []string, error) {
 	i, _ := strconv.Atoi(strings.TrimPrefix(s.Name, "s"))
@@ -343,6 +346,9 @@ func (c *chainWorld) Candidates(place Place, asks []Ask) ([][]Candidate, error) 
 	out := make([][]Candidate, len(asks))
 	if place == Sibling {
 		for i, a := range asks {
+			if a.Name == c.failAt {
+				return nil, &AskError{Ask: i, Err: errFolder}
+			}
 			out[i] = []Candidate{{Skill: Node{Name: a.Name, ID: a.Name}}}
 		}
 	}
@@ -373,6 +379,19 @@ func TestWalkDepthLimit(t *testing.T) {
 	got, err := Walk(ok, []Node{{Name: "s0", ID: "s0"}}, WalkOptions{})
 	if err != nil || len(got.Names) != MaxDepth {
 		t.Fatalf("a chain of %d: %v, %d found", MaxDepth, err, len(got.Names))
+	}
+}
+
+// An adapter's error about one ask (a dependency's folder over a limit) is reported after the chain that
+// led to that name, and is still the error it was.
+func TestWalkAskErrorChain(t *testing.T) {
+	_, err := Walk(&chainWorld{n: 5, failAt: "s3"}, []Node{{Name: "s0", ID: "s0"}}, WalkOptions{})
+	var ce *ChainError
+	if !errors.As(err, &ce) || !errors.Is(err, errFolder) {
+		t.Fatalf("err = %v, want a ChainError wrapping the adapter's", err)
+	}
+	if got := err.Error(); got != "s0 -> s1 -> s2 -> s3: folder over a limit" {
+		t.Errorf("err = %q", got)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/skillctl/skillctl/internal/agents"
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/depgraph"
+	"github.com/skillctl/skillctl/internal/gitfetch"
 	"github.com/skillctl/skillctl/internal/localfs"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/registry"
@@ -318,7 +319,7 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 		paths := sortedKeys(want[k])
 		got, _, err := a.r.world.Git.Fetch(a.ctx, k.repo, k.commit, paths)
 		if err != nil {
-			return nil, err
+			return nil, askError(err, want[k])
 		}
 		for _, p := range paths {
 			f := got[p]
@@ -335,6 +336,27 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 		}
 	}
 	return out, nil
+}
+
+// askError ties an error of a batch fetch to the ask whose folder it is about (a file over a limit, an
+// unsafe entry: its path is in the folder), so the walk reports it after the chain that led there. at
+// maps each folder fetched to the asks it answers.
+func askError(err error, at map[string][]int) error {
+	var p string
+	var le *gitfetch.LimitError
+	var ee *gitfetch.EntryError
+	switch {
+	case errors.As(err, &le):
+		p = le.Path
+	case errors.As(err, &ee):
+		p = ee.Path
+	}
+	for folder, asks := range at {
+		if len(asks) > 0 && p != "" && (p == folder || strings.HasPrefix(p, folder+"/")) {
+			return &depgraph.AskError{Ask: asks[0], Err: err}
+		}
+	}
+	return err
 }
 
 // sameRepo: the skill folders of that name elsewhere in the asking skill's repository at its commit, from
@@ -387,7 +409,11 @@ func (a *adapter) sameRepo(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 		}
 		got, _, err := a.r.world.Git.Fetch(a.ctx, repo, commit, paths)
 		if err != nil {
-			return nil, err
+			at := map[string][]int{}
+			for _, f := range batches[k] {
+				at[f.path] = f.at
+			}
+			return nil, askError(err, at)
 		}
 		for _, f := range batches[k] {
 			folder := got[f.path]
