@@ -169,6 +169,16 @@ func (c *Client) ReadFiles(ctx context.Context, repo, commit string, files []str
 	return s.ReadFiles(ctx, commit, files, maxFile, budget)
 }
 
+// Beside returns the skill files of the folders beside each of paths in repo@commit, as far as the walk
+// to them brings them (see Session.Beside).
+func (c *Client) Beside(ctx context.Context, repo, commit string, paths []string) (map[string][]byte, error) {
+	s, err := c.session(repo)
+	if err != nil {
+		return nil, err
+	}
+	return s.Beside(ctx, commit, paths)
+}
+
 // SkillFiles lists the skill folders of repo@commit and reads their SKILL.md files with the same fetch
 // (see Session.SkillFiles); the listing is remembered for the run like Skills'.
 func (c *Client) SkillFiles(ctx context.Context, repo, commit string, maxFile, budget int64) ([]string, map[string][]byte, error) {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"path"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/snapshot"
@@ -146,4 +149,140 @@ func (f *fetcher) keepCommitOnly() {
 // symlinks, submodules or unsafe names on the way) and leaves the rest out.
 func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]treeEntry, error) {
 	return f.resolvePaths(ctx, paths, true)
+}
+
+// What Beside's request may bring. The folders beside a marketplace skill are its author's other
+// skills, a few to a few dozen; an author folder past besideMaxObjects is refused at the pack's header,
+// before its objects cross, and the parent is then asked for alone, as before. A skill file over
+// besideMaxFile stays on the server and comes with its folder.
+const (
+	besideMaxObjects = 320
+	besideMaxFile    = 64 << 10
+	besideBudget     = 1 << 20
+)
+
+// Beside returns the skill files (manifest.SkillFile) of the folders beside each of paths: every folder
+// of path.Dir(p), p's own included, keyed by the folder's path. It walks to the paths' parents as Fetch
+// does; the request that would bring a parent alone instead brings it with its folders' top-level files
+// of at most besideMaxFile bytes (filter combine:tree:2+blob:limit: the parent, its folders, their entries), so a resolver reads its siblings'
+// depends-on before it fetches, and a skill and the siblings it needs come in one request. It asks for
+// nothing more: a parent already known, a root-level path, a server without combined filters, or an
+// author folder past besideMaxObjects gives what the store holds; so does a failure of that request,
+// which the next fetch, asking for the parent alone, meets again. An error is one of the walk to the
+// parents, which Fetch would meet the same way. Names that are unsafe, or files that are not regular,
+// are left out. The files are not written to the object cache.
+func (s *Session) Beside(ctx context.Context, commit string, paths []string) (map[string][]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.flush()
+	f, err := s.newFetcher(commit)
+	if err != nil {
+		return nil, err
+	}
+	defer f.keepCommitOnly()
+	return f.beside(ctx, paths)
+}
+
+func (f *fetcher) beside(ctx context.Context, paths []string) (map[string][]byte, error) {
+	var clean, parents []string
+	seen := map[string]bool{}
+	for _, p := range paths {
+		c := cleanPath(p)
+		if c == "" || !snapshot.ValidPath(c) || !strings.Contains(c, "/") {
+			continue
+		}
+		clean = append(clean, c)
+		if d := path.Dir(c); !seen[d] {
+			seen[d] = true
+			parents = append(parents, d)
+		}
+	}
+	sort.Strings(parents)
+	asked := false
+	for round := 0; len(parents) > 0; round++ {
+		need := map[plumbing.Hash]bool{}
+		var last []plumbing.Hash
+		needCommit := false
+		trees := map[plumbing.Hash]map[string]treeEntry{}
+		for _, d := range parents {
+			e, missing, err := f.walk(d, trees)
+			switch {
+			case err != nil: // not there, or unsafe on the way: Fetch says so
+			case missing == f.commit:
+				needCommit = true
+			case !missing.IsZero():
+				need[missing] = true
+			case e.Mode == modeTree && !f.st.has(e.Hash) && !slices.Contains(last, e.Hash):
+				last = append(last, e.Hash)
+			}
+		}
+		if needCommit || len(need) > 0 {
+			if err := f.fetchMissing(ctx, round, clean, needCommit, need); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if len(last) == 0 || asked {
+			break
+		}
+		asked = true
+		if err := f.s.ready(ctx); err != nil {
+			return nil, err
+		}
+		if f.s.strat != stratTreeWalk || f.s.noCombine {
+			break
+		}
+		sort.Slice(last, func(i, j int) bool { return last[i].String() < last[j].String() })
+		fr := fetchReq{
+			wants:  last,
+			filter: packp.FilterCombine(packp.FilterTreeDepth(2), packp.FilterBlobLimit(besideMaxFile+1, packp.BlobLimitPrefixNone)),
+			pol:    packPolicy{maxBlob: besideMaxFile, maxOther: 1 << 20, maxInflated: 4 << 20, maxObjects: besideMaxObjects},
+			budget: besideBudget,
+		}
+		// A large author folder (a *LimitError at the pack's header), or any other failure of this request
+		// alone: the next fetch asks for the parent alone, as it would have, and meets what is wrong.
+		_ = f.request(ctx, fr)
+	}
+	return f.skillFilesUnder(parents), nil
+}
+
+// skillFilesUnder reads, from the store only, the skill file of every folder of the folders dirs.
+func (f *fetcher) skillFilesUnder(dirs []string) map[string][]byte {
+	out := map[string][]byte{}
+	trees := map[plumbing.Hash]map[string]treeEntry{}
+	for _, d := range dirs {
+		e, missing, err := f.walk(d, trees)
+		if err != nil || !missing.IsZero() || e.Mode != modeTree {
+			continue
+		}
+		entries, missing, err := f.tree(e.Hash, d)
+		if err != nil || !missing.IsZero() {
+			continue
+		}
+		for _, c := range entries {
+			dir := path.Join(d, c.Name)
+			if c.Mode != modeTree || !snapshot.ValidPath(dir) {
+				continue
+			}
+			files, missing, err := f.tree(c.Hash, dir)
+			if err != nil || !missing.IsZero() {
+				continue
+			}
+			byName := map[string]treeEntry{}
+			for _, x := range files {
+				if _, dup := byName[x.Name]; !dup {
+					byName[x.Name] = x
+				}
+			}
+			name := manifest.SkillFile(func(n string) bool { x, ok := byName[n]; return ok && x.Mode != modeTree })
+			x := byName[name]
+			if name == "" || (x.Mode != modeFile && x.Mode != modeExec && x.Mode != modeOldFile) {
+				continue
+			}
+			if o, ok := f.st.get(x.Hash); ok && o.typ == plumbing.BlobObject && len(o.data) <= besideMaxFile {
+				out[dir] = o.data
+			}
+		}
+	}
+	return out
 }

@@ -27,7 +27,8 @@ type fakeWorld struct {
 	tmp     string   // local skills are written under it
 	labels  []string // the commit labels of the case
 
-	calls map[string]int // "ls-refs", "fetch", "list": requests since the last reset
+	calls   map[string]int  // "ls-refs", "fetch", "beside", "list": requests since the last reset
+	fetched map[string]bool // folders fetched since the last reset (repo, commit, path): a session has them
 }
 
 type fakeRepo struct {
@@ -108,8 +109,27 @@ func (w *fakeWorld) tree(repo, commit string) (map[string]snapshot.File, error) 
 	return t, nil
 }
 
+// reset starts counting requests again, with nothing fetched.
+func (w *fakeWorld) reset() {
+	w.calls, w.fetched = map[string]int{}, map[string]bool{}
+}
+
+// Fetch counts a request when some path was not fetched since the last reset: the real Client answers a
+// folder it fetched from memory.
 func (w *fakeWorld) Fetch(ctx context.Context, repo, commit string, paths []string) (map[string]*snapshot.Folder, []string, error) {
-	w.calls["fetch"]++
+	if w.fetched == nil {
+		w.fetched = map[string]bool{}
+	}
+	counted := false
+	for _, p := range paths {
+		if k := repoKey(repo) + "\x00" + commit + "\x00" + p; !w.fetched[k] {
+			w.fetched[k] = true
+			if !counted {
+				w.calls["fetch"]++
+				counted = true
+			}
+		}
+	}
 	t, err := w.tree(repo, commit)
 	if err != nil {
 		return nil, nil, err
@@ -149,6 +169,31 @@ func (w *fakeWorld) FetchAt(ctx context.Context, repo string, want map[string][]
 		found[c], missing[c] = got, miss
 	}
 	return found, missing, nil
+}
+
+// Beside answers as gitfetch's does on GitHub's shape: the skill file of every folder beside each path
+// not at the root.
+func (w *fakeWorld) Beside(ctx context.Context, repo, commit string, paths []string) (map[string][]byte, error) {
+	w.calls["beside"]++
+	t, err := w.tree(repo, commit)
+	if err != nil {
+		return nil, err
+	}
+	parents := map[string]bool{}
+	for _, p := range paths {
+		if strings.Contains(p, "/") {
+			parents[path.Dir(p)] = true
+		}
+	}
+	out := map[string][]byte{}
+	for fp, file := range t {
+		dir, base := path.Split(fp)
+		dir = strings.TrimSuffix(dir, "/")
+		if base == manifest.FileName && parents[path.Dir(dir)] && file.Mode == snapshot.Regular {
+			out[dir] = file.Data
+		}
+	}
+	return out, nil
 }
 
 func (w *fakeWorld) Get(ctx context.Context, url string, max int64) ([]byte, error) {

@@ -277,6 +277,56 @@ func (r *Resolver) pluginSkills(ctx context.Context, pe *registry.PluginError, r
 	return out, nil
 }
 
+// siblingMaxRoots is how many requested folders of one repository and commit have their siblings'
+// skill files read before the fetch (siblingDeps): each costs its author's skill files, a few KB a
+// sibling, which pays for itself when a dependency is among them; a larger batch (a list of skills
+// installed at once, which rarely name each other) is fetched as asked.
+const siblingMaxRoots = 4
+
+// siblingDeps are the folders beside paths that the paths' depends-on name, transitively, as far as the
+// skill files Beside brings tell: the walk looks for a dependency beside its dependent first (siblings),
+// so fetching them with the requested folders saves the walk's request for them, and the walk then finds
+// them fetched. Only plain names are followed: a versioned one is chosen among releases by the walk. A
+// name not there, or a skill file not read, is left to the walk, which reports what it finds. An error
+// is the walk's to the folders (a commit not there), which the fetch would meet the same way.
+func (r *Resolver) siblingDeps(ctx context.Context, repo, commit string, paths []string) ([]string, error) {
+	if len(paths) > siblingMaxRoots {
+		return nil, nil
+	}
+	files, err := r.world.Git.Beside(ctx, repo, commit, paths)
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		seen[p] = true
+	}
+	var extra []string
+	for queue := slices.Clone(paths); len(queue) > 0; queue = queue[1:] {
+		p := queue[0]
+		text, ok := files[p]
+		if !ok {
+			continue
+		}
+		sk, _ := manifest.Check(manifest.Input{Data: text}, manifest.Mode{})
+		if sk == nil {
+			continue
+		}
+		for i, name := range sk.DependsOn {
+			if (i < len(sk.DependsOnVersion) && sk.DependsOnVersion[i] != "") || !manifest.ValidName(name) {
+				continue
+			}
+			d := path.Join(path.Dir(p), name)
+			if _, ok := files[d]; ok && !seen[d] {
+				seen[d] = true
+				extra = append(extra, d)
+				queue = append(queue, d)
+			}
+		}
+	}
+	return extra, nil
+}
+
 // pinnedAt is a git origin pinned to a commit, waiting to be fetched into out[at].
 type pinnedAt struct {
 	at     int
@@ -302,10 +352,20 @@ func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Lo
 			paths[i] = w.o.Path
 		}
 		repo, commit := b[0].o.Repo, b[0].o.Commit
-		got, missing, err := r.world.Git.Fetch(ctx, repo, commit, paths)
+		extra, err := r.siblingDeps(ctx, repo, commit, paths)
 		if err != nil {
 			return err
 		}
+		got, missing, err := r.world.Git.Fetch(ctx, repo, commit, append(slices.Clip(paths), extra...))
+		if err != nil && len(extra) > 0 {
+			// A dependency's fault (an unsafe entry, a limit) is the walk's to report, with the chain that
+			// led to it; what was fetched is kept by the session.
+			got, missing, err = r.world.Git.Fetch(ctx, repo, commit, paths)
+		}
+		if err != nil {
+			return err
+		}
+		missing = slices.DeleteFunc(missing, func(m string) bool { return !slices.Contains(paths, m) })
 		if len(missing) > 0 {
 			hints := []string{"check the path in the URL; the ref was resolved to that commit"}
 			for _, m := range missing {

@@ -360,7 +360,7 @@ func TestCases(t *testing.T) {
 			}
 			w := c.build(t)
 			for _, ch := range c.checks {
-				w.calls = map[string]int{}
+				w.reset()
 				r := NewWorld(w.world(), limits.Default)
 				got, err := c.run(r, w, ch)
 				switch {

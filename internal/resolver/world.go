@@ -15,6 +15,10 @@ type Transport interface {
 	ListRefs(ctx context.Context, repo string, prefixes ...string) (map[string]string, error)
 	// Fetch returns the folders of repo@commit; a path that is not there is in missing, not an error.
 	Fetch(ctx context.Context, repo, commit string, paths []string) (found map[string]*snapshot.Folder, missing []string, err error)
+	// Beside returns the skill files of the folders beside each of paths (the folders of path.Dir(p), p's
+	// own included) in repo@commit, keyed by folder path, as far as the walk to the paths brings them in
+	// the requests it makes anyway; a folder missing from the answer is only unknown.
+	Beside(ctx context.Context, repo, commit string, paths []string) (map[string][]byte, error)
 	// FetchAt is Fetch for several commits of repo at once (want: commit → paths), keyed by commit then
 	// path, in the requests of one commit (a restore of a lock pinned at several commits).
 	FetchAt(ctx context.Context, repo string, want map[string][]string) (found map[string]map[string]*snapshot.Folder, missing map[string][]string, err error)

@@ -1,0 +1,125 @@
+package gitfetch
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/skillctl/skillctl/internal/gittest"
+)
+
+// TestBeside holds Beside's trade: the request that brings a skill's parent folder brings its siblings'
+// skill files too, so the skill and the siblings it names come in one more request; a server that
+// refuses combined filters, or an author folder too large to bring along, costs what Fetch cost before.
+func TestBeside(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		combineOK bool
+		want      []string // folders whose skill file Beside returns
+		fetches   int      // Beside, then Fetch of the skill and its sibling
+	}{
+		// The commit with its root's subtrees, then python/ with its folders' top-level files; the folders'
+		// own subfolders in one more.
+		{"github shape", true, []string{"skills/python/async", "skills/python/typing"}, 3},
+		// The refused combined filter is learnt on the commit: Beside asks no more, and Fetch walks on from
+		// tree:1 in the six fetches TestCommitFilter counts for Fetch alone.
+		{"combine refused", false, nil, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, "acme/skills")
+			if !tc.combineOK {
+				if err := fx.srv.Configure("acme/skills", "uploadpackfilter.combine.allow", "false"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := Open(fx.remote("acme/skills"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			fx.srv.ResetStats()
+			files, err := s.Beside(ctx, fx.commit, []string{"skills/python/async"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range tc.want {
+				if files[d] == nil {
+					t.Errorf("no skill file for %s", d)
+				}
+			}
+			for d := range files {
+				got = append(got, d)
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("skill files of %v, want %v", got, tc.want)
+			}
+			if d := "skills/python/async"; files[d] != nil && string(files[d]) != "---\nname: async\n---\nbody\n" {
+				t.Errorf("%s: %q", d, files[d])
+			}
+			folders, err := s.Fetch(ctx, fx.commit, []string{"skills/python/async", "skills/python/typing"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := folders["skills/python/async"]; f == nil || f.File("scripts/run.sh") == nil || f.File("references/guide.md") == nil {
+				t.Fatalf("async folder incomplete: %v", f)
+			}
+			if st := fx.srv.Stats(); st.Fetches != tc.fetches {
+				t.Errorf("%d fetch requests, want %d (log %q)", st.Fetches, tc.fetches, fx.log.String())
+			}
+		})
+	}
+}
+
+// TestBesideLargeAuthor: an author folder whose skills' top files exceed besideMaxObjects is refused at
+// the pack's header, nothing is returned, and the fetch that follows asks for the parent alone.
+func TestBesideLargeAuthor(t *testing.T) {
+	if !gittest.Available() {
+		t.Skip("git not on PATH")
+	}
+	srv, err := gittest.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	files := map[string]string{}
+	n := besideMaxObjects/3 + 10 // a tree, a SKILL.md and a README each
+	for i := range n {
+		files[fmt.Sprintf("skills/big/s%03d/SKILL.md", i)] = fmt.Sprintf("---\nname: s%03d\n---\n", i)
+		files[fmt.Sprintf("skills/big/s%03d/README.md", i)] = fmt.Sprintf("readme %d\n", i)
+	}
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	commit, err := srv.Commit("acme/big", "main", dir, "initial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &syncBuf{}
+	s, err := Open(Remote{URL: srv.RepoURL("acme/big"), Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Beside(context.Background(), commit, []string{"skills/big/s007"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("%d skill files from a refused pack", len(got))
+	}
+	folders, err := s.Fetch(context.Background(), commit, []string{"skills/big/s007"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := folders["skills/big/s007"]; f == nil || !strings.Contains(string(f.File("SKILL.md").Data), "s007") {
+		t.Fatalf("folder after the refused pack: %v", f)
+	}
+	// The commit, the refused pack, the parent alone, the folder.
+	if st := srv.Stats(); st.Fetches != 4 {
+		t.Errorf("%d fetch requests, want 4 (log %q)", st.Fetches, log.String())
+	}
+}
