@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/skillctl/skillctl/internal/gittest"
 )
 
@@ -58,6 +60,22 @@ func TestBeside(t *testing.T) {
 			}
 			if d := "skills/python/async"; files[d] != nil && string(files[d]) != "---\nname: async\n---\nbody\n" {
 				t.Errorf("%s: %q", d, files[d])
+			}
+			if tc.combineOK {
+				// What the fetch then asks for is the folder's subfolders, not its files again.
+				f, err := s.newFetcher(fx.commit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				e, missing, err := f.walk("skills/python/async", nil)
+				if err != nil || !missing.IsZero() {
+					t.Fatalf("walk: %v, missing %v", err, missing)
+				}
+				wants := map[plumbing.Hash]bool{}
+				f.frontier(e.Hash, 0, wants)
+				if len(wants) != 2 || wants[e.Hash] {
+					t.Errorf("frontier of the folder = %v, want its two subfolders", wants)
+				}
 			}
 			folders, err := s.Fetch(ctx, fx.commit, []string{"skills/python/async", "skills/python/typing"})
 			if err != nil {

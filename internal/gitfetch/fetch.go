@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -513,16 +514,21 @@ func sortedHashes(set map[plumbing.Hash]bool) []plumbing.Hash {
 // folders makes sure every object under the folders is present, with one request for all that are
 // incomplete, then assembles them.
 func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]treeEntry) (map[string]*snapshot.Folder, error) {
+	var last []plumbing.Hash
 	for attempt := 0; ; attempt++ {
-		var incomplete []plumbing.Hash
+		wants := map[plumbing.Hash]bool{}
 		for _, p := range paths {
 			if f.missingUnder(found[p].Hash, 0) {
-				incomplete = append(incomplete, found[p].Hash)
+				f.frontier(found[p].Hash, 0, wants)
 			}
 		}
-		if len(incomplete) == 0 || f.s.strat == stratFull || attempt > 2 {
+		incomplete := sortedHashes(wants)
+		// The same wants again would bring the same answer: what is still missing was filtered out for
+		// its size, and assemble says so.
+		if len(incomplete) == 0 || f.s.strat == stratFull || attempt > 2 || slices.Equal(incomplete, last) {
 			break
 		}
+		last = incomplete
 		if err := f.s.ready(ctx); err != nil {
 			return nil, err
 		}
@@ -532,7 +538,10 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			}
 			continue
 		}
-		if err := f.request(ctx, f.folderRequest(incomplete)); err != nil && !errors.Is(err, errRetryStrategy) {
+		err := f.request(ctx, f.folderRequest(incomplete))
+		if errors.Is(err, errRetryStrategy) {
+			last = nil // asked differently next time
+		} else if err != nil {
 			var le *LimitError
 			if errors.As(err, &le) && le.Path == "" {
 				le.Path = strings.Join(paths, ", ")
@@ -579,6 +588,37 @@ func (f *fetcher) folderRequest(wants []plumbing.Hash) fetchReq {
 		fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
 	}
 	return fr
+}
+
+// frontier adds to wants the trees to ask for so that everything under tree h is present: h itself when
+// it or one of its own files is missing (asked for with the folder request's filter, which keeps the size
+// rule for every file), else its missing subtrees and the frontiers of those present. A folder whose
+// skill file came ahead of it (Beside) so costs its subfolders, not its files again.
+func (f *fetcher) frontier(h plumbing.Hash, depth int, wants map[plumbing.Hash]bool) {
+	if depth > maxDepth || f.complete[h] {
+		return
+	}
+	entries, missing, err := f.tree(h, "")
+	if err != nil || !missing.IsZero() {
+		wants[h] = true // a broken tree is asked for whole, and assemble reports what is wrong with it
+		return
+	}
+	for _, e := range entries {
+		if e.Mode != modeTree && e.Mode != modeGitlink && !f.st.has(e.Hash) {
+			wants[h] = true
+			return
+		}
+	}
+	for _, e := range entries {
+		if e.Mode != modeTree {
+			continue
+		}
+		if !f.st.has(e.Hash) {
+			wants[e.Hash] = true
+		} else if f.missingUnder(e.Hash, depth+1) {
+			f.frontier(e.Hash, depth+1, wants)
+		}
+	}
 }
 
 // missingUnder reports whether any object under tree h is absent. Gitlinks are not objects of this
