@@ -7,6 +7,7 @@ package main
 // one escaping function, before it reaches a terminal.
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -32,10 +33,17 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-// table aligns columns for human output; cells are escaped as they are added.
-type table struct{ tw *tabwriter.Writer }
+// table aligns columns for human output; cells are escaped as they are added. Its lines reach w whole
+// on flush: tabwriter writes cell by cell, a system call each on an unbuffered stdout.
+type table struct {
+	tw  *tabwriter.Writer
+	out *bufio.Writer
+}
 
-func newTable(w io.Writer) *table { return &table{tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)} }
+func newTable(w io.Writer) *table {
+	out := bufio.NewWriter(w)
+	return &table{tw: tabwriter.NewWriter(out, 0, 0, 2, ' ', 0), out: out}
+}
 
 func (t *table) row(cols ...string) {
 	for i, c := range cols {
@@ -47,7 +55,12 @@ func (t *table) row(cols ...string) {
 // escapedRow adds cells escaped already (cut to a width by textsafe.Cut).
 func (t *table) escapedRow(cols ...string) { fmt.Fprintln(t.tw, strings.Join(cols, "\t")) }
 
-func (t *table) flush() error { return t.tw.Flush() }
+func (t *table) flush() error {
+	if err := t.tw.Flush(); err != nil {
+		return err
+	}
+	return t.out.Flush()
+}
 
 func short(commit string) string {
 	if len(commit) > 12 {
