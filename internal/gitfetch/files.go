@@ -156,7 +156,7 @@ func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]t
 // before its objects cross, and the parent is then asked for alone, as before. A skill file over
 // besideMaxFile stays on the server and comes with its folder.
 const (
-	besideMaxObjects = 320
+	besideMaxObjects = 256
 	besideMaxFile    = 64 << 10
 	besideBudget     = 1 << 20
 )
