@@ -179,12 +179,20 @@ func notOurRef(msg string) (plumbing.Hash, bool) {
 // fileCap is the largest single file a fetch can accept: one file cannot exceed the total either.
 func (f *fetcher) fileCap() int64 { return min(f.lim.MaxFileSize, f.lim.MaxTotalSize) }
 
+// fileFlag is the option that raises fileCap: the total's when the total is the smaller.
+func (f *fetcher) fileFlag() string {
+	if f.lim.MaxTotalSize < f.lim.MaxFileSize {
+		return "--max-total-size"
+	}
+	return "--max-file-size"
+}
+
 var errRetryStrategy = errors.New("strategy changed")
 
 // walkPolicy is for requests that bring trees only, or a whole commit.
 func (f *fetcher) treePolicy() (packPolicy, int64) {
 	big := 10 * f.lim.MaxTotalSize
-	return packPolicy{maxBlob: f.lim.MaxFileSize, maxOther: max(f.lim.MaxFileSize, 16<<20), maxInflated: big}, big
+	return packPolicy{maxBlob: f.lim.MaxFileSize, maxOther: max(f.lim.MaxFileSize, 16<<20), maxInflated: big, blobFlag: "--max-file-size"}, big
 }
 
 // fetchAllTrees brings every tree of the commit (blob-less), or the whole commit (full).
@@ -581,6 +589,10 @@ func (f *fetcher) folderRequest(wants []plumbing.Hash) fetchReq {
 			maxOther:    treeSlack,
 			maxInflated: lim.MaxTotalSize + treeSlack, // exact totals are checked by assemble
 			maxObjects:  2*lim.MaxFiles + 64,
+
+			blobFlag:     f.fileFlag(),
+			objectsFlag:  "--max-files",
+			inflatedFlag: "--max-total-size",
 		},
 		budget: lim.MaxTotalSize + lim.MaxTotalSize/8 + treeSlack,
 	}
@@ -673,7 +685,7 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 	}
 	// Folders count too: empty or shared subtrees add no files, but each is a path to walk and write.
 	if f.dirsWalked++; f.dirsWalked > f.lim.MaxFiles {
-		return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d folders", f.lim.MaxFiles)}
+		return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d folders", f.lim.MaxFiles), Flag: "--max-files"}
 	}
 	for _, e := range entries {
 		full := path.Join(where, e.Name)
@@ -697,7 +709,7 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		if !ok {
 			// The folder request filters out blobs over the size limit, and a full fetch drops them.
 			if _, over := f.full.oversize[e.Hash]; over || f.s.strat != stratFull {
-				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap()))}
+				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap())), Flag: f.fileFlag()}
 			}
 			return &RemoteError{URL: f.s.w.where(), Err: fmt.Errorf("%s: server did not send blob %s", full, short(e.Hash.String()))}
 		}
@@ -705,15 +717,15 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 			return fmt.Errorf("%s: expected a blob, got a %s", full, o.typ)
 		}
 		if int64(len(o.data)) > f.fileCap() {
-			return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap()))}
+			return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap())), Flag: f.fileFlag()}
 		}
 		*files++
 		*total += int64(len(o.data))
 		if *files > f.lim.MaxFiles {
-			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d files", f.lim.MaxFiles)}
+			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d files", f.lim.MaxFiles), Flag: "--max-files"}
 		}
 		if *total > f.lim.MaxTotalSize {
-			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("files total more than the %s limit", humanBytes(f.lim.MaxTotalSize))}
+			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("files total more than the %s limit", humanBytes(f.lim.MaxTotalSize)), Flag: "--max-total-size"}
 		}
 		mode := snapshot.Regular
 		switch e.Mode {

@@ -83,10 +83,20 @@ type EntryError struct {
 
 func (e *EntryError) Error() string { return fmt.Sprintf("%s: %s", textsafe.Escape(e.Path), e.Problem) }
 
-// LimitError is a fetch stopped by Limits. Path names the file or folder when known.
+// LimitError is a fetch stopped by Limits. Path names the file or folder when known; Flag is the option
+// that raises the cap that stopped it ("--max-file-size"), "" for a bound no option moves.
 type LimitError struct {
 	Path    string
 	Problem string
+	Flag    string
+}
+
+// Hints name the option that raises the cap, when one does.
+func (e *LimitError) Hints() []string {
+	if e.Flag == "" {
+		return nil
+	}
+	return []string{"if you trust this source, raise the cap: install, update, import and outdated take " + e.Flag + " N"}
 }
 
 func (e *LimitError) Error() string {

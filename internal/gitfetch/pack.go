@@ -32,6 +32,9 @@ type packPolicy struct {
 	maxOther    int64 // largest tree, commit or tag, inflated
 	maxInflated int64 // all kept objects together, inflated
 	maxObjects  int   // objects in the pack
+	// The options that raise maxBlob, maxObjects and maxInflated, for a *LimitError's hint ("" when none
+	// does: a bound of skillctl's own, not the user's caps).
+	blobFlag, objectsFlag, inflatedFlag string
 	// skipOversize: hash an oversize blob while discarding it (a whole-repository fetch, where it may belong
 	// to a folder nobody asked for) instead of failing at once (a fetch of wanted folders only).
 	skipOversize bool
@@ -55,7 +58,7 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 		return res, fmt.Errorf("reading pack header: %w", err)
 	}
 	if pol.maxObjects > 0 && int(count) > pol.maxObjects {
-		return res, &LimitError{Problem: fmt.Sprintf("too many files: the server offered %d objects, over the limit of %d", count, pol.maxObjects)}
+		return res, &LimitError{Problem: fmt.Sprintf("too many files: the server offered %d objects, over the limit of %d", count, pol.maxObjects), Flag: pol.objectsFlag}
 	}
 	type entry struct {
 		typ  plumbing.ObjectType
@@ -132,7 +135,7 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 		}
 		inflated += int64(len(data))
 		if pol.maxInflated > 0 && inflated > pol.maxInflated {
-			return res, &LimitError{Problem: fmt.Sprintf("objects exceed the %s limit", humanBytes(pol.maxInflated))}
+			return res, &LimitError{Problem: fmt.Sprintf("objects exceed the %s limit", humanBytes(pol.maxInflated)), Flag: pol.inflatedFlag}
 		}
 		e := &entry{typ: typ, data: data, hash: hashObject(typ, data)}
 		byOffset[hdr.Offset] = e

@@ -393,7 +393,7 @@ func readPackAnswer(pack io.Reader, fr fetchReq, put func(plumbing.Hash, object)
 		var le *LimitError
 		switch {
 		case errors.Is(err, errTooLarge):
-			return res, &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxBlob))}
+			return res, &LimitError{Problem: fmt.Sprintf("a file is larger than the %s limit", humanBytes(fr.pol.maxBlob)), Flag: fr.pol.blobFlag}
 		case errors.As(err, &le):
 			return res, err
 		}
