@@ -23,6 +23,12 @@ import (
 // budget and fall back when it is spent. The blobs are not written to the object cache: the caller keeps
 // what it derives from them.
 func (s *Session) ReadFiles(ctx context.Context, commit string, files []string, maxFile, maxTotal int64) (map[string][]byte, error) {
+	return s.readOnly(commit, func(f *fetcher) (map[string][]byte, error) { return f.readFiles(ctx, files, maxFile, maxTotal) })
+}
+
+// readOnly runs read on a fetcher of commit under the session's lock, for a batch of files whose caller
+// keeps what it derives from them: only the commit and its root tree are left for the object cache.
+func (s *Session) readOnly(commit string, read func(f *fetcher) (map[string][]byte, error)) (map[string][]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.flush()
@@ -31,7 +37,7 @@ func (s *Session) ReadFiles(ctx context.Context, commit string, files []string, 
 		return nil, err
 	}
 	defer f.keepCommitOnly()
-	return f.readFiles(ctx, files, maxFile, maxTotal)
+	return read(f)
 }
 
 // SkillFiles is Skills and ReadFiles of every skill's SKILL.md (or skill.md) in one go: the trees
@@ -172,15 +178,7 @@ const (
 // parents, which Fetch would meet the same way. Names that are unsafe, or files that are not regular,
 // are left out. The files are not written to the object cache.
 func (s *Session) Beside(ctx context.Context, commit string, paths []string) (map[string][]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	defer s.flush()
-	f, err := s.newFetcher(commit)
-	if err != nil {
-		return nil, err
-	}
-	defer f.keepCommitOnly()
-	return f.beside(ctx, paths)
+	return s.readOnly(commit, func(f *fetcher) (map[string][]byte, error) { return f.beside(ctx, paths) })
 }
 
 func (f *fetcher) beside(ctx context.Context, paths []string) (map[string][]byte, error) {
