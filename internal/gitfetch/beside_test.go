@@ -141,3 +141,69 @@ func TestBesideLargeAuthor(t *testing.T) {
 		t.Errorf("%d fetch requests, want 4 (log %q)", st.Fetches, log.String())
 	}
 }
+
+// TestDeepCommit: folders under deepParents authors or more bring every author's listing with the commit,
+// so the folders come in the next request (2 fetches, 3 before); a listing over deepObjects is refused at
+// the pack's header and the walk goes on one level at a time (the refused fetch, then 3 as before).
+func TestDeepCommit(t *testing.T) {
+	if !gittest.Available() {
+		t.Skip("git not on PATH")
+	}
+	srv, err := gittest.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	files := map[string]string{"README.md": "# market\n"}
+	var paths []string
+	for a := range deepParents {
+		for s := range 2 {
+			files[fmt.Sprintf("skills/a%d/s%d/SKILL.md", a, s)] = fmt.Sprintf("---\nname: s%d\n---\n", s)
+			files[fmt.Sprintf("skills/a%d/s%d/references/r.md", a, s)] = fmt.Sprintf("ref %d %d\n", a, s)
+		}
+		paths = append(paths, fmt.Sprintf("skills/a%d/s1", a))
+	}
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	commit, err := srv.Commit("acme/m", "main", dir, "initial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		objects int
+		fetches int
+	}{
+		{"listing fits", deepObjects, 2},
+		{"listing too large", 5, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func(n int) { deepObjects = n }(deepObjects)
+			deepObjects = tc.objects
+			log := &syncBuf{}
+			s, err := Open(Remote{URL: srv.RepoURL("acme/m"), Log: log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			srv.ResetStats()
+			got, err := s.Fetch(context.Background(), commit, paths)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range paths {
+				if f := got[p]; f == nil || f.File("references/r.md") == nil {
+					t.Fatalf("%s: %v", p, f)
+				}
+			}
+			if st := srv.Stats(); st.Fetches != tc.fetches {
+				t.Errorf("%d fetch requests, want %d (log %q)", st.Fetches, tc.fetches, log.String())
+			}
+			if _, ok := s.st.mem[plumbing.ComputeHash(plumbing.BlobObject, []byte("# market\n"))]; ok {
+				t.Error("the root's README came with the commit")
+			}
+		})
+	}
+}

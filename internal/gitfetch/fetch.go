@@ -121,6 +121,13 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		}
 		return errRetryStrategy
 	}
+	var le *LimitError
+	if fr.deep && errors.As(err, &le) {
+		// Too many trees at the paths' parents' level: the pack was refused at its header, so nothing of it
+		// was kept. Ask again with one level below the root, as for a few folders.
+		s.noDeep = true
+		return errRetryStrategy
+	}
 	var rf *refusedError
 	if !errors.As(err, &rf) {
 		return err
@@ -150,22 +157,52 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	return errRetryStrategy
 }
 
-// commitFilter is the filter of the request that brings a commit for a walk to paths: its root tree, and
-// with it the trees one level down (never a blob) when every path goes deeper than that, so the walk to
-// skills/AUTHOR/NAME takes one request fewer. The cost is the root's other subtrees, one level of names,
-// which a marketplace keeps few; a path at the root asks for the root alone. A server that refuses the
-// combined filter gets tree:1 from then on (request).
-func (s *Session) commitFilter(paths []string) packp.Filter {
+// commitRequest asks for commits (wants) for a walk to paths. A commit comes with its root tree and, when
+// every path goes deeper than that, the trees one level down (never a blob), so the walk to
+// skills/AUTHOR/NAME takes one request fewer; the cost is the root's other subtrees, one level of names,
+// which a marketplace keeps few. When the paths span deepParents parent folders or more (a list installed
+// at once, a restore), it brings every tree down to their parents' level too (at most four levels): for
+// skills/AUTHOR/NAME every author's listing, which costs less than the round trip it saves once that many
+// authors are asked for, and the folders come in the next request. That pack is bounded by deepObjects,
+// refused at its header past it, and the commit asked for again as above (request). A path at the root
+// asks for the root alone; a server that refuses combined filters gets tree:1 from then on.
+func (s *Session) commitRequest(wants []plumbing.Hash, paths []string, pol packPolicy, budget int64) fetchReq {
+	fr := fetchReq{wants: wants, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget}
 	if s.noCombine || len(paths) == 0 {
-		return packp.FilterTreeDepth(1)
+		return fr
 	}
+	least := maxDepth
+	parents := map[string]bool{}
 	for _, p := range paths {
-		if !strings.Contains(cleanPath(p), "/") {
-			return packp.FilterTreeDepth(1)
+		c := cleanPath(p)
+		n := 0
+		if c != "" {
+			n = strings.Count(c, "/") + 1
 		}
+		least = min(least, n)
+		parents[path.Dir(c)] = true
 	}
-	return packp.FilterCombine(packp.FilterTreeDepth(2), packp.FilterBlobNone())
+	if least < 2 {
+		return fr
+	}
+	k := 2
+	if least >= 3 && len(parents) >= deepParents && !s.noDeep {
+		k = min(least, 4)
+		fr.deep = true
+		fr.pol.maxObjects = deepObjects
+		fr.budget = min(fr.budget, deepBudget)
+	}
+	fr.filter = packp.FilterCombine(packp.FilterTreeDepth(uint64(k)), packp.FilterBlobNone())
+	return fr
 }
+
+// How far commitRequest's deeper walk goes: the parents a batch must span to be worth it, and what the
+// pack of trees may hold (a marketplace of 5,800 skills under some 600 authors is a few hundred KB).
+var (
+	deepParents       = 8
+	deepObjects       = 8192
+	deepBudget  int64 = 4 << 20
+)
 
 // notOurRef finds the object named in git's "not our ref HASH" refusal.
 func notOurRef(msg string) (plumbing.Hash, bool) {
@@ -272,7 +309,7 @@ func (f *fetcher) fetchMissing(ctx context.Context, round int, paths []string, n
 	case f.s.strat != stratTreeWalk:
 		err = f.fetchAllTrees(ctx)
 	case needCommit:
-		err = f.request(ctx, fetchReq{wants: []plumbing.Hash{f.commit}, depth: 1, filter: f.s.commitFilter(paths), pol: pol, budget: budget})
+		err = f.request(ctx, f.s.commitRequest([]plumbing.Hash{f.commit}, paths, pol, budget))
 	default:
 		wants := make([]plumbing.Hash, 0, len(need))
 		for h := range need {
@@ -486,7 +523,7 @@ func (s *Session) walkTogether(ctx context.Context, commits []string, want map[s
 			for _, c := range commits {
 				all = append(all, want[c]...)
 			}
-			fr = fetchReq{wants: needCommits, depth: 1, filter: s.commitFilter(all), pol: pol, budget: budget}
+			fr = s.commitRequest(needCommits, all, pol, budget)
 		}
 		if err := lead.request(ctx, fr); err != nil || s.strat != stratTreeWalk {
 			return

@@ -32,6 +32,7 @@ type Session struct {
 	tipsOnly    bool           // only branch and tag tips may be wanted (a v0 server without reachable wants)
 	noBlobLimit bool           // the server refuses blob:limit: folders come unfiltered, oversize blobs stop the stream
 	noCombine   bool           // the server refuses a combined filter: a commit comes with its root tree alone (tree:1)
+	noDeep      bool           // a commit with the trees down to its paths' parents brought too many: one level from then on
 	writes      sync.WaitGroup // this session's cache writes in the background (flush)
 	said        map[string]bool
 	refCache    map[string]map[string]string // answers by query (sorted prefixes)

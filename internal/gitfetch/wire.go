@@ -318,6 +318,9 @@ type fetchReq struct {
 	filter packp.Filter
 	pol    packPolicy
 	budget int64 // bytes the response may take on the wire
+	// deep: a commit with every tree down to its paths' parents (Session.commitRequest); a pack over its
+	// bound is refused at the header and the commit asked for again with one level below its root.
+	deep bool
 }
 
 // asRefused turns the server's own error reports (an ERR packet, or a message on the error side band)
