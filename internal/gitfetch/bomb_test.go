@@ -15,6 +15,11 @@ import (
 // two entries (a, b) naming the same next tree: about 2*levels objects describing 2^levels paths, with a
 // SKILL.md at the bottom.
 func treeBomb(t *testing.T, fx *fixture, repo string, levels int) string {
+	return treeBombOf(t, fx, repo, levels, "---\nname: leaf\ndescription: d\n---\n")
+}
+
+// treeBombOf is treeBomb with leaf as the bottom SKILL.md.
+func treeBombOf(t *testing.T, fx *fixture, repo string, levels int, leaf string) string {
 	t.Helper()
 	bare := filepath.Join(fx.srv.Root(), repo+".git")
 	git := func(stdin string, args ...string) string {
@@ -27,7 +32,7 @@ func treeBomb(t *testing.T, fx *fixture, repo string, levels int) string {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	blob := git("---\nname: leaf\ndescription: d\n---\n", "hash-object", "-w", "--stdin")
+	blob := git(leaf, "hash-object", "-w", "--stdin")
 	tree := git(fmt.Sprintf("100644 blob %s\tSKILL.md\n", blob), "mktree")
 	for i := 0; i < levels; i++ {
 		tree = git(fmt.Sprintf("040000 tree %s\ta\n040000 tree %s\tb\n", tree, tree), "mktree")
@@ -57,5 +62,34 @@ func TestTreeBomb(t *testing.T) {
 	t.Logf("both refused in %v: %v", time.Since(start), err)
 	if d := time.Since(start); d > time.Minute { // a hang guard, not a speed test
 		t.Fatalf("took %v", d)
+	}
+}
+
+// TestTreeBombOversize: the same bomb with its one file over the size cap, which the server filters out.
+// Every path then lacks that file, so what a folder request asks for next is looked for under each shared
+// subtree once, and the file is not asked for again: the fetch is refused for the file, quickly. The
+// second fetch finds the bomb's trees in the object cache, asked for by no request of its own.
+func TestTreeBombOversize(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	c := treeBombOf(t, fx, "acme/skills", 40, strings.Repeat("x", 8<<10))
+	cache, err := OpenCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := fx.remote("acme/skills")
+	r.Cache = cache
+	r.Limits = Limits{MaxFileSize: 4 << 10}
+	for _, run := range []string{"cold", "trees cached"} {
+		start := time.Now()
+		_, err := Fetch(context.Background(), r, c, []string{""})
+		Wait()
+		var le *LimitError
+		if !errors.As(err, &le) || !strings.HasSuffix(le.Path, "/SKILL.md") {
+			t.Fatalf("%s: Fetch: %v, want a LimitError for the file", run, err)
+		}
+		t.Logf("%s: refused in %v: %v", run, time.Since(start), err)
+		if d := time.Since(start); d > time.Minute { // a hang guard, not a speed test
+			t.Fatalf("%s: took %v", run, d)
+		}
 	}
 }

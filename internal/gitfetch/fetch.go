@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 
@@ -44,6 +43,7 @@ type fetcher struct {
 	complete   map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
 	dirsWalked int                    // folders walked by assemble, across the fetch
 	others     map[plumbing.Hash]bool // other commits wanted in the same requests (fetchAt)
+	asked      map[plumbing.Hash]bool // trees a folder request brought with its size filter: what they lack is oversize
 }
 
 func (s *Session) newFetcher(commit string) (*fetcher, error) {
@@ -138,11 +138,14 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		}
 		return &MissingCommitError{URL: s.w.where(), Commit: h.String()}
 	}
+	// A combined filter's refusal names the part refused: blob:limit inside one (Beside's) is the blob
+	// size filter's refusal, not the combination's.
+	sizeRefused := strings.HasPrefix(string(fr.filter), "blob:limit") || strings.HasPrefix(string(fr.filter), "combine:") && strings.Contains(rf.msg, "blob:limit")
 	switch {
-	case s.strat == stratTreeWalk && strings.HasPrefix(string(fr.filter), "combine:") && !s.noCombine:
+	case s.strat == stratTreeWalk && strings.HasPrefix(string(fr.filter), "combine:") && !sizeRefused && !s.noCombine:
 		s.noCombine = true
 		s.note("%s: refused a combined filter (%s); walking from the root tree one level at a time", s.w.where(), rf.msg)
-	case s.strat != stratFull && fr.filter != "" && strings.HasPrefix(string(fr.filter), "blob:limit") && !s.noBlobLimit:
+	case s.strat != stratFull && sizeRefused && !s.noBlobLimit:
 		s.noBlobLimit = true
 		s.note("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.w.where(), rf.msg)
 	case s.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
@@ -281,7 +284,7 @@ func (f *fetcher) resolvePaths(ctx context.Context, paths []string, some bool) (
 				needCommit = true
 			case !missing.IsZero():
 				need[missing] = true
-			case !some || e.Mode == modeFile || e.Mode == modeExec || e.Mode == modeOldFile:
+			case !some || regular(e.Mode):
 				out[p] = e
 			}
 		}
@@ -351,19 +354,9 @@ func (f *fetcher) walk(p string, trees map[plumbing.Hash]map[string]treeEntry) (
 		if cur.Mode != modeTree {
 			return treeEntry{}, plumbing.ZeroHash, &NotFoundError{Path: p, Commit: f.commit.String()}
 		}
-		byName, ok := trees[cur.Hash]
-		if !ok {
-			entries, missing, err := f.tree(cur.Hash, strings.Join(els[:i], "/"))
-			if err != nil || !missing.IsZero() {
-				return treeEntry{}, missing, err
-			}
-			byName = make(map[string]treeEntry, len(entries))
-			for _, e := range entries {
-				if _, dup := byName[e.Name]; !dup { // a forged tree naming one entry twice: the first counts
-					byName[e.Name] = e
-				}
-			}
-			trees[cur.Hash] = byName
+		byName, missing, err := f.byName(cur.Hash, strings.Join(els[:i], "/"), trees)
+		if err != nil || !missing.IsZero() {
+			return treeEntry{}, missing, err
 		}
 		e, ok := byName[el]
 		if !ok {
@@ -375,6 +368,26 @@ func (f *fetcher) walk(p string, trees map[plumbing.Hash]map[string]treeEntry) (
 		cur = e
 	}
 	return cur, plumbing.ZeroHash, nil
+}
+
+// byName returns tree h's entries by name, parsed once per trees (the memo of one walk), or h as missing.
+// A forged tree naming one entry twice: the first counts, wherever a tree is read by name.
+func (f *fetcher) byName(h plumbing.Hash, where string, trees map[plumbing.Hash]map[string]treeEntry) (map[string]treeEntry, plumbing.Hash, error) {
+	if m, ok := trees[h]; ok {
+		return m, plumbing.ZeroHash, nil
+	}
+	entries, missing, err := f.tree(h, where)
+	if err != nil || !missing.IsZero() {
+		return nil, missing, err
+	}
+	m := make(map[string]treeEntry, len(entries))
+	for _, e := range entries {
+		if _, dup := m[e.Name]; !dup {
+			m[e.Name] = e
+		}
+	}
+	trees[h] = m
+	return m, plumbing.ZeroHash, nil
 }
 
 // tree returns the parsed tree h, or h as missing.
@@ -559,21 +572,17 @@ func sortedHashes(set map[plumbing.Hash]bool) []plumbing.Hash {
 // folders makes sure every object under the folders is present, with one request for all that are
 // incomplete, then assembles them.
 func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]treeEntry) (map[string]*snapshot.Folder, error) {
-	var last []plumbing.Hash
 	for attempt := 0; ; attempt++ {
-		wants := map[plumbing.Hash]bool{}
+		wants, seen := map[plumbing.Hash]bool{}, map[plumbing.Hash]bool{}
 		for _, p := range paths {
 			if f.missingUnder(found[p].Hash, 0) {
-				f.frontier(found[p].Hash, 0, wants)
+				f.frontier(found[p].Hash, 0, wants, seen)
 			}
 		}
 		incomplete := sortedHashes(wants)
-		// The same wants again would bring the same answer: what is still missing was filtered out for
-		// its size, and assemble says so.
-		if len(incomplete) == 0 || f.s.strat == stratFull || attempt > 2 || slices.Equal(incomplete, last) {
+		if len(incomplete) == 0 || f.s.strat == stratFull || attempt > 2 {
 			break
 		}
-		last = incomplete
 		if err := f.s.ready(ctx); err != nil {
 			return nil, err
 		}
@@ -583,15 +592,24 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			}
 			continue
 		}
-		err := f.request(ctx, f.folderRequest(incomplete))
-		if errors.Is(err, errRetryStrategy) {
-			last = nil // asked differently next time
-		} else if err != nil {
+		fr := f.folderRequest(incomplete)
+		err := f.request(ctx, fr)
+		if err != nil && !errors.Is(err, errRetryStrategy) {
 			var le *LimitError
 			if errors.As(err, &le) && le.Path == "" {
 				le.Path = strings.Join(paths, ", ")
 			}
 			return nil, err
+		}
+		if err == nil && fr.filter != "" {
+			// What is still missing under these trees was filtered out for its size: asking again would
+			// bring the same answer, and assemble says so.
+			if f.asked == nil {
+				f.asked = map[plumbing.Hash]bool{}
+			}
+			for _, h := range incomplete {
+				f.asked[h] = true
+			}
 		}
 		if f.s.strat == stratFull {
 			if err := f.fetchAllTrees(ctx); err != nil {
@@ -642,11 +660,13 @@ func (f *fetcher) folderRequest(wants []plumbing.Hash) fetchReq {
 // frontier adds to wants the trees to ask for so that everything under tree h is present: h itself when
 // it or one of its own files is missing (asked for with the folder request's filter, which keeps the size
 // rule for every file), else its missing subtrees and the frontiers of those present. A folder whose
-// skill file came ahead of it (Beside) so costs its subfolders, not its files again.
-func (f *fetcher) frontier(h plumbing.Hash, depth int, wants map[plumbing.Hash]bool) {
-	if depth > maxDepth || f.complete[h] {
-		return
+// skill file came ahead of it (Beside) so costs its subfolders, not its files again. A tree already asked
+// for with the filter (f.asked) is not asked again.
+func (f *fetcher) frontier(h plumbing.Hash, depth int, wants, seen map[plumbing.Hash]bool) {
+	if depth > maxDepth || f.complete[h] || seen[h] || f.asked[h] {
+		return // a shared subtree is looked at once, so a tree bomb costs its objects, not its paths
 	}
+	seen[h] = true
 	entries, missing, err := f.tree(h, "")
 	if err != nil || !missing.IsZero() {
 		wants[h] = true // a broken tree is asked for whole, and assemble reports what is wrong with it
@@ -665,7 +685,7 @@ func (f *fetcher) frontier(h plumbing.Hash, depth int, wants map[plumbing.Hash]b
 		if !f.st.has(e.Hash) {
 			wants[e.Hash] = true
 		} else if f.missingUnder(e.Hash, depth+1) {
-			f.frontier(e.Hash, depth+1, wants)
+			f.frontier(e.Hash, depth+1, wants, seen)
 		}
 	}
 }

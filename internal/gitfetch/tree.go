@@ -20,6 +20,9 @@ const (
 	modeOldFile = 0o100664 // written by very old git; installed as a regular file
 )
 
+// regular reports whether a tree entry's mode is a regular file (executable or not; old git's 664 too).
+func regular(mode uint32) bool { return mode == modeFile || mode == modeExec || mode == modeOldFile }
+
 // treeEntry is one line of a tree object. Name is the raw bytes the server sent, unchecked.
 type treeEntry struct {
 	Name string
