@@ -3,6 +3,8 @@ package gitfetch
 import (
 	"context"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,22 +19,27 @@ import (
 func TestBeside(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
-		name      string
-		combineOK bool
-		want      []string // folders whose skill file Beside returns
-		fetches   int      // Beside, then Fetch of the skill and its sibling
+		name    string
+		refuse  string   // the filter the server refuses ("" none)
+		want    []string // folders whose skill file Beside returns
+		fetches int      // Beside, then Fetch of the skill and its sibling
+		note    string   // what the session says of the refusal
 	}{
 		// The commit with its root's subtrees, then python/ with its folders' top-level files; the folders'
 		// own subfolders in one more.
-		{"github shape", true, []string{"skills/python/async", "skills/python/typing"}, 3},
+		{"github shape", "", []string{"skills/python/async", "skills/python/typing"}, 3, ""},
 		// The refused combined filter is learnt on the commit: Beside asks no more, and Fetch walks on from
 		// tree:1 in the six fetches TestCommitFilter counts for Fetch alone.
-		{"combine refused", false, nil, 6},
+		{"combine refused", "combine", nil, 6, "refused a combined filter"},
+		// Combined filters allowed but not blob:limit: Beside's refusal is the size filter's, so the commit
+		// walk keeps its tree:2 and the folders come unfiltered: the commit, the refused request, the parent,
+		// the folders.
+		{"blob:limit refused", "blob:limit", nil, 4, "refused the blob size filter"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fx := newFixture(t, "acme/skills")
-			if !tc.combineOK {
-				if err := fx.srv.Configure("acme/skills", "uploadpackfilter.combine.allow", "false"); err != nil {
+			if tc.refuse != "" {
+				if err := fx.srv.Configure("acme/skills", "uploadpackfilter."+tc.refuse+".allow", "false"); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -61,7 +68,7 @@ func TestBeside(t *testing.T) {
 			if d := "skills/python/async"; files[d] != nil && string(files[d]) != "---\nname: async\n---\nbody\n" {
 				t.Errorf("%s: %q", d, files[d])
 			}
-			if tc.combineOK {
+			if tc.refuse == "" {
 				// What the fetch then asks for is the folder's subfolders, not its files again.
 				f, err := s.newFetcher(fx.commit)
 				if err != nil {
@@ -72,7 +79,7 @@ func TestBeside(t *testing.T) {
 					t.Fatalf("walk: %v, missing %v", err, missing)
 				}
 				wants := map[plumbing.Hash]bool{}
-				f.frontier(e.Hash, 0, wants)
+				f.frontier(e.Hash, 0, wants, map[plumbing.Hash]bool{})
 				if len(wants) != 2 || wants[e.Hash] {
 					t.Errorf("frontier of the folder = %v, want its two subfolders", wants)
 				}
@@ -86,6 +93,9 @@ func TestBeside(t *testing.T) {
 			}
 			if st := fx.srv.Stats(); st.Fetches != tc.fetches {
 				t.Errorf("%d fetch requests, want %d (log %q)", st.Fetches, tc.fetches, fx.log.String())
+			}
+			if log := fx.log.String(); tc.note != "" && !strings.Contains(log, tc.note) || tc.note == "" && log != "" {
+				t.Errorf("log %q, want %q", log, tc.note)
 			}
 		})
 	}
@@ -205,5 +215,46 @@ func TestDeepCommit(t *testing.T) {
 				t.Error("the root's README came with the commit")
 			}
 		})
+	}
+}
+
+// TestBesideForgedAuthor: an author folder of a thousand entries naming one folder is three objects, well
+// under the pack's bound; Beside reads that folder once and answers for at most besideMaxObjects of them.
+func TestBesideForgedAuthor(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	bare := filepath.Join(fx.srv.Root(), "acme/skills.git")
+	git := func(stdin string, args ...string) string {
+		cmd := exec.Command("git", append([]string{"--git-dir", bare}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(cmd.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	blob := git("---\nname: same\n---\n", "hash-object", "-w", "--stdin")
+	folder := git(fmt.Sprintf("100644 blob %s\tSKILL.md\n", blob), "mktree")
+	var author strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&author, "040000 tree %s\ts%04d\n", folder, i)
+	}
+	authorTree := git(author.String(), "mktree")
+	skills := git(fmt.Sprintf("040000 tree %s\tforged\n", authorTree), "mktree")
+	root := git(fmt.Sprintf("040000 tree %s\tskills\n", skills), "mktree")
+	c := git("", "commit-tree", root, "-m", "forged")
+	git("", "update-ref", "refs/heads/forged", c)
+
+	s, err := Open(fx.remote("acme/skills"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Beside(context.Background(), c, []string{"skills/forged/s0007"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != besideMaxObjects || string(got["skills/forged/s0000"]) != "---\nname: same\n---\n" {
+		t.Errorf("%d skill files (s0000: %q), want %d", len(got), got["skills/forged/s0000"], besideMaxObjects)
 	}
 }

@@ -172,10 +172,9 @@ const (
 // does; the request that would bring a parent alone instead brings it with its folders' top-level files
 // of at most besideMaxFile bytes (filter combine:tree:2+blob:limit: the parent, its folders, their entries), so a resolver reads its siblings'
 // depends-on before it fetches, and a skill and the siblings it needs come in one request. It asks for
-// nothing more: a parent already known, a root-level path, a server without combined filters, or an
-// author folder past besideMaxObjects gives what the store holds; so does a failure of that request,
-// which the next fetch, asking for the parent alone, meets again. An error is one of the walk to the
-// parents, which Fetch would meet the same way. Names that are unsafe, or files that are not regular,
+// nothing more: a parent already known, a root-level path, a server without combined filters or blob
+// size filters, or an author folder past besideMaxObjects gives what the store holds. An error is one
+// the fetch that follows would meet the same way (the walk to the parents, the network, the deadline). Names that are unsafe, or files that are not regular,
 // are left out. The files are not written to the object cache.
 func (s *Session) Beside(ctx context.Context, commit string, paths []string) (map[string][]byte, error) {
 	return s.readOnly(commit, func(f *fetcher) (map[string][]byte, error) { return f.beside(ctx, paths) })
@@ -227,7 +226,7 @@ func (f *fetcher) beside(ctx context.Context, paths []string) (map[string][]byte
 		if err := f.s.ready(ctx); err != nil {
 			return nil, err
 		}
-		if f.s.strat != stratTreeWalk || f.s.noCombine {
+		if f.s.strat != stratTreeWalk || f.s.noCombine || f.s.noBlobLimit {
 			break
 		}
 		sort.Slice(last, func(i, j int) bool { return last[i].String() < last[j].String() })
@@ -237,17 +236,25 @@ func (f *fetcher) beside(ctx context.Context, paths []string) (map[string][]byte
 			pol:    packPolicy{maxBlob: besideMaxFile, maxOther: 1 << 20, maxInflated: 4 << 20, maxObjects: besideMaxObjects},
 			budget: besideBudget,
 		}
-		// A large author folder (a *LimitError at the pack's header), or any other failure of this request
-		// alone: the next fetch asks for the parent alone, as it would have, and meets what is wrong.
-		_ = f.request(ctx, fr)
+		// A large author folder (a *LimitError at the pack's header) or a refused filter (the session now
+		// knows): the next fetch asks for the parent alone, as it would have. Anything else (the network,
+		// the deadline, a credential) is what that fetch would meet too, so it is said now.
+		err := f.request(ctx, fr)
+		var le *LimitError
+		if err != nil && !errors.Is(err, errRetryStrategy) && !errors.As(err, &le) {
+			return nil, err
+		}
 	}
 	return f.skillFilesUnder(parents), nil
 }
 
-// skillFilesUnder reads, from the store only, the skill file of every folder of the folders dirs.
+// skillFilesUnder reads, from the store only, the skill file of every folder of the folders dirs: at most
+// besideMaxObjects folders each, and each tree read once however many entries name it (a forged author
+// folder naming one folder thousands of times costs one read of it).
 func (f *fetcher) skillFilesUnder(dirs []string) map[string][]byte {
 	out := map[string][]byte{}
 	trees := map[plumbing.Hash]map[string]treeEntry{}
+	files := map[plumbing.Hash][]byte{} // by folder tree: its skill file, nil when none was read
 	for _, d := range dirs {
 		e, missing, err := f.walk(d, trees)
 		if err != nil || !missing.IsZero() || e.Mode != modeTree {
@@ -257,30 +264,43 @@ func (f *fetcher) skillFilesUnder(dirs []string) map[string][]byte {
 		if err != nil || !missing.IsZero() {
 			continue
 		}
+		named, folders := map[string]bool{}, 0
 		for _, c := range entries {
 			dir := path.Join(d, c.Name)
-			if c.Mode != modeTree || !snapshot.ValidPath(dir) {
+			if named[c.Name] || c.Mode != modeTree || !snapshot.ValidPath(dir) {
 				continue
 			}
-			files, missing, err := f.tree(c.Hash, dir)
-			if err != nil || !missing.IsZero() {
-				continue
+			named[c.Name] = true // the first entry of a name counts, as for every walk (byName)
+			if folders++; folders > besideMaxObjects {
+				break
 			}
-			byName := map[string]treeEntry{}
-			for _, x := range files {
-				if _, dup := byName[x.Name]; !dup {
-					byName[x.Name] = x
-				}
+			data, ok := files[c.Hash]
+			if !ok {
+				data = f.skillFileOf(c.Hash, dir, trees)
+				files[c.Hash] = data
 			}
-			name := manifest.SkillFile(func(n string) bool { x, ok := byName[n]; return ok && x.Mode != modeTree })
-			x := byName[name]
-			if name == "" || (x.Mode != modeFile && x.Mode != modeExec && x.Mode != modeOldFile) {
-				continue
-			}
-			if o, ok := f.st.get(x.Hash); ok && o.typ == plumbing.BlobObject && len(o.data) <= besideMaxFile {
-				out[dir] = o.data
+			if data != nil {
+				out[dir] = data
 			}
 		}
 	}
 	return out
+}
+
+// skillFileOf is the skill file of folder tree h (manifest.SkillFile) when it is a regular file of at most
+// besideMaxFile bytes in the store, else nil.
+func (f *fetcher) skillFileOf(h plumbing.Hash, dir string, trees map[plumbing.Hash]map[string]treeEntry) []byte {
+	byName, missing, err := f.byName(h, dir, trees)
+	if err != nil || !missing.IsZero() {
+		return nil
+	}
+	name := manifest.SkillFile(func(n string) bool { x, ok := byName[n]; return ok && x.Mode != modeTree })
+	x := byName[name]
+	if name == "" || !regular(x.Mode) {
+		return nil
+	}
+	if o, ok := f.st.get(x.Hash); ok && o.typ == plumbing.BlobObject && len(o.data) <= besideMaxFile {
+		return o.data
+	}
+	return nil
 }
