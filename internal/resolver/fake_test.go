@@ -186,11 +186,15 @@ func (w *fakeWorld) Beside(ctx context.Context, repo, commit string, paths []str
 		}
 	}
 	out := map[string][]byte{}
-	for fp, file := range t {
+	for fp := range t {
 		dir, base := path.Split(fp)
 		dir = strings.TrimSuffix(dir, "/")
-		if base == manifest.FileName && parents[path.Dir(dir)] && file.Mode == snapshot.Regular {
-			out[dir] = file.Data
+		if !manifest.IsFileName(base) || !parents[path.Dir(dir)] {
+			continue
+		}
+		name := manifest.SkillFile(func(n string) bool { _, ok := t[path.Join(dir, n)]; return ok })
+		if f := t[path.Join(dir, name)]; f.Mode == snapshot.Regular {
+			out[dir] = f.Data
 		}
 	}
 	return out, nil

@@ -154,6 +154,12 @@ func (r *Resolver) Locate(ctx context.Context, raw string) (*Located, error) {
 // LocateAll is Locate for several sources, in order. Git sources are pinned first and then fetched in one
 // batch per repository and commit.
 func (r *Resolver) LocateAll(ctx context.Context, raws []string) ([]*Located, error) {
+	return r.locate(ctx, raws, false)
+}
+
+// locate is LocateAll; withDeps fetches, with a batch of a few folders, the siblings their depends-on
+// name (siblingDeps), for a caller that walks them next (Resolve).
+func (r *Resolver) locate(ctx context.Context, raws []string, withDeps bool) ([]*Located, error) {
 	out := make([]*Located, len(raws))
 	plugins := map[int][]*Located{} // a plugin's skills, in place of out[i], with AllOfPlugins
 	var pinned []pinnedAt
@@ -243,7 +249,7 @@ sources:
 			out[i] = l
 		}
 	}
-	if err := r.fetchPinned(ctx, pinned, out); err != nil {
+	if err := r.fetchPinned(ctx, pinned, out, withDeps); err != nil {
 		return nil, err
 	}
 	if len(plugins) == 0 {
@@ -316,7 +322,7 @@ func (r *Resolver) siblingDeps(ctx context.Context, repo, commit string, paths [
 			if (i < len(sk.DependsOnVersion) && sk.DependsOnVersion[i] != "") || !manifest.ValidName(name) {
 				continue
 			}
-			d := path.Join(path.Dir(p), name)
+			d := siblingPath(p, name)
 			if _, ok := files[d]; ok && !seen[d] {
 				seen[d] = true
 				extra = append(extra, d)
@@ -334,8 +340,9 @@ type pinnedAt struct {
 	source string
 }
 
-// fetchPinned fetches pinned origins in one batch per repository and commit.
-func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Located) error {
+// fetchPinned fetches pinned origins in one batch per repository and commit; withDeps, with the siblings
+// they depend on (siblingDeps).
+func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Located, withDeps bool) error {
 	batches := map[string][]pinnedAt{}
 	var keys []string
 	for _, p := range pinned {
@@ -352,12 +359,15 @@ func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Lo
 			paths[i] = w.o.Path
 		}
 		repo, commit := b[0].o.Repo, b[0].o.Commit
-		extra, err := r.siblingDeps(ctx, repo, commit, paths)
-		if err != nil {
-			return err
+		var extra []string
+		if withDeps {
+			var err error
+			if extra, err = r.siblingDeps(ctx, repo, commit, paths); err != nil {
+				return err
+			}
 		}
 		got, missing, err := r.world.Git.Fetch(ctx, repo, commit, append(slices.Clip(paths), extra...))
-		if err != nil && len(extra) > 0 {
+		if p := errPath(err); p != "" && underAny(p, extra) {
 			// A dependency's fault (an unsafe entry, a limit) is the walk's to report, with the chain that
 			// led to it; what was fetched is kept by the session.
 			got, missing, err = r.world.Git.Fetch(ctx, repo, commit, paths)
@@ -437,7 +447,7 @@ func (r *Resolver) Follow(ctx context.Context, origins []Origin) ([]*Located, er
 			out[i] = &Located{Origin: o, Folder: f, Source: o.String(), Label: label}
 		}
 	}
-	if err := r.fetchPinned(ctx, pinned, out); err != nil {
+	if err := r.fetchPinned(ctx, pinned, out, true); err != nil {
 		return nil, err
 	}
 	for i, c := range movedAt {

@@ -452,3 +452,34 @@ func (c *resolverCase) run(r *Resolver, w *fakeWorld, ch *caseCheck) (string, er
 	}
 	return strings.Join(out, " "), nil
 }
+
+// TestLocateFetchesTheSourceOnly: info's Locate fetches the folder it names and nothing ahead of a walk
+// it does not make; Resolve reads the siblings and fetches the one the skill needs with it.
+func TestLocateFetchesTheSourceOnly(t *testing.T) {
+	cases, err := readCases(`# a skill beside the one it needs
+repo r https://github.com/o/r
+ref r refs/heads/main c1
+skill r@c1 skills/a: b
+skill r@c1 skills/b
+resolve https://github.com/o/r/tree/main/skills/a: b=r@c1:skills/b a=r@c1(refs/heads/main):skills/a
+`)
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("cases: %v (%d)", err, len(cases))
+	}
+	w := cases[0].build(t)
+	r := NewWorld(w.world(), limits.Default)
+	l, err := r.Locate(context.Background(), "https://github.com/o/r/tree/main/skills/a")
+	if err != nil || l.Origin.Path != "skills/a" {
+		t.Fatalf("Locate: %v, %v", l, err)
+	}
+	if w.calls["beside"] != 0 || w.fetched[repoKey("https://github.com/o/r")+"\x00"+commit("c1")+"\x00skills/b"] {
+		t.Errorf("Locate read or fetched beyond its folder: %v", w.calls)
+	}
+	w.reset()
+	if _, err := NewWorld(w.world(), limits.Default).Resolve(context.Background(), []string{"https://github.com/o/r/tree/main/skills/a"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if w.calls["beside"] != 1 || w.calls["fetch"] != 1 {
+		t.Errorf("Resolve asked %v, want one beside and one fetch", w.calls)
+	}
+}

@@ -126,7 +126,7 @@ type Resolution struct {
 // Resolve locates the sources and walks everything they depend on (see depgraph.Walk for the rules).
 // Missing names and cycles are in the graph, not errors, so deps can draw them; Order reports them.
 func (r *Resolver) Resolve(ctx context.Context, raws []string, withRelated bool) (*Resolution, error) {
-	locs, err := r.LocateAll(ctx, raws)
+	locs, err := r.locate(ctx, raws, true)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 				want[k] = map[string][]int{}
 				order = append(order, k)
 			}
-			p := path.Join(path.Dir(o.Path), ask.Name)
+			p := siblingPath(o.Path, ask.Name)
 			want[k][p] = append(want[k][p], i)
 		case Local:
 			dir := filepath.Join(filepath.Dir(o.Dir), ask.Name)
@@ -339,25 +339,50 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 }
 
 // askError ties an error of a batch fetch to the ask whose folder it is about (a file over a limit, an
-// unsafe entry: its path is in the folder), so the walk reports it after the chain that led there. at
-// maps each folder fetched to the asks it answers.
+// unsafe entry: its path is in the folder; the deepest such folder when one holds another), so the walk
+// reports it after the chain that led there. at maps each folder fetched to the asks it answers. A limit
+// counted across the batch (all files together) names the folder where it was passed, which may not be
+// the largest.
 func askError(err error, at map[string][]int) error {
-	var p string
+	p := errPath(err)
+	best := ""
+	for folder, asks := range at {
+		if len(asks) > 0 && underAny(p, []string{folder}) && len(folder) >= len(best) {
+			best = folder
+		}
+	}
+	if asks, ok := at[best]; ok && len(asks) > 0 && p != "" {
+		return &depgraph.AskError{Ask: asks[0], Err: err}
+	}
+	return err
+}
+
+// errPath is the repository path a fetch error names (a file over a limit, an unsafe entry), or "".
+func errPath(err error) string {
 	var le *gitfetch.LimitError
 	var ee *gitfetch.EntryError
 	switch {
 	case errors.As(err, &le):
-		p = le.Path
+		return le.Path
 	case errors.As(err, &ee):
-		p = ee.Path
+		return ee.Path
 	}
-	for folder, asks := range at {
-		if len(asks) > 0 && p != "" && (p == folder || strings.HasPrefix(p, folder+"/")) {
-			return &depgraph.AskError{Ask: asks[0], Err: err}
+	return ""
+}
+
+// underAny reports whether repository path p is one of folders or inside one.
+func underAny(p string, folders []string) bool {
+	for _, f := range folders {
+		if p != "" && (p == f || strings.HasPrefix(p, f+"/")) {
+			return true
 		}
 	}
-	return err
+	return false
 }
+
+// siblingPath is the folder a depends-on name is looked for in beside the skill at p: the walk's first
+// place (siblings) and what siblingDeps fetches ahead of it.
+func siblingPath(p, name string) string { return path.Join(path.Dir(p), name) }
 
 // sameRepo: the skill folders of that name elsewhere in the asking skill's repository at its commit, from
 // a listing of its trees. A unique one is fetched (one batch per repository and commit); several are
@@ -379,7 +404,7 @@ func (a *adapter) sameRepo(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 		if err != nil {
 			return nil, err
 		}
-		sibling := path.Join(path.Dir(o.Path), ask.Name)
+		sibling := siblingPath(o.Path, ask.Name)
 		var found []string
 		for _, c := range all {
 			if path.Base(c) == ask.Name && c != sibling {
