@@ -153,8 +153,9 @@ func TestBesideLargeAuthor(t *testing.T) {
 }
 
 // TestDeepCommit: folders under deepParents authors or more bring every author's listing with the commit,
-// so the folders come in the next request (2 fetches, 3 before); a listing over deepObjects is refused at
-// the pack's header and the walk goes on one level at a time (the refused fetch, then 3 as before).
+// so the folders come in the next request (2 fetches, 3 before); a listing over deepObjects, or a server
+// that caps the depth it walks, has the walk go on one level at a time (the refused fetch, then 3 as
+// before). A restore of folders pinned at two commits does the same for both at once.
 func TestDeepCommit(t *testing.T) {
 	if !gittest.Available() {
 		t.Skip("git not on PATH")
@@ -177,29 +178,47 @@ func TestDeepCommit(t *testing.T) {
 	if err := gittest.WriteFiles(dir, files); err != nil {
 		t.Fatal(err)
 	}
-	commit, err := srv.Commit("acme/m", "main", dir, "initial")
+	c1, err := srv.Commit("acme/m", "main", dir, "initial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gittest.WriteFiles(dir, map[string]string{"skills/a0/s0/SKILL.md": "---\nname: s0\ndescription: later\n---\n"}); err != nil {
+		t.Fatal(err)
+	}
+	c2, err := srv.Commit("acme/m", "main", dir, "later")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name    string
-		objects int
-		fetches int
+		name     string
+		objects  int
+		maxDepth string // uploadpackfilter.tree.maxDepth, "" for none
+		fetches  int    // Fetch of the paths at one commit
+		restore  int    // FetchAt of the paths at c1 and a0/s0 at c2
+		note     string
 	}{
-		{"listing fits", deepObjects, 2},
-		{"listing too large", 5, 4},
+		{"listing fits", deepObjects, "", 2, 2, ""},
+		{"listing too large", 5, "", 4, 4, ""},
+		// The first request goes out before the capabilities are read, so its refusal is first taken for a
+		// server of another shape (see TestCommitFilter): refused twice, then the three of a shallow walk.
+		{"depth capped by the server", deepObjects, "2", 5, 5, "refused the trees down to the folders' level"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func(n int) { deepObjects = n }(deepObjects)
 			deepObjects = tc.objects
+			if tc.maxDepth != "" {
+				if err := srv.Configure("acme/m", "uploadpackfilter.tree.maxDepth", tc.maxDepth); err != nil {
+					t.Fatal(err)
+				}
+				defer srv.Configure("acme/m", "uploadpackfilter.tree.maxDepth", "100")
+			}
 			log := &syncBuf{}
 			s, err := Open(Remote{URL: srv.RepoURL("acme/m"), Log: log})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
 			srv.ResetStats()
-			got, err := s.Fetch(context.Background(), commit, paths)
+			got, err := s.Fetch(context.Background(), c1, paths)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,10 +228,32 @@ func TestDeepCommit(t *testing.T) {
 				}
 			}
 			if st := srv.Stats(); st.Fetches != tc.fetches {
-				t.Errorf("%d fetch requests, want %d (log %q)", st.Fetches, tc.fetches, log.String())
+				t.Errorf("Fetch: %d fetch requests, want %d (log %q)", st.Fetches, tc.fetches, log.String())
 			}
 			if _, ok := s.st.mem[plumbing.ComputeHash(plumbing.BlobObject, []byte("# market\n"))]; ok {
 				t.Error("the root's README came with the commit")
+			}
+			if !strings.Contains(log.String(), tc.note) {
+				t.Errorf("log %q, want %q", log.String(), tc.note)
+			}
+			s.Close()
+
+			// The restore: a fresh session, the folders at c1 and one at c2, walked together.
+			s, err = Open(Remote{URL: srv.RepoURL("acme/m"), Log: log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			srv.ResetStats()
+			at, missing, err := s.FetchAt(context.Background(), map[string][]string{c1: paths, c2: {"skills/a0/s0"}})
+			if err != nil || len(missing) != 0 {
+				t.Fatalf("FetchAt: %v, missing %v", err, missing)
+			}
+			if f := at[c2]["skills/a0/s0"]; f == nil || !strings.Contains(string(f.File("SKILL.md").Data), "later") {
+				t.Fatalf("c2's folder: %v", f)
+			}
+			if st := srv.Stats(); st.Fetches != tc.restore {
+				t.Errorf("FetchAt: %d fetch requests, want %d (log %q)", st.Fetches, tc.restore, log.String())
 			}
 		})
 	}

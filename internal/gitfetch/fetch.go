@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,8 +124,9 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	}
 	var le *LimitError
 	if fr.deep && errors.As(err, &le) {
-		// Too many trees at the paths' parents' level: the pack was refused at its header, so nothing of it
-		// was kept. Ask again with one level below the root, as for a few folders.
+		// Too many trees at the paths' parents' level (refused at the pack's header, or cut off at
+		// deepBudget): a pack is kept only whole, so nothing of it was. Ask again with one level below the
+		// root, as for a few folders.
 		s.noDeep = true
 		return errRetryStrategy
 	}
@@ -132,7 +134,15 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	if !errors.As(err, &rf) {
 		return err
 	}
-	if h, ok := notOurRef(rf.msg); ok && (h == f.commit || f.others[h]) {
+	if fr.deep && !strings.Contains(rf.msg, "blob:limit") && !notOurRefOf(rf.msg, f) {
+		// A server that caps the tree depth it walks (uploadpackfilter.tree.maxDepth) refuses the deeper
+		// walk, not the combined filter: only the deeper walk is given up.
+		s.noDeep = true
+		s.note("%s: refused the trees down to the folders' level (%s); asking one level below the root", s.w.where(), rf.msg)
+		return errRetryStrategy
+	}
+	if notOurRefOf(rf.msg, f) {
+		h, _ := notOurRef(rf.msg)
 		if s.tipsOnly {
 			return &TipsOnlyError{URL: s.w.where(), Commit: h.String()}
 		}
@@ -166,8 +176,9 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 // which a marketplace keeps few. When the paths span deepParents parent folders or more (a list installed
 // at once, a restore), it brings every tree down to their parents' level too (at most four levels): for
 // skills/AUTHOR/NAME every author's listing, which costs less than the round trip it saves once that many
-// authors are asked for, and the folders come in the next request. That pack is bounded by deepObjects,
-// refused at its header past it, and the commit asked for again as above (request). A path at the root
+// authors are asked for, and the folders come in the next request. That pack is bounded by deepObjects
+// (refused at its header past it) and deepBudget (cut off past it, after up to that many bytes), and a
+// refusal or either bound has the commit asked for again as above (request). A path at the root
 // asks for the root alone; a server that refuses combined filters gets tree:1 from then on.
 func (s *Session) commitRequest(wants []plumbing.Hash, paths []string, pol packPolicy, budget int64) fetchReq {
 	fr := fetchReq{wants: wants, depth: 1, filter: packp.FilterTreeDepth(1), pol: pol, budget: budget}
@@ -193,6 +204,7 @@ func (s *Session) commitRequest(wants []plumbing.Hash, paths []string, pol packP
 		k = min(least, 4)
 		fr.deep = true
 		fr.pol.maxObjects = deepObjects
+		fr.pol.maxInflated = min(fr.pol.maxInflated, deepInflated)
 		fr.budget = min(fr.budget, deepBudget)
 	}
 	fr.filter = packp.FilterCombine(packp.FilterTreeDepth(uint64(k)), packp.FilterBlobNone())
@@ -202,10 +214,17 @@ func (s *Session) commitRequest(wants []plumbing.Hash, paths []string, pol packP
 // How far commitRequest's deeper walk goes: the parents a batch must span to be worth it, and what the
 // pack of trees may hold (a marketplace of 5,800 skills under some 600 authors is a few hundred KB).
 var (
-	deepParents       = 8
-	deepObjects       = 8192
-	deepBudget  int64 = 4 << 20
+	deepParents        = 8
+	deepObjects        = 8192
+	deepBudget   int64 = 4 << 20  // on the wire
+	deepInflated int64 = 64 << 20 // trees as inflated (a pack of deltas can inflate far past its size)
 )
+
+// notOurRefOf reports whether a refusal is git's "not our ref" for one of f's commits.
+func notOurRefOf(msg string, f *fetcher) bool {
+	h, ok := notOurRef(msg)
+	return ok && (h == f.commit || f.others[h])
+}
 
 // notOurRef finds the object named in git's "not our ref HASH" refusal.
 func notOurRef(msg string) (plumbing.Hash, bool) {
@@ -532,13 +551,19 @@ func (s *Session) walkTogether(ctx context.Context, commits []string, want map[s
 		}
 		fr := fetchReq{wants: sortedHashes(need), filter: packp.FilterTreeDepth(0), pol: pol, budget: budget}
 		if len(needCommits) > 0 {
-			var all []string
-			for _, c := range commits {
-				all = append(all, want[c]...)
+			var paths []string // of the commits asked for: another commit's paths bring none of its trees
+			for i, f := range fs {
+				if slices.Contains(needCommits, f.commit) {
+					paths = append(paths, want[commits[i]]...)
+				}
 			}
-			fr = s.commitRequest(needCommits, all, pol, budget)
+			fr = s.commitRequest(needCommits, paths, pol, budget)
 		}
-		if err := lead.request(ctx, fr); err != nil || s.strat != stratTreeWalk {
+		err := lead.request(ctx, fr)
+		if errors.Is(err, errRetryStrategy) && s.strat == stratTreeWalk {
+			continue // asked otherwise next round (a deeper walk given up, a filter refused)
+		}
+		if err != nil || s.strat != stratTreeWalk {
 			return
 		}
 	}

@@ -319,7 +319,7 @@ type fetchReq struct {
 	pol    packPolicy
 	budget int64 // bytes the response may take on the wire
 	// deep: a commit with every tree down to its paths' parents (Session.commitRequest); a pack over its
-	// bound is refused at the header and the commit asked for again with one level below its root.
+	// bounds, or a refusal, has the commit asked for again with one level below its root.
 	deep bool
 }
 
