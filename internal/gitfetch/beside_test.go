@@ -3,8 +3,6 @@ package gitfetch
 import (
 	"context"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,9 +99,9 @@ func TestBeside(t *testing.T) {
 	}
 }
 
-// TestBesideLargeAuthor: an author folder whose skills' top files exceed besideMaxObjects is refused at
-// the pack's header, nothing is returned, and the fetch that follows asks for the parent alone.
-func TestBesideLargeAuthor(t *testing.T) {
+// emptyServer starts a test server, and returns it with a folder to write a repository's files in.
+func emptyServer(t *testing.T) (*gittest.Server, string) {
+	t.Helper()
 	if !gittest.Available() {
 		t.Skip("git not on PATH")
 	}
@@ -112,7 +110,13 @@ func TestBesideLargeAuthor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	dir := t.TempDir()
+	return srv, t.TempDir()
+}
+
+// TestBesideLargeAuthor: an author folder whose skills' top files exceed besideMaxObjects is refused at
+// the pack's header, nothing is returned, and the fetch that follows asks for the parent alone.
+func TestBesideLargeAuthor(t *testing.T) {
+	srv, dir := emptyServer(t)
 	files := map[string]string{}
 	n := besideMaxObjects/3 + 10 // a tree, a SKILL.md and a README each
 	for i := range n {
@@ -157,15 +161,7 @@ func TestBesideLargeAuthor(t *testing.T) {
 // that caps the depth it walks, has the walk go on one level at a time (the refused fetch, then 3 as
 // before). A restore of folders pinned at two commits does the same for both at once.
 func TestDeepCommit(t *testing.T) {
-	if !gittest.Available() {
-		t.Skip("git not on PATH")
-	}
-	srv, err := gittest.Start(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	dir := t.TempDir()
+	srv, dir := emptyServer(t)
 	files := map[string]string{"README.md": "# market\n"}
 	var paths []string
 	for a := range deepParents {
@@ -263,17 +259,7 @@ func TestDeepCommit(t *testing.T) {
 // under the pack's bound; Beside reads that folder once and answers for at most besideMaxObjects of them.
 func TestBesideForgedAuthor(t *testing.T) {
 	fx := newFixture(t, "acme/skills")
-	bare := filepath.Join(fx.srv.Root(), "acme/skills.git")
-	git := func(stdin string, args ...string) string {
-		cmd := exec.Command("git", append([]string{"--git-dir", bare}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		cmd.Env = append(cmd.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("git %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := bareGit(t, fx, "acme/skills")
 	blob := git("---\nname: same\n---\n", "hash-object", "-w", "--stdin")
 	folder := git(fmt.Sprintf("100644 blob %s\tSKILL.md\n", blob), "mktree")
 	var author strings.Builder

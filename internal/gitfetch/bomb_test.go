@@ -11,6 +11,23 @@ import (
 	"time"
 )
 
+// bareGit runs git on the bare repository repo of fx's server, with stdin, and returns its output: for
+// objects no work tree can hold (a tree naming one tree twice, a thousand times).
+func bareGit(t *testing.T, fx *fixture, repo string) func(stdin string, args ...string) string {
+	bare := filepath.Join(fx.srv.Root(), repo+".git")
+	return func(stdin string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"--git-dir", bare}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		cmd.Env = append(cmd.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("git %v: %v", args, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+}
+
 // treeBomb commits, on branch bomb of repo, a root tree of `levels` nested trees in which every tree has
 // two entries (a, b) naming the same next tree: about 2*levels objects describing 2^levels paths, with a
 // SKILL.md at the bottom.
@@ -21,17 +38,7 @@ func treeBomb(t *testing.T, fx *fixture, repo string, levels int) string {
 // treeBombOf is treeBomb with leaf as the bottom SKILL.md.
 func treeBombOf(t *testing.T, fx *fixture, repo string, levels int, leaf string) string {
 	t.Helper()
-	bare := filepath.Join(fx.srv.Root(), repo+".git")
-	git := func(stdin string, args ...string) string {
-		cmd := exec.Command("git", append([]string{"--git-dir", bare}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		cmd.Env = append(cmd.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@t", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@t")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("git %v: %v", args, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
+	git := bareGit(t, fx, repo)
 	blob := git(leaf, "hash-object", "-w", "--stdin")
 	tree := git(fmt.Sprintf("100644 blob %s\tSKILL.md\n", blob), "mktree")
 	for i := 0; i < levels; i++ {
