@@ -134,15 +134,15 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	if !errors.As(err, &rf) {
 		return err
 	}
-	if fr.deep && !strings.Contains(rf.msg, "blob:limit") && !notOurRefOf(rf.msg, f) {
+	h, ours := f.notOurRef(rf.msg)
+	if fr.deep && !strings.Contains(rf.msg, "blob:limit") && !ours {
 		// A server that caps the tree depth it walks (uploadpackfilter.tree.maxDepth) refuses the deeper
 		// walk, not the combined filter: only the deeper walk is given up.
 		s.noDeep = true
 		s.note("%s: refused the trees down to the folders' level (%s); asking one level below the root", s.w.where(), rf.msg)
 		return errRetryStrategy
 	}
-	if notOurRefOf(rf.msg, f) {
-		h, _ := notOurRef(rf.msg)
+	if ours {
 		if s.tipsOnly {
 			return &TipsOnlyError{URL: s.w.where(), Commit: h.String()}
 		}
@@ -220,10 +220,10 @@ var (
 	deepInflated int64 = 64 << 20 // trees as inflated (a pack of deltas can inflate far past its size)
 )
 
-// notOurRefOf reports whether a refusal is git's "not our ref" for one of f's commits.
-func notOurRefOf(msg string, f *fetcher) bool {
+// notOurRef reports whether a refusal is git's "not our ref" for one of f's commits, and which.
+func (f *fetcher) notOurRef(msg string) (plumbing.Hash, bool) {
 	h, ok := notOurRef(msg)
-	return ok && (h == f.commit || f.others[h])
+	return h, ok && (h == f.commit || f.others[h])
 }
 
 // notOurRef finds the object named in git's "not our ref HASH" refusal.
