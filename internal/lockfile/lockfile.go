@@ -13,12 +13,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/localfs"
+	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/semver"
 	"github.com/skillctl/skillctl/internal/snapshot"
 	"github.com/skillctl/skillctl/internal/source"
@@ -104,12 +104,20 @@ const (
 	ModeCopy     = "copy"
 )
 
-var (
-	hexCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	hashRE    = regexp.MustCompile(`^sha256-[0-9a-f]{64}$`)
-	digestRE  = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	nameRE    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-)
+// lowerHex reports whether s is prefix followed by n lowercase hexadecimal digits: a commit or tree (40), a
+// content hash or a digest (64).
+func lowerHex(s, prefix string, n int) bool {
+	rest, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(rest) != n {
+		return false
+	}
+	for i := 0; i < n; i++ {
+		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Error is a problem with the lock file itself, positioned where JSON allows.
 type Error struct {
@@ -257,23 +265,23 @@ func (s *Entry) check() error {
 		}
 	}
 	switch {
-	case !nameRE.MatchString(s.Name) || len(s.Name) > 64:
+	case !manifest.ValidName(s.Name):
 		return fmt.Errorf("invalid name %q", s.Name)
 	case !validDir(s.Dir):
 		return fmt.Errorf("invalid dir %q: want a clean relative path inside the project, or an absolute one", s.Dir)
 	case s.Source == "":
 		return errors.New("missing source")
-	case !hashRE.MatchString(s.Hash):
+	case !lowerHex(s.Hash, "sha256-", 64):
 		return fmt.Errorf("invalid hash %q: want sha256- and 64 hex digits", s.Hash)
-	case s.Commit != "" && !hexCommit.MatchString(s.Commit):
+	case s.Commit != "" && !lowerHex(s.Commit, "", 40):
 		return fmt.Errorf("invalid commit %q: want 40 hex digits", s.Commit)
-	case s.Tree != "" && !hexCommit.MatchString(s.Tree):
+	case s.Tree != "" && !lowerHex(s.Tree, "", 40):
 		return fmt.Errorf("invalid tree %q: want 40 hex digits", s.Tree)
 	case s.From() == FromFolder && !validDir(s.Path):
 		return fmt.Errorf("invalid local path %q", s.Path)
 	case s.From() != FromFolder && s.Path != "" && !snapshot.ValidPath(s.Path):
 		return fmt.Errorf("invalid path %q", s.Path)
-	case s.Registry != "" && s.Registry != "local" && !nameRE.MatchString(s.Registry):
+	case s.Registry != "" && s.Registry != "local" && !manifest.ValidName(s.Registry):
 		return fmt.Errorf("invalid registry %q", s.Registry)
 	case s.Version != "" && !releaseOf(s.Ref, s.Version):
 		return fmt.Errorf("version %q is not the release tag %q makes: a version is recorded beside its tag refs/tags/[PATH/]VERSION", s.Version, s.Ref)
@@ -287,7 +295,7 @@ func (s *Entry) check() error {
 		return fmt.Errorf("url %q: want an http(s) URL without credentials, and no repo beside it", s.URL)
 	case s.Index != "" && !webURL(s.Index):
 		return fmt.Errorf("index %q: want an http(s) URL without credentials", s.Index)
-	case s.Digest != "" && !digestRE.MatchString(s.Digest):
+	case s.Digest != "" && !lowerHex(s.Digest, "sha256:", 64):
 		return fmt.Errorf("invalid digest %q: want sha256: and 64 hex digits", s.Digest)
 	case (s.Digest != "" || s.Index != "") && s.URL == "":
 		return errors.New("a digest or an index without a url")
@@ -295,7 +303,7 @@ func (s *Entry) check() error {
 		return errors.New("an artifact named directly must record its digest")
 	}
 	for _, d := range s.Dependencies {
-		if !nameRE.MatchString(d) {
+		if !manifest.ValidName(d) {
 			return fmt.Errorf("invalid dependency name %q", d)
 		}
 	}
@@ -320,9 +328,6 @@ func (s *Entry) check() error {
 	return nil
 }
 
-// sshUser is the shape of a login name in an ssh:// remote (git, deploy, a user's name).
-var sshUser = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // sshLogin reports whether repo's only user information is an SSH login name, which installs over SSH
 // record (ssh://git@host/owner/repo.git): a name says who logs in, never a secret. A password, or user
 // information in any other scheme, is still refused.
@@ -332,7 +337,7 @@ func sshLogin(repo string) bool {
 		return false
 	}
 	_, hasPassword := u.User.Password()
-	return !hasPassword && sshUser.MatchString(u.User.Username()) && strings.Count(repo, "@") == 1
+	return !hasPassword && source.SSHUserOK(u.User.Username()) && strings.Count(repo, "@") == 1
 }
 
 // validDir accepts "." , a clean relative path that stays inside the project, or a clean absolute path

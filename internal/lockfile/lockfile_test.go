@@ -8,6 +8,7 @@ import (
 
 	"github.com/skillctl/skillctl/internal/atomicfile"
 	"github.com/skillctl/skillctl/internal/clierr"
+	"github.com/skillctl/skillctl/internal/source"
 	"github.com/skillctl/skillctl/internal/textsafe"
 )
 
@@ -61,6 +62,12 @@ func TestParseErrors(t *testing.T) {
 		{"trailing", valid + "{}", "data after the end"},
 		{"bad hash", strings.Replace(valid, h64, "sha256-xyz", 1), "invalid hash"},
 		{"bad commit", strings.Replace(valid, `"commit": "`+c40, `"commit": "HEAD`, 1), "invalid commit"},
+		{"upper-case commit", strings.Replace(valid, `"commit": "`+c40, `"commit": "`+strings.ToUpper(c40), 1), "invalid commit"},
+		{"short commit", strings.Replace(valid, `"commit": "`+c40, `"commit": "`+c40[:39], 1), "invalid commit"},
+		{"hash without its algorithm", strings.Replace(valid, `"hash": "sha256-`, `"hash": "`, 1), "invalid hash"},
+		{"long name", strings.Replace(valid, `"name": "b"`, `"name": "`+strings.Repeat("b", 65)+`"`, 1), "invalid name"},
+		{"doubled dash in a name", strings.Replace(valid, `"name": "b"`, `"name": "b--c"`, 1), "invalid name"},
+		{"option as an ssh user", strings.Replace(valid, `"repo": "https://github.com/`, `"repo": "ssh://-oProxyCommand=x@github.com/`, 1), "credentials"},
 		{"escaping dir", strings.Replace(valid, `".claude/skills"`, `"../../etc"`, 1), "invalid dir"},
 		{"absolute path", strings.Replace(valid, `"path": "skills/b"`, `"path": "/etc"`, 1), "invalid path"},
 		{"bad name", strings.Replace(valid, `"name": "b"`, `"name": "../b"`, 1), "invalid name"},
@@ -279,14 +286,21 @@ func TestReads(t *testing.T) {
 	}
 }
 
-// An install over SSH records its login name (ssh://git@host/...), and the lock it wrote must read back.
+// An install over SSH records its login name (ssh://git@host/...), and the lock it wrote must read back:
+// every login name the source parser accepts.
 func TestSSHLoginInRepo(t *testing.T) {
 	valid := string(sample().Marshal())
-	data := strings.Replace(valid, `"repo": "https://github.com/`, `"repo": "ssh://git@github.com/`, 1)
-	if data == valid {
-		t.Fatal("sample has no https repo to rewrite")
-	}
-	if _, err := Parse("skills.lock", []byte(data)); err != nil {
-		t.Fatalf("Parse of an ssh:// repo with a login name: %v", err)
+	for _, user := range []string{"git", "_svc", "deploy.bot", "a-b"} {
+		repo := "ssh://" + user + "@github.com/o/r.git"
+		if _, err := source.Parse(repo); err != nil {
+			t.Fatalf("source.Parse(%q): %v", repo, err)
+		}
+		data := strings.Replace(valid, `"repo": "https://github.com/`, `"repo": "ssh://`+user+`@github.com/`, 1)
+		if data == valid {
+			t.Fatal("sample has no https repo to rewrite")
+		}
+		if _, err := Parse("skills.lock", []byte(data)); err != nil {
+			t.Errorf("Parse of an ssh:// repo with the login name %q: %v", user, err)
+		}
 	}
 }

@@ -592,8 +592,9 @@ func gitFolderRef(s string, u *url.URL, folderEsc string, src *Source) error {
 	return nil
 }
 
-// sshUserOK accepts the user names SSH remotes use (git, deploy, a login name), never a password.
-func sshUserOK(u string) bool {
+// SSHUserOK accepts the user names SSH remotes use (git, deploy, a login name), never a password: the
+// rule for parsing a source and for reading one back from a lock.
+func SSHUserOK(u string) bool {
 	if u == "" || len(u) > 64 || u[0] == '-' {
 		return false
 	}
@@ -619,7 +620,7 @@ func parseSSHURL(s string) (Source, error) {
 	}
 	user := ""
 	if u.User != nil {
-		if !sshUserOK(u.User.Username()) {
+		if !SSHUserOK(u.User.Username()) {
 			return Source{}, refuse(s, "not a valid ssh user name")
 		}
 		user = u.User.Username() + "@"
@@ -646,7 +647,7 @@ func parseSCP(s string) (Source, error) {
 	at := strings.Index(rest, "@")
 	user, hostPath := rest[:at], rest[at+1:]
 	host, p, _ := strings.Cut(hostPath, ":")
-	if !sshUserOK(user) {
+	if !SSHUserOK(user) {
 		return Source{}, refuse(s, "not a valid ssh user name")
 	}
 	if host == "" || strings.HasPrefix(host, "-") || strings.ContainsAny(host, "/@[]") {
