@@ -3,6 +3,7 @@ package gitfetch
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -11,9 +12,10 @@ import (
 	"github.com/skillctl/skillctl/internal/gittest"
 )
 
-// TestBeside holds Beside's trade: the request that brings a skill's parent folder brings its siblings'
-// skill files too, so the skill and the siblings it names come in one more request; a server that
-// refuses combined filters, or an author folder too large to bring along, costs what Fetch cost before.
+// TestBeside holds Beside's trade: the request that brings a skill's parent folder brings the whole
+// folder, its siblings with it, so a skill and the siblings it names cost no more requests; a server that
+// refuses blob size filters, or an author folder too large to bring along (TestBesideLargeAuthor), costs
+// what Fetch cost before.
 func TestBeside(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -23,12 +25,12 @@ func TestBeside(t *testing.T) {
 		fetches int      // Beside, then Fetch of the skill and its sibling
 		note    string   // what the session says of the refusal
 	}{
-		// The commit with its root's subtrees, then python/ with its folders' top-level files; the folders'
-		// own subfolders in one more.
-		{"github shape", "", []string{"skills/python/async", "skills/python/typing"}, 3, ""},
-		// The refused combined filter is learnt on the commit: Beside asks no more, and Fetch walks on from
-		// tree:1 in the six fetches TestCommitFilter counts for Fetch alone.
-		{"combine refused", "combine", nil, 6, "refused a combined filter"},
+		// The commit with its root's subtrees, then python/ whole: Fetch asks for nothing more.
+		{"github shape", "", []string{"skills/python/async", "skills/python/typing"}, 2, ""},
+		// The refused combined filter is learnt on the commit (after the answer that says this fixture's
+		// server speaks v0), which is asked for again with tree:1; the walk goes on to skills/, and python/
+		// comes whole, as above.
+		{"combine refused", "combine", []string{"skills/python/async", "skills/python/typing"}, 5, "refused a combined filter"},
 		// Combined filters allowed but not blob:limit: Beside's refusal is the size filter's, so the commit
 		// walk keeps its tree:2 and the folders come unfiltered: the commit, the refused request, the parent,
 		// the folders.
@@ -67,7 +69,7 @@ func TestBeside(t *testing.T) {
 				t.Errorf("%s: %q", d, files[d])
 			}
 			if tc.refuse == "" {
-				// What the fetch then asks for is the folder's subfolders, not its files again.
+				// The fetch then asks for nothing: the folder is whole.
 				f, err := s.newFetcher(fx.commit)
 				if err != nil {
 					t.Fatal(err)
@@ -78,8 +80,8 @@ func TestBeside(t *testing.T) {
 				}
 				wants := map[plumbing.Hash]bool{}
 				f.frontier(e.Hash, 0, wants, map[plumbing.Hash]bool{})
-				if len(wants) != 2 || wants[e.Hash] {
-					t.Errorf("frontier of the folder = %v, want its two subfolders", wants)
+				if len(wants) != 0 {
+					t.Errorf("frontier of the folder = %v, want nothing", wants)
 				}
 			}
 			folders, err := s.Fetch(ctx, fx.commit, []string{"skills/python/async", "skills/python/typing"})
@@ -99,6 +101,13 @@ func TestBeside(t *testing.T) {
 	}
 }
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // emptyServer starts a test server, and returns it with a folder to write a repository's files in.
 func emptyServer(t *testing.T) (*gittest.Server, string) {
 	t.Helper()
@@ -113,46 +122,75 @@ func emptyServer(t *testing.T) (*gittest.Server, string) {
 	return srv, t.TempDir()
 }
 
-// TestBesideLargeAuthor: an author folder whose skills' top files exceed besideMaxObjects is refused at
-// the pack's header, nothing is returned, and the fetch that follows asks for the parent alone.
+// TestBesideLargeAuthor: an author folder comes whole up to besideWholeObjects objects; past that, its
+// folders' top-level files come, up to besideMaxObjects; past both, nothing is returned and the fetch
+// that follows asks for the parent alone. Each case counts the fetches of Beside and of the folder's
+// Fetch after it.
 func TestBesideLargeAuthor(t *testing.T) {
-	srv, dir := emptyServer(t)
-	files := map[string]string{}
-	n := besideMaxObjects/3 + 10 // a tree, a SKILL.md and a README each
-	for i := range n {
-		files[fmt.Sprintf("skills/big/s%03d/SKILL.md", i)] = fmt.Sprintf("---\nname: s%03d\n---\n", i)
-		files[fmt.Sprintf("skills/big/s%03d/README.md", i)] = fmt.Sprintf("readme %d\n", i)
-	}
-	if err := gittest.WriteFiles(dir, files); err != nil {
-		t.Fatal(err)
-	}
-	commit, err := srv.Commit("acme/big", "main", dir, "initial")
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &syncBuf{}
-	s, err := Open(Remote{URL: srv.RepoURL("acme/big"), Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	got, err := s.Beside(context.Background(), commit, []string{"skills/big/s007"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 0 {
-		t.Errorf("%d skill files from a refused pack", len(got))
-	}
-	folders, err := s.Fetch(context.Background(), commit, []string{"skills/big/s007"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f := folders["skills/big/s007"]; f == nil || !strings.Contains(string(f.File("SKILL.md").Data), "s007") {
-		t.Fatalf("folder after the refused pack: %v", f)
-	}
-	// The commit, the refused pack, the parent alone, the folder.
-	if st := srv.Stats(); st.Fetches != 4 {
-		t.Errorf("%d fetch requests, want 4 (log %q)", st.Fetches, log.String())
+	for _, tc := range []struct {
+		name         string
+		skills, refs int  // skill folders, and files under each one's references/
+		blob         bool // each also has an incompressible assets/blob.bin just under besideMaxFile
+		files        int  // skill files Beside returns
+		fetches      int
+	}{
+		// A tree, a SKILL.md and a README each: the commit, the folder whole.
+		{"whole", besideMaxObjects/3 + 10, 0, false, besideMaxObjects/3 + 10, 2},
+		// Past besideWholeObjects in their references: the commit, the refused pack, the top-level files,
+		// the folder's references.
+		{"top-level files", 8, besideWholeObjects / 8, false, 8, 4},
+		// Past besideWholeBudget in bytes: cut off there, then as above.
+		{"past the budget", besideWholeBudget/besideMaxFile + 6, 0, true, besideWholeBudget/besideMaxFile + 6, 4},
+		// Past both: the commit, two refused packs, the parent alone, the folder.
+		{"neither", besideWholeObjects/3 + 10, 0, false, 0, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, dir := emptyServer(t)
+			files := map[string]string{}
+			for i := range tc.skills {
+				files[fmt.Sprintf("skills/big/s%03d/SKILL.md", i)] = fmt.Sprintf("---\nname: s%03d\n---\n", i)
+				files[fmt.Sprintf("skills/big/s%03d/README.md", i)] = fmt.Sprintf("readme %d\n", i)
+				if tc.blob {
+					b := make([]byte, besideMaxFile-100)
+					rand.NewChaCha8([32]byte{byte(i)}).Read(b)
+					files[fmt.Sprintf("skills/big/s%03d/assets/blob.bin", i)] = string(b)
+				}
+				for j := range tc.refs {
+					files[fmt.Sprintf("skills/big/s%03d/references/r%03d.md", i, j)] = fmt.Sprintf("ref %d %d\n", i, j)
+				}
+			}
+			if err := gittest.WriteFiles(dir, files); err != nil {
+				t.Fatal(err)
+			}
+			commit, err := srv.Commit("acme/big", "main", dir, "initial")
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := &syncBuf{}
+			s, err := Open(Remote{URL: srv.RepoURL("acme/big"), Log: log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			got, err := s.Beside(context.Background(), commit, []string{"skills/big/s007"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != tc.files {
+				t.Errorf("%d skill files, want %d", len(got), tc.files)
+			}
+			folders, err := s.Fetch(context.Background(), commit, []string{"skills/big/s007"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := folders["skills/big/s007"]
+			if f == nil || !strings.Contains(string(f.File("SKILL.md").Data), "s007") || len(f.Files) != 2+tc.refs+boolInt(tc.blob) {
+				t.Fatalf("folder after Beside: %v", f)
+			}
+			if st := srv.Stats(); st.Fetches != tc.fetches {
+				t.Errorf("%d fetch requests, want %d (log %q)", st.Fetches, tc.fetches, log.String())
+			}
+		})
 	}
 }
 

@@ -157,24 +157,30 @@ func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]t
 	return f.resolvePaths(ctx, paths, true)
 }
 
-// What Beside's request may bring. The folders beside a marketplace skill are its author's other
-// skills, a few to a few dozen; an author folder past besideMaxObjects is refused at the pack's header,
-// before its objects cross, and the parent is then asked for alone, as before. A skill file over
-// besideMaxFile stays on the server and comes with its folder.
+// What Beside's requests may bring. The folders beside a marketplace skill are its author's other
+// skills, a few to a few dozen. The first request asks for the author folder whole, every file of at most
+// besideMaxFile bytes (or the file size limit, if lower), so that a skill and the siblings it depends on
+// are all there before anything else is asked. It is bounded at besideWholeObjects objects (refused at
+// the pack's header) and besideWholeBudget bytes on the wire (cut off there): what one round trip costs
+// on a CI job's link, spent in the rare case to save one in the common one. Past either, the second
+// request asks for the folders' top-level files alone, which hold their skill files, refused past
+// besideMaxObjects or besideBudget; the parent is then asked for alone, as before.
 const (
-	besideMaxObjects = 256
-	besideMaxFile    = 64 << 10
-	besideBudget     = 1 << 20
+	besideWholeObjects = 512
+	besideWholeBudget  = 256 << 10
+	besideMaxObjects   = 256
+	besideMaxFile      = 64 << 10
+	besideBudget       = 1 << 20
 )
 
 // Beside returns the skill files (manifest.SkillFile) of the folders beside each of paths: every folder
 // of path.Dir(p), p's own included, keyed by the folder's path. It walks to the paths' parents as Fetch
-// does; the request that would bring a parent alone instead brings it with its folders' top-level files
-// of at most besideMaxFile bytes (combine:tree:2+blob:limit: the parent, its folders, their entries),
-// so a resolver reads its siblings' depends-on before it fetches, and a skill and the siblings it needs
-// come in one request. It asks for nothing more: a parent already known, a root-level path, a server
-// without combined filters or blob size filters, or an author folder past besideMaxObjects gives what
-// the store holds. An error is one the fetch that follows would meet the same way (the walk to the
+// does; the request that would bring a parent alone instead brings the whole parent (blob:limit), or,
+// past its bounds, the parent with its folders' top-level files (combine:tree:2+blob:limit), so a
+// resolver reads its siblings' depends-on before it fetches, and the fetch of a skill and the siblings it
+// needs asks for nothing more, or for their subfolders in one request. It asks for nothing more: a parent
+// already known, a root-level path, a server without blob size filters, or an author folder past
+// besideMaxObjects gives what the store holds. An error is one the fetch that follows would meet the same way (the walk to the
 // parents, the network, the deadline). Names that are unsafe, or files that are not regular, are left
 // out. The files are not written to the object cache.
 func (s *Session) Beside(ctx context.Context, commit string, paths []string) (map[string][]byte, error) {
@@ -227,26 +233,44 @@ func (f *fetcher) beside(ctx context.Context, paths []string) (map[string][]byte
 		if err := f.s.ready(ctx); err != nil {
 			return nil, err
 		}
-		if f.s.strat != stratTreeWalk || f.s.noCombine || f.s.noBlobLimit {
-			break
-		}
 		sort.Slice(last, func(i, j int) bool { return last[i].String() < last[j].String() })
-		fr := fetchReq{
-			wants:  last,
-			filter: packp.FilterCombine(packp.FilterTreeDepth(2), packp.FilterBlobLimit(besideMaxFile+1, packp.BlobLimitPrefixNone)),
-			pol:    packPolicy{maxBlob: besideMaxFile, maxOther: 1 << 20, maxInflated: 4 << 20, maxObjects: besideMaxObjects},
-			budget: besideBudget,
-		}
-		// A large author folder (a *LimitError at the pack's header) or a refused filter (the session now
-		// knows): the next fetch asks for the parent alone, as it would have. Anything else (the network,
-		// the deadline, a credential) is what that fetch would meet too, so it is said now.
-		err := f.request(ctx, fr)
-		var le *LimitError
-		if err != nil && !errors.Is(err, errRetryStrategy) && !errors.As(err, &le) {
+		if err := f.besideRequest(ctx, last); err != nil {
 			return nil, err
 		}
 	}
 	return f.skillFilesUnder(parents), nil
+}
+
+// besideRequest asks for the parents whole, then, past the bounds of that, for their folders' top-level
+// files. A pack is kept only whole. A request past its bounds (a *LimitError) or refused (the session now
+// knows what the server refuses) gives way to the next; anything else (the network, the deadline, a
+// credential) is what the fetch that follows would meet too, so it is said now.
+func (f *fetcher) besideRequest(ctx context.Context, parents []plumbing.Hash) error {
+	maxFile := min(besideMaxFile, f.fileCap())
+	for _, whole := range []bool{true, false} {
+		if f.s.strat != stratTreeWalk || f.s.noBlobLimit || !whole && f.s.noCombine {
+			continue
+		}
+		fr := fetchReq{
+			wants:  parents,
+			filter: packp.FilterBlobLimit(uint64(maxFile)+1, packp.BlobLimitPrefixNone),
+			pol:    packPolicy{maxBlob: maxFile, maxOther: 1 << 20, maxInflated: 8 << 20, maxObjects: besideWholeObjects},
+			budget: besideWholeBudget,
+		}
+		if !whole {
+			fr.filter = packp.FilterCombine(packp.FilterTreeDepth(2), fr.filter)
+			fr.pol.maxInflated, fr.pol.maxObjects, fr.budget = 4<<20, besideMaxObjects, besideBudget
+		}
+		err := f.request(ctx, fr)
+		var le *LimitError
+		switch {
+		case err == nil:
+			return nil
+		case !errors.Is(err, errRetryStrategy) && !errors.As(err, &le):
+			return err
+		}
+	}
+	return nil
 }
 
 // skillFilesUnder reads, from the store only, the skill file of every folder of the folders dirs: at most
