@@ -2,6 +2,7 @@ package gitfetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -130,7 +131,7 @@ func TestBesideLargeAuthor(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
 		skills, refs int  // skill folders, and files under each one's references/
-		blob         bool // each also has an incompressible assets/blob.bin just under besideMaxFile
+		blob         bool // each also has an incompressible assets/blob.bin just under besideWholeFile
 		files        int  // skill files Beside returns
 		fetches      int
 	}{
@@ -140,7 +141,7 @@ func TestBesideLargeAuthor(t *testing.T) {
 		// the folder's references.
 		{"top-level files", 8, besideWholeObjects / 8, false, 8, 4},
 		// Past besideWholeBudget in bytes: cut off there, then as above.
-		{"past the budget", besideWholeBudget/besideMaxFile + 6, 0, true, besideWholeBudget/besideMaxFile + 6, 4},
+		{"past the budget", besideWholeBudget/besideWholeFile + 6, 0, true, besideWholeBudget/besideWholeFile + 6, 4},
 		// Past both: the commit, two refused packs, the parent alone, the folder.
 		{"neither", besideWholeObjects/3 + 10, 0, false, 0, 5},
 	} {
@@ -151,7 +152,7 @@ func TestBesideLargeAuthor(t *testing.T) {
 				files[fmt.Sprintf("skills/big/s%03d/SKILL.md", i)] = fmt.Sprintf("---\nname: s%03d\n---\n", i)
 				files[fmt.Sprintf("skills/big/s%03d/README.md", i)] = fmt.Sprintf("readme %d\n", i)
 				if tc.blob {
-					b := make([]byte, besideMaxFile-100)
+					b := make([]byte, besideWholeFile-100)
 					rand.NewChaCha8([32]byte{byte(i)}).Read(b)
 					files[fmt.Sprintf("skills/big/s%03d/assets/blob.bin", i)] = string(b)
 				}
@@ -321,5 +322,189 @@ func TestBesideForgedAuthor(t *testing.T) {
 	}
 	if len(got) != besideMaxObjects || string(got["skills/forged/s0000"]) != "---\nname: same\n---\n" {
 		t.Errorf("%d skill files (s0000: %q), want %d", len(got), got["skills/forged/s0000"], besideMaxObjects)
+	}
+}
+
+// TestBesideThenWholeCommit: when the session falls back to whole-commit fetches after Beside brought an
+// author folder without its large file (as a refusal of a later request would make it), the Fetch that
+// follows still fetches the commit whole for that file instead of stopping short, and a file over the
+// size limit is the limit error whichever operation's fetch dropped it.
+func TestBesideThenWholeCommit(t *testing.T) {
+	srv, dir := emptyServer(t)
+	big := make([]byte, 100000)
+	rand.NewChaCha8([32]byte{3}).Read(big)
+	files := map[string]string{
+		"skills/ann/t/SKILL.md":   "---\nname: t\n---\n",
+		"skills/ann/t/a/x.bin":    string(big),
+		"skills/ann/sib/SKILL.md": "---\nname: sib\n---\n",
+	}
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	commit, err := srv.Commit("acme/r", "main", dir, "initial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		maxFile int64
+		want    string // "" for a folder with every file
+	}{
+		{"within the limit", 0, ""},
+		{"over the limit", 50000, "file is larger than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(Remote{URL: srv.RepoURL("acme/r"), Limits: Limits{MaxFileSize: tc.maxFile}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, err := s.Beside(context.Background(), commit, []string{"skills/ann/t"}); err != nil {
+				t.Fatal(err)
+			}
+			s.strat = stratFull
+			folders, err := s.Fetch(context.Background(), commit, []string{"skills/ann/t"})
+			var le *LimitError
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("Fetch: %v", err)
+			case tc.want == "" && folders["skills/ann/t"].File("a/x.bin") == nil:
+				t.Fatal("the large file is missing")
+			case tc.want != "" && (!errors.As(err, &le) || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Fetch: %T %v, want a *LimitError %q", err, err, tc.want)
+			}
+		})
+	}
+}
+
+// besideRepo commits files, with a sibling and a README, as acme/r on a new server.
+func besideRepo(t *testing.T, files map[string]string) (*gittest.Server, string) {
+	t.Helper()
+	srv, dir := emptyServer(t)
+	all := map[string]string{"skills/ann/sib/SKILL.md": "---\nname: sib\n---\n", "README.md": "x\n"}
+	for k, v := range files {
+		all[k] = v
+	}
+	if err := gittest.WriteFiles(dir, all); err != nil {
+		t.Fatal(err)
+	}
+	c, err := srv.Commit("acme/r", "main", dir, "initial")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+// TestBesideBounds: the whole request's bounds are per author folder asked (two authors that each fit
+// come whole together), its inflated bound holds (a folder of compressible files past it gets the
+// top-level files), and a refusal of what it wants is not taken for a refusal of the size filter.
+func TestBesideBounds(t *testing.T) {
+	ctx := context.Background()
+	t.Run("two authors", func(t *testing.T) {
+		files := map[string]string{}
+		for _, a := range []string{"ann", "bob"} {
+			for i := range 6 {
+				files[fmt.Sprintf("skills/%s/s%02d/SKILL.md", a, i)] = fmt.Sprintf("---\nname: s%02d\n---\n", i)
+				for j := range 40 {
+					files[fmt.Sprintf("skills/%s/s%02d/references/r%03d.md", a, i, j)] = fmt.Sprintf("%s %d %d\n", a, i, j)
+				}
+			}
+		}
+		srv, c := besideRepo(t, files)
+		roots := []string{"skills/ann/s01", "skills/bob/s01"}
+		s, _ := Open(Remote{URL: srv.RepoURL("acme/r")})
+		defer s.Close()
+		srv.ResetStats()
+		got, err := s.Beside(ctx, c, roots)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Fetch(ctx, c, roots); err != nil {
+			t.Fatal(err)
+		}
+		// The commit, both author folders whole: 6+7 skill files, and the Fetch asks for nothing.
+		if st := srv.Stats(); st.Fetches != 2 || len(got) != 13 {
+			t.Errorf("%d fetches, %d skill files; want 2 and 13", st.Fetches, len(got))
+		}
+	})
+	t.Run("inflated", func(t *testing.T) {
+		// 20 skills of 8 files just under besideWholeFile each: 2.5 MiB inflated, a few KiB on the wire.
+		files := map[string]string{}
+		n := 20
+		for i := range n {
+			files[fmt.Sprintf("skills/ann/s%03d/SKILL.md", i)] = fmt.Sprintf("---\nname: s%03d\n---\n", i)
+			for j := range 8 {
+				files[fmt.Sprintf("skills/ann/s%03d/references/pad%d.txt", i, j)] = fmt.Sprint(i, j) + strings.Repeat("A", besideWholeFile-10)
+			}
+		}
+		srv, c := besideRepo(t, files)
+		s, _ := Open(Remote{URL: srv.RepoURL("acme/r")})
+		defer s.Close()
+		srv.ResetStats()
+		got, err := s.Beside(ctx, c, []string{"skills/ann/s001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The commit, the whole request stopped past 2 MiB inflated, the top-level files.
+		if st := srv.Stats(); st.Fetches != 3 || len(got) != n+1 {
+			t.Errorf("%d fetches, %d skill files; want 3 and %d", st.Fetches, len(got), n+1)
+		}
+	})
+	t.Run("want refused", func(t *testing.T) {
+		srv, c := besideRepo(t, map[string]string{"skills/ann/t/SKILL.md": "---\nname: t\n---\n"})
+		log := &syncBuf{}
+		s, _ := Open(Remote{URL: srv.RepoURL("acme/r"), Log: log})
+		defer s.Close()
+		srv.SetFault(gittest.FaultTipsOnly)
+		s.Beside(ctx, c, []string{"skills/ann/t"})
+		if s.noBlobLimit || strings.Contains(log.String(), "blob size filter") {
+			t.Errorf("a refused want taken for a refused size filter: log %q", log.String())
+		}
+		if _, err := s.Fetch(ctx, c, []string{"skills/ann/t"}); err != nil {
+			t.Errorf("Fetch: %v (log %q)", err, log.String())
+		}
+	})
+}
+
+// TestBesideFirstRequest: with the commit and the trees above the author folder cached, the whole request
+// is a new session's first; on a v0 server the answer that says so is not a refusal, and the same
+// request is sent again: the author folder still comes whole, and the Fetch asks for nothing more.
+func TestBesideFirstRequest(t *testing.T) {
+	ctx := context.Background()
+	for _, v0 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("v0=%v", v0), func(t *testing.T) {
+			srv, c := besideRepo(t, map[string]string{
+				"skills/bob/x/SKILL.md": "---\nname: x\n---\n", "skills/ann/t/SKILL.md": "---\nname: t\n---\n",
+				"skills/ann/t/refs/r.md": "r\n", "skills/ann/u/SKILL.md": "---\nname: u\n---\n", "skills/ann/u/refs/r.md": "ru\n",
+			})
+			srv.SetShape(gittest.Shape{V0Only: v0})
+			cache, err := OpenCache(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := Open(Remote{URL: srv.RepoURL("acme/r"), Cache: cache})
+			if _, err := s.Fetch(ctx, c, []string{"skills/bob/x"}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			Wait()
+			s, _ = Open(Remote{URL: srv.RepoURL("acme/r"), Cache: cache})
+			defer s.Close()
+			srv.ResetStats()
+			files, err := s.Beside(ctx, c, []string{"skills/ann/t"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Fetch(ctx, c, []string{"skills/ann/t", "skills/ann/u"}); err != nil {
+				t.Fatal(err)
+			}
+			want := 1 // skills/ whole
+			if v0 {
+				want = 2 // the answer that says v0, then the same request
+			}
+			if st := srv.Stats(); st.Fetches != want || len(files) != 3 {
+				t.Errorf("%d fetches, %d skill files; want %d and 3", st.Fetches, len(files), want)
+			}
+		})
 	}
 }

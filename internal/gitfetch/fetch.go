@@ -39,7 +39,6 @@ type fetcher struct {
 	lim        Limits
 	commit     plumbing.Hash
 	st         *store
-	full       packResult             // oversize blobs seen by a full fetch
 	gotAll     bool                   // every tree of the commit has been asked for (blob-less or full fetch done)
 	complete   map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
 	dirsWalked int                    // folders walked by assemble, across the fetch
@@ -53,7 +52,6 @@ func (s *Session) newFetcher(commit string) (*fetcher, error) {
 	}
 	return &fetcher{
 		s: s, lim: s.r.Limits.WithDefaults(), commit: plumbing.NewHash(strings.ToLower(commit)), st: s.st,
-		full: packResult{oversize: map[plumbing.Hash]int64{}},
 	}, nil
 }
 
@@ -110,7 +108,7 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	})
 	if err == nil {
 		for h, n := range res.oversize {
-			f.full.oversize[h] = n
+			s.oversize[h] = n
 		}
 		return nil
 	}
@@ -149,8 +147,9 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		return &MissingCommitError{URL: s.w.where(), Commit: h.String()}
 	}
 	// A combined filter's refusal names the part refused: blob:limit inside one (Beside's) is the blob
-	// size filter's refusal, not the combination's.
-	sizeRefused := strings.HasPrefix(string(fr.filter), "blob:limit") || strings.HasPrefix(string(fr.filter), "combine:") && strings.Contains(rf.msg, "blob:limit")
+	// size filter's refusal, not the combination's. A refusal that names no filter (a want refused) is
+	// not the size filter's either.
+	sizeRefused := strings.HasPrefix(string(fr.filter), "blob:limit") && strings.Contains(rf.msg, "filter") || strings.HasPrefix(string(fr.filter), "combine:") && strings.Contains(rf.msg, "blob:limit")
 	switch {
 	case s.strat == stratTreeWalk && strings.HasPrefix(string(fr.filter), "combine:") && !sizeRefused && !s.noCombine:
 		s.noCombine = true
@@ -272,6 +271,9 @@ func (f *fetcher) fetchAllTrees(ctx context.Context) error {
 		}
 		if err == nil {
 			f.gotAll = true
+			if fr.filter == "" {
+				f.s.fullAt[f.commit] = true
+			}
 		}
 		return err
 	}
@@ -605,7 +607,7 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			}
 		}
 		incomplete := sortedHashes(wants)
-		if len(incomplete) == 0 || f.s.strat == stratFull || attempt > 2 {
+		if len(incomplete) == 0 || f.s.strat == stratFull && f.s.fullAt[f.commit] || attempt > 2 {
 			break
 		}
 		if err := f.s.ready(ctx); err != nil {
@@ -790,7 +792,7 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		}
 		if !ok {
 			// The folder request filters out blobs over the size limit, and a full fetch drops them.
-			if _, over := f.full.oversize[e.Hash]; over || f.s.strat != stratFull {
+			if _, over := f.s.oversize[e.Hash]; over || f.s.strat != stratFull {
 				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap())), Flag: f.fileFlag()}
 			}
 			return &RemoteError{URL: f.s.w.where(), Err: fmt.Errorf("%s: server did not send blob %s", full, short(e.Hash.String()))}

@@ -158,19 +158,24 @@ func (f *fetcher) resolveSome(ctx context.Context, paths []string) (map[string]t
 }
 
 // What Beside's requests may bring. The folders beside a marketplace skill are its author's other
-// skills, a few to a few dozen. The first request asks for the author folder whole, every file of at most
-// besideMaxFile bytes (or the file size limit, if lower), so that a skill and the siblings it depends on
-// are all there before anything else is asked. It is bounded at besideWholeObjects objects (refused at
-// the pack's header) and besideWholeBudget bytes on the wire (cut off there): what one round trip costs
-// on a CI job's link, spent in the rare case to save one in the common one. Past either, the second
-// request asks for the folders' top-level files alone, which hold their skill files, refused past
-// besideMaxObjects or besideBudget; the parent is then asked for alone, as before.
+// skills, a few to a few dozen. The first request asks for each author folder whole, its files of at most
+// besideWholeFile bytes (or the file size limit, if lower): the SKILL.md, scripts and short references a
+// skill is mostly made of, so that a skill and the siblings it depends on are all there before anything
+// else is asked, and only their larger files (assets, long references) are left for the folders' fetch.
+// It is bounded, per author folder asked, at besideWholeObjects objects (refused at the pack's header),
+// besideWholeBudget bytes on the wire (cut off there) and besideWholeInflated bytes inflated: a fraction
+// of what a round trip costs on a CI job's link, spent in the rare case to save one in the common one.
+// Past any, the second request asks for the folders' top-level files alone, each at most besideMaxFile
+// bytes, which hold their skill files, refused past besideMaxObjects or besideBudget; the parent is then
+// asked for alone, as before.
 const (
-	besideWholeObjects = 512
-	besideWholeBudget  = 256 << 10
-	besideMaxObjects   = 256
-	besideMaxFile      = 64 << 10
-	besideBudget       = 1 << 20
+	besideWholeObjects  = 512
+	besideWholeFile     = 16 << 10
+	besideWholeBudget   = 256 << 10
+	besideWholeInflated = 2 << 20
+	besideMaxObjects    = 256
+	besideMaxFile       = 64 << 10
+	besideBudget        = 1 << 20
 )
 
 // Beside returns the skill files (manifest.SkillFile) of the folders beside each of paths: every folder
@@ -242,32 +247,45 @@ func (f *fetcher) beside(ctx context.Context, paths []string) (map[string][]byte
 }
 
 // besideRequest asks for the parents whole, then, past the bounds of that, for their folders' top-level
-// files. A pack is kept only whole. A request past its bounds (a *LimitError) or refused (the session now
-// knows what the server refuses) gives way to the next; anything else (the network, the deadline, a
-// credential) is what the fetch that follows would meet too, so it is said now.
+// files. A pack is kept only whole. A request past its bounds (a *LimitError) gives way to the next; one
+// the server refused has the session learn what it refuses and is asked again if that still allows it
+// (an answer that the server speaks v0, not v2), else gives way too; anything else (the network, the
+// deadline, a credential) is what the fetch that follows would meet too, so it is said now.
 func (f *fetcher) besideRequest(ctx context.Context, parents []plumbing.Hash) error {
-	maxFile := min(besideMaxFile, f.fileCap())
+	n := int64(len(parents))
 	for _, whole := range []bool{true, false} {
-		if f.s.strat != stratTreeWalk || f.s.noBlobLimit || !whole && f.s.noCombine {
-			continue
-		}
-		fr := fetchReq{
-			wants:  parents,
-			filter: packp.FilterBlobLimit(uint64(maxFile)+1, packp.BlobLimitPrefixNone),
-			pol:    packPolicy{maxBlob: maxFile, maxOther: 1 << 20, maxInflated: 8 << 20, maxObjects: besideWholeObjects},
-			budget: besideWholeBudget,
-		}
-		if !whole {
-			fr.filter = packp.FilterCombine(packp.FilterTreeDepth(2), fr.filter)
-			fr.pol.maxInflated, fr.pol.maxObjects, fr.budget = 4<<20, besideMaxObjects, besideBudget
-		}
-		err := f.request(ctx, fr)
-		var le *LimitError
-		switch {
-		case err == nil:
-			return nil
-		case !errors.Is(err, errRetryStrategy) && !errors.As(err, &le):
-			return err
+		for try := 0; try < 2; try++ {
+			if f.s.strat != stratTreeWalk || f.s.noBlobLimit || !whole && f.s.noCombine {
+				break
+			}
+			var fr fetchReq
+			if whole {
+				maxFile := min(besideWholeFile, f.fileCap())
+				fr = fetchReq{
+					wants:  parents,
+					filter: packp.FilterBlobLimit(uint64(maxFile)+1, packp.BlobLimitPrefixNone),
+					pol:    packPolicy{maxBlob: maxFile, maxOther: 1 << 20, maxInflated: n * besideWholeInflated, maxObjects: int(n) * besideWholeObjects},
+					budget: n * besideWholeBudget,
+				}
+			} else {
+				maxFile := min(besideMaxFile, f.fileCap())
+				fr = fetchReq{
+					wants:  parents,
+					filter: packp.FilterCombine(packp.FilterTreeDepth(2), packp.FilterBlobLimit(uint64(maxFile)+1, packp.BlobLimitPrefixNone)),
+					pol:    packPolicy{maxBlob: maxFile, maxOther: 1 << 20, maxInflated: 4 << 20, maxObjects: besideMaxObjects},
+					budget: besideBudget,
+				}
+			}
+			err := f.request(ctx, fr)
+			var le *LimitError
+			switch {
+			case err == nil:
+				return nil
+			case errors.As(err, &le):
+				try = 2 // past its bounds: the next request
+			case !errors.Is(err, errRetryStrategy):
+				return err
+			}
 		}
 	}
 	return nil

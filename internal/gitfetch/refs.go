@@ -38,7 +38,7 @@ func (s *Session) readFile(ctx context.Context, commit, file string) ([]byte, er
 			}
 			return o.data, nil
 		}
-		if _, over := f.full.oversize[e.Hash]; over || attempt > 1 {
+		if _, over := f.s.oversize[e.Hash]; over || attempt > 1 {
 			break
 		}
 		if err := s.ready(ctx); err != nil {

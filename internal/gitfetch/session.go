@@ -37,6 +37,11 @@ type Session struct {
 	said        map[string]bool
 	refCache    map[string]map[string]string // answers by query (sorted prefixes)
 	listed      map[plumbing.Hash][]string   // skill folders by commit (Skills, SkillFiles)
+	// What whole-commit fetches (stratFull) learnt, whichever operation asked: the blobs they dropped for
+	// their size, and the commits they brought, so a later operation on the same commit neither takes a
+	// dropped blob for the server's fault nor stops short of the fetch that would bring its files.
+	oversize map[plumbing.Hash]int64
+	fullAt   map[plumbing.Hash]bool
 }
 
 // wire is how a Session reaches a repository: smart HTTP (protocol v2, or v0), SSH, or a local
@@ -120,7 +125,7 @@ func (e *DeadlineError) Hints() []string {
 }
 
 func open(r Remote, b *budget) (*Session, error) {
-	s := &Session{r: r, bud: b, st: newStore(r.Cache), said: map[string]bool{}, refCache: map[string]map[string]string{}, listed: map[plumbing.Hash][]string{}}
+	s := &Session{r: r, bud: b, st: newStore(r.Cache), said: map[string]bool{}, refCache: map[string]map[string]string{}, listed: map[plumbing.Hash][]string{}, oversize: map[plumbing.Hash]int64{}, fullAt: map[plumbing.Hash]bool{}}
 	w, err := newWire(s)
 	if err != nil {
 		return nil, err
