@@ -330,21 +330,9 @@ func TestBesideForgedAuthor(t *testing.T) {
 // follows still fetches the commit whole for that file instead of stopping short, and a file over the
 // size limit is the limit error whichever operation's fetch dropped it.
 func TestBesideThenWholeCommit(t *testing.T) {
-	srv, dir := emptyServer(t)
 	big := make([]byte, 100000)
 	rand.NewChaCha8([32]byte{3}).Read(big)
-	files := map[string]string{
-		"skills/ann/t/SKILL.md":   "---\nname: t\n---\n",
-		"skills/ann/t/a/x.bin":    string(big),
-		"skills/ann/sib/SKILL.md": "---\nname: sib\n---\n",
-	}
-	if err := gittest.WriteFiles(dir, files); err != nil {
-		t.Fatal(err)
-	}
-	commit, err := srv.Commit("acme/r", "main", dir, "initial")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, commit := besideRepo(t, map[string]string{"skills/ann/t/SKILL.md": "---\nname: t\n---\n", "skills/ann/t/a/x.bin": string(big)})
 	for _, tc := range []struct {
 		name    string
 		maxFile int64
