@@ -219,3 +219,65 @@ func TestReadFile(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsPerFolder: the caps are per requested folder (one skill), never the batch's sum: folders each
+// under a cap and together over it come in one fetch, and a folder over it fails with its own path
+// beside folders that are not. The pack's bound on the wire grows with the folders asked for.
+func TestLimitsPerFolder(t *testing.T) {
+	fx := newFixture(t, "acme/skills")
+	dir := t.TempDir()
+	files := map[string]string{}
+	for _, s := range []string{"ann/a", "ann/d", "bob/b"} {
+		files[s+"/SKILL.md"] = "---\nname: " + s[4:] + "\n---\n"
+		files[s+"/data.bin"] = randomText(60000)
+	}
+	files["ann/c/SKILL.md"] = "---\nname: c\n---\n"
+	files["ann/c/one.bin"] = randomText(60000)
+	files["ann/c/two.bin"] = randomText(60000)
+	for _, s := range []string{"x", "y", "z"} {
+		files["big/"+s+"/SKILL.md"] = "---\nname: " + s + "\n---\n"
+		files["big/"+s+"/data.bin"] = randomText(800 << 10)
+	}
+	if err := gittest.WriteFiles(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	c, err := fx.srv.Commit("acme/skills", "caps", dir, "caps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		limits Limits
+		paths  []string
+		want   string // "" for success
+	}{
+		{"two authors, each under the total, together over", Limits{MaxTotalSize: 100000}, []string{"ann/a", "bob/b"}, ""},
+		{"one author, each under the total, together over", Limits{MaxTotalSize: 100000}, []string{"ann/a", "ann/d"}, ""},
+		{"one over the total alone", Limits{MaxTotalSize: 100000}, []string{"ann/c"}, "ann/c: files total more than the 100000 bytes limit"},
+		{"one over the total beside one under", Limits{MaxTotalSize: 100000}, []string{"bob/b", "ann/c"}, "ann/c: files total more than"},
+		{"each at the file count, together over", Limits{MaxFiles: 2}, []string{"ann/a", "bob/b"}, ""},
+		{"one over the file count beside one at it", Limits{MaxFiles: 2}, []string{"ann/a", "ann/c"}, "ann/c: more than 2 files"},
+		{"three under the total, together past one folder's pack bound", Limits{MaxTotalSize: 1 << 20, MaxFiles: 10}, []string{"big/x", "big/y", "big/z"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fx.remote("acme/skills")
+			r.Limits = tt.limits
+			got, err := Fetch(context.Background(), r, c, tt.paths)
+			if tt.want != "" {
+				if !isType[*LimitError](err) || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("err = %T %v, want LimitError %q", err, err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("err = %v\nlog: %s", err, fx.log)
+			}
+			for _, p := range tt.paths {
+				if got[p] == nil || got[p].File("data.bin") == nil {
+					t.Errorf("%s: no data.bin in %v", p, got[p])
+				}
+			}
+		})
+	}
+}

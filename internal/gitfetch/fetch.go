@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path"
 	"slices"
 	"sort"
@@ -35,15 +36,14 @@ const maxListEntries = limits.MaxListEntries
 
 // fetcher is one operation against one commit through a Session.
 type fetcher struct {
-	s          *Session
-	lim        Limits
-	commit     plumbing.Hash
-	st         *store
-	gotAll     bool                   // every tree of the commit has been asked for (blob-less or full fetch done)
-	complete   map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
-	dirsWalked int                    // folders walked by assemble, across the fetch
-	others     map[plumbing.Hash]bool // other commits wanted in the same requests (fetchAt)
-	asked      map[plumbing.Hash]bool // trees a folder request brought with its size filter: what they lack is oversize
+	s        *Session
+	lim      Limits
+	commit   plumbing.Hash
+	st       *store
+	gotAll   bool                   // every tree of the commit has been asked for (blob-less or full fetch done)
+	complete map[plumbing.Hash]bool // trees known to have every object under them (missingUnder)
+	others   map[plumbing.Hash]bool // other commits wanted in the same requests (fetchAt)
+	asked    map[plumbing.Hash]bool // trees a folder request brought with its size filter: what they lack is oversize
 }
 
 func (s *Session) newFetcher(commit string) (*fetcher, error) {
@@ -584,7 +584,11 @@ func (s *Session) walkTogether(ctx context.Context, commits []string, want map[s
 		return
 	}
 	sort.Slice(incomplete, func(i, j int) bool { return incomplete[i].String() < incomplete[j].String() })
-	lead.request(ctx, lead.folderRequest(incomplete))
+	folders := 0
+	for _, c := range commits {
+		folders += len(want[c])
+	}
+	lead.request(ctx, lead.folderRequest(incomplete, folders))
 }
 
 func sortedHashes(set map[plumbing.Hash]bool) []plumbing.Hash {
@@ -619,7 +623,7 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			}
 			continue
 		}
-		fr := f.folderRequest(incomplete)
+		fr := f.folderRequest(incomplete, len(paths))
 		err := f.request(ctx, fr)
 		if err != nil && !errors.Is(err, errRetryStrategy) {
 			var le *LimitError
@@ -645,11 +649,9 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 		}
 	}
 	out := map[string]*snapshot.Folder{}
-	var files int
-	var total int64
 	for _, p := range paths {
 		folder := &snapshot.Folder{Tree: found[p].Hash.String()}
-		if err := f.assemble(folder, found[p].Hash, p, "", 0, &files, &total); err != nil {
+		if err := f.assemble(folder, found[p].Hash, p, "", 0, &folderCount{}); err != nil {
 			return nil, err
 		}
 		folder.Sort()
@@ -659,24 +661,27 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 }
 
 // folderRequest asks for the trees and blobs under the folder trees wants, blobs over the size cap
-// filtered out by the server when it can.
-func (f *fetcher) folderRequest(wants []plumbing.Hash) fetchReq {
+// filtered out by the server when it can. The caps are per folder (each requested folder is one skill),
+// so a request for folders of them may bring each one's share: the pack is bounded at folders times one
+// folder's, and assemble holds each folder to its own.
+func (f *fetcher) folderRequest(wants []plumbing.Hash, folders int) fetchReq {
 	lim := f.lim
 	fileCap := f.fileCap()
+	n := int64(max(folders, 1))
 	treeSlack := int64(1<<20 + 64*lim.MaxFiles) // the folders' trees ride along with the blobs
 	fr := fetchReq{
 		wants: wants,
 		pol: packPolicy{
 			maxBlob:     fileCap,
 			maxOther:    treeSlack,
-			maxInflated: lim.MaxTotalSize + treeSlack, // exact totals are checked by assemble
-			maxObjects:  2*lim.MaxFiles + 64,
+			maxInflated: times(n, lim.MaxTotalSize+treeSlack), // exact totals are checked by assemble
+			maxObjects:  int(times(n, int64(2*lim.MaxFiles+64))),
 
 			blobFlag:     f.fileFlag(),
 			objectsFlag:  "--max-files",
 			inflatedFlag: "--max-total-size",
 		},
-		budget: lim.MaxTotalSize + lim.MaxTotalSize/8 + treeSlack,
+		budget: times(n, lim.MaxTotalSize+lim.MaxTotalSize/8+treeSlack),
 	}
 	if !f.s.noBlobLimit {
 		fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
@@ -753,9 +758,24 @@ func (f *fetcher) missingUnder(h plumbing.Hash, depth int) bool {
 	return false
 }
 
+// times is n*x, or the largest int64 past it: a bound that overflows bounds nothing smaller.
+func times(n, x int64) int64 {
+	if x > 0 && n > math.MaxInt64/x {
+		return math.MaxInt64
+	}
+	return n * x
+}
+
+// folderCount is what assemble has counted of one requested folder: the caps are per folder (one
+// skill), however many folders a fetch brings together.
+type folderCount struct {
+	files, dirs int
+	total       int64
+}
+
 // assemble adds the files under tree h (folder path base, relative dir rel) to folder, enforcing the
-// entry rules and the limits across all folders of the fetch.
-func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel string, depth int, files *int, total *int64) error {
+// entry rules and the limits on the one requested folder it counts in n.
+func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel string, depth int, n *folderCount) error {
 	where := path.Join(base, rel)
 	if depth > maxDepth {
 		return &LimitError{Path: where, Problem: fmt.Sprintf("folders nested deeper than %d levels", maxDepth)}
@@ -768,7 +788,7 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		return &RemoteError{URL: f.s.w.where(), Err: fmt.Errorf("%s: server did not send tree %s", orRoot(where), short(missing.String()))}
 	}
 	// Folders count too: empty or shared subtrees add no files, but each is a path to walk and write.
-	if f.dirsWalked++; f.dirsWalked > f.lim.MaxFiles {
+	if n.dirs++; n.dirs > f.lim.MaxFiles {
 		return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d folders", f.lim.MaxFiles), Flag: "--max-files"}
 	}
 	for _, e := range entries {
@@ -781,7 +801,7 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 			return &EntryError{Path: full, Problem: "unsafe file name"}
 		}
 		if e.Mode == modeTree {
-			if err := f.assemble(folder, e.Hash, base, relPath, depth+1, files, total); err != nil {
+			if err := f.assemble(folder, e.Hash, base, relPath, depth+1, n); err != nil {
 				return err
 			}
 			continue
@@ -803,12 +823,12 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 		if int64(len(o.data)) > f.fileCap() {
 			return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap())), Flag: f.fileFlag()}
 		}
-		*files++
-		*total += int64(len(o.data))
-		if *files > f.lim.MaxFiles {
+		n.files++
+		n.total += int64(len(o.data))
+		if n.files > f.lim.MaxFiles {
 			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("more than %d files", f.lim.MaxFiles), Flag: "--max-files"}
 		}
-		if *total > f.lim.MaxTotalSize {
+		if n.total > f.lim.MaxTotalSize {
 			return &LimitError{Path: orRoot(base), Problem: fmt.Sprintf("files total more than the %s limit", humanBytes(f.lim.MaxTotalSize)), Flag: "--max-total-size"}
 		}
 		mode := snapshot.Regular

@@ -48,8 +48,8 @@ func envTimeout() time.Duration {
 	return DefaultTimeout
 }
 
-// Limits cap what one Fetch accepts (for a Fetch of several folders: all of them together). They are
-// enforced while the pack streams in, so an oversize blob is refused by the server's filter or cut off
+// Limits cap each folder one Fetch accepts (for a Fetch of several folders: each on its own, the pack
+// bounded at their sum; assemble and folderRequest in fetch.go). They are enforced while the pack streams in, so an oversize blob is refused by the server's filter or cut off
 // mid-stream, never downloaded whole first. Zero fields take the defaults. The type and the defaults live
 // in internal/limits, so a fetch, a local read and an install share one set.
 type Limits = limits.Limits

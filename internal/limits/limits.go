@@ -2,7 +2,7 @@
 // local folder read and an install, so a skill accepted one way is accepted every way.
 package limits
 
-// Limits cap one skill folder (for a fetch of several folders at once: all of them together).
+// Limits cap one skill folder (for a fetch of several folders at once: each of them on its own).
 type Limits struct {
 	MaxFileSize  int64 // bytes of one file
 	MaxTotalSize int64 // bytes of all files

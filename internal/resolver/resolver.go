@@ -369,9 +369,9 @@ func (r *Resolver) fetchPinned(ctx context.Context, pinned []pinnedAt, out []*Lo
 		got, missing, err := r.world.Git.Fetch(ctx, repo, commit, append(slices.Clip(paths), extra...))
 		var le *gitfetch.LimitError
 		if len(extra) > 0 && (errors.As(err, &le) || underAny(errPath(err), extra)) {
-			// A limit (counted across the batch, so the siblings may be what passed it) or an unsafe entry in
-			// a sibling: the requested folders are fetched alone, and a dependency's fault is the walk's to
-			// report, with the chain that led to it. What was fetched is kept by the session.
+			// A limit (a sibling's, or the pack's, which may be a sibling's) or an unsafe entry in a sibling:
+			// the requested folders are fetched alone, and a dependency's fault is the walk's to report, with
+			// the chain that led to it. What was fetched is kept by the session.
 			got, missing, err = r.world.Git.Fetch(ctx, repo, commit, paths)
 		}
 		if err != nil {

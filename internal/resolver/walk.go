@@ -341,8 +341,7 @@ func (a *adapter) siblings(asks []depgraph.Ask) ([][]depgraph.Candidate, error) 
 // askError ties an error of a batch fetch to the ask whose folder it is about (a file over a limit, an
 // unsafe entry: its path is in the folder; the deepest such folder when one holds another), so the walk
 // reports it after the chain that led there. at maps each folder fetched to the asks it answers. A limit
-// counted across the batch (all files together) names the folder where it was passed, which may not be
-// the largest.
+// is counted per folder, so it names the folder over it.
 func askError(err error, at map[string][]int) error {
 	p := errPath(err)
 	best := ""
