@@ -438,6 +438,34 @@ func TestBesideBounds(t *testing.T) {
 			t.Errorf("%d fetches, %d skill files; want 3 and %d", st.Fetches, len(got), n+1)
 		}
 	})
+	t.Run("corrupt sibling", func(t *testing.T) {
+		// A sibling whose tree git's own walk refuses (an empty file name): the whole request fails on the
+		// server, Beside ends with nothing learnt, and the skill's folder comes alone, as before Beside.
+		srv, _ := emptyServer(t)
+		c, err := srv.CommitEntries("acme/r", "main", []gittest.Entry{
+			{Path: "skills/ann/t/SKILL.md", Mode: 0o100644, Data: []byte("---\nname: t\n---\n")},
+			{Path: "skills/ann/bad/SKILL.md", Mode: 0o100644, Data: []byte("---\nname: bad\n---\n")},
+			{Path: "skills/ann/bad/a//b.md", Mode: 0o100644, Data: []byte("x")},
+		}, "corrupt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := &syncBuf{}
+		s, _ := Open(Remote{URL: srv.RepoURL("acme/r"), Log: log})
+		defer s.Close()
+		if _, err := s.Beside(ctx, c, []string{"skills/ann/t"}); err != nil {
+			t.Fatal(err)
+		}
+		// (The commit's request, whose combined filter walks every tree, is refused too, and the session
+		// walks on from tree:1: that is the commit's to learn, not Beside's.)
+		if s.strat != stratTreeWalk || s.noBlobLimit {
+			t.Errorf("Beside's refusal taught the session: strategy %v, noBlobLimit %v (log %q)", s.strat, s.noBlobLimit, log.String())
+		}
+		folders, err := s.Fetch(ctx, c, []string{"skills/ann/t"})
+		if err != nil || folders["skills/ann/t"].File("SKILL.md") == nil {
+			t.Errorf("Fetch: %v (log %q)", err, log.String())
+		}
+	})
 	t.Run("want refused", func(t *testing.T) {
 		srv, c := besideRepo(t, map[string]string{"skills/ann/t/SKILL.md": "---\nname: t\n---\n"})
 		log := &syncBuf{}

@@ -146,10 +146,14 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		}
 		return &MissingCommitError{URL: s.w.where(), Commit: h.String()}
 	}
+	namesFilter := strings.Contains(rf.msg, "filter") || strings.Contains(rf.msg, "blob:limit")
+	if fr.ahead && !namesFilter {
+		return err
+	}
 	// A combined filter's refusal names the part refused: blob:limit inside one (Beside's) is the blob
 	// size filter's refusal, not the combination's. A refusal that names no filter (a want refused) is
 	// not the size filter's either.
-	sizeRefused := strings.HasPrefix(string(fr.filter), "blob:limit") && strings.Contains(rf.msg, "filter") || strings.HasPrefix(string(fr.filter), "combine:") && strings.Contains(rf.msg, "blob:limit")
+	sizeRefused := strings.HasPrefix(string(fr.filter), "blob:limit") && namesFilter || strings.HasPrefix(string(fr.filter), "combine:") && strings.Contains(rf.msg, "blob:limit")
 	switch {
 	case s.strat == stratTreeWalk && strings.HasPrefix(string(fr.filter), "combine:") && !sizeRefused && !s.noCombine:
 		s.noCombine = true

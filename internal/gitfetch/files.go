@@ -247,10 +247,12 @@ func (f *fetcher) beside(ctx context.Context, paths []string) (map[string][]byte
 }
 
 // besideRequest asks for the parents whole, then, past the bounds of that, for their folders' top-level
-// files. A pack is kept only whole. A request past its bounds (a *LimitError) gives way to the next; one
-// the server refused has the session learn what it refuses and is asked again if that still allows it
-// (an answer that the server speaks v0, not v2), else gives way too; anything else (the network, the
-// deadline, a credential) is what the fetch that follows would meet too, so it is said now.
+// files. A pack is kept only whole. A request past its bounds (a *LimitError) gives way to the next; a
+// filter the server refused has the session learn so, and the request is asked again if the session
+// still allows it (an answer that the server speaks v0, not v2), else gives way too. Any other refusal
+// (a server that cannot walk the folder: a corrupt or hostile tree in a sibling) ends Beside with
+// nothing learnt, so the skill's own fetch is not held to it; anything else (the network, the deadline,
+// a credential) is what the fetch that follows would meet too, so it is said now.
 func (f *fetcher) besideRequest(ctx context.Context, parents []plumbing.Hash) error {
 	n := int64(len(parents))
 	for _, whole := range []bool{true, false} {
@@ -276,10 +278,11 @@ func (f *fetcher) besideRequest(ctx context.Context, parents []plumbing.Hash) er
 					budget: besideBudget,
 				}
 			}
+			fr.ahead = true
 			err := f.request(ctx, fr)
 			var le *LimitError
 			switch {
-			case err == nil:
+			case err == nil || errors.Is(err, errRefused):
 				return nil
 			case errors.As(err, &le):
 				try = 2 // past its bounds: the next request

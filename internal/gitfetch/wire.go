@@ -321,6 +321,10 @@ type fetchReq struct {
 	// deep: a commit with every tree down to its paths' parents (Session.commitRequest); a pack over its
 	// bounds, or a refusal, has the commit asked for again with one level below its root.
 	deep bool
+	// ahead: objects fetched ahead of need (Beside). A refusal that names no filter (a server that cannot
+	// walk what was asked, a want refused) teaches the session nothing: the fetch that needs the objects
+	// meets it, if it must, and learns from it there.
+	ahead bool
 }
 
 // asRefused turns the server's own error reports (an ERR packet, or a message on the error side band)
