@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,8 +41,6 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "skillctl")
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
 	cmd := exec.Command("go", "build", "-tags", "skillctl_crashhook", "-o", binary, "./cmd/skillctl")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -60,8 +60,33 @@ type project struct {
 	env []string
 }
 
+// root is the module's folder, where the binary is built from.
+var root = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}()
+
+// seeSources looks at every source file the binary is built from, once, while a test runs: go test's
+// cache keys a package's result on the files its tests touch, and the build in TestMain, a process of
+// its own, touches none of them as far as it can tell, so a change to skillctl would otherwise leave
+// this package's last result cached.
+var seeSources = sync.OnceFunc(func() {
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "out"):
+			return filepath.SkipDir
+		case !d.IsDir() && (strings.HasSuffix(p, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum"):
+			os.Stat(p)
+		}
+		return nil
+	})
+})
+
 func newProject(t *testing.T) *project {
 	t.Helper()
+	seeSources()
 	dir := t.TempDir()
 	return &project{t: t, dir: dir, env: append(os.Environ(),
 		"SKILLCTL_CACHE_DIR="+filepath.Join(dir, ".cache"),
@@ -224,6 +249,7 @@ func (p *project) checkConsistent(target string) *lockfile.Lock {
 // startServer serves bare repositories from a fresh folder on 127.0.0.1, or skips without git.
 func startServer(t *testing.T) *gittest.Server {
 	t.Helper()
+	seeSources()
 	if !gittest.Available() {
 		t.Skip("needs the git binary for the test server")
 	}
