@@ -258,12 +258,15 @@ func decodeLoose(raw []byte) (object, error) {
 // putAll stores the objects not yet cached as one pack and its index. An object over cacheCap is left out.
 func (c *Cache) putAll(objs map[plumbing.Hash]object) error {
 	var todo []plumbing.Hash
+	loose := c.mayHaveLoose()
 	for h, o := range objs {
 		if int64(len(o.data)) > cacheCap || c.inPacks(h) {
 			continue
 		}
-		if _, err := os.Stat(c.objectPath(h)); err == nil {
-			continue
+		if loose {
+			if _, err := os.Stat(c.objectPath(h)); err == nil {
+				continue
+			}
 		}
 		todo = append(todo, h)
 	}
