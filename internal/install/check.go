@@ -8,19 +8,25 @@ import (
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/manifest"
 	"github.com/skillctl/skillctl/internal/report"
+	"github.com/skillctl/skillctl/internal/review"
 )
 
 // checkSkills refuses, all at once, the skills that may not be installed: over the caps or unsafe, blocked
 // by their marketplace's security report, or invalid (unless forced).
 func checkSkills(res *resolution, force bool, lim Limits) error {
 	var errs []error
+	if res.reports == nil {
+		res.reports = map[string]review.Report{}
+	}
 	for _, name := range res.order {
 		n := res.Skills[name]
 		if err := checkContents(name, n.Folder, lim); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if r, err := report.Check(n.Folder); err == nil && r != nil && r.Blocked && !force {
+		r, err := report.Check(n.Folder)
+		res.reports[name] = review.Report{Report: r, Err: err}
+		if err == nil && r != nil && r.Blocked && !force {
 			why := r.Summary
 			if why == "" {
 				why = "no summary given"

@@ -29,6 +29,9 @@ import (
 type resolution struct {
 	*resolver.Resolution
 	order []string
+	// reports holds each skill's marketplace security report as checkSkills read and verified it, so the
+	// review that follows judges the same report without reading and hashing the folder again.
+	reports map[string]review.Report
 }
 
 // newResolver is the resolver for a command on target o: a --global one reads the user's registries and
@@ -143,7 +146,11 @@ func reviewItems(res *resolution, names []string) []review.Item {
 	var out []review.Item
 	for _, n := range names {
 		sk := res.Skills[n]
-		out = append(out, review.Item{Name: n, Folder: sk.Folder, Trusted: sk.Origin.Kind == resolver.Builtin})
+		it := review.Item{Name: n, Folder: sk.Folder, Trusted: sk.Origin.Kind == resolver.Builtin}
+		if r, ok := res.reports[n]; ok {
+			it.Report = &r
+		}
+		out = append(out, it)
 	}
 	return out
 }

@@ -30,7 +30,15 @@ const maxShown = 12
 type Item struct {
 	Name    string
 	Folder  *snapshot.Folder
-	Trusted bool // bundled with skillctl: shipped with the binary, not reviewed
+	Trusted bool    // bundled with skillctl: shipped with the binary, not reviewed
+	Report  *Report // the folder's report.Check, when the caller has it already; nil: Run reads it
+}
+
+// Report is what report.Check gave for a folder: its marketplace security report (nil when it has
+// none) or the error reading it.
+type Report struct {
+	Report *report.Report
+	Err    error
 }
 
 // Judged is one skill's review: what the content scan found, and the risk verdict over those findings
@@ -52,8 +60,11 @@ func Run(ctx context.Context, io *streams.IO, ro Options, items []Item) (map[str
 			continue
 		}
 		fs := risk.Scan(it.Folder)
-		rep, err := report.Check(it.Folder)
-		v := risk.Judge(fs, rep, err)
+		if it.Report == nil {
+			rep, err := report.Check(it.Folder)
+			it.Report = &Report{Report: rep, Err: err}
+		}
+		v := risk.Judge(fs, it.Report.Report, it.Report.Err)
 		if len(v.Reasons) == 0 {
 			continue
 		}
