@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/skillctl/skillctl/internal/clierr"
 	"github.com/skillctl/skillctl/internal/textsafe"
@@ -56,7 +57,10 @@ func refuseUnknownSubcommands(c *cobra.Command) {
 	}
 }
 
-var cobraUnknownRE = regexp.MustCompile(`^unknown command ("(?:[^"\\]|\\.)*") for "`)
+// The patterns of cobra's errors are compiled when an error needs them, not at every start.
+var cobraUnknownRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^unknown command ("(?:[^"\\]|\\.)*") for "`)
+})
 
 // cobraUnknown rewrites cobra's own unknown-command error (`unknown command "x" for "skillctl"`, then a
 // "Did you mean this?" block) as unknownCommand's; other errors pass unchanged.
@@ -64,7 +68,7 @@ func cobraUnknown(root *cobra.Command, err error) error {
 	if err == nil {
 		return nil
 	}
-	m := cobraUnknownRE.FindStringSubmatch(err.Error())
+	m := cobraUnknownRE().FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
 	}
@@ -91,8 +95,10 @@ func unknownCommand(parent *cobra.Command, word string) error {
 }
 
 var (
-	argUnknown = regexp.MustCompile(`^unknown command (".*") for ".*"$`)
-	argCount   = regexp.MustCompile(`^(?:accepts|requires at least|accepts at most|accepts between) .*?(\d+)(?: and (\d+))? arg\(s\), (?:only )?received (\d+)$`)
+	argUnknown = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^unknown command (".*") for ".*"$`) })
+	argCount   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:accepts|requires at least|accepts at most|accepts between) .*?(\d+)(?: and (\d+))? arg\(s\), (?:only )?received (\d+)$`)
+	})
 )
 
 // argsError rewords cobra's positional-argument errors ("accepts 1 arg(s), received 2") in the message
@@ -100,9 +106,9 @@ var (
 func argsError(cmd *cobra.Command, err error) error {
 	subject := strings.TrimSpace(strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()))
 	msg := err.Error()
-	if m := argUnknown.FindStringSubmatch(msg); m != nil {
+	if m := argUnknown().FindStringSubmatch(msg); m != nil {
 		msg = "unexpected argument " + textsafe.Escape(m[1])
-	} else if argCount.MatchString(msg) {
+	} else if argCount().MatchString(msg) {
 		msg = "wrong number of arguments: " + msg
 		msg = strings.NewReplacer("arg(s)", "argument(s)", "only received", "got", "received", "got").Replace(msg)
 	}
