@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-git/go-git/v5/plumbing"
+
 	"github.com/skillctl/skillctl/internal/gittest"
+	"github.com/skillctl/skillctl/internal/limits"
 )
 
 // bigFixture adds a folder holding one incompressible file of hugeSize bytes, one with many files of the
@@ -277,6 +280,38 @@ func TestLimitsPerFolder(t *testing.T) {
 				if got[p] == nil || got[p].File("data.bin") == nil {
 					t.Errorf("%s: no data.bin in %v", p, got[p])
 				}
+			}
+		})
+	}
+}
+
+// TestFolderRequestBound: a folder request's pack is bounded at the folders' caps together, never past
+// batchCeiling (or one folder's caps, if larger): a restore of 700 folders must not let a server send
+// 700 times the total cap, all held in memory until the pack ends.
+func TestFolderRequestBound(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		lim      Limits
+		folders  int
+		inflated int64 // want at most
+		atLeast  int64 // and at least
+	}{
+		{"one folder, defaults", Limits{}, 1, 2 * limits.Default.MaxTotalSize, limits.Default.MaxTotalSize},
+		{"700 folders, defaults", Limits{}, 700, batchCeiling + 2*limits.Default.MaxTotalSize, batchCeiling},
+		{"700 small folders", Limits{MaxTotalSize: 100 << 10}, 700, batchCeiling, 700 * (100 << 10)},
+		{"one folder over the ceiling", Limits{MaxTotalSize: 2 * batchCeiling}, 3, 3 * batchCeiling, 2 * batchCeiling},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fetcher{s: &Session{}, lim: tc.lim.WithDefaults()}
+			fr := f.folderRequest([]plumbing.Hash{{1}}, tc.folders)
+			if fr.pol.maxInflated > tc.inflated || fr.pol.maxInflated < tc.atLeast {
+				t.Errorf("maxInflated %s, want %s to %s", humanBytes(fr.pol.maxInflated), humanBytes(tc.atLeast), humanBytes(tc.inflated))
+			}
+			if fr.budget > tc.inflated+tc.inflated/4 {
+				t.Errorf("budget %s, over %s", humanBytes(fr.budget), humanBytes(tc.inflated+tc.inflated/4))
+			}
+			if fr.pol.maxObjects > batchObjects+2*f.lim.MaxFiles+64 {
+				t.Errorf("maxObjects %d", fr.pol.maxObjects)
 			}
 		})
 	}

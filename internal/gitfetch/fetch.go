@@ -161,6 +161,10 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	case s.strat != stratFull && sizeRefused && !s.noBlobLimit:
 		s.noBlobLimit = true
 		s.note("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.w.where(), rf.msg)
+	case strings.HasPrefix(string(fr.filter), "blob:limit") && !namesFilter && !strings.Contains(rf.msg, "not our ref"):
+		// The server failed the folders' walk itself (a tree it cannot read): no other way of asking
+		// would walk them better.
+		return &RemoteError{URL: s.w.where(), Err: rf}
 	case s.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
 		s.strat = stratBlobless
 		s.note("%s: refused the tree filter (%s); fetching all trees without blobs", s.w.where(), rf.msg)
@@ -588,11 +592,7 @@ func (s *Session) walkTogether(ctx context.Context, commits []string, want map[s
 		return
 	}
 	sort.Slice(incomplete, func(i, j int) bool { return incomplete[i].String() < incomplete[j].String() })
-	folders := 0
-	for _, c := range commits {
-		folders += len(want[c])
-	}
-	lead.request(ctx, lead.folderRequest(incomplete, folders))
+	lead.request(ctx, lead.folderRequest(incomplete, len(incomplete)))
 }
 
 func sortedHashes(set map[plumbing.Hash]bool) []plumbing.Hash {
@@ -609,8 +609,10 @@ func sortedHashes(set map[plumbing.Hash]bool) []plumbing.Hash {
 func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]treeEntry) (map[string]*snapshot.Folder, error) {
 	for attempt := 0; ; attempt++ {
 		wants, seen := map[plumbing.Hash]bool{}, map[plumbing.Hash]bool{}
+		lacking := 0 // folders that lack something: what the request's bounds are counted in
 		for _, p := range paths {
 			if f.missingUnder(found[p].Hash, 0) {
+				lacking++
 				f.frontier(found[p].Hash, 0, wants, seen)
 			}
 		}
@@ -627,7 +629,7 @@ func (f *fetcher) folders(ctx context.Context, paths []string, found map[string]
 			}
 			continue
 		}
-		fr := f.folderRequest(incomplete, len(paths))
+		fr := f.folderRequest(incomplete, lacking)
 		err := f.request(ctx, fr)
 		if err != nil && !errors.Is(err, errRetryStrategy) {
 			var le *LimitError
@@ -673,19 +675,23 @@ func (f *fetcher) folderRequest(wants []plumbing.Hash, folders int) fetchReq {
 	fileCap := f.fileCap()
 	n := int64(max(folders, 1))
 	treeSlack := int64(1<<20 + 64*lim.MaxFiles) // the folders' trees ride along with the blobs
+	// The caps are per folder, so a batch may hold n folders' worth, but never more than batchCeiling
+	// (or one folder's, if larger): the pack is held in memory until it ends, and a restore of hundreds
+	// of folders must not let a server send hundreds of times the cap.
+	ceiling := max(lim.MaxTotalSize+treeSlack, batchCeiling)
 	fr := fetchReq{
 		wants: wants,
 		pol: packPolicy{
 			maxBlob:     fileCap,
 			maxOther:    treeSlack,
-			maxInflated: times(n, lim.MaxTotalSize+treeSlack), // exact totals are checked by assemble
-			maxObjects:  int(times(n, int64(2*lim.MaxFiles+64))),
+			maxInflated: min(times(n, lim.MaxTotalSize+treeSlack), ceiling), // exact totals are checked by assemble
+			maxObjects:  int(min(times(n, int64(2*lim.MaxFiles+64)), max(int64(2*lim.MaxFiles+64), batchObjects))),
 
 			blobFlag:     f.fileFlag(),
 			objectsFlag:  "--max-files",
 			inflatedFlag: "--max-total-size",
 		},
-		budget: times(n, lim.MaxTotalSize+lim.MaxTotalSize/8+treeSlack),
+		budget: min(times(n, lim.MaxTotalSize+lim.MaxTotalSize/8+treeSlack), ceiling+ceiling/8),
 	}
 	if !f.s.noBlobLimit {
 		fr.filter = packp.FilterBlobLimit(uint64(fileCap)+1, packp.BlobLimitPrefixNone)
@@ -763,6 +769,14 @@ func (f *fetcher) missingUnder(h plumbing.Hash, depth int) bool {
 }
 
 // times is n*x, or the largest int64 past it: a bound that overflows bounds nothing smaller.
+// What one folder request may bring however many folders it asks for (folderRequest): far above what
+// any batch of skills holds (700 marketplace skills are 22 MB and 3,500 objects), far below what would
+// exhaust a CI runner's memory.
+const (
+	batchCeiling = 256 << 20
+	batchObjects = 1 << 18
+)
+
 func times(n, x int64) int64 {
 	if x > 0 && n > math.MaxInt64/x {
 		return math.MaxInt64
