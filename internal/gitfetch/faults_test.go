@@ -3,6 +3,7 @@ package gitfetch
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -314,5 +315,46 @@ func TestFolderRequestBound(t *testing.T) {
 				t.Errorf("maxObjects %d", fr.pol.maxObjects)
 			}
 		})
+	}
+}
+
+// TestWholeCommitDeltaOnOversize: a server that cannot filter gets a whole-commit fetch, which drops the
+// blobs over the file size limit. Two similar large files anywhere in the repository come as a blob and
+// a delta on it: the delta is dropped with its base, so a small skill of that repository still installs,
+// and a skill holding such a file gets the limit error with its hint.
+func TestWholeCommitDeltaOnOversize(t *testing.T) {
+	if !gittest.Available() {
+		t.Skip("git not on PATH")
+	}
+	srv, err := gittest.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	big := randomText(200 << 10)
+	dir := t.TempDir()
+	if err := gittest.WriteFiles(dir, map[string]string{
+		"skills/a/SKILL.md": "---\nname: a\n---\n",
+		"skills/b/SKILL.md": "---\nname: b\n---\n",
+		"skills/b/big.txt":  big + "b\n",
+		"data/one.txt":      big,
+		"data/two.txt":      big + "changed\n",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := srv.Commit("acme/r", "main", dir, "init")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetShape(gittest.Shape{NoFilter: true})
+	r := Remote{URL: srv.RepoURL("acme/r"), Limits: Limits{MaxFileSize: 64 << 10}}
+	got, err := Fetch(context.Background(), r, c, []string{"skills/a"})
+	if err != nil || got["skills/a"].File("SKILL.md") == nil {
+		t.Fatalf("fetch of a small skill beside similar large files: %v", err)
+	}
+	_, err = Fetch(context.Background(), r, c, []string{"skills/b"})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Flag != "--max-file-size" || !strings.Contains(err.Error(), "skills/b/big.txt") {
+		t.Fatalf("fetch of a skill with a large file: %T %v, want a *LimitError naming skills/b/big.txt and --max-file-size", err, err)
 	}
 }

@@ -110,6 +110,7 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 		for h, n := range res.oversize {
 			s.oversize[h] = n
 		}
+		s.deltasOnOversize += res.deltasOnOversize
 		return nil
 	}
 	if errors.Is(err, errNotV2) {
@@ -832,6 +833,9 @@ func (f *fetcher) assemble(folder *snapshot.Folder, h plumbing.Hash, base, rel s
 			// The folder request filters out blobs over the size limit, and a full fetch drops them.
 			if _, over := f.s.oversize[e.Hash]; over || f.s.strat != stratFull {
 				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit", humanBytes(f.fileCap())), Flag: f.fileFlag()}
+			}
+			if f.s.deltasOnOversize > 0 {
+				return &LimitError{Path: full, Problem: fmt.Sprintf("file is larger than the %s limit, or stored by the server as a change to one that is", humanBytes(f.fileCap())), Flag: f.fileFlag()}
 			}
 			return &RemoteError{URL: f.s.w.where(), Err: fmt.Errorf("%s: server did not send blob %s", full, short(e.Hash.String()))}
 		}

@@ -44,7 +44,8 @@ var errTooLarge = errors.New("object over the size limit")
 
 // packResult is what readPack learned besides the objects it handed over.
 type packResult struct {
-	oversize map[plumbing.Hash]int64 // blobs dropped for size, with their size (skipOversize only)
+	oversize         map[plumbing.Hash]int64 // blobs dropped for size, with their size (skipOversize only)
+	deltasOnOversize int                     // deltas dropped because they make, or are made on, such a blob
 }
 
 // readPack reads a version-2 pack from r, resolves deltas, and calls put with every object and its hash.
@@ -115,6 +116,13 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 			} else {
 				base = byHash[hdr.Reference]
 			}
+			// A whole-commit fetch drops blobs over the limit, and the deltas on them, or making one, cannot
+			// be resolved without holding them: they are left out too, counted, for assemble to explain a
+			// file that is missing so (we send no haves: no other base can be missing from a pack).
+			if base == nil && pol.skipOversize {
+				res.deltasOnOversize++
+				continue
+			}
 			if base == nil {
 				return res, fmt.Errorf("pack object %d: delta base not in pack", i)
 			}
@@ -122,7 +130,12 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 			if base.typ == plumbing.BlobObject {
 				limit = pol.maxBlob
 			}
-			if size := deltaTargetSize(data); size < 0 || size > limit {
+			size := deltaTargetSize(data)
+			if base.typ == plumbing.BlobObject && size > limit && pol.skipOversize {
+				res.deltasOnOversize++
+				continue
+			}
+			if size < 0 || size > limit {
 				return res, errTooLarge
 			}
 			if data, err = packfile.PatchDelta(base.data, data); err != nil {

@@ -73,12 +73,17 @@ func TestReadPackDeltas(t *testing.T) {
 			}
 		})
 	}
-	// A whole-repository fetch drops an oversize blob but remembers its hash and size.
-	res, err := readPack(bytes.NewReader(seed(t, "FuzzReadPack", "ofs-delta")), packPolicy{maxBlob: 100, maxOther: 1 << 20, skipOversize: true}, func(plumbing.Hash, object) {})
-	if err == nil {
-		t.Fatal("delta against a dropped base resolved")
+	// A whole-repository fetch drops an oversize blob but remembers its hash and size, and leaves out the
+	// delta on it, counted, instead of failing the pack.
+	res, err := readPack(bytes.NewReader(seed(t, "FuzzReadPack", "ofs-delta")), packPolicy{maxBlob: 100, maxOther: 1 << 20, skipOversize: true}, func(h plumbing.Hash, o object) {
+		if o.typ == plumbing.BlobObject && len(o.data) > 100 {
+			t.Errorf("a blob of %d bytes handed over past the 100-byte limit", len(o.data))
+		}
+	})
+	// The seed's large blob, and the two deltas on it.
+	if err != nil || len(res.oversize) != 1 || res.deltasOnOversize != 2 {
+		t.Fatalf("err %v, %d oversize, %d deltas left out; want nil, 1, 2", err, len(res.oversize), res.deltasOnOversize)
 	}
-	_ = res
 }
 
 func TestParseTree(t *testing.T) {

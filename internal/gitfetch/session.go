@@ -40,8 +40,9 @@ type Session struct {
 	// What whole-commit fetches (stratFull) learnt, whichever operation asked: the blobs they dropped for
 	// their size, and the commits they brought, so a later operation on the same commit neither takes a
 	// dropped blob for the server's fault nor stops short of the fetch that would bring its files.
-	oversize map[plumbing.Hash]int64
-	fullAt   map[plumbing.Hash]bool
+	oversize         map[plumbing.Hash]int64
+	fullAt           map[plumbing.Hash]bool
+	deltasOnOversize int // deltas those fetches dropped with their oversize blobs (packResult)
 }
 
 // wire is how a Session reaches a repository: smart HTTP (protocol v2, or v0), SSH, or a local
