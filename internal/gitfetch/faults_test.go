@@ -1,11 +1,18 @@
 package gitfetch
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -356,5 +363,42 @@ func TestWholeCommitDeltaOnOversize(t *testing.T) {
 	var le *LimitError
 	if !errors.As(err, &le) || le.Flag != "--max-file-size" || !strings.Contains(err.Error(), "skills/b/big.txt") {
 		t.Fatalf("fetch of a skill with a large file: %T %v, want a *LimitError naming skills/b/big.txt and --max-file-size", err, err)
+	}
+}
+
+// TestFolderRequestFailedOnce: a server that fails one folder request, on its error side band, for a
+// reason that is not the request's (git's pack-objects killed under load): the request is asked again,
+// as it was, and the fetch succeeds without changing how the session asks.
+func TestFolderRequestFailedOnce(t *testing.T) {
+	srv, c := besideRepo(t, map[string]string{"skills/ann/t/SKILL.md": "---\nname: t\n---\n", "skills/ann/t/refs/r.md": "r\n"})
+	target, _ := url.Parse(srv.URL())
+	rp := httputil.NewSingleHostReverseProxy(target)
+	var failed atomic.Int32
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-upload-pack") {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte("filter blob:limit")) && failed.Add(1) == 1 {
+				pkt := func(s string) string { return fmt.Sprintf("%04x%s", len(s)+4, s) }
+				w.Header().Set("Content-Type", "application/x-git-upload-pack-result")
+				io.WriteString(w, pkt("packfile\n")+pkt("\x03fatal: git upload-pack: git-pack-objects died of signal 9\n")+"0000")
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	log := &syncBuf{}
+	s, _ := Open(Remote{URL: front.URL + "/acme/r.git", Log: log})
+	defer s.Close()
+	folders, err := s.Fetch(context.Background(), c, []string{"skills/ann/t"})
+	if failed.Load() < 2 {
+		t.Fatalf("%d folder requests, want the failed one and one more", failed.Load())
+	}
+	if err != nil || folders["skills/ann/t"].File("refs/r.md") == nil {
+		t.Fatalf("one failed folder request: %v (log %q)", err, log.String())
+	}
+	if s.strat != stratTreeWalk || s.noBlobLimit {
+		t.Errorf("the session changed how it asks: strategy %v, noBlobLimit %v (log %q)", s.strat, s.noBlobLimit, log.String())
 	}
 }

@@ -162,10 +162,12 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	case s.strat != stratFull && sizeRefused && !s.noBlobLimit:
 		s.noBlobLimit = true
 		s.note("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.w.where(), rf.msg)
-	case strings.HasPrefix(string(fr.filter), "blob:limit") && !namesFilter && !strings.Contains(rf.msg, "not our ref"):
-		// The server failed the folders' walk itself (a tree it cannot read): no other way of asking
-		// would walk them better.
-		return &RemoteError{URL: s.w.where(), Err: rf}
+	case strings.HasPrefix(string(fr.filter), "blob:limit") && !namesFilter && !strings.Contains(rf.msg, "not our ref") && !s.askedAgain:
+		// A refusal that names neither a filter nor a want: the server failed this walk, maybe for a
+		// moment (a pack-objects killed under load). It is asked again, once a session, before anything
+		// changes; refused again, it moves on as any refusal does.
+		s.askedAgain = true
+		return errRetryStrategy
 	case s.strat == stratTreeWalk && strings.Contains(rf.msg, "filter"):
 		s.strat = stratBlobless
 		s.note("%s: refused the tree filter (%s); fetching all trees without blobs", s.w.where(), rf.msg)
@@ -769,7 +771,6 @@ func (f *fetcher) missingUnder(h plumbing.Hash, depth int) bool {
 	return false
 }
 
-// times is n*x, or the largest int64 past it: a bound that overflows bounds nothing smaller.
 // What one folder request may bring however many folders it asks for (folderRequest): far above what
 // any batch of skills holds (700 marketplace skills are 22 MB and 3,500 objects), far below what would
 // exhaust a CI runner's memory.
@@ -778,6 +779,7 @@ const (
 	batchObjects = 1 << 18
 )
 
+// times is n*x, or the largest int64 past it: a bound that overflows bounds nothing smaller.
 func times(n, x int64) int64 {
 	if x > 0 && n > math.MaxInt64/x {
 		return math.MaxInt64

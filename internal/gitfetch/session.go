@@ -42,7 +42,8 @@ type Session struct {
 	// dropped blob for the server's fault nor stops short of the fetch that would bring its files.
 	oversize         map[plumbing.Hash]int64
 	fullAt           map[plumbing.Hash]bool
-	deltasOnOversize int // deltas those fetches dropped with their oversize blobs (packResult)
+	deltasOnOversize int  // deltas those fetches dropped with their oversize blobs (packResult)
+	askedAgain       bool // a folder request the server failed for no reason it named was asked again
 }
 
 // wire is how a Session reaches a repository: smart HTTP (protocol v2, or v0), SSH, or a local
