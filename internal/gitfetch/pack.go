@@ -68,6 +68,7 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 	}
 	byOffset := map[int64]*entry{}
 	byHash := map[plumbing.Hash]*entry{}
+	dropped := map[int64]bool{} // offsets of objects left out for their size (skipOversize)
 	var inflated int64
 	for i := uint32(0); i < count; i++ {
 		hdr, err := sc.NextObjectHeader()
@@ -95,6 +96,7 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 			var hh plumbing.Hash
 			copy(hh[:], h.Sum(nil))
 			res.oversize[hh] = hdr.Length
+			dropped[hdr.Offset] = true
 			continue
 		}
 		buf := make([]byte, 0, hdr.Length)
@@ -118,8 +120,10 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 			}
 			// A whole-commit fetch drops blobs over the limit, and the deltas on them, or making one, cannot
 			// be resolved without holding them: they are left out too, counted, for assemble to explain a
-			// file that is missing so (we send no haves: no other base can be missing from a pack).
-			if base == nil && pol.skipOversize {
+			// file that is missing so. Only those: any other base missing is a broken pack.
+			_, onDropped := res.oversize[hdr.Reference]
+			if base == nil && pol.skipOversize && (hdr.Type == plumbing.OFSDeltaObject && dropped[hdr.OffsetReference] || hdr.Type == plumbing.REFDeltaObject && onDropped) {
+				dropped[hdr.Offset] = true
 				res.deltasOnOversize++
 				continue
 			}
@@ -132,6 +136,7 @@ func readPack(r io.Reader, pol packPolicy, put func(plumbing.Hash, object)) (pac
 			}
 			size := deltaTargetSize(data)
 			if base.typ == plumbing.BlobObject && size > limit && pol.skipOversize {
+				dropped[hdr.Offset] = true
 				res.deltasOnOversize++
 				continue
 			}

@@ -3,6 +3,7 @@ package gitfetch
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha1"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -141,12 +142,15 @@ func TestPreamble(t *testing.T) {
 func FuzzReadPack(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pol := packPolicy{maxBlob: 1 << 16, maxOther: 1 << 16, maxInflated: 1 << 20, maxObjects: 1000}
+		if len(data)%2 == 1 { // a whole-commit fetch's reading too: oversize blobs and their deltas left out
+			pol.maxBlob, pol.skipOversize = 64, true
+		}
 		readPack(bytes.NewReader(data), pol, func(h plumbing.Hash, o object) {
 			if hashObject(o.typ, o.data) != h {
 				t.Fatalf("object handed over under the wrong hash")
 			}
-			if int64(len(o.data)) > 1<<16 {
-				t.Fatalf("object of %d bytes passed a 64 KiB limit", len(o.data))
+			if int64(len(o.data)) > 1<<16 || o.typ == plumbing.BlobObject && int64(len(o.data)) > pol.maxBlob {
+				t.Fatalf("%s of %d bytes passed its limit", o.typ, len(o.data))
 			}
 		})
 	})
@@ -203,6 +207,35 @@ func TestCommitterTime(t *testing.T) {
 			t.Errorf("%q: got %v, want an error", c.data, got)
 		case c.want >= 0 && (err != nil || got.Unix() != c.want):
 			t.Errorf("%q: got %v, %v, want %d", c.data, got, err, c.want)
+		}
+	}
+}
+
+// TestReadPackAbsentBase: under skipOversize, only deltas on blobs left out for their size are left out
+// too; a reference delta whose base is in no pack (the seed's base hash overwritten, the checksum
+// redone) is a broken pack, whether or not the read drops oversize blobs.
+func TestReadPackAbsentBase(t *testing.T) {
+	data := seed(t, "FuzzReadPack", "ref-delta")
+	var hashes []plumbing.Hash
+	if _, err := readPack(bytes.NewReader(data), packPolicy{maxBlob: 1 << 20, maxOther: 1 << 20}, func(h plumbing.Hash, o object) { hashes = append(hashes, h) }); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, h := range hashes {
+		if i := bytes.Index(data[:len(data)-20], h[:]); i >= 0 {
+			copy(data[i:], bytes.Repeat([]byte{0x11}, 20))
+			found++
+		}
+	}
+	if found == 0 {
+		t.Fatal("no reference delta's base hash in the seed")
+	}
+	sum := sha1.Sum(data[:len(data)-20])
+	copy(data[len(data)-20:], sum[:])
+	for _, skip := range []bool{false, true} {
+		_, err := readPack(bytes.NewReader(data), packPolicy{maxBlob: 1 << 20, maxOther: 1 << 20, skipOversize: skip}, func(plumbing.Hash, object) {})
+		if err == nil || !strings.Contains(err.Error(), "delta base not in pack") {
+			t.Errorf("skipOversize %v: err = %v, want the delta base not in pack", skip, err)
 		}
 	}
 }
