@@ -151,18 +151,20 @@ func (f *fetcher) request(ctx context.Context, fr fetchReq) error {
 	if fr.ahead && !namesFilter {
 		return err
 	}
+	sizeFilter := strings.HasPrefix(string(fr.filter), "blob:limit")
+	combined := strings.HasPrefix(string(fr.filter), "combine:")
 	// A combined filter's refusal names the part refused: blob:limit inside one (Beside's) is the blob
 	// size filter's refusal, not the combination's. A refusal that names no filter (a want refused) is
 	// not the size filter's either.
-	sizeRefused := strings.HasPrefix(string(fr.filter), "blob:limit") && namesFilter || strings.HasPrefix(string(fr.filter), "combine:") && strings.Contains(rf.msg, "blob:limit")
+	sizeRefused := sizeFilter && namesFilter || combined && strings.Contains(rf.msg, "blob:limit")
 	switch {
-	case s.strat == stratTreeWalk && strings.HasPrefix(string(fr.filter), "combine:") && !sizeRefused && !s.noCombine:
+	case s.strat == stratTreeWalk && combined && !sizeRefused && !s.noCombine:
 		s.noCombine = true
 		s.note("%s: refused a combined filter (%s); walking from the root tree one level at a time", s.w.where(), rf.msg)
 	case s.strat != stratFull && sizeRefused && !s.noBlobLimit:
 		s.noBlobLimit = true
 		s.note("%s: refused the blob size filter (%s); fetching folders unfiltered, stopping at any file over the limit", s.w.where(), rf.msg)
-	case strings.HasPrefix(string(fr.filter), "blob:limit") && !namesFilter && !strings.Contains(rf.msg, "not our ref") && !s.askedAgain:
+	case sizeFilter && !namesFilter && !strings.Contains(rf.msg, "not our ref") && !s.askedAgain:
 		// A refusal that names neither a filter nor a want: the server failed this walk, maybe for a
 		// moment (a pack-objects killed under load). It is asked again, once a session, before anything
 		// changes; refused again, it moves on as any refusal does.

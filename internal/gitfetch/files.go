@@ -181,13 +181,13 @@ const (
 // Beside returns the skill files (manifest.SkillFile) of the folders beside each of paths: every folder
 // of path.Dir(p), p's own included, keyed by the folder's path. It walks to the paths' parents as Fetch
 // does; the request that would bring a parent alone instead brings the whole parent (blob:limit), or,
-// past its bounds, the parent with its folders' top-level files (combine:tree:2+blob:limit), so a
-// resolver reads its siblings' depends-on before it fetches, and the fetch of a skill and the siblings it
-// needs asks for nothing more, or for their subfolders in one request. It asks for nothing more: a parent
-// already known, a root-level path, a server without blob size filters, or an author folder past
-// besideMaxObjects gives what the store holds. An error is one the fetch that follows would meet the same way (the walk to the
-// parents, the network, the deadline). Names that are unsafe, or files that are not regular, are left
-// out. The files are not written to the object cache.
+// past its bounds, the parent with its folders' top-level files (combine:tree:2+blob:limit)
+// (besideRequest). So a resolver reads its siblings' depends-on before it fetches, and the fetch of a
+// skill and the siblings it needs asks for nothing more, or only for their larger files. A parent already
+// known, a root-level path, a server without blob size filters, or an author folder past both requests'
+// bounds gives what the store holds. An error is one the fetch that follows would meet the same way (the
+// walk to the parents, the network, the deadline). Names that are unsafe, or files that are not regular,
+// are left out. The files are not written to the object cache.
 func (s *Session) Beside(ctx context.Context, commit string, paths []string) (map[string][]byte, error) {
 	return s.readOnly(commit, func(f *fetcher) (map[string][]byte, error) { return f.beside(ctx, paths) })
 }

@@ -104,8 +104,8 @@ const (
 	ModeCopy     = "copy"
 )
 
-// lowerHex reports whether s is prefix followed by n lowercase hexadecimal digits: a commit or tree (40), a
-// content hash or a digest (64).
+// lowerHex reports whether s is prefix followed by n lowercase hexadecimal digits: a content hash or a
+// digest (64).
 func lowerHex(s, prefix string, n int) bool {
 	rest, ok := strings.CutPrefix(s, prefix)
 	if !ok || len(rest) != n {
@@ -118,6 +118,9 @@ func lowerHex(s, prefix string, n int) bool {
 	}
 	return true
 }
+
+// recordedCommit is a commit or tree hash as a lock records it: source.IsCommit's rule, in lowercase.
+func recordedCommit(h string) bool { return source.IsCommit(h) && h == strings.ToLower(h) }
 
 // Error is a problem with the lock file itself, positioned where JSON allows.
 type Error struct {
@@ -273,9 +276,9 @@ func (s *Entry) check() error {
 		return errors.New("missing source")
 	case !lowerHex(s.Hash, "sha256-", 64):
 		return fmt.Errorf("invalid hash %q: want sha256- and 64 hex digits", s.Hash)
-	case s.Commit != "" && !lowerHex(s.Commit, "", 40):
+	case s.Commit != "" && !recordedCommit(s.Commit):
 		return fmt.Errorf("invalid commit %q: want 40 hex digits", s.Commit)
-	case s.Tree != "" && !lowerHex(s.Tree, "", 40):
+	case s.Tree != "" && !recordedCommit(s.Tree):
 		return fmt.Errorf("invalid tree %q: want 40 hex digits", s.Tree)
 	case s.From() == FromFolder && !validDir(s.Path):
 		return fmt.Errorf("invalid local path %q", s.Path)
